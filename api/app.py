@@ -1,0 +1,70 @@
+"""The ASGI application: GraphQL at /graphql, health at /healthz."""
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from tortoise import Tortoise
+
+from api.context import Context
+from api.schema import build_schema
+from domain import migrate
+from domain.db import database_url, tortoise_config
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """Strawberry's ASGI view with per-request context and orjson responses."""
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        return Context(
+            request=request if isinstance(request, Request) else None,
+            response=response if isinstance(response, Response) else None,
+        )
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+async def healthz(_: Request) -> Response:
+    """Liveness and database reachability."""
+    conn = Tortoise.get_connection("default")
+    await conn.execute_query("SELECT 1")
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(
+    url: str | None = None, *, debug: bool | None = None, graphiql: bool | None = None
+) -> Starlette:
+    """The application for a database; refuses to start on an unmigrated one."""
+    url = database_url(url)
+    if debug is None:
+        debug = os.environ.get("LENDGRAPH_DEBUG", "") == "1"
+    if graphiql is None:
+        graphiql = os.environ.get("LENDGRAPH_GRAPHIQL", "1") == "1"
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
+        try:
+            await migrate.check(url)
+            yield
+        finally:
+            await Tortoise.close_connections()
+
+    graphql = GraphQLApp(
+        build_schema(debug=debug, introspection=graphiql), graphql_ide="graphiql" if graphiql else None
+    )
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+    ]
+    return Starlette(debug=debug, routes=routes, lifespan=lifespan)

@@ -1,0 +1,49 @@
+"""Application mutations: submitting an application."""
+
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+
+from api.application.types import Application
+from api.enums import ApplicationChannel
+from api.errors import NotFoundError, ValidationError, returns_user_errors
+from api.relay import expect_id
+from domain.application import service
+
+
+@strawberry.input(description="A customer's request for a loan.")
+class SubmitApplicationInput:
+    customer_id: strawberry.ID
+    product_code: str
+    amount: Decimal
+    term_months: int
+    channel: ApplicationChannel
+    purpose: str = ""
+
+
+@strawberry.type(description="The application is stored and awaits its decision.")
+class SubmitApplicationSuccess:
+    application: Application
+
+
+SubmitApplicationResult = Annotated[
+    SubmitApplicationSuccess | ValidationError | NotFoundError,
+    strawberry.union("SubmitApplicationResult"),
+]
+
+
+@strawberry.type
+class ApplicationMutations:
+    @strawberry.mutation(description="Submit an application for a product, amount and term.")
+    @returns_user_errors
+    async def submit_application(self, input: SubmitApplicationInput) -> SubmitApplicationResult:
+        row = await service.submit(
+            customer_id=expect_id(input.customer_id, "Customer", "customerId"),
+            product_code=input.product_code,
+            amount=input.amount,
+            term_months=input.term_months,
+            channel=input.channel,
+            purpose=input.purpose,
+        )
+        return SubmitApplicationSuccess(application=Application.from_model(row))

@@ -1,0 +1,67 @@
+"""Customer queries: one customer, and filtered, paginated lists."""
+
+import strawberry
+
+from api.context import Info
+from api.customer.inputs import CustomerFilter
+from api.customer.types import Customer
+from api.relay import Connection, connection, encode_cursor, expect_id, id_after, parse_global_id
+from domain.customer import service
+from domain.customer.models import Customer as CustomerModel
+from domain.pagination import page
+
+
+def to_domain_filter(flt: CustomerFilter | None) -> service.CustomerFilter | None:
+    """The domain filter for a GraphQL filter input."""
+    if flt is None:
+        return None
+    return service.CustomerFilter(
+        search=flt.search,
+        kind=flt.kind,
+        risk_ratings=list(flt.risk_ratings or []),
+        lifecycle_stages=list(flt.lifecycle_stages or []),
+        tag=flt.tag,
+        bucket=flt.bucket,
+        account_manager_id=(
+            expect_id(flt.account_manager_id, "User", "filter.accountManagerId")
+            if flt.account_manager_id
+            else None
+        ),
+        branch=flt.branch,
+        rfm_segment=flt.rfm_segment,
+        custom_fields=[
+            service.CustomFieldCondition(name=c.name, values=c.values)
+            for c in flt.custom_fields or []
+        ],
+    )
+
+
+@strawberry.type
+class CustomerQueries:
+    @strawberry.field(description="One customer by global id.")
+    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+        parsed = parse_global_id(id)
+        if parsed is None or parsed[0] != "Customer":
+            return None
+        row = await info.context.loaders.customer.load(parsed[1])
+        return Customer.from_model(row) if row else None
+
+    @strawberry.field(description="Customers matching a filter, in a stable order.")
+    async def customers(
+        self,
+        info: Info,
+        filter: CustomerFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Customer]:
+        query = service.filtered(CustomerModel.all(), to_domain_filter(filter))
+        result = await page(query, first=first, after_id=id_after(after))
+        loader = info.context.loaders.customer
+        for row in result.rows:
+            loader.prime(row.id, row)
+        return connection(
+            [Customer.from_model(r) for r in result.rows],
+            [encode_cursor(r.id) for r in result.rows],
+            result.has_next,
+            query.count,
+        )

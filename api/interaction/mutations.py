@@ -1,0 +1,60 @@
+"""Interaction mutations: recording a contact."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+
+from api.enums import Direction, InteractionChannel, InteractionType, Outcome
+from api.errors import NotFoundError, ValidationError, returns_user_errors
+from api.interaction.types import Interaction
+from api.relay import expect_id
+from domain.interaction import service
+
+
+@strawberry.input(description="A contact with a customer to record.")
+class RecordInteractionInput:
+    customer_id: strawberry.ID
+    channel: InteractionChannel
+    direction: Direction
+    type: InteractionType
+    text: str = ""
+    loan_id: strawberry.ID | None = None
+    agent_id: strawberry.ID | None = None
+    outcome: Outcome | None = None
+    promise_amount: Decimal | None = None
+    promise_date: date | None = None
+    occurred_at: datetime | None = None
+
+
+@strawberry.type(description="The interaction is recorded.")
+class RecordInteractionSuccess:
+    interaction: Interaction
+
+
+RecordInteractionResult = Annotated[
+    RecordInteractionSuccess | ValidationError | NotFoundError,
+    strawberry.union("RecordInteractionResult"),
+]
+
+
+@strawberry.type
+class InteractionMutations:
+    @strawberry.mutation(description="Record a contact; a promise to pay needs amount and date.")
+    @returns_user_errors
+    async def record_interaction(self, input: RecordInteractionInput) -> RecordInteractionResult:
+        row = await service.record(
+            customer_id=expect_id(input.customer_id, "Customer", "customerId"),
+            channel=input.channel,
+            direction=input.direction,
+            type_=input.type,
+            text=input.text,
+            loan_id=expect_id(input.loan_id, "Loan", "loanId") if input.loan_id else None,
+            agent_id=expect_id(input.agent_id, "User", "agentId") if input.agent_id else None,
+            outcome=input.outcome,
+            promise_amount=input.promise_amount,
+            promise_date=input.promise_date,
+            occurred_at=input.occurred_at,
+        )
+        return RecordInteractionSuccess(interaction=Interaction.from_model(row))

@@ -1,0 +1,58 @@
+"""Loan mutations: posting payments."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+
+from api.errors import ConflictError, NotFoundError, ValidationError, returns_user_errors
+from api.loan.types import Loan, Payment
+from api.relay import expect_id
+from domain.clock import service as clock
+from domain.errors import ValidationError as DomainValidationError
+from domain.loan import service
+from domain.loan.models import Loan as LoanModel
+
+
+@strawberry.input(description="Money received for a loan; the key makes a retry harmless.")
+class PostPaymentInput:
+    loan_id: strawberry.ID
+    amount: Decimal
+    paid_at: datetime
+    idempotency_key: str
+
+
+@strawberry.type(description="The payment is recorded (or was already, under this key).")
+class PostPaymentSuccess:
+    payment: Payment
+    loan: Loan
+    duplicate: bool = strawberry.field(description="True when this key had been posted before.")
+
+
+PostPaymentResult = Annotated[
+    PostPaymentSuccess | ValidationError | NotFoundError | ConflictError,
+    strawberry.union("PostPaymentResult"),
+]
+
+
+@strawberry.type
+class LoanMutations:
+    @strawberry.mutation(description="Post a payment, allocated oldest installment first.")
+    @returns_user_errors
+    async def post_payment(self, input: PostPaymentInput) -> PostPaymentResult:
+        loan_id = expect_id(input.loan_id, "Loan", "loanId")
+        if input.paid_at.tzinfo is None:
+            raise DomainValidationError.single("paid_at", "needs a time zone (use UTC)")
+        posted = await service.post_payment(
+            loan_id=loan_id,
+            amount=input.amount,
+            paid_at=input.paid_at,
+            idempotency_key=input.idempotency_key,
+        )
+        loan = await LoanModel.get(id=loan_id)
+        return PostPaymentSuccess(
+            payment=Payment.from_model(posted.payment),
+            loan=Loan.from_model(loan, await clock.get()),
+            duplicate=not posted.created,
+        )

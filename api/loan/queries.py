@@ -1,0 +1,71 @@
+"""Loan queries: one loan, and filtered, paginated lists."""
+
+import strawberry
+
+from api.context import Info
+from api.enums import LoanStatus
+from api.loan.types import Loan
+from api.relay import Connection, connection, encode_cursor, expect_id, id_after, parse_global_id
+from domain.loan.models import Loan as LoanModel
+from domain.pagination import page
+
+
+@strawberry.input(description="Conditions on loans; all given ones must hold.")
+class LoanFilter:
+    status: LoanStatus | None = None
+    bucket: str | None = None
+    buckets: list[str] | None = None
+    customer_id: strawberry.ID | None = None
+    product_code: str | None = None
+    min_days_past_due: int | None = None
+    collector_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class LoanQueries:
+    @strawberry.field(description="One loan by global id.")
+    async def loan(self, info: Info, id: strawberry.ID) -> Loan | None:
+        parsed = parse_global_id(id)
+        if parsed is None or parsed[0] != "Loan":
+            return None
+        row = await info.context.loaders.loan.load(parsed[1])
+        return Loan.from_model(row, await info.context.today()) if row else None
+
+    @strawberry.field(description="Loans matching a filter, in a stable order.")
+    async def loans(
+        self,
+        info: Info,
+        filter: LoanFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Loan]:
+        query = LoanModel.all()
+        if filter is not None:
+            if filter.status:
+                query = query.filter(status=filter.status)
+            if filter.bucket:
+                query = query.filter(bucket=filter.bucket)
+            if filter.buckets:
+                query = query.filter(bucket__in=filter.buckets)
+            if filter.customer_id:
+                query = query.filter(
+                    customer_id=expect_id(filter.customer_id, "Customer", "filter.customerId")
+                )
+            if filter.product_code:
+                query = query.filter(product__code=filter.product_code)
+            if filter.min_days_past_due is not None:
+                query = query.filter(days_past_due__gte=filter.min_days_past_due)
+            if filter.collector_id:
+                query = query.filter(
+                    collector_id=expect_id(filter.collector_id, "User", "filter.collectorId")
+                )
+        result = await page(query, first=first, after_id=id_after(after))
+        today = await info.context.today()
+        for row in result.rows:
+            info.context.loaders.loan.prime(row.id, row)
+        return connection(
+            [Loan.from_model(r, today) for r in result.rows],
+            [encode_cursor(r.id) for r in result.rows],
+            result.has_next,
+            query.count,
+        )

@@ -1,0 +1,103 @@
+"""The GraphQL schema: every feature's queries and mutations, with guards and caches."""
+
+import logging
+import uuid
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from api.application.mutations import ApplicationMutations
+from api.customer.mutations import CustomerMutations
+from api.customer.queries import CustomerQueries
+from api.errors import ClientError
+from api.interaction.mutations import InteractionMutations
+from api.loan.mutations import LoanMutations
+from api.loan.queries import LoanQueries
+from api.system.schema import SystemMutations, SystemQueries
+from domain.errors import DomainError
+
+log = logging.getLogger("lendgraph.api")
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 4000
+
+# Built once: the limiters make a new rule class per instance, which defeats the
+# validation cache when extensions are created per request.
+STATIC_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+
+Query = merge_types("Query", (CustomerQueries, LoanQueries, SystemQueries))
+Mutation = merge_types(
+    "Mutation",
+    (
+        CustomerMutations,
+        LoanMutations,
+        ApplicationMutations,
+        InteractionMutations,
+        SystemMutations,
+    ),
+)
+
+
+class ClientSafeErrors(MaskErrors):
+    """Domain and client errors keep their message and gain a code; the rest are masked."""
+
+    def __init__(self, *, debug: bool) -> None:
+        super().__init__(should_mask_error=self._should_mask)
+        self.debug = debug
+
+    def _should_mask(self, error: GraphQLError) -> bool:
+        original = error.original_error
+        if original is None or isinstance(original, ClientError):
+            return False  # syntax and validation errors describe the query, not the server
+        return not isinstance(original, DomainError) and not self.debug
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        error_id = uuid.uuid4().hex[:12]
+        log.error("unexpected error %s at %s", error_id, error.path, exc_info=error.original_error)
+        return GraphQLError(
+            message=f"Unexpected error (id {error_id}).",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+        )
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        out = super()._process_errors(errors)
+        for error in out:
+            if isinstance(error.original_error, DomainError):
+                error.extensions = {**(error.extensions or {}), "code": error.original_error.code}
+        return out
+
+
+def build_schema(*, debug: bool = False, introspection: bool = True) -> strawberry.Schema:
+    """The schema with its guards; `debug` shows unexpected errors instead of masking them."""
+    extensions: list[object] = [
+        ParserCache(maxsize=512),
+        ValidationCache(maxsize=512),
+        AddValidationRules(STATIC_RULES),
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        ClientSafeErrors(debug=debug),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection())
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)  # type: ignore[arg-type]
+
+
+schema = build_schema()

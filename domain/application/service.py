@@ -1,0 +1,49 @@
+"""Credit applications: submission with checks against the product's bounds."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from domain.application.models import Application, ApplicationChannel, ApplicationStatus
+from domain.customer.models import Customer
+from domain.errors import Problems
+from domain.product.models import Product
+
+
+async def submit(
+    *,
+    customer_id: int,
+    product_code: str,
+    amount: Decimal,
+    term_months: int,
+    channel: ApplicationChannel,
+    purpose: str = "",
+) -> Application:
+    """Store a new application after checking it fits the product."""
+    problems = Problems()
+    if not await Customer.exists(id=customer_id):
+        problems.add("customer_id", f"no customer {customer_id}")
+    product = await Product.get_or_none(code=product_code, active=True)
+    if product is None:
+        problems.add("product_code", f"'{product_code}' is not an active product")
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        problems.add("amount", "must be an amount in whole cents")
+    elif product is not None and not product.min_amount <= amount <= product.max_amount:
+        problems.add("amount", f"must be between {product.min_amount} and {product.max_amount}")
+    if product is not None and not product.min_term <= term_months <= product.max_term:
+        problems.add(
+            "term_months", f"must be between {product.min_term} and {product.max_term} months"
+        )
+    if len(purpose) > 200:
+        problems.add("purpose", "must be at most 200 characters")
+    problems.raise_if_any()
+    assert product is not None
+    return await Application.create(
+        customer_id=customer_id,
+        product_id=product.id,
+        channel=channel,
+        amount=amount,
+        term_months=term_months,
+        purpose=purpose.strip(),
+        status=ApplicationStatus.SUBMITTED,
+        submitted_at=datetime.now(UTC),
+    )

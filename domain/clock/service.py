@@ -1,0 +1,37 @@
+"""Reading and moving the business date."""
+
+from datetime import UTC, date, datetime
+
+from domain.clock.models import BusinessDay
+from domain.errors import ForbiddenError, ValidationError
+from domain.settings import settings
+
+_ROW = 1
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar date of a moment in the institution's time zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(settings().time_zone).date()
+
+
+async def get() -> date:
+    """Today for the business: the stored business date, else the institution's calendar date."""
+    row = await BusinessDay.get_or_none(id=_ROW)
+    if row is not None:
+        return row.current
+    return local_date(datetime.now(UTC))
+
+
+async def set_(new_date: date, *, allow_backwards: bool = False) -> date:
+    """Store a new business date (demo and test mode only); callers refresh what depends on it."""
+    if not settings().business_date_settable:
+        raise ForbiddenError("the business date can be set only in demo or test mode")
+    current = await BusinessDay.get_or_none(id=_ROW)
+    if current is not None and new_date < current.current and not allow_backwards:
+        raise ValidationError.single(
+            "date", f"must not be before the current business date {current.current}"
+        )
+    await BusinessDay.update_or_create(id=_ROW, defaults={"current": new_date})
+    return new_date

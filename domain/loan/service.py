@@ -1,0 +1,274 @@
+"""Loans: creation with their schedule, payment posting, delinquency."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from tortoise.exceptions import IntegrityError
+from tortoise.functions import Min
+from tortoise.transactions import in_transaction
+
+from domain.clock import service as clock
+from domain.errors import ConflictError, NotFoundError, Problems, ValidationError
+from domain.loan.allocation import InstallmentState, allocate, apply, prepay
+from domain.loan.delinquency import bucket_for, days_past_due
+from domain.loan.models import Installment, Loan, LoanStatus, Payment, PaymentAllocation
+from domain.loan.schedule import (
+    AmortizationMethod,
+    PlannedInstallment,
+    first_due_date,
+    schedule_for,
+)
+from domain.settings import settings
+
+_ZERO = Decimal("0")
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class PostedPayment:
+    """The outcome of posting: the payment row, and whether this call created it."""
+
+    payment: Payment
+    created: bool
+
+
+def installment_rows(loan_id: int, plan: list[PlannedInstallment]) -> list[Installment]:
+    """Unsaved installment rows of a loan from a planned schedule."""
+    return [
+        Installment(
+            loan_id=loan_id,
+            seq=row.seq,
+            due_date=row.due_date,
+            principal_due=row.principal_due,
+            interest_due=row.interest_due,
+        )
+        for row in plan
+    ]
+
+
+async def create(
+    *,
+    customer_id: int,
+    product_id: int,
+    principal: Decimal,
+    annual_rate: Decimal,
+    term_months: int,
+    method: AmortizationMethod,
+    disbursed_on: date,
+    contract_id: int | None = None,
+    source: str | None = None,
+    external_id: str | None = None,
+) -> Loan:
+    """Create a disbursed loan and its generated schedule, in one transaction."""
+    try:
+        plan = schedule_for(
+            principal=principal,
+            annual_rate=annual_rate,
+            term_months=term_months,
+            first_due=first_due_date(disbursed_on),
+            method=method,
+        )
+    except ValueError as exc:
+        raise ValidationError.single("principal", str(exc)) from exc
+    async with in_transaction():
+        loan = await Loan.create(
+            customer_id=customer_id,
+            product_id=product_id,
+            contract_id=contract_id,
+            principal=principal,
+            annual_rate=annual_rate,
+            term_months=term_months,
+            method=method,
+            disbursed_on=disbursed_on,
+            outstanding_principal=principal,
+            source=source,
+            external_id=external_id,
+        )
+        await Installment.bulk_create(installment_rows(loan.id, plan))
+    return loan
+
+
+def state_of(row: Installment) -> InstallmentState:
+    """The arithmetic view of an installment row."""
+    return InstallmentState(
+        seq=row.seq,
+        due_date=row.due_date,
+        principal_due=row.principal_due,
+        interest_due=row.interest_due,
+        fee_due=row.fee_due,
+        principal_paid=row.principal_paid,
+        interest_paid=row.interest_paid,
+        fee_paid=row.fee_paid,
+    )
+
+
+def _check_payment(amount: Decimal, idempotency_key: str) -> None:
+    problems = Problems()
+    if not amount.is_finite() or amount <= 0:
+        problems.add("amount", "must be more than zero")
+    elif amount != amount.quantize(_CENT):
+        problems.add("amount", "must be in whole cents")
+    if not idempotency_key.strip():
+        problems.add("idempotency_key", "is required")
+    elif len(idempotency_key) > 128:
+        problems.add("idempotency_key", "must be at most 128 characters")
+    problems.raise_if_any()
+
+
+async def _existing(idempotency_key: str, loan_id: int, amount: Decimal) -> PostedPayment | None:
+    found = await Payment.get_or_none(idempotency_key=idempotency_key)
+    if found is None:
+        return None
+    if found.loan_id != loan_id or found.amount != amount:  # type: ignore[attr-defined]
+        raise ConflictError(
+            f"idempotency key '{idempotency_key}' was already used for another payment"
+        )
+    return PostedPayment(found, created=False)
+
+
+async def post_payment(
+    *,
+    loan_id: int,
+    amount: Decimal,
+    paid_at: datetime,
+    idempotency_key: str,
+    source: str | None = None,
+    external_id: str | None = None,
+) -> PostedPayment:
+    """Record a payment and allocate it oldest-first; the same key twice is one payment."""
+    _check_payment(amount, idempotency_key)
+    try:
+        async with in_transaction():
+            loan = await Loan.filter(id=loan_id).select_for_update().first()
+            if loan is None:
+                raise NotFoundError("Loan", loan_id)
+            # Checked under the loan lock: a concurrent post of the same key waits, then sees it.
+            existing = await _existing(idempotency_key, loan_id, amount)
+            if existing is not None:
+                return existing
+            if loan.status != LoanStatus.ACTIVE:
+                raise ValidationError.single("loan_id", f"loan is {loan.status.value.lower()}")
+            payment = await Payment.create(
+                loan_id=loan_id,
+                amount=amount,
+                paid_at=paid_at,
+                idempotency_key=idempotency_key,
+                source=source,
+                external_id=external_id,
+            )
+            await _apply_payment(loan, payment, clock.local_date(paid_at))
+    except IntegrityError:
+        existing = await _existing(idempotency_key, loan_id, amount)
+        if existing is None:
+            raise
+        return existing
+    return PostedPayment(payment, created=True)
+
+
+async def _apply_payment(loan: Loan, payment: Payment, paid_on: date) -> None:
+    rows = await Installment.filter(loan_id=loan.id).order_by("seq")
+    by_seq = {row.seq: row for row in rows}
+    states = [state_of(row) for row in rows]
+    result = allocate(payment.amount, states, paid_on=paid_on)
+    updated = {s.seq: s for s in apply(states, result)}
+    allocations, changed = [], []
+    for line in result.lines:
+        row, state = by_seq[line.seq], updated[line.seq]
+        row.fee_paid, row.interest_paid = state.fee_paid, state.interest_paid
+        row.principal_paid = state.principal_paid
+        if state.is_paid:
+            row.paid_on = paid_on
+        changed.append(row)
+        allocations.append(
+            PaymentAllocation(
+                payment_id=payment.id,
+                installment_id=row.id,
+                fee=line.fee,
+                interest=line.interest,
+                principal=line.principal,
+            )
+        )
+    principal_repaid = sum((line.principal for line in result.lines), _ZERO)
+    if result.excess > 0:
+        last_allocated = max((line.seq for line in result.lines), default=0)
+        remaining = [s for s in updated.values() if s.seq > last_allocated and s.nothing_paid]
+        pre = prepay(result.excess, remaining, annual_rate=loan.annual_rate, method=loan.method)
+        payment.principal_prepaid, payment.credit = pre.principal_prepaid, pre.credit
+        principal_repaid += pre.principal_prepaid
+        loan.credit_balance += pre.credit
+        new_by_seq = {p.seq: p for p in pre.new_schedule}
+        for state in remaining:
+            row = by_seq[state.seq]
+            planned = new_by_seq.get(state.seq)
+            if planned is None:
+                await row.delete()
+                continue
+            row.principal_due, row.interest_due = planned.principal_due, planned.interest_due
+            changed.append(row)
+        await payment.save(update_fields=["principal_prepaid", "credit"])
+    if changed:
+        await Installment.bulk_update(
+            changed,
+            fields=["fee_paid", "interest_paid", "principal_paid", "paid_on", "principal_due",
+                    "interest_due"],
+        )  # fmt: skip
+    if allocations:
+        await PaymentAllocation.bulk_create(allocations)
+    loan.outstanding_principal -= principal_repaid
+    if loan.outstanding_principal == 0 and await _all_paid(loan.id):
+        loan.status, loan.closed_on = LoanStatus.CLOSED, paid_on
+    await _set_delinquency(loan, await clock.get())
+    await loan.save(
+        update_fields=["outstanding_principal", "credit_balance", "status", "closed_on",
+                       "days_past_due", "bucket", "dpd_as_of"]
+    )  # fmt: skip
+
+
+async def _all_paid(loan_id: int) -> bool:
+    return not await Installment.filter(loan_id=loan_id, paid_on__isnull=True).exists()
+
+
+async def _set_delinquency(loan: Loan, business_date: date) -> None:
+    pairs = await Installment.filter(loan_id=loan.id).values_list("due_date", "paid_on")
+    dpd = 0
+    if loan.status == LoanStatus.ACTIVE:
+        dpd = days_past_due(((due, paid is not None) for due, paid in pairs), business_date)
+    loan.days_past_due, loan.bucket = dpd, bucket_for(dpd, settings().buckets)
+    loan.dpd_as_of = business_date
+
+
+async def refresh_delinquency(business_date: date) -> int:
+    """Recompute DPD and bucket of every active loan as of a date; returns loans changed."""
+    oldest = await (
+        Installment.filter(
+            paid_on__isnull=True, due_date__lt=business_date, loan__status=LoanStatus.ACTIVE
+        )
+        .annotate(oldest=Min("due_date"))
+        .group_by("loan_id")
+        .values_list("loan_id", "oldest")
+    )
+    target = {loan_id: (business_date - due).days for loan_id, due in oldest}
+    current = await Loan.filter(status=LoanStatus.ACTIVE).values_list("id", "days_past_due")
+    by_dpd: defaultdict[int, list[int]] = defaultdict(list)
+    for loan_id, dpd in current:
+        new = target.get(loan_id, 0)
+        if new != dpd:
+            by_dpd[new].append(loan_id)
+    buckets = settings().buckets
+    async with in_transaction():
+        for dpd, ids in by_dpd.items():
+            for start in range(0, len(ids), 500):
+                await Loan.filter(id__in=ids[start : start + 500]).update(
+                    days_past_due=dpd, bucket=bucket_for(dpd, buckets)
+                )
+        await Loan.filter(status=LoanStatus.ACTIVE).update(dpd_as_of=business_date)
+    return sum(len(ids) for ids in by_dpd.values())
+
+
+async def move_business_date(new_date: date, *, allow_backwards: bool = False) -> date:
+    """Move the business date and bring every loan's delinquency up to it."""
+    await clock.set_(new_date, allow_backwards=allow_backwards)
+    await refresh_delinquency(new_date)
+    return new_date

@@ -1,0 +1,22 @@
+"""Staff users: account managers, risk officers, collectors, administrators."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class User(Model):
+    """A member of staff who signs in to lendgraph."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    full_name = fields.CharField(max_length=128, default="")
+    email = fields.CharField(max_length=254, null=True)
+    branch = fields.CharField(max_length=64, null=True, db_index=True)
+    team = fields.CharField(max_length=64, null=True, db_index=True)
+    roles: fields.Field[list[str]] = fields.JSONField(default=list)
+    password_hash = fields.CharField(max_length=255, null=True)
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app_user"

@@ -1,0 +1,84 @@
+"""Test databases: a real SQLite file, or a fresh PostgreSQL database when DATABASE_URL says so."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from pathlib import Path
+
+import asyncpg
+import pytest
+from tortoise import Tortoise, connections
+
+from domain import migrate
+from domain.db import is_postgres, tortoise_config
+
+os.environ.setdefault("LENDGRAPH_MODE", "test")
+TODAY = date(2026, 6, 15)  # the business date tests start from; never the wall clock
+
+
+def _pg_admin_url(url: str) -> tuple[str, str]:
+    base, _, _ = url.rpartition("/")
+    return base, f"lendgraph_test_{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated-ready, empty database for this test session."""
+    configured = os.environ.get("DATABASE_URL", "")
+    if not is_postgres(configured or "sqlite://x"):
+        yield f"sqlite://{tmp_path_factory.mktemp('db') / 'lendgraph.db'}"
+        return
+    import asyncio
+
+    server, name = _pg_admin_url(configured.split("?")[0].replace("postgres://", "postgresql://"))
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(f"{server}/postgres")
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{server.replace('postgresql://', 'postgres://')}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+async def orm(database_url: str) -> AsyncIterator[str]:
+    """Tortoise connected to the session database, schema built by the real migrations."""
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    await migrate.apply(database_url)
+    yield database_url
+    await Tortoise.close_connections()
+
+
+def _tables() -> list[str]:
+    return [model._meta.db_table for model in Tortoise.apps["lendgraph"].values()]
+
+
+@pytest.fixture
+async def db(orm: str) -> AsyncIterator[str]:
+    """An empty database for one test (emptied again afterwards), business date set to TODAY."""
+    from domain.clock.models import BusinessDay
+
+    await BusinessDay.create(id=1, current=TODAY)
+    yield orm
+    conn = connections.get("default")
+    if is_postgres(orm):
+        await conn.execute_script(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in _tables()) + " RESTART IDENTITY CASCADE"
+        )
+    else:
+        script = "PRAGMA foreign_keys=OFF;" + "".join(f'DELETE FROM "{t}";' for t in _tables())
+        script += "DELETE FROM sqlite_sequence;PRAGMA foreign_keys=ON;"
+        await conn.execute_script(script)
+
+
+@pytest.fixture
+def samples_dir() -> Path:
+    """Where shared interoperability samples live (tests skip when absent)."""
+    return Path(__file__).resolve().parents[2] / "shared" / "samples"
