@@ -61,7 +61,8 @@ def create_app(
             await Tortoise.close_connections()
 
     graphql = GraphQLApp(
-        build_schema(debug=debug, introspection=graphiql), graphql_ide="graphiql" if graphiql else None
+        build_schema(debug=debug, introspection=graphiql),
+        graphql_ide="graphiql" if graphiql else None,
     )
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),

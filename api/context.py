@@ -1,5 +1,6 @@
 """What every resolver of one request can reach."""
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,13 +19,13 @@ class Context:
     request: Request | None = None
     response: Response | None = None
     loaders: Loaders = field(default_factory=Loaders)
-    _today: date | None = None
+    _today: "asyncio.Future[date] | None" = None
 
     async def today(self) -> date:
-        """The business date, read once per request."""
+        """The business date, read once per request (concurrent callers share the read)."""
         if self._today is None:
-            self._today = await clock.get()
-        return self._today
+            self._today = asyncio.ensure_future(clock.get())
+        return await self._today
 
 
 Info = StrawberryInfo[Context, None]

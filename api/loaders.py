@@ -4,9 +4,9 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
+from api.dataloader import DataLoader
 from domain.application.models import Application
 from domain.credit.models import CreditReport
 from domain.customer.models import Customer, CustomerExternalRef, CustomerTag

@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
@@ -13,6 +14,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.tools import merge_types
@@ -88,16 +90,17 @@ class ClientSafeErrors(MaskErrors):
 
 def build_schema(*, debug: bool = False, introspection: bool = True) -> strawberry.Schema:
     """The schema with its guards; `debug` shows unexpected errors instead of masking them."""
-    extensions: list[object] = [
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
-        AddValidationRules(STATIC_RULES),
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        ClientSafeErrors(debug=debug),
+    # Factories, so each request gets fresh extension state; the caches are module-level.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: AddValidationRules(STATIC_RULES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ClientSafeErrors(debug=debug),
     ]
     if not introspection:
-        extensions.append(DisableIntrospection())
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)  # type: ignore[arg-type]
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 schema = build_schema()

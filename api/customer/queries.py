@@ -51,11 +51,11 @@ class CustomerQueries:
         self,
         info: Info,
         filter: CustomerFilter | None = None,
-        first: int = 50,
+        first: int | None = 50,
         after: str | None = None,
     ) -> Connection[Customer]:
         query = service.filtered(CustomerModel.all(), to_domain_filter(filter))
-        result = await page(query, first=first, after_id=id_after(after))
+        result = await page(query, first=50 if first is None else first, after_id=id_after(after))
         loader = info.context.loaders.customer
         for row in result.rows:
             loader.prime(row.id, row)

@@ -156,7 +156,8 @@ class Customer(Node):
 
     @strawberry.field(description="Administrator-defined fields, by name.")
     async def custom_fields(self, info: Info) -> JSON:
-        return await info.context.loaders.custom_fields_by_customer.load(self.pk)
+        values: JSON = await info.context.loaders.custom_fields_by_customer.load(self.pk)
+        return values
 
     @strawberry.field(description="References to this customer in the systems it came from.")
     async def external_refs(self, info: Info) -> list[ExternalRef]:
@@ -187,11 +188,11 @@ class Customer(Node):
 
     @strawberry.field(description="Contacts with this customer, newest first.")
     async def interactions(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Annotated["Interaction", strawberry.lazy("api.interaction.types")]]:
         from api.interaction.types import Interaction
 
-        check_first(first)
+        first = check_first(20 if first is None else first)
         rows = await info.context.loaders.interactions_by_customer.load(self.pk)
         parts = decode_cursor(after)
         if parts is not None:

@@ -36,7 +36,7 @@ class LoanQueries:
         self,
         info: Info,
         filter: LoanFilter | None = None,
-        first: int = 50,
+        first: int | None = 50,
         after: str | None = None,
     ) -> Connection[Loan]:
         query = LoanModel.all()
@@ -59,7 +59,7 @@ class LoanQueries:
                 query = query.filter(
                     collector_id=expect_id(filter.collector_id, "User", "filter.collectorId")
                 )
-        result = await page(query, first=first, after_id=id_after(after))
+        result = await page(query, first=50 if first is None else first, after_id=id_after(after))
         today = await info.context.today()
         for row in result.rows:
             info.context.loaders.loan.prime(row.id, row)

@@ -65,6 +65,13 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, last_day))
 
 
+def due_date(first_due: date, k: int, anchor_day: int | None = None) -> date:
+    """The k-th due date after the first, on the anchor day of month (clamped to month end)."""
+    month_start = add_months(first_due.replace(day=1), k)
+    last_day = calendar.monthrange(month_start.year, month_start.month)[1]
+    return month_start.replace(day=min(anchor_day or first_due.day, last_day))
+
+
 def first_due_date(disbursed_on: date) -> date:
     """Return the first due date: one month after disbursement, clamped to month end."""
     return add_months(disbursed_on, 1)
@@ -111,8 +118,13 @@ def schedule_for(
     first_due: date,
     method: AmortizationMethod,
     start_seq: int = 1,
+    anchor_day: int | None = None,
 ) -> list[PlannedInstallment]:
-    """Build the repayment schedule; the last installment absorbs all rounding."""
+    """Build the repayment schedule; the last installment absorbs all rounding.
+
+    Due dates fall on `anchor_day` (the disbursement day of month) clamped to each month's
+    end, so a loan disbursed on Jan 31 is due on Feb 28, Mar 31, Apr 30, ...
+    """
     _validate(principal, annual_rate, term_months)
     if isinstance(start_seq, bool) or not isinstance(start_seq, int) or start_seq < 1:
         raise ValueError(f"start_seq must be an integer >= 1, got {start_seq!r}")
@@ -142,7 +154,7 @@ def schedule_for(
         rows.append(
             PlannedInstallment(
                 seq=start_seq + k,
-                due_date=add_months(first_due, k),
+                due_date=due_date(first_due, k, anchor_day),
                 principal_due=principal_part,
                 interest_due=interest,
             )

@@ -69,6 +69,7 @@ async def create(
             term_months=term_months,
             first_due=first_due_date(disbursed_on),
             method=method,
+            anchor_day=disbursed_on.day,
         )
     except ValueError as exc:
         raise ValidationError.single("principal", str(exc)) from exc

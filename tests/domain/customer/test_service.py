@@ -29,14 +29,18 @@ async def test_custom_fields_are_validated_and_filterable(db: str) -> None:
     await custom_fields.define(
         name="occupation", field_type=FieldType.CHOICE, allowed_values=["teacher", "farmer"]
     )
-    a = await service.create(data={"name": "甲", "id_number": VALID_ID}, custom={"occupation": "teacher"})
+    a = await service.create(
+        data={"name": "甲", "id_number": VALID_ID}, custom={"occupation": "teacher"}
+    )
     await service.create(data={"name": "乙"}, custom={"occupation": "farmer"})
     # when
     with pytest.raises(ValidationError) as caught:
         await service.create(data={"name": "丙"}, custom={"occupation": "pilot"})
     found = await service.filtered(
         Customer.all(),
-        service.CustomerFilter(custom_fields=[service.CustomFieldCondition("occupation", ["teacher"])]),
+        service.CustomerFilter(
+            custom_fields=[service.CustomFieldCondition("occupation", ["teacher"])]
+        ),
     )
     # then
     assert caught.value.problems[0].field == "custom_fields.occupation"

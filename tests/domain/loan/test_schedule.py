@@ -261,3 +261,21 @@ def test_add_months_properties(start: date, months: int) -> None:
     result = add_months(start, months)
     assert result.day == min(start.day, calendar.monthrange(result.year, result.month)[1])
     assert (result.year * 12 + result.month) - (start.year * 12 + start.month) == months
+
+
+def test_due_dates_keep_the_disbursement_day_after_a_short_month() -> None:
+    # given a loan disbursed on Jan 31 of a non-leap year
+    disbursed = date(2025, 1, 31)
+    # when
+    rows = schedule_for(
+        principal=Decimal("1200.00"),
+        annual_rate=Decimal("0.12"),
+        term_months=4,
+        first_due=first_due_date(disbursed),
+        method=AmortizationMethod.EQUAL_PRINCIPAL,
+        anchor_day=disbursed.day,
+    )
+    # then
+    assert [r.due_date for r in rows] == [
+        date(2025, 2, 28), date(2025, 3, 31), date(2025, 4, 30), date(2025, 5, 31)
+    ]  # fmt: skip

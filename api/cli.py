@@ -1,0 +1,268 @@
+"""The `lendgraph` command: demo, seed, serve, migrate, import, export-schema, worker."""
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from tortoise import Tortoise
+
+from domain import migrate as migrations
+from domain.db import DEFAULT_DATABASE_URL, database_url
+
+app = typer.Typer(
+    help="lendgraph: the customer graph of a credit institution.", no_args_is_help=True
+)
+console = Console()
+T = TypeVar("T")
+DEFAULT_DEMO_PASSWORD = "lendgraph-demo"
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help=f"Database URL (default: $DATABASE_URL, else {DEFAULT_DATABASE_URL}).",
+        show_default=False,
+    ),
+]
+
+
+def _run(url: str | None, work: Callable[[], Awaitable[T]], *, check: bool = True) -> T:
+    async def main() -> T:
+        await migrations.init(url)
+        try:
+            if check:
+                await migrations.check(url)
+            return await work()
+        finally:
+            await Tortoise.close_connections()
+
+    try:
+        return asyncio.run(main())
+    except migrations.NotMigratedError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def migrate(database_url_: UrlOption = None) -> None:
+    """Apply pending schema migrations."""
+
+    async def work() -> list[str]:
+        return await migrations.apply(
+            database_url_, progress=lambda n: console.print(f"applied {n}")
+        )
+
+    applied = _run(database_url_, work, check=False)
+    console.print(f"database is up to date ({len(applied)} migration(s) applied)")
+
+
+def _business_date(value: str | None) -> date:
+    if value:
+        return date.fromisoformat(value)
+    from domain.clock.service import local_date
+
+    return local_date(datetime.now(UTC))
+
+
+@app.command()
+def seed(
+    database_url_: UrlOption = None,
+    customers: Annotated[int, typer.Option(help="How many customers.")] = 2000,
+    demo_password: Annotated[str, typer.Option(help="Password of every demo user.")] = (
+        DEFAULT_DEMO_PASSWORD
+    ),
+    business_date: Annotated[
+        str | None, typer.Option(help="Business date (YYYY-MM-DD); default: today.")
+    ] = None,
+    rng_seed: Annotated[int, typer.Option(help="Random seed: same seed, same portfolio.")] = (
+        20261128
+    ),
+) -> None:
+    """Seed a deterministic demo portfolio into an empty database."""
+    from domain.seed.generator import DatabaseNotEmptyError
+    from domain.seed.generator import seed as generate
+
+    day = _business_date(business_date)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=console,
+    ) as bar:  # fmt: skip
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        async def work() -> object:
+            return await generate(
+                customers=customers,
+                demo_password=demo_password,
+                business_date=day,
+                rng_seed=rng_seed,
+                progress=progress,
+            )
+
+        try:
+            summary = _run(database_url_, work)
+        except DatabaseNotEmptyError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from exc
+    console.print(summary)
+    console.print(f"demo users' password: [bold]{demo_password}[/bold]; business date {day}")
+
+
+@app.command()
+def serve(
+    database_url_: UrlOption = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve GraphQL (GraphiQL at /graphql)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    url = database_url(database_url_)
+    _run(url, _nothing)  # refuse early, with the fix, on an unmigrated database
+    console.print(f"serving {url} on http://{host}:{port}/graphql")
+    uvicorn.run(create_app(url), host=host, port=port, log_level="info")
+
+
+async def _nothing() -> None:
+    return None
+
+
+@app.command()
+def demo(
+    database_url_: UrlOption = None,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    customers: Annotated[int, typer.Option(help="Customers to seed when empty.")] = 2000,
+    demo_password: Annotated[str, typer.Option(help="Password of the demo users.")] = (
+        DEFAULT_DEMO_PASSWORD
+    ),
+) -> None:
+    """Migrate, seed if empty, then serve, in demo mode (the business date can be moved)."""
+    os.environ.setdefault("LENDGRAPH_MODE", "demo")
+    migrate(database_url_)
+
+    async def count() -> int:
+        from domain.customer.models import Customer
+
+        return await Customer.all().count()
+
+    if _run(database_url_, count) == 0:
+        seed(database_url_, customers=customers, demo_password=demo_password,
+             business_date=None, rng_seed=20261128)  # fmt: skip
+    else:
+        console.print(f"database already seeded; demo users' password: {demo_password}")
+    serve(database_url_, host="127.0.0.1", port=port)
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="customers, loans, payments, interactions, credit_reports or campaign_responses"
+        ),
+    ],  # fmt: skip
+    file: Annotated[Path, typer.Argument(help="A .csv or .jsonl file.", exists=True)],
+    database_url_: UrlOption = None,
+    all_or_nothing: Annotated[
+        bool, typer.Option("--all-or-nothing", help="Refuse the whole file on any bad row.")
+    ] = False,
+) -> None:
+    """Import rows from another system; re-running the same file changes nothing."""
+    from domain.importer import ImportKind, import_file
+
+    try:
+        chosen = ImportKind(kind)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] unknown kind '{kind}' ({', '.join(ImportKind)})")
+        raise typer.Exit(2) from exc
+    with Progress(
+        TextColumn(f"importing {kind}"), BarColumn(pulse_style="cyan"),
+        TextColumn("{task.completed} rows · {task.fields[rate]} rows/s"),
+        TimeElapsedColumn(), console=console,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("import", total=None, rate="-")
+        started = datetime.now(UTC)
+
+        def progress(done: int) -> None:
+            seconds = max((datetime.now(UTC) - started).total_seconds(), 1e-6)
+            bar.update(task, completed=done, rate=f"{done / seconds:,.0f}")
+
+        async def work() -> object:
+            return await import_file(chosen, file, all_or_nothing=all_or_nothing, progress=progress)
+
+        report = _run(database_url_, work)
+    _print_report(report)
+    if report.failed:  # type: ignore[attr-defined]
+        raise typer.Exit(1)
+
+
+def _print_report(report: object) -> None:
+    r = report
+    console.print(
+        f"{r.rows} rows: {r.created} created, {r.updated} updated, "  # type: ignore[attr-defined]
+        f"{r.unchanged} unchanged, {r.failed} failed in {r.seconds:.1f} s"  # type: ignore[attr-defined]
+        + (" — file refused, nothing written" if r.refused else "")  # type: ignore[attr-defined]
+    )
+    problems = r.problems  # type: ignore[attr-defined]
+    if problems:
+        table = Table("line", "column", "reason")
+        for p in problems[:200]:
+            table.add_row(str(p.line), p.column, p.reason)
+        console.print(table)
+        if len(problems) > 200:
+            console.print(f"... and {len(problems) - 200} more")
+
+
+@app.command("export-schema")
+def export_schema(
+    output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path(
+        "api/schema.graphql"
+    ),
+) -> None:
+    """Write the GraphQL schema (SDL) to a file."""
+    from api.schema import schema
+
+    output.write_text(schema.as_str() + "\n", encoding="utf-8")
+    console.print(f"wrote {output}")
+
+
+@app.command()
+def worker(
+    database_url_: UrlOption = None,
+    interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 60.0,
+    once: Annotated[bool, typer.Option("--once", help="Run one round and exit.")] = False,
+) -> None:
+    """Run daily work for the business date: delinquency (DPD and buckets) of every loan."""
+    from domain.clock import service as clock
+    from domain.loan.service import refresh_delinquency
+
+    async def work() -> None:
+        done: date | None = None
+        while True:
+            today = await clock.get()
+            if today != done:
+                changed = await refresh_delinquency(today)
+                console.print(f"{today}: delinquency refreshed, {changed} loan(s) changed")
+                done = today
+            if once:
+                return
+            await asyncio.sleep(interval)
+
+    _run(database_url_, work)
+
+
+if __name__ == "__main__":
+    app()
