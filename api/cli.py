@@ -21,7 +21,7 @@ app = typer.Typer(
 )
 console = Console()
 T = TypeVar("T")
-DEFAULT_DEMO_PASSWORD = "lendgraph-demo"
+DEFAULT_DEMO_PASSWORD = "lendgraph-demo"  # noqa: S105  (printed at start; demo data only)
 
 UrlOption = Annotated[
     str | None,
@@ -173,7 +173,7 @@ def import_(
         typer.Argument(
             help="customers, loans, payments, interactions, credit_reports or campaign_responses"
         ),
-    ],  # fmt: skip
+    ],
     file: Annotated[Path, typer.Argument(help="A .csv or .jsonl file.", exists=True)],
     database_url_: UrlOption = None,
     all_or_nothing: Annotated[

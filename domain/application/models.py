@@ -38,7 +38,7 @@ class Application(Model):
 
     id = fields.IntField(primary_key=True)
     customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
-        "lendgraph.Customer", related_name="applications", on_delete=fields.RESTRICT
+        "lendgraph.Customer", db_index=True, related_name="applications", on_delete=fields.RESTRICT
     )
     product: fields.ForeignKeyRelation["Product"] = fields.ForeignKeyField(
         "lendgraph.Product", related_name="applications", on_delete=fields.RESTRICT

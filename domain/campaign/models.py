@@ -37,7 +37,10 @@ class CampaignResponse(Model):
         "lendgraph.Campaign", related_name="responses", on_delete=fields.CASCADE
     )
     customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
-        "lendgraph.Customer", related_name="campaign_responses", on_delete=fields.CASCADE
+        "lendgraph.Customer",
+        db_index=True,
+        related_name="campaign_responses",
+        on_delete=fields.CASCADE,
     )
     sent_at = fields.DatetimeField()
     opened_at = fields.DatetimeField(null=True)

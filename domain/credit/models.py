@@ -14,7 +14,7 @@ class CreditReport(Model):
 
     id = fields.IntField(primary_key=True)
     customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
-        "lendgraph.Customer", related_name="credit_reports", on_delete=fields.CASCADE
+        "lendgraph.Customer", db_index=True, related_name="credit_reports", on_delete=fields.CASCADE
     )
     bureau = fields.CharField(max_length=64)
     score = fields.IntField()

@@ -27,7 +27,11 @@ class Customer(Model):
     monthly_income = fields.DecimalField(max_digits=16, decimal_places=2, null=True)
     branch = fields.CharField(max_length=64, null=True, db_index=True)
     account_manager: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
-        "lendgraph.User", related_name="managed_customers", null=True, on_delete=fields.SET_NULL
+        "lendgraph.User",
+        db_index=True,
+        related_name="managed_customers",
+        null=True,
+        on_delete=fields.SET_NULL,
     )
     preferred_channel = fields.CharEnumField(Channel, max_length=16, null=True)
     consent_sms = fields.BooleanField(default=False)
@@ -52,7 +56,7 @@ class CustomerExternalRef(Model):
 
     id = fields.IntField(primary_key=True)
     customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
-        "lendgraph.Customer", related_name="external_refs", on_delete=fields.CASCADE
+        "lendgraph.Customer", db_index=True, related_name="external_refs", on_delete=fields.CASCADE
     )
     source = fields.CharField(max_length=64)
     external_id = fields.CharField(max_length=128, db_index=True)

@@ -59,10 +59,14 @@ class Interaction(Model):
 
     id = fields.IntField(primary_key=True)
     customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
-        "lendgraph.Customer", related_name="interactions", on_delete=fields.CASCADE
+        "lendgraph.Customer", db_index=True, related_name="interactions", on_delete=fields.CASCADE
     )
     loan: fields.ForeignKeyNullableRelation["Loan"] = fields.ForeignKeyField(
-        "lendgraph.Loan", related_name="interactions", null=True, on_delete=fields.SET_NULL
+        "lendgraph.Loan",
+        db_index=True,
+        related_name="interactions",
+        null=True,
+        on_delete=fields.SET_NULL,
     )
     agent: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
         "lendgraph.User", related_name="interactions", null=True, on_delete=fields.SET_NULL

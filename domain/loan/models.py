@@ -36,7 +36,7 @@ class Contract(Model):
     id = fields.IntField(primary_key=True)
     number = fields.CharField(max_length=64, unique=True)
     customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
-        "lendgraph.Customer", related_name="contracts", on_delete=fields.RESTRICT
+        "lendgraph.Customer", db_index=True, related_name="contracts", on_delete=fields.RESTRICT
     )
     application: fields.ForeignKeyNullableRelation["Application"] = fields.ForeignKeyField(
         "lendgraph.Application", related_name="contracts", null=True, on_delete=fields.SET_NULL
@@ -52,7 +52,7 @@ class Loan(Model):
 
     id = fields.IntField(primary_key=True)
     customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
-        "lendgraph.Customer", related_name="loans", on_delete=fields.RESTRICT
+        "lendgraph.Customer", db_index=True, related_name="loans", on_delete=fields.RESTRICT
     )
     product: fields.ForeignKeyRelation["Product"] = fields.ForeignKeyField(
         "lendgraph.Product", related_name="loans", on_delete=fields.RESTRICT
@@ -61,7 +61,11 @@ class Loan(Model):
         "lendgraph.Contract", related_name="loans", null=True, on_delete=fields.SET_NULL
     )
     collector: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
-        "lendgraph.User", related_name="collected_loans", null=True, on_delete=fields.SET_NULL
+        "lendgraph.User",
+        db_index=True,
+        related_name="collected_loans",
+        null=True,
+        on_delete=fields.SET_NULL,
     )
     principal = _money()
     annual_rate = fields.DecimalField(max_digits=8, decimal_places=6)
@@ -113,7 +117,7 @@ class Payment(Model):
 
     id = fields.IntField(primary_key=True)
     loan: fields.ForeignKeyRelation[Loan] = fields.ForeignKeyField(
-        "lendgraph.Loan", related_name="payments", on_delete=fields.RESTRICT
+        "lendgraph.Loan", db_index=True, related_name="payments", on_delete=fields.RESTRICT
     )
     amount = _money()
     paid_at = fields.DatetimeField(db_index=True)
@@ -134,10 +138,10 @@ class PaymentAllocation(Model):
 
     id = fields.IntField(primary_key=True)
     payment: fields.ForeignKeyRelation[Payment] = fields.ForeignKeyField(
-        "lendgraph.Payment", related_name="allocations", on_delete=fields.CASCADE
+        "lendgraph.Payment", db_index=True, related_name="allocations", on_delete=fields.CASCADE
     )
     installment: fields.ForeignKeyRelation[Installment] = fields.ForeignKeyField(
-        "lendgraph.Installment", related_name="allocations", on_delete=fields.CASCADE
+        "lendgraph.Installment", db_index=True, related_name="allocations", on_delete=fields.CASCADE
     )
     fee = _money(default=0)
     interest = _money(default=0)

@@ -140,6 +140,8 @@ async def post_payment(
 ) -> PostedPayment:
     """Record a payment and allocate it oldest-first; the same key twice is one payment."""
     _check_payment(amount, idempotency_key)
+    if clock.local_date(paid_at) > await clock.get():
+        raise ValidationError.single("paid_at", "is after the business date")
     try:
         async with in_transaction():
             loan = await Loan.filter(id=loan_id).select_for_update().first()
