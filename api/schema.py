@@ -26,6 +26,7 @@ from api.errors import ClientError
 from api.interaction.mutations import InteractionMutations
 from api.loan.mutations import LoanMutations
 from api.loan.queries import LoanQueries
+from api.system.imports import ImportMutations
 from api.system.schema import SystemMutations, SystemQueries
 from domain.errors import DomainError
 
@@ -51,6 +52,7 @@ Mutation = merge_types(
         ApplicationMutations,
         InteractionMutations,
         SystemMutations,
+        ImportMutations,
     ),
 )
 

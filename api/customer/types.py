@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -156,8 +156,8 @@ class Customer(Node):
 
     @strawberry.field(description="Administrator-defined fields, by name.")
     async def custom_fields(self, info: Info) -> JSON:
-        values: JSON = await info.context.loaders.custom_fields_by_customer.load(self.pk)
-        return values
+        values = await info.context.loaders.custom_fields_by_customer.load(self.pk)
+        return cast(JSON, values)
 
     @strawberry.field(description="References to this customer in the systems it came from.")
     async def external_refs(self, info: Info) -> list[ExternalRef]:

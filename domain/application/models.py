@@ -38,7 +38,7 @@ class Application(Model):
 
     id = fields.IntField(primary_key=True)
     customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
-        "lendgraph.Customer", db_index=True, related_name="applications", on_delete=fields.RESTRICT
+        "lendgraph.Customer", related_name="applications", on_delete=fields.RESTRICT
     )
     product: fields.ForeignKeyRelation["Product"] = fields.ForeignKeyField(
         "lendgraph.Product", related_name="applications", on_delete=fields.RESTRICT
@@ -61,4 +61,5 @@ class Application(Model):
 
     class Meta:
         table = "application"
+        indexes = (("customer_id",),)
         unique_together = (("source", "external_id"),)

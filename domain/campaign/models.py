@@ -38,7 +38,6 @@ class CampaignResponse(Model):
     )
     customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
         "lendgraph.Customer",
-        db_index=True,
         related_name="campaign_responses",
         on_delete=fields.CASCADE,
     )
@@ -51,4 +50,5 @@ class CampaignResponse(Model):
 
     class Meta:
         table = "campaign_response"
+        indexes = (("customer_id",),)
         unique_together = (("campaign", "customer"), ("source", "external_id"))

@@ -14,7 +14,7 @@ class CreditReport(Model):
 
     id = fields.IntField(primary_key=True)
     customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
-        "lendgraph.Customer", db_index=True, related_name="credit_reports", on_delete=fields.CASCADE
+        "lendgraph.Customer", related_name="credit_reports", on_delete=fields.CASCADE
     )
     bureau = fields.CharField(max_length=64)
     score = fields.IntField()
@@ -29,4 +29,5 @@ class CreditReport(Model):
 
     class Meta:
         table = "credit_report"
+        indexes = (("customer_id",),)
         unique_together = (("source", "external_id"),)

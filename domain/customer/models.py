@@ -28,7 +28,6 @@ class Customer(Model):
     branch = fields.CharField(max_length=64, null=True, db_index=True)
     account_manager: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
         "lendgraph.User",
-        db_index=True,
         related_name="managed_customers",
         null=True,
         on_delete=fields.SET_NULL,
@@ -49,6 +48,7 @@ class Customer(Model):
 
     class Meta:
         table = "customer"
+        indexes = (("account_manager_id",),)
 
 
 class CustomerExternalRef(Model):
@@ -56,13 +56,14 @@ class CustomerExternalRef(Model):
 
     id = fields.IntField(primary_key=True)
     customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
-        "lendgraph.Customer", db_index=True, related_name="external_refs", on_delete=fields.CASCADE
+        "lendgraph.Customer", related_name="external_refs", on_delete=fields.CASCADE
     )
     source = fields.CharField(max_length=64)
     external_id = fields.CharField(max_length=128, db_index=True)
 
     class Meta:
         table = "customer_external_ref"
+        indexes = (("customer_id",),)
         unique_together = (("source", "external_id"),)
 
 

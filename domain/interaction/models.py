@@ -59,11 +59,10 @@ class Interaction(Model):
 
     id = fields.IntField(primary_key=True)
     customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
-        "lendgraph.Customer", db_index=True, related_name="interactions", on_delete=fields.CASCADE
+        "lendgraph.Customer", related_name="interactions", on_delete=fields.CASCADE
     )
     loan: fields.ForeignKeyNullableRelation["Loan"] = fields.ForeignKeyField(
         "lendgraph.Loan",
-        db_index=True,
         related_name="interactions",
         null=True,
         on_delete=fields.SET_NULL,
@@ -84,4 +83,5 @@ class Interaction(Model):
 
     class Meta:
         table = "interaction"
+        indexes = (("customer_id",), ("loan_id",))
         unique_together = (("source", "external_id"),)

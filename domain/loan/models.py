@@ -36,7 +36,7 @@ class Contract(Model):
     id = fields.IntField(primary_key=True)
     number = fields.CharField(max_length=64, unique=True)
     customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
-        "lendgraph.Customer", db_index=True, related_name="contracts", on_delete=fields.RESTRICT
+        "lendgraph.Customer", related_name="contracts", on_delete=fields.RESTRICT
     )
     application: fields.ForeignKeyNullableRelation["Application"] = fields.ForeignKeyField(
         "lendgraph.Application", related_name="contracts", null=True, on_delete=fields.SET_NULL
@@ -45,6 +45,7 @@ class Contract(Model):
 
     class Meta:
         table = "contract"
+        indexes = (("customer_id",),)
 
 
 class Loan(Model):
@@ -52,7 +53,7 @@ class Loan(Model):
 
     id = fields.IntField(primary_key=True)
     customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
-        "lendgraph.Customer", db_index=True, related_name="loans", on_delete=fields.RESTRICT
+        "lendgraph.Customer", related_name="loans", on_delete=fields.RESTRICT
     )
     product: fields.ForeignKeyRelation["Product"] = fields.ForeignKeyField(
         "lendgraph.Product", related_name="loans", on_delete=fields.RESTRICT
@@ -62,7 +63,6 @@ class Loan(Model):
     )
     collector: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
         "lendgraph.User",
-        db_index=True,
         related_name="collected_loans",
         null=True,
         on_delete=fields.SET_NULL,
@@ -87,6 +87,7 @@ class Loan(Model):
 
     class Meta:
         table = "loan"
+        indexes = (("customer_id",), ("collector_id",))
         unique_together = (("source", "external_id"),)
 
 
@@ -117,7 +118,7 @@ class Payment(Model):
 
     id = fields.IntField(primary_key=True)
     loan: fields.ForeignKeyRelation[Loan] = fields.ForeignKeyField(
-        "lendgraph.Loan", db_index=True, related_name="payments", on_delete=fields.RESTRICT
+        "lendgraph.Loan", related_name="payments", on_delete=fields.RESTRICT
     )
     amount = _money()
     paid_at = fields.DatetimeField(db_index=True)
@@ -130,6 +131,7 @@ class Payment(Model):
 
     class Meta:
         table = "payment"
+        indexes = (("loan_id",),)
         unique_together = (("source", "external_id"),)
 
 
@@ -138,10 +140,10 @@ class PaymentAllocation(Model):
 
     id = fields.IntField(primary_key=True)
     payment: fields.ForeignKeyRelation[Payment] = fields.ForeignKeyField(
-        "lendgraph.Payment", db_index=True, related_name="allocations", on_delete=fields.CASCADE
+        "lendgraph.Payment", related_name="allocations", on_delete=fields.CASCADE
     )
     installment: fields.ForeignKeyRelation[Installment] = fields.ForeignKeyField(
-        "lendgraph.Installment", db_index=True, related_name="allocations", on_delete=fields.CASCADE
+        "lendgraph.Installment", related_name="allocations", on_delete=fields.CASCADE
     )
     fee = _money(default=0)
     interest = _money(default=0)
@@ -149,3 +151,4 @@ class PaymentAllocation(Model):
 
     class Meta:
         table = "payment_allocation"
+        indexes = (("payment_id",), ("installment_id",))

@@ -17,6 +17,13 @@ class User(Model):
     password_hash = fields.CharField(max_length=255, null=True)
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # sign-in accounting (wall clock, UTC): consecutive failures, lock, last success
+    failed_logins = fields.IntField(default=0, db_default=0)
+    locked_until = fields.DatetimeField(null=True)
+    last_login_at = fields.DatetimeField(null=True)
+    # bumped to invalidate every token issued before (disable, "log out everywhere")
+    token_version = fields.IntField(default=0, db_default=0)
+    tokens_revoked_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "app_user"

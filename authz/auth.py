@@ -1,0 +1,96 @@
+"""Authentication: passwords, tokens and API keys in, a Subject out.
+
+Every failure raises `AuthenticationError` (a ForbiddenError): the API answers UNAUTHENTICATED.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from authz.subject import Subject, Via
+from authz.tokens import Claims, TokenError, TokenProblem
+from domain.access import accounts, apikeys
+from domain.access.accounts import LoginPolicy
+from domain.access.errors import AuthenticationError, login_failed
+from domain.user.models import User
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def subject_of(user: User, via: Via, roles: tuple[str, ...] | None = None) -> Subject:
+    """The subject a user acts as (with all of their roles unless some are given)."""
+    return Subject(
+        user_id=user.id,
+        username=user.username,
+        roles=tuple(user.roles) if roles is None else roles,
+        branch=user.branch,
+        team=user.team,
+        via=via,
+    )
+
+
+async def authenticate(
+    username: str,
+    password: str,
+    *,
+    now: datetime,
+    policy: LoginPolicy | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> User:
+    """The user with this username and password, or one generic AuthenticationError.
+
+    Unknown user, wrong password, disabled and locked accounts all give the same message and
+    cost one argon2 verification. Each failure waits `policy.delay_after(consecutive failures)`
+    seconds (via `sleep`) before raising, and the account locks for `policy.lock_for` after
+    `policy.max_failures` consecutive failures. Success resets the count. `now` is wall clock.
+    """
+    rules = policy or LoginPolicy.from_env()
+    user = await User.get_or_none(username=username) if username else None
+    if user is None:
+        await accounts.verify_password(None, password)
+        await sleep(rules.delay_after(1))
+        raise login_failed("unknown_user")
+    if accounts.is_locked(user, now=now):
+        await accounts.verify_password(None, password)
+        await sleep(rules.delay_after(rules.max_failures))
+        raise login_failed("locked")
+    if not await accounts.verify_password(user.password_hash, password):
+        failures = await accounts.record_failure(user, now=now, policy=rules)
+        await sleep(rules.delay_after(failures))
+        raise login_failed("bad_password")
+    if not user.is_active:
+        await sleep(rules.delay_after(1))
+        raise login_failed("disabled")
+    await accounts.record_success(user, password, now=now)
+    return user
+
+
+async def resolve_subject(claims: Claims) -> Subject:
+    """The subject a verified token speaks for: an existing, active user (one query).
+
+    Local tokens must carry the user's current token version. External tokens name the user by
+    `preferred_username` (else `sub`) and must be issued after the user's last revocation.
+    """
+    if claims.external:
+        user = await User.get_or_none(username=claims.username)
+    else:
+        user = await User.get_or_none(id=claims.user_id)
+    if user is None or not user.is_active:
+        raise TokenError(TokenProblem.REVOKED, "the token's user is unknown or disabled")
+    stale = claims.tv != user.token_version or claims.username != user.username
+    if not claims.external and stale:
+        raise TokenError(TokenProblem.REVOKED, "the token has been revoked")
+    if claims.external and user.tokens_revoked_at and claims.iat <= user.tokens_revoked_at:
+        raise TokenError(TokenProblem.REVOKED, "the token has been revoked")
+    return subject_of(user, "jwt")
+
+
+async def subject_for_api_key(key: str, *, now: datetime | None = None) -> Subject:
+    """The subject an API key acts as: its user in its one role (one query, plus a use stamp)."""
+    found = await apikeys.find_usable_key(key, now=now or datetime.now(UTC))
+    if found is None:
+        raise AuthenticationError("the API key is not valid", reason="api_key")
+    user = found.user
+    if not user.is_active or found.role not in user.roles:
+        raise AuthenticationError("the API key is not valid", reason="api_key_user")
+    return subject_of(user, "api_key", roles=(found.role,))

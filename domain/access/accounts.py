@@ -1,0 +1,200 @@
+"""Staff accounts: argon2 passwords, sign-in accounting, lockout and token revocation.
+
+All times here are wall-clock UTC instants passed in by the caller, never the business date.
+"""
+
+import asyncio
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from domain.access import audit
+from domain.access.audit import Actor
+from domain.errors import NotFoundError, ValidationError
+from domain.user.models import User
+
+log = logging.getLogger("lendgraph.access")
+HASHER = PasswordHasher()  # argon2id with the library's recommended cost (~0.15 s a hash)
+_dummy: dict[int, str] = {}
+MIN_PASSWORD_LENGTH = 10
+
+
+def _hasher() -> PasswordHasher:
+    return HASHER
+
+
+def _dummy_hash() -> str:
+    """A hash of a random secret, made with the current hasher, to verify unknown users against."""
+    hasher = _hasher()
+    if id(hasher) not in _dummy:
+        _dummy[id(hasher)] = hasher.hash(secrets.token_urlsafe(16))
+    return _dummy[id(hasher)]
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of a password."""
+    return _hasher().hash(password)
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    try:
+        return _hasher().verify(stored or _dummy_hash(), password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def verify_password(stored: str | None, password: str) -> bool:
+    """Whether a password matches a stored hash, in a thread (argon2 is slow by design).
+
+    A missing hash still costs one verification, so a miss takes as long as a hit.
+    """
+    return await asyncio.to_thread(_verify, stored, password)
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether a stored hash was made with weaker parameters than the current ones."""
+    try:
+        return _hasher().check_needs_rehash(stored)
+    except InvalidHashError:
+        return True
+
+
+def _aware(now: datetime) -> datetime:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be a timezone-aware wall-clock instant")
+    return now
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a positive integer, got {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class LoginPolicy:
+    """How failed sign-ins are slowed down and when an account locks."""
+
+    max_failures: int = 5
+    lock_for: timedelta = timedelta(minutes=15)
+    base_delay: float = 0.25  # seconds after the first failure, doubling after each next one
+    max_delay: float = 4.0
+
+    @classmethod
+    def from_env(cls) -> "LoginPolicy":
+        """The policy from LENDGRAPH_LOGIN_MAX_FAILURES and LENDGRAPH_LOGIN_LOCK_MINUTES."""
+        return cls(
+            max_failures=_positive_int("LENDGRAPH_LOGIN_MAX_FAILURES", 5),
+            lock_for=timedelta(minutes=_positive_int("LENDGRAPH_LOGIN_LOCK_MINUTES", 15)),
+        )
+
+    def delay_after(self, failures: int) -> float:
+        """Seconds to wait before answering after this many consecutive failures."""
+        if failures <= 0:
+            return 0.0
+        return float(min(self.base_delay * 2 ** min(failures - 1, 16), self.max_delay))
+
+
+def is_locked(user: User, *, now: datetime) -> bool:
+    """Whether the account is locked at this instant."""
+    return user.locked_until is not None and user.locked_until > _aware(now)
+
+
+async def record_failure(user: User, *, now: datetime, policy: LoginPolicy) -> int:
+    """Count one more consecutive failure, locking the account at the limit. Returns the count."""
+    _aware(now)
+    await User.filter(id=user.id).update(failed_logins=F("failed_logins") + 1)
+    failures: list[Any] = await User.filter(id=user.id).values_list("failed_logins", flat=True)
+    count = int(failures[0]) if failures else 0
+    if count >= policy.max_failures:
+        await User.filter(id=user.id, failed_logins__gte=policy.max_failures).update(
+            failed_logins=0, locked_until=now + policy.lock_for
+        )
+        log.warning(
+            "account %s locked for %s after %d failed sign-ins", user.id, policy.lock_for, count
+        )
+    return count
+
+
+async def record_success(user: User, password: str, *, now: datetime) -> None:
+    """Reset the failure count and lock, note the sign-in, upgrade an outdated hash."""
+    changes: dict[str, object] = {
+        "failed_logins": 0,
+        "locked_until": None,
+        "last_login_at": _aware(now),
+    }
+    if user.password_hash and needs_rehash(user.password_hash):
+        changes["password_hash"] = await asyncio.to_thread(hash_password, password)
+    await User.filter(id=user.id).update(**changes)
+    for name, value in changes.items():
+        setattr(user, name, value)
+
+
+async def _audit(actor: Actor | None, action: str, user_id: int, **change: Any) -> None:
+    if actor is not None:
+        await audit.record(actor, action=action, object_type="user", object_id=user_id, **change)
+
+
+async def set_password(user_id: int, password: str, *, actor: Actor | None = None) -> None:
+    """Store a new password (at least MIN_PASSWORD_LENGTH characters) and unlock the account."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError.single(
+            "password", f"must be at least {MIN_PASSWORD_LENGTH} characters"
+        )
+    hashed = await asyncio.to_thread(hash_password, password)
+    async with in_transaction():
+        updated = await User.filter(id=user_id).update(
+            password_hash=hashed, failed_logins=0, locked_until=None
+        )
+        if not updated:
+            raise NotFoundError("User", user_id)
+        await _audit(actor, "user.set_password", user_id, after={"password": "changed"})
+
+
+async def revoke_tokens(user_id: int, *, now: datetime, actor: Actor | None = None) -> int:
+    """Invalidate every token issued to a user so far ("log out everywhere"). Returns tv."""
+    async with in_transaction():
+        updated = await User.filter(id=user_id).update(
+            token_version=F("token_version") + 1, tokens_revoked_at=_aware(now)
+        )
+        if not updated:
+            raise NotFoundError("User", user_id)
+        found: list[Any] = await User.filter(id=user_id).values_list("token_version", flat=True)
+        version = int(found[0])
+        await _audit(actor, "user.revoke_tokens", user_id, after={"token_version": version})
+    return version
+
+
+async def set_active(
+    user_id: int, active: bool, *, now: datetime, actor: Actor | None = None
+) -> None:
+    """Enable or disable a user. Disabling also revokes every token already issued."""
+    async with in_transaction():
+        before: list[Any] = await User.filter(id=user_id).values_list("is_active", flat=True)
+        if not before:
+            raise NotFoundError("User", user_id)
+        await User.filter(id=user_id).update(is_active=active)
+        await _audit(
+            actor,
+            "user.enable" if active else "user.disable",
+            user_id,
+            before={"is_active": bool(before[0])},
+            after={"is_active": active},
+        )
+        if not active:
+            await revoke_tokens(user_id, now=now)

@@ -1,0 +1,186 @@
+"""The audit log: who changed or unmasked what, when and from where. Append-only.
+
+This module offers only appending and reading. The database refuses UPDATE and DELETE on the
+table too (triggers from migration 0002_access).
+"""
+
+import dataclasses
+import enum
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from tortoise.queryset import QuerySet
+
+from domain.access.models import AuditEntry
+from domain.pagination import Page, check_first
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts and from where: the identity and request details an audit entry keeps."""
+
+    user_id: int | None
+    username: str
+    via: str = ""
+    ip: str | None = None
+    user_agent: str | None = None
+    request_id: str | None = None
+
+
+SYSTEM = Actor(user_id=None, username="system", via="system")
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-ready copy of a value: decimals as strings, dates in ISO 8601, enums by value."""
+    if isinstance(value, enum.Enum):
+        return jsonable(value.value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable(dataclasses.asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted((jsonable(v) for v in value), key=str)
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return str(value)
+
+
+def _clip(text: str | None, size: int) -> str | None:
+    return None if text is None else text[:size]
+
+
+def _entry(
+    actor: Actor,
+    *,
+    action: str,
+    object_type: str,
+    object_id: object | None,
+    at: datetime | None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    fields_read: Sequence[str] | None = None,
+) -> AuditEntry:
+    return AuditEntry(
+        at=at or datetime.now(UTC),
+        user_id=actor.user_id,
+        username=actor.username[:64],
+        via=actor.via[:16],
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id)[:64],
+        fields_read=list(fields_read) if fields_read is not None else None,
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
+        ip=_clip(actor.ip, 64),
+        user_agent=_clip(actor.user_agent, 400),
+        request_id=_clip(actor.request_id, 64),
+    )
+
+
+async def record(
+    actor: Actor,
+    *,
+    action: str,
+    object_type: str,
+    object_id: object | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Append one entry for a change (call it inside the change's transaction)."""
+    entry = _entry(
+        actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        at=at,
+        before=before,
+        after=after,
+    )
+    await entry.save()
+    return entry
+
+
+READ_SENSITIVE = "read_sensitive"
+
+
+async def record_sensitive_reads(
+    actor: Actor,
+    object_type: str,
+    reads: Mapping[object, Sequence[str]],
+    *,
+    at: datetime | None = None,
+) -> int:
+    """Append one entry per object whose sensitive fields were shown unmasked. Returns the count."""
+    moment = at or datetime.now(UTC)
+    entries = [
+        _entry(
+            actor,
+            action=READ_SENSITIVE,
+            object_type=object_type,
+            object_id=object_id,
+            at=moment,
+            fields_read=sorted(fields),
+        )
+        for object_id, fields in reads.items()
+        if fields
+    ]
+    if entries:
+        await AuditEntry.bulk_create(entries, batch_size=500)
+    return len(entries)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Conditions on audit entries; all given ones must hold. `until` is exclusive."""
+
+    user_id: int | None = None
+    username: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _filtered(flt: AuditFilter | None) -> QuerySet[AuditEntry]:
+    query = AuditEntry.all()
+    if flt is None:
+        return query
+    conditions: dict[str, Any] = {
+        "user_id": flt.user_id,
+        "username": flt.username,
+        "action": flt.action,
+        "object_type": flt.object_type,
+        "object_id": flt.object_id,
+        "at__gte": flt.since,
+        "at__lt": flt.until,
+    }
+    return query.filter(**{k: v for k, v in conditions.items() if v is not None})
+
+
+async def list_(
+    flt: AuditFilter | None = None, *, first: int = 50, before_id: int | None = None
+) -> Page[AuditEntry]:
+    """A page of entries, newest first, keyset-paginated: pass the last id seen as before_id."""
+    check_first(first)
+    query = _filtered(flt)
+    if before_id is not None:
+        query = query.filter(id__lt=before_id)
+    rows = await query.order_by("-id").limit(first + 1)
+    return Page(rows[:first], len(rows) > first)
+
+
+async def count(flt: AuditFilter | None = None) -> int:
+    """How many entries match."""
+    return await _filtered(flt).count()

@@ -1,0 +1,5 @@
+"""Fixtures of the access-data tests."""
+
+from tests.authz.support import access_db, cheap_hashing
+
+__all__ = ["access_db", "cheap_hashing"]
