@@ -40,6 +40,7 @@ unit: install
 
 bench: install
 	$(BIN)/python bench/customer_graph.py
+	$(BIN)/python bench/import_customers.py
 
 schema: install
 	$(BIN)/lendgraph export-schema
