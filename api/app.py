@@ -3,6 +3,7 @@
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import orjson
 from starlette.applications import Starlette
@@ -13,22 +14,45 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from tortoise import Tortoise
 
+from api.access import scoped_loaders
+from api.auth import authenticate_request
 from api.context import Context
+from api.loaders import SCOPED, Loaders
 from api.schema import build_schema
+from authz import scoping
+from authz.enforcer import Authorizer
 from domain import migrate
+from domain.access.errors import AuthenticationError
 from domain.db import database_url, tortoise_config
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI view with per-request context and orjson responses."""
+    """Strawberry's ASGI view: authenticates each request, scopes its loaders, answers in orjson."""
+
+    def __init__(self, *args: Any, authorizer: Authorizer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.authorizer = authorizer
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return Context(
+        await self.authorizer.ensure_current()  # a policy change elsewhere applies now
+        context = Context(
+            authorizer=self.authorizer,
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
         )
+        if context.request is not None:
+            try:
+                context.subject = await authenticate_request(context.request)
+            except AuthenticationError as exc:
+                context.auth_error = exc
+        context.loaders = (
+            scoped_loaders(self.authorizer, context.subject)
+            if context.subject is not None
+            else Loaders({obj: scoping.nothing() for obj in SCOPED})
+        )
+        return context
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -63,6 +87,7 @@ def create_app(
     graphql = GraphQLApp(
         build_schema(debug=debug, introspection=graphiql),
         graphql_ide="graphiql" if graphiql else None,
+        authorizer=Authorizer(),
     )
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),

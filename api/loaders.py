@@ -1,9 +1,14 @@
-"""Per-request DataLoaders: one SQL statement per relation and request shape, never per row."""
+"""Per-request DataLoaders: one SQL statement per relation and request shape, never per row.
+
+Each loader's base query carries the caller's row scope, so a row outside it cannot be reached
+through any path (node, nested fields in either direction): it loads as if it did not exist.
+"""
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from tortoise.expressions import Q
 from tortoise.models import Model
 
 from api.dataloader import DataLoader
@@ -19,11 +24,12 @@ from domain.user.models import User
 
 M = TypeVar("M", bound=Model)
 K = TypeVar("K", bound=Hashable)
+SCOPED = ("customer", "loan", "application", "interaction", "payment", "credit_report")
 
 
-def _by_id(model: type[M]) -> Callable[[list[int]], Awaitable[list[M | None]]]:
+def _by_id(model: type[M], scope: Q) -> Callable[[list[int]], Awaitable[list[M | None]]]:
     async def load(ids: list[int]) -> list[M | None]:
-        rows = {row.pk: row for row in await model.filter(id__in=ids)}
+        rows = {row.pk: row for row in await model.filter(scope, id__in=ids)}
         return [rows.get(i) for i in ids]
 
     return load
@@ -37,10 +43,10 @@ def _grouped(keys: Sequence[K], rows: Iterable[Any], key: Callable[[Any], K]) ->
 
 
 def _children(
-    model: type[M], fk: str, *order: str
+    model: type[M], fk: str, scope: Q, *order: str
 ) -> Callable[[list[int]], Awaitable[list[list[M]]]]:
     async def load(ids: list[int]) -> list[list[M]]:
-        rows = await model.filter(**{f"{fk}__in": ids}).order_by(*order)
+        rows = await model.filter(scope, **{f"{fk}__in": ids}).order_by(*order)
         return _grouped(ids, rows, lambda r: getattr(r, fk))
 
     return load
@@ -65,29 +71,40 @@ async def _custom_fields(ids: list[int]) -> list[dict[str, Any]]:
 
 
 class Loaders:
-    """The DataLoaders of one request."""
+    """The DataLoaders of one request, each limited to the rows the caller may read."""
 
-    def __init__(self) -> None:
-        self.customer = DataLoader(_by_id(Customer))
-        self.user = DataLoader(_by_id(User))
-        self.loan = DataLoader(_by_id(Loan))
-        self.application = DataLoader(_by_id(Application))
-        self.interaction = DataLoader(_by_id(Interaction))
-        self.product = DataLoader(_by_id(Product))
-        self.loans_by_customer = DataLoader(_children(Loan, "customer_id", "id"))
-        self.installments_by_loan = DataLoader(_children(Installment, "loan_id", "seq"))
-        self.payments_by_loan = DataLoader(_children(Payment, "loan_id", "paid_at", "id"))
+    def __init__(self, scopes: Mapping[str, Q]) -> None:
+        def s(obj: str) -> Q:
+            return scopes.get(obj, Q())
+
+        self.customer = DataLoader(_by_id(Customer, s("customer")))
+        self.user = DataLoader(_by_id(User, Q()))
+        self.loan = DataLoader(_by_id(Loan, s("loan")))
+        self.application = DataLoader(_by_id(Application, s("application")))
+        self.interaction = DataLoader(_by_id(Interaction, s("interaction")))
+        self.payment = DataLoader(_by_id(Payment, s("payment")))
+        self.product = DataLoader(_by_id(Product, Q()))
+        self.loans_by_customer = DataLoader(_children(Loan, "customer_id", s("loan"), "id"))
+        self.installments_by_loan = DataLoader(_children(Installment, "loan_id", Q(), "seq"))
+        self.payments_by_loan = DataLoader(
+            _children(Payment, "loan_id", s("payment"), "paid_at", "id")
+        )
         self.applications_by_customer = DataLoader(
-            _children(Application, "customer_id", "-submitted_at", "-id")
+            _children(Application, "customer_id", s("application"), "-submitted_at", "-id")
         )
         self.credit_reports_by_customer = DataLoader(
-            _children(CreditReport, "customer_id", "-pulled_at", "-id")
+            _children(CreditReport, "customer_id", s("credit_report"), "-pulled_at", "-id")
         )
         self.interactions_by_customer = DataLoader(
-            _children(Interaction, "customer_id", "-occurred_at", "-id")
+            _children(Interaction, "customer_id", s("interaction"), "-occurred_at", "-id")
         )
         self.external_refs_by_customer = DataLoader(
-            _children(CustomerExternalRef, "customer_id", "source", "external_id")
+            _children(CustomerExternalRef, "customer_id", Q(), "source", "external_id")
         )
         self.tags_by_customer = DataLoader(_tags)
         self.custom_fields_by_customer = DataLoader(_custom_fields)
+
+    @classmethod
+    def unscoped(cls) -> "Loaders":
+        """Loaders that see every row (for trusted in-process callers, never for requests)."""
+        return cls({})

@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from api.application.mutations import ApplicationMutations
+from api.auth import AuthMutations, AuthQueries, RequireAuthentication
 from api.customer.mutations import CustomerMutations
 from api.customer.queries import CustomerQueries
 from api.errors import ClientError
@@ -43,10 +44,11 @@ STATIC_RULES = [
     *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
 ]
 
-Query = merge_types("Query", (CustomerQueries, LoanQueries, SystemQueries))
+Query = merge_types("Query", (AuthQueries, CustomerQueries, LoanQueries, SystemQueries))
 Mutation = merge_types(
     "Mutation",
     (
+        AuthMutations,
         CustomerMutations,
         LoanMutations,
         ApplicationMutations,
@@ -99,6 +101,7 @@ def build_schema(*, debug: bool = False, introspection: bool = True) -> strawber
         lambda: AddValidationRules(STATIC_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ClientSafeErrors(debug=debug),
+        RequireAuthentication,
     ]
     if not introspection:
         extensions.append(DisableIntrospection)

@@ -5,11 +5,16 @@ from typing import Annotated
 
 import strawberry
 
+from api.access import Audited, require, snapshot, subject_of
 from api.application.types import Application
+from api.context import Info
 from api.enums import ApplicationChannel
-from api.errors import NotFoundError, ValidationError, returns_user_errors
+from api.errors import ForbiddenError, NotFoundError, ValidationError, returns_user_errors
 from api.relay import expect_id
+from authz import scoping
 from domain.application import service
+from domain.customer.models import Customer
+from domain.errors import NotFoundError as DomainNotFoundError
 
 
 @strawberry.input(description="A customer's request for a loan.")
@@ -28,7 +33,7 @@ class SubmitApplicationSuccess:
 
 
 SubmitApplicationResult = Annotated[
-    SubmitApplicationSuccess | ValidationError | NotFoundError,
+    SubmitApplicationSuccess | ValidationError | NotFoundError | ForbiddenError,
     strawberry.union("SubmitApplicationResult"),
 ]
 
@@ -37,13 +42,23 @@ SubmitApplicationResult = Annotated[
 class ApplicationMutations:
     @strawberry.mutation(description="Submit an application for a product, amount and term.")
     @returns_user_errors
-    async def submit_application(self, input: SubmitApplicationInput) -> SubmitApplicationResult:
-        row = await service.submit(
-            customer_id=expect_id(input.customer_id, "Customer", "customerId"),
-            product_code=input.product_code,
-            amount=input.amount,
-            term_months=input.term_months,
-            channel=input.channel,
-            purpose=input.purpose,
-        )
+    async def submit_application(
+        self, info: Info, input: SubmitApplicationInput
+    ) -> SubmitApplicationResult:
+        customer_id = expect_id(input.customer_id, "Customer", "customerId")
+        scopes = require(info, "application", "submit")
+        visible = scoping.customer_filter(subject_of(info), scopes)
+        if not await Customer.filter(visible, id=customer_id).exists():
+            raise DomainNotFoundError("Customer", customer_id)
+        async with Audited(info, "application.submit", "application") as change:
+            row = await service.submit(
+                customer_id=customer_id,
+                product_code=input.product_code,
+                amount=input.amount,
+                term_months=input.term_months,
+                channel=input.channel,
+                purpose=input.purpose,
+            )
+            change.object_id = row.id
+            change.after = snapshot(row, "customer_id", "amount", "term_months", "channel")
         return SubmitApplicationSuccess(application=Application.from_model(row))

@@ -1,13 +1,17 @@
 """Customer queries: one customer, and filtered, paginated lists."""
 
+from dataclasses import replace
+
 import strawberry
 
+from api.access import may_read_sensitive, require_read, subject_of
 from api.context import Info
 from api.customer.inputs import CustomerFilter
 from api.customer.types import Customer
 from api.relay import Connection, connection, encode_cursor, expect_id, id_after, parse_global_id
 from domain.customer import service
 from domain.customer.models import Customer as CustomerModel
+from domain.errors import ValidationError
 from domain.pagination import page
 
 
@@ -54,7 +58,16 @@ class CustomerQueries:
         first: int | None = 50,
         after: str | None = None,
     ) -> Connection[Customer]:
-        query = service.filtered(CustomerModel.all(), to_domain_filter(filter))
+        visible = require_read(info, "customer")
+        flt = to_domain_filter(filter)
+        if flt is not None and flt.search and not may_read_sensitive(info.context):
+            text = flt.search
+            flt = replace(flt, full_phone_search=False)
+            if not info.context.authorizer.sensitive_search_allowed(subject_of(info), text):
+                raise ValidationError.single(
+                    "filter.search", "searching by ID number or phone needs read_sensitive"
+                )
+        query = service.filtered(CustomerModel.filter(visible), flt)
         result = await page(query, first=50 if first is None else first, after_id=id_after(after))
         loader = info.context.loaders.customer
         for row in result.rows:

@@ -1,5 +1,6 @@
 """Customers and what hangs off them, as GraphQL objects."""
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, cast
@@ -7,15 +8,19 @@ from typing import TYPE_CHECKING, Annotated, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from api.access import may_read_sensitive
 from api.context import Info
 from api.enums import Channel, CustomerKind, LifecycleStage, RiskRating
 from api.relay import Connection, Node, connection, decode_cursor, encode_cursor, to_global_id
 from api.system.types import User
+from authz.masking import mask_id_number, mask_phone
 from domain.credit.models import CreditReport as CreditReportModel
 from domain.customer.models import Customer as CustomerModel
 from domain.errors import ValidationError
 from domain.interaction.models import Interaction as InteractionModel
 from domain.pagination import check_first
+
+Masker = Callable[[str], str | None]
 
 if TYPE_CHECKING:
     from api.application.types import Application
@@ -81,8 +86,6 @@ class Customer(Node):
     name: str
     kind: CustomerKind
     id_type: str
-    id_number: str | None
-    phone: str | None
     email: str | None
     birth_date: date | None
     address: str | None
@@ -97,6 +100,8 @@ class Customer(Node):
     created_at: datetime
     pk: strawberry.Private[int]
     manager_id: strawberry.Private[int | None]
+    raw_id_number: strawberry.Private[str | None]
+    raw_phone: strawberry.Private[str | None]
 
     @classmethod
     def from_model(cls, row: CustomerModel) -> "Customer":
@@ -124,8 +129,8 @@ class Customer(Node):
             name=row.name,
             kind=row.kind,
             id_type=row.id_type,
-            id_number=row.id_number,
-            phone=row.phone,
+            raw_id_number=row.id_number,
+            raw_phone=row.phone,
             email=row.email,
             birth_date=row.birth_date,
             address=row.address,
@@ -141,6 +146,24 @@ class Customer(Node):
             pk=row.id,
             manager_id=row.account_manager_id,  # type: ignore[attr-defined]
         )
+
+    def _sensitive(self, info: Info, name: str, value: str | None, mask: Masker) -> str | None:
+        if value is None:
+            return None
+        if not may_read_sensitive(info.context):
+            return mask(value)
+        info.context.sensitive_reads[self.pk].add(name)  # audited once per request
+        return value
+
+    @strawberry.field(
+        description="National ID or registration number; masked without read_sensitive."
+    )
+    def id_number(self, info: Info) -> str | None:
+        return self._sensitive(info, "id_number", self.raw_id_number, mask_id_number)
+
+    @strawberry.field(description="Mobile phone; masked without read_sensitive.")
+    def phone(self, info: Info) -> str | None:
+        return self._sensitive(info, "phone", self.raw_phone, mask_phone)
 
     @strawberry.field(description="The account manager looking after this customer.")
     async def account_manager(self, info: Info) -> User | None:

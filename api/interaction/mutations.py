@@ -6,11 +6,17 @@ from typing import Annotated
 
 import strawberry
 
+from api.access import Audited, require, snapshot, subject_of
+from api.context import Info
 from api.enums import Direction, InteractionChannel, InteractionType, Outcome
-from api.errors import NotFoundError, ValidationError, returns_user_errors
+from api.errors import ForbiddenError, NotFoundError, ValidationError, returns_user_errors
 from api.interaction.types import Interaction
 from api.relay import expect_id
+from authz import scoping
+from domain.customer.models import Customer
+from domain.errors import NotFoundError as DomainNotFoundError
 from domain.interaction import service
+from domain.loan.models import Loan
 
 
 @strawberry.input(description="A contact with a customer to record.")
@@ -34,7 +40,7 @@ class RecordInteractionSuccess:
 
 
 RecordInteractionResult = Annotated[
-    RecordInteractionSuccess | ValidationError | NotFoundError,
+    RecordInteractionSuccess | ValidationError | NotFoundError | ForbiddenError,
     strawberry.union("RecordInteractionResult"),
 ]
 
@@ -43,18 +49,39 @@ RecordInteractionResult = Annotated[
 class InteractionMutations:
     @strawberry.mutation(description="Record a contact; a promise to pay needs amount and date.")
     @returns_user_errors
-    async def record_interaction(self, input: RecordInteractionInput) -> RecordInteractionResult:
-        row = await service.record(
-            customer_id=expect_id(input.customer_id, "Customer", "customerId"),
-            channel=input.channel,
-            direction=input.direction,
-            type_=input.type,
-            text=input.text,
-            loan_id=expect_id(input.loan_id, "Loan", "loanId") if input.loan_id else None,
-            agent_id=expect_id(input.agent_id, "User", "agentId") if input.agent_id else None,
-            outcome=input.outcome,
-            promise_amount=input.promise_amount,
-            promise_date=input.promise_date,
-            occurred_at=input.occurred_at,
+    async def record_interaction(
+        self, info: Info, input: RecordInteractionInput
+    ) -> RecordInteractionResult:
+        customer_id = expect_id(input.customer_id, "Customer", "customerId")
+        loan_id = expect_id(input.loan_id, "Loan", "loanId") if input.loan_id else None
+        subject = subject_of(info)
+        scopes = require(info, "interaction", "create")
+        if not await Customer.filter(
+            scoping.customer_filter(subject, scopes), id=customer_id
+        ).exists():
+            raise DomainNotFoundError("Customer", customer_id)
+        if (
+            loan_id is not None
+            and not await Loan.filter(scoping.loan_filter(subject, scopes), id=loan_id).exists()
+        ):
+            raise DomainNotFoundError("Loan", loan_id)
+        agent_id = (
+            expect_id(input.agent_id, "User", "agentId") if input.agent_id else subject.user_id
         )
+        async with Audited(info, "interaction.create", "interaction") as change:
+            row = await service.record(
+                customer_id=customer_id,
+                channel=input.channel,
+                direction=input.direction,
+                type_=input.type,
+                text=input.text,
+                loan_id=loan_id,
+                agent_id=agent_id,
+                outcome=input.outcome,
+                promise_amount=input.promise_amount,
+                promise_date=input.promise_date,
+                occurred_at=input.occurred_at,
+            )
+            change.object_id = row.id
+            change.after = snapshot(row, "customer_id", "loan_id", "channel", "type", "outcome")
         return RecordInteractionSuccess(interaction=Interaction.from_model(row))

@@ -6,10 +6,20 @@ from typing import Annotated
 
 import strawberry
 
-from api.errors import ConflictError, NotFoundError, ValidationError, returns_user_errors
+from api.access import Audited, require, snapshot, subject_of
+from api.context import Info
+from api.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ValidationError,
+    returns_user_errors,
+)
 from api.loan.types import Loan, Payment
 from api.relay import expect_id
+from authz.scoping import loan_filter
 from domain.clock import service as clock
+from domain.errors import NotFoundError as DomainNotFoundError
 from domain.errors import ValidationError as DomainValidationError
 from domain.loan import service
 from domain.loan.models import Loan as LoanModel
@@ -31,7 +41,7 @@ class PostPaymentSuccess:
 
 
 PostPaymentResult = Annotated[
-    PostPaymentSuccess | ValidationError | NotFoundError | ConflictError,
+    PostPaymentSuccess | ValidationError | NotFoundError | ConflictError | ForbiddenError,
     strawberry.union("PostPaymentResult"),
 ]
 
@@ -40,16 +50,23 @@ PostPaymentResult = Annotated[
 class LoanMutations:
     @strawberry.mutation(description="Post a payment, allocated oldest installment first.")
     @returns_user_errors
-    async def post_payment(self, input: PostPaymentInput) -> PostPaymentResult:
+    async def post_payment(self, info: Info, input: PostPaymentInput) -> PostPaymentResult:
         loan_id = expect_id(input.loan_id, "Loan", "loanId")
         if input.paid_at.tzinfo is None:
             raise DomainValidationError.single("paid_at", "needs a time zone (use UTC)")
-        posted = await service.post_payment(
-            loan_id=loan_id,
-            amount=input.amount,
-            paid_at=input.paid_at,
-            idempotency_key=input.idempotency_key,
-        )
+        scopes = require(info, "payment", "create")  # on loans in those scopes
+        if not await LoanModel.filter(loan_filter(subject_of(info), scopes), id=loan_id).exists():
+            raise DomainNotFoundError("Loan", loan_id)
+        async with Audited(info, "payment.post", "payment") as change:
+            posted = await service.post_payment(
+                loan_id=loan_id,
+                amount=input.amount,
+                paid_at=input.paid_at,
+                idempotency_key=input.idempotency_key,
+            )
+            change.object_id = posted.payment.id
+            after = snapshot(posted.payment, "loan_id", "amount", "paid_at", "idempotency_key")
+            change.after = {**after, "duplicate": not posted.created}
         loan = await LoanModel.get(id=loan_id)
         return PostPaymentSuccess(
             payment=Payment.from_model(posted.payment),

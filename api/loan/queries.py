@@ -2,6 +2,7 @@
 
 import strawberry
 
+from api.access import require_read
 from api.context import Info
 from api.enums import LoanStatus
 from api.loan.types import Loan
@@ -39,7 +40,7 @@ class LoanQueries:
         first: int | None = 50,
         after: str | None = None,
     ) -> Connection[Loan]:
-        query = LoanModel.all()
+        query = LoanModel.filter(require_read(info, "loan"))
         if filter is not None:
             if filter.status:
                 query = query.filter(status=filter.status)

@@ -5,7 +5,10 @@ from typing import Annotated
 
 import strawberry
 
-from api.errors import ValidationError, returns_user_errors
+from api.access import require
+from api.context import Info
+from api.errors import ForbiddenError, ValidationError, returns_user_errors
+from domain.access import audit
 from domain.errors import ValidationError as DomainValidationError
 from domain.importer import ImportFormat, ImportKind, ImportReport, import_stream
 
@@ -67,7 +70,7 @@ class ImportRecordsSuccess:
 
 
 ImportRecordsResult = Annotated[
-    ImportRecordsSuccess | ValidationError, strawberry.union("ImportRecordsResult")
+    ImportRecordsSuccess | ValidationError | ForbiddenError, strawberry.union("ImportRecordsResult")
 ]
 
 
@@ -75,10 +78,16 @@ ImportRecordsResult = Annotated[
 class ImportMutations:
     @strawberry.mutation(description="Import customers, loans, payments and more in bulk.")
     @returns_user_errors
-    async def import_records(self, input: ImportRecordsInput) -> ImportRecordsResult:
+    async def import_records(self, info: Info, input: ImportRecordsInput) -> ImportRecordsResult:
+        require(info, "import", "run")
         if len(input.data.encode()) > MAX_IMPORT_BYTES:
             raise DomainValidationError.single("data", "is larger than 20 MiB; use the CLI")
         report = await import_stream(
             input.kind, io.StringIO(input.data), input.format, all_or_nothing=input.all_or_nothing
         )
+        await audit.record(
+            info.context.actor(), action="import.run", object_type=str(input.kind),
+            after={"rows": report.rows, "created": report.created, "updated": report.updated,
+                   "failed": report.failed, "refused": report.refused},
+        )  # fmt: skip
         return ImportRecordsSuccess(summary=ImportSummary.from_report(report))

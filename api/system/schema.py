@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from api.access import Audited, require, snapshot
 from api.application.types import Application
 from api.context import Info
 from api.customer.types import Customer
@@ -18,7 +19,6 @@ from api.system.types import User
 from domain.customfield import service as custom_fields
 from domain.customfield.models import CustomFieldDefinition as DefinitionModel
 from domain.loan import service as loans
-from domain.loan.models import Payment as PaymentModel
 from domain.product.models import Product as ProductModel
 
 
@@ -85,7 +85,7 @@ SetBusinessDateResult = Annotated[
     strawberry.union("SetBusinessDateResult"),
 ]
 DefineCustomFieldResult = Annotated[
-    DefineCustomFieldSuccess | ValidationError | ConflictError,
+    DefineCustomFieldSuccess | ValidationError | ConflictError | ForbiddenError,
     strawberry.union("DefineCustomFieldResult"),
 ]
 
@@ -113,7 +113,7 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
         user = await loaders.user.load(pk)
         return User.from_model(user) if user else None
     if type_name == "Payment":
-        payment = await PaymentModel.get_or_none(id=pk)
+        payment = await loaders.payment.load(pk)
         return Payment.from_model(payment) if payment else None
     return None
 
@@ -156,18 +156,32 @@ class SystemQueries:
 class SystemMutations:
     @strawberry.mutation(description="Move the business date (demo and test mode only).")
     @returns_user_errors
-    async def set_business_date(self, input: SetBusinessDateInput) -> SetBusinessDateResult:
-        moved = await loans.move_business_date(input.date, allow_backwards=input.allow_backwards)
+    async def set_business_date(
+        self, info: Info, input: SetBusinessDateInput
+    ) -> SetBusinessDateResult:
+        require(info, "business_date", "update")
+        before = {"date": await info.context.today()}
+        async with Audited(info, "business_date.set", "business_date", before) as change:
+            moved = await loans.move_business_date(
+                input.date, allow_backwards=input.allow_backwards
+            )
+            change.after = {"date": moved}
         return SetBusinessDateSuccess(business_date=moved)
 
     @strawberry.mutation(description="Define a custom field for customers.")
     @returns_user_errors
-    async def define_custom_field(self, input: DefineCustomFieldInput) -> DefineCustomFieldResult:
-        row = await custom_fields.define(
-            name=input.name,
-            field_type=input.type,
-            label=input.label,
-            required=input.required,
-            allowed_values=input.allowed_values,
-        )
+    async def define_custom_field(
+        self, info: Info, input: DefineCustomFieldInput
+    ) -> DefineCustomFieldResult:
+        require(info, "custom_field", "create")
+        async with Audited(info, "custom_field.create", "custom_field") as change:
+            row = await custom_fields.define(
+                name=input.name,
+                field_type=input.type,
+                label=input.label,
+                required=input.required,
+                allowed_values=input.allowed_values,
+            )
+            change.object_id = row.id
+            change.after = snapshot(row, "name", "field_type", "required", "allowed_values")
         return DefineCustomFieldSuccess(definition=CustomFieldDefinition.from_model(row))

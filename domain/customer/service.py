@@ -42,17 +42,24 @@ class CustomerFilter:
     branch: str | None = None
     rfm_segment: str | None = None
     custom_fields: list[CustomFieldCondition] = field(default_factory=list)
+    full_phone_search: bool = True  # False: digits match only the end of a phone (masked callers)
 
 
-def search_condition(text: str) -> Q:
-    """Customers whose name, phone or external reference matches a search text."""
+def search_condition(text: str, *, full_phone: bool = True) -> Q:
+    """Customers whose name, phone or external reference matches a search text.
+
+    Without `full_phone`, digits match only the last four of a phone, so a caller who sees
+    phones masked cannot recover the hidden middle digits by searching.
+    """
     text = text.strip()
     condition = Q(name__icontains=text) | Q(
         id__in=Subquery(CustomerExternalRef.filter(external_id=text).values("customer_id"))
     )
     digits = re.sub(r"\D", "", text)
-    if len(digits) >= 4:
+    if full_phone and len(digits) >= 4:
         condition |= Q(phone__contains=digits)
+    elif len(digits) == 4:
+        condition |= Q(phone__endswith=digits)
     return condition
 
 
@@ -61,7 +68,7 @@ def filtered(query: QuerySet[Customer], flt: CustomerFilter | None) -> QuerySet[
     if flt is None:
         return query
     if flt.search:
-        query = query.filter(search_condition(flt.search))
+        query = query.filter(search_condition(flt.search, full_phone=flt.full_phone_search))
     if flt.kind:
         query = query.filter(kind=flt.kind)
     if flt.risk_ratings:

@@ -49,4 +49,4 @@ async def test_statements_do_not_grow_with_rows(gql: GraphQLClient) -> None:
     # then ten times the rows cost the same statements
     assert (shown_small, shown_large) == (5, 50)
     assert small == large
-    assert large <= 14
+    assert large <= 15  # 12 reads of the page, the policy version, the caller, the audit entry

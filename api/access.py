@@ -1,0 +1,104 @@
+"""Authorization inside resolvers: who asks, what they may do, which rows they may touch."""
+
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from api.context import Context, Info
+from api.loaders import SCOPED, Loaders
+from authz import scoping
+from authz.actions import Scope
+from authz.enforcer import Authorizer
+from authz.subject import Subject
+from domain.access import audit
+from domain.errors import ForbiddenError, NotFoundError
+
+
+def subject_of(info: Info) -> Subject:
+    """The authenticated caller (authentication is enforced before any resolver runs)."""
+    subject = info.context.subject
+    if subject is None:
+        raise ForbiddenError("authentication required")
+    return subject
+
+
+def read_filter(authorizer: Authorizer, subject: Subject, obj: str) -> Q:
+    """The rows of an object the subject may read; nothing when they may read none."""
+    found = authorizer.row_filter(subject, obj)
+    return scoping.nothing() if found is None else found
+
+
+def scoped_loaders(authorizer: Authorizer, subject: Subject) -> Loaders:
+    """Request loaders limited to the subject's read scopes."""
+    return Loaders({obj: read_filter(authorizer, subject, obj) for obj in SCOPED})
+
+
+def require_read(info: Info, obj: str) -> Q:
+    """The read filter of an object, or ForbiddenError when the caller may read none of it."""
+    subject = subject_of(info)
+    found = info.context.authorizer.row_filter(subject, obj)
+    if found is None:
+        raise ForbiddenError(f"you may not read {obj.replace('_', ' ')}s")
+    return found
+
+
+def require(info: Info, obj: str, act: str) -> frozenset[Scope]:
+    """The scopes in which the caller may act on an object, or ForbiddenError."""
+    return info.context.authorizer.require(subject_of(info), obj, act)
+
+
+async def require_row(
+    info: Info, model: type[Model], pk: int, obj: str, act: str, kind: str
+) -> None:
+    """Refuse an action on a row outside the caller's scope for it, as if it did not exist."""
+    scopes = require(info, obj, act)
+    condition = scoping.filter_for(obj, subject_of(info), scopes)
+    if not await model.filter(condition, id=pk).exists():
+        raise NotFoundError(kind, pk)
+
+
+def may_read_sensitive(context: Context) -> bool:
+    """Whether the caller sees ID numbers and phones unmasked."""
+    return context.subject is not None and context.authorizer.may_read_sensitive(context.subject)
+
+
+class Audited:
+    """Runs a change and its audit entry in one transaction: both are kept, or neither."""
+
+    def __init__(
+        self, info: Info, action: str, object_type: str, before: Mapping[str, Any] | None = None
+    ) -> None:
+        self.info, self.action, self.object_type, self.before = info, action, object_type, before
+        self.object_id: object | None = None
+        self.after: Mapping[str, Any] | None = None
+        self._tx: Any = None
+
+    async def __aenter__(self) -> "Audited":
+        self._tx = in_transaction()
+        await self._tx.__aenter__()
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            try:
+                await audit.record(
+                    self.info.context.actor(),
+                    action=self.action,
+                    object_type=self.object_type,
+                    object_id=self.object_id,
+                    before=self.before,
+                    after=self.after,
+                )
+            except BaseException:
+                await self._tx.__aexit__(*sys.exc_info())
+                raise
+        await self._tx.__aexit__(exc_type, exc, tb)
+
+
+def snapshot(row: Model, *fields: str) -> dict[str, Any]:
+    """The audited view of a row: the named fields, as stored."""
+    return {name: getattr(row, name) for name in fields}

@@ -1,0 +1,156 @@
+"""Authentication of every request, and the login, me and role operations."""
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+import strawberry
+from graphql import ExecutionResult, GraphQLError
+from graphql.language import FieldNode, OperationDefinitionNode
+from starlette.requests import Request
+from strawberry.extensions import SchemaExtension
+
+from api.access import require, subject_of
+from api.context import Context, Info
+from api.errors import ForbiddenError, NotFoundError, ValidationError, returns_user_errors
+from api.system.types import User
+from authz import auth, tokens
+from authz.subject import Subject
+from domain.access import audit
+from domain.access.errors import AuthenticationError
+from domain.user.models import User as UserModel
+
+log = logging.getLogger("lendgraph.auth")
+PUBLIC_ROOT_FIELDS = frozenset({"login", "__typename", "__schema", "__type"})
+
+
+async def authenticate_request(request: Request) -> Subject | None:
+    """The subject of a request's bearer token or API key; None when it carries neither."""
+    header = request.headers.get("authorization", "")
+    key = request.headers.get("x-api-key")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthenticationError("use 'Authorization: Bearer <token>'", reason="scheme")
+        claims = tokens.verify_token(token.strip(), now=datetime.now(UTC))
+        return await auth.resolve_subject(claims)
+    if key:
+        return await auth.subject_for_api_key(key.strip())
+    return None
+
+
+class RequireAuthentication(SchemaExtension):
+    """Every operation but `login` (and introspection) needs an authenticated caller.
+
+    After execution it writes one audit entry for the unmasked sensitive fields the request read.
+    """
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context.context
+        anonymous = isinstance(context, Context) and context.subject is None
+        if anonymous and not self._root_fields() <= PUBLIC_ROOT_FIELDS:
+            error = context.auth_error
+            message = error.message if error else "authentication required"
+            self.execution_context.result = ExecutionResult(
+                data=None,
+                errors=[GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})],
+            )
+        yield
+        if isinstance(context, Context) and context.sensitive_reads and context.subject:
+            reads: dict[object, list[str]] = {
+                k: sorted(v) for k, v in context.sensitive_reads.items()
+            }
+            context.sensitive_reads.clear()
+            await audit.record_sensitive_reads(context.actor(), "customer", reads)
+
+    def _root_fields(self) -> set[str]:
+        document = self.execution_context.graphql_document
+        name = self.execution_context.operation_name
+        for definition in document.definitions if document else ():
+            if isinstance(definition, OperationDefinitionNode) and (
+                name is None or (definition.name is not None and definition.name.value == name)
+            ):
+                return {
+                    sel.name.value
+                    for sel in definition.selection_set.selections
+                    if isinstance(sel, FieldNode)
+                }
+        return set()
+
+
+@strawberry.input(description="Username and password.")
+class LoginInput:
+    username: str
+    password: str
+
+
+@strawberry.type(description="Signed in: a short-lived bearer token for `Authorization`.")
+class LoginSuccess:
+    token: str
+    expires_at: datetime
+    user: User
+
+
+@strawberry.type(description="The username or password is wrong, or the account is locked.")
+class LoginError:
+    code: str
+    message: str
+
+
+LoginResult = Annotated[LoginSuccess | LoginError, strawberry.union("LoginResult")]
+
+
+@strawberry.input(description="Give a user a role (admin).")
+class AssignRoleInput:
+    username: str
+    role: str
+    revoke: bool = strawberry.field(default=False, description="Take the role away instead.")
+
+
+@strawberry.type(description="The user's roles now.")
+class AssignRoleSuccess:
+    user: User
+
+
+AssignRoleResult = Annotated[
+    AssignRoleSuccess | ValidationError | NotFoundError | ForbiddenError,
+    strawberry.union("AssignRoleResult"),
+]
+
+
+@strawberry.type
+class AuthQueries:
+    @strawberry.field(description="The signed-in user.")
+    async def me(self, info: Info) -> User:
+        row = await UserModel.get(id=subject_of(info).user_id)
+        return User.from_model(row)
+
+
+@strawberry.type
+class AuthMutations:
+    @strawberry.mutation(description="Sign in with a username and password.")
+    async def login(self, info: Info, input: LoginInput) -> LoginResult:
+        now = datetime.now(UTC)
+        try:
+            user = await auth.authenticate(input.username, input.password, now=now)
+        except AuthenticationError as exc:
+            log.info("failed login for %r: %s", input.username[:64], exc.reason)
+            return LoginError(code="UNAUTHENTICATED", message=exc.message)
+        token = tokens.issue_token(user, now=now)
+        claims = tokens.verify_token(token, now=now)
+        return LoginSuccess(token=token, expires_at=claims.exp, user=User.from_model(user))
+
+    @strawberry.mutation(
+        description="Give or take away a role; effective at the user's next request."
+    )
+    @returns_user_errors
+    async def assign_role(self, info: Info, input: AssignRoleInput) -> AssignRoleResult:
+        require(info, "role", "assign")
+        authorizer, actor = info.context.authorizer, info.context.actor()
+        if input.revoke:
+            await authorizer.revoke_role(input.username, input.role, actor=actor)
+        else:
+            await authorizer.assign_role(input.username, input.role, actor=actor)
+        row = await UserModel.get(username=input.username)
+        return AssignRoleSuccess(user=User.from_model(row))
