@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -93,4 +95,12 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz),
     ]
-    return Starlette(debug=debug, routes=routes, lifespan=lifespan)
+    origins = [
+        o.strip() for o in os.environ.get("LENDGRAPH_CORS_ORIGINS", "").split(",") if o.strip()
+    ]
+    middleware = [
+        # bearer tokens, not cookies: no credentials, so no CSRF surface
+        Middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
+                   allow_headers=["Authorization", "Content-Type", "X-API-Key"]),
+    ]  # fmt: skip
+    return Starlette(debug=debug, routes=routes, middleware=middleware, lifespan=lifespan)

@@ -19,6 +19,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from api.admin import AdminMutations, AdminQueries
 from api.application.mutations import ApplicationMutations
 from api.auth import AuthMutations, AuthQueries, RequireAuthentication
 from api.customer.mutations import CustomerMutations
@@ -44,7 +45,9 @@ STATIC_RULES = [
     *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
 ]
 
-Query = merge_types("Query", (AuthQueries, CustomerQueries, LoanQueries, SystemQueries))
+Query = merge_types(
+    "Query", (AuthQueries, CustomerQueries, LoanQueries, SystemQueries, AdminQueries)
+)
 Mutation = merge_types(
     "Mutation",
     (
@@ -55,6 +58,7 @@ Mutation = merge_types(
         InteractionMutations,
         SystemMutations,
         ImportMutations,
+        AdminMutations,
     ),
 )
 

@@ -17,8 +17,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 from tortoise import Tortoise, connections
@@ -28,6 +30,7 @@ from domain.db import is_postgres, tortoise_config
 from domain.statements import count_statements
 
 BUSINESS_DATE = date(2026, 6, 15)
+PASSWORD = "bench-password"
 PAGE = """
 query Page360 {
   customers(first: 50) {
@@ -122,21 +125,34 @@ async def _prepare(url: str, customers: int) -> float:
     await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
     await migrate.apply(url)
     started = time.perf_counter()
-    await seed(customers=customers, demo_password="bench", business_date=BUSINESS_DATE)
+    await seed(customers=customers, demo_password=PASSWORD, business_date=BUSINESS_DATE)
     seconds = time.perf_counter() - started
     # fresh statistics, as autovacuum (PostgreSQL) or a maintenance job (SQLite) would leave them
     await connections.get("default").execute_script("ANALYZE")
     return seconds
 
 
-async def _statements(url: str) -> tuple[int, int]:
+LOGIN = """mutation ($u: String!, $p: String!) {
+  login(input: {username: $u, password: $p}) { ... on LoginSuccess { token } } }"""
+
+
+def _token(post: Callable[..., Any], username: str) -> dict[str, str]:
+    body = post("/graphql", json={"query": LOGIN, "variables": {"u": username, "p": PASSWORD}})
+    return {"Authorization": f"Bearer {body.json()['data']['login']['token']}"}
+
+
+async def _statements(url: str, username: str) -> tuple[int, int]:
     from api.app import create_app
 
     transport = httpx.ASGITransport(app=create_app(url))
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        await client.post("/graphql", json={"query": PAGE})
+        login = await client.post(
+            "/graphql", json={"query": LOGIN, "variables": {"u": username, "p": PASSWORD}}
+        )
+        headers = {"Authorization": f"Bearer {login.json()['data']['login']['token']}"}
+        await client.post("/graphql", json={"query": PAGE}, headers=headers)
         with count_statements() as log:
-            response = await client.post("/graphql", json={"query": PAGE})
+            response = await client.post("/graphql", json={"query": PAGE}, headers=headers)
     return log.count, len(response.content)
 
 
@@ -152,7 +168,7 @@ async def _floor(url: str, rounds: int) -> tuple[list[float], int]:
     return samples[5:], size
 
 
-def _http(url: str, rounds: int) -> list[float]:
+def _http(url: str, rounds: int, users: list[str]) -> dict[str, list[float]]:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "LENDGRAPH_GRAPHIQL": "0"}
     server = subprocess.Popen(
@@ -168,14 +184,16 @@ def _http(url: str, rounds: int) -> list[float]:
                     break
                 except httpx.TransportError:
                     time.sleep(0.1)
-            samples = []
+            headers = {user: _token(client.post, user) for user in users}
+            samples: dict[str, list[float]] = {user: [] for user in users}
             for n in range(rounds + 5):
-                started = time.perf_counter()
-                response = client.post("/graphql", json={"query": PAGE})
-                elapsed = time.perf_counter() - started
-                assert response.status_code == 200 and b'"errors"' not in response.content
-                if n >= 5:
-                    samples.append(elapsed)
+                for user in users:  # interleaved, so machine noise hits every user alike
+                    started = time.perf_counter()
+                    response = client.post("/graphql", json={"query": PAGE}, headers=headers[user])
+                    elapsed = time.perf_counter() - started
+                    assert response.status_code == 200 and b'"errors"' not in response.content
+                    if n >= 5:
+                        samples[user].append(elapsed)
             return samples
     finally:
         server.terminate()
@@ -191,20 +209,25 @@ async def main() -> None:
     url = args.database_url or f"sqlite://{tempfile.mkdtemp()}/bench.db"
     conn_url = url
     seconds = await _prepare(conn_url, args.customers)
-    statements, body = await _statements(conn_url)
+    statements, body = await _statements(conn_url, "admin")
+    scoped_statements, _ = await _statements(conn_url, "am1")
     floor, floor_size = await _floor(conn_url, args.rounds)
     await Tortoise.close_connections()
-    http = _http(conn_url, args.rounds)
-    (h50, h95), (f50, f95) = _summary(http), _summary(floor)
+    http = _http(conn_url, args.rounds, ["admin", "am1"])
+    (h50, h95), (f50, f95) = _summary(http["admin"]), _summary(floor)
+    (s50, s95) = _summary(http["am1"])
     backend = "PostgreSQL" if is_postgres(url) else "SQLite"
     print(f"customer graph, {backend}, {args.customers:,} customers (seeded in {seconds:.1f} s)")
     print(f"page: customers(first: 50) with loans, schedules, payments, interactions; "
           f"response {body / 1024:.0f} KiB, floor JSON {floor_size / 1024:.0f} KiB")  # fmt: skip
     print("| path | statements/request | median ms | p95 ms |")
     print("| --- | --- | --- | --- |")
-    print(f"| GraphQL over HTTP | {statements} | {h50:.1f} | {h95:.1f} |")
+    print(f"| GraphQL over HTTP as admin (all rows) | {statements} | {h50:.1f} | {h95:.1f} |")
+    print(f"| GraphQL over HTTP as am1 (own customers) | {scoped_statements} | {s50:.1f} "
+          f"| {s95:.1f} |")  # fmt: skip
     print(f"| one SQL statement returning JSON (floor) | 1 | {f50:.1f} | {f95:.1f} |")
-    print(f"ratio GraphQL / floor (median): {h50 / f50:.1f}x")
+    print(f"ratio GraphQL as admin / floor (median): {h50 / f50:.1f}x")
+    print(f"enforcement: am1 / admin (median): {s50 / h50:.2f}")
 
 
 if __name__ == "__main__":
