@@ -15,7 +15,9 @@ from authz.actions import Scope
 from authz.enforcer import Authorizer
 from authz.subject import Subject
 from domain.access import audit
+from domain.customer.models import Customer
 from domain.errors import ForbiddenError, NotFoundError
+from domain.loan.models import Loan
 
 
 def subject_of(info: Info) -> Subject:
@@ -59,6 +61,21 @@ async def require_row(
     condition = scoping.filter_for(obj, subject_of(info), scopes)
     if not await model.filter(condition, id=pk).exists():
         raise NotFoundError(kind, pk)
+
+
+async def require_customer(info: Info, obj: str, act: str, customer_id: int) -> frozenset[Scope]:
+    """The scopes of an action, after checking the customer it concerns is within them."""
+    scopes = require(info, obj, act)
+    visible = scoping.customer_filter(subject_of(info), scopes)
+    if not await Customer.filter(visible, id=customer_id).exists():
+        raise NotFoundError("Customer", customer_id)
+    return scopes
+
+
+async def require_loan(info: Info, scopes: frozenset[Scope], loan_id: int) -> None:
+    """Refuse a loan outside the given scopes of the caller, as if it did not exist."""
+    if not await Loan.filter(scoping.loan_filter(subject_of(info), scopes), id=loan_id).exists():
+        raise NotFoundError("Loan", loan_id)
 
 
 def may_read_sensitive(context: Context) -> bool:

@@ -5,16 +5,13 @@ from typing import Annotated
 
 import strawberry
 
-from api.access import Audited, require, snapshot, subject_of
+from api.access import Audited, require_customer, snapshot
 from api.application.types import Application
 from api.context import Info
 from api.enums import ApplicationChannel
 from api.errors import ForbiddenError, NotFoundError, ValidationError, returns_user_errors
 from api.relay import expect_id
-from authz import scoping
 from domain.application import service
-from domain.customer.models import Customer
-from domain.errors import NotFoundError as DomainNotFoundError
 
 
 @strawberry.input(description="A customer's request for a loan.")
@@ -46,10 +43,7 @@ class ApplicationMutations:
         self, info: Info, input: SubmitApplicationInput
     ) -> SubmitApplicationResult:
         customer_id = expect_id(input.customer_id, "Customer", "customerId")
-        scopes = require(info, "application", "submit")
-        visible = scoping.customer_filter(subject_of(info), scopes)
-        if not await Customer.filter(visible, id=customer_id).exists():
-            raise DomainNotFoundError("Customer", customer_id)
+        await require_customer(info, "application", "submit", customer_id)
         async with Audited(info, "application.submit", "application") as change:
             row = await service.submit(
                 customer_id=customer_id,

@@ -6,17 +6,13 @@ from typing import Annotated
 
 import strawberry
 
-from api.access import Audited, require, snapshot, subject_of
+from api.access import Audited, require_customer, require_loan, snapshot, subject_of
 from api.context import Info
 from api.enums import Direction, InteractionChannel, InteractionType, Outcome
 from api.errors import ForbiddenError, NotFoundError, ValidationError, returns_user_errors
 from api.interaction.types import Interaction
 from api.relay import expect_id
-from authz import scoping
-from domain.customer.models import Customer
-from domain.errors import NotFoundError as DomainNotFoundError
 from domain.interaction import service
-from domain.loan.models import Loan
 
 
 @strawberry.input(description="A contact with a customer to record.")
@@ -54,19 +50,13 @@ class InteractionMutations:
     ) -> RecordInteractionResult:
         customer_id = expect_id(input.customer_id, "Customer", "customerId")
         loan_id = expect_id(input.loan_id, "Loan", "loanId") if input.loan_id else None
-        subject = subject_of(info)
-        scopes = require(info, "interaction", "create")
-        if not await Customer.filter(
-            scoping.customer_filter(subject, scopes), id=customer_id
-        ).exists():
-            raise DomainNotFoundError("Customer", customer_id)
-        if (
-            loan_id is not None
-            and not await Loan.filter(scoping.loan_filter(subject, scopes), id=loan_id).exists()
-        ):
-            raise DomainNotFoundError("Loan", loan_id)
+        scopes = await require_customer(info, "interaction", "create", customer_id)
+        if loan_id is not None:
+            await require_loan(info, scopes, loan_id)
         agent_id = (
-            expect_id(input.agent_id, "User", "agentId") if input.agent_id else subject.user_id
+            expect_id(input.agent_id, "User", "agentId")
+            if input.agent_id
+            else subject_of(info).user_id
         )
         async with Audited(info, "interaction.create", "interaction") as change:
             row = await service.record(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.access import Audited, require, snapshot, subject_of
+from api.access import Audited, require, require_loan, snapshot
 from api.context import Info
 from api.errors import (
     ConflictError,
@@ -17,9 +17,7 @@ from api.errors import (
 )
 from api.loan.types import Loan, Payment
 from api.relay import expect_id
-from authz.scoping import loan_filter
 from domain.clock import service as clock
-from domain.errors import NotFoundError as DomainNotFoundError
 from domain.errors import ValidationError as DomainValidationError
 from domain.loan import service
 from domain.loan.models import Loan as LoanModel
@@ -54,9 +52,7 @@ class LoanMutations:
         loan_id = expect_id(input.loan_id, "Loan", "loanId")
         if input.paid_at.tzinfo is None:
             raise DomainValidationError.single("paid_at", "needs a time zone (use UTC)")
-        scopes = require(info, "payment", "create")  # on loans in those scopes
-        if not await LoanModel.filter(loan_filter(subject_of(info), scopes), id=loan_id).exists():
-            raise DomainNotFoundError("Loan", loan_id)
+        await require_loan(info, require(info, "payment", "create"), loan_id)
         async with Audited(info, "payment.post", "payment") as change:
             posted = await service.post_payment(
                 loan_id=loan_id,
