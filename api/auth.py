@@ -22,7 +22,8 @@ from domain.access.errors import AuthenticationError
 from domain.user.models import User as UserModel
 
 log = logging.getLogger("lendgraph.auth")
-PUBLIC_ROOT_FIELDS = frozenset({"login", "__typename", "__schema", "__type"})
+# introspection too needs a token: nothing but signing in is open to anonymous callers
+PUBLIC_ROOT_FIELDS = frozenset({"login", "__typename"})
 
 
 async def authenticate_request(request: Request) -> Subject | None:
@@ -41,7 +42,7 @@ async def authenticate_request(request: Request) -> Subject | None:
 
 
 class RequireAuthentication(SchemaExtension):
-    """Every operation but `login` (and introspection) needs an authenticated caller.
+    """Every operation but `login` needs an authenticated caller, introspection included.
 
     After execution it writes one audit entry for the unmasked sensitive fields the request read.
     """

@@ -5,7 +5,7 @@ import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from rich.table import Table
 from tortoise import Tortoise
 
 from domain import migrate as migrations
+
+if TYPE_CHECKING:
+    from domain.importer import ImportReport
 from domain.db import DEFAULT_DATABASE_URL, database_url
 
 app = typer.Typer(
@@ -181,7 +184,7 @@ def import_(
     ] = False,
 ) -> None:
     """Import rows from another system; re-running the same file changes nothing."""
-    from domain.importer import ImportKind, import_file
+    from domain.importer import ImportKind, ImportReport, import_file
 
     try:
         chosen = ImportKind(kind)
@@ -200,30 +203,28 @@ def import_(
             seconds = max((datetime.now(UTC) - started).total_seconds(), 1e-6)
             bar.update(task, completed=done, rate=f"{done / seconds:,.0f}")
 
-        async def work() -> object:
+        async def work() -> ImportReport:
             return await import_file(chosen, file, all_or_nothing=all_or_nothing, progress=progress)
 
         report = _run(database_url_, work)
     _print_report(report)
-    if report.failed:  # type: ignore[attr-defined]
+    if report.failed:
         raise typer.Exit(1)
 
 
-def _print_report(report: object) -> None:
-    r = report
+def _print_report(r: "ImportReport") -> None:
+    refused = " — file refused, nothing written" if r.refused else ""
     console.print(
-        f"{r.rows} rows: {r.created} created, {r.updated} updated, "  # type: ignore[attr-defined]
-        f"{r.unchanged} unchanged, {r.failed} failed in {r.seconds:.1f} s"  # type: ignore[attr-defined]
-        + (" — file refused, nothing written" if r.refused else "")  # type: ignore[attr-defined]
+        f"{r.rows} rows: {r.created} created, {r.updated} updated, {r.unchanged} unchanged, "
+        f"{r.failed} failed in {r.seconds:.1f} s{refused}"
     )
-    problems = r.problems  # type: ignore[attr-defined]
-    if problems:
+    if r.problems:
         table = Table("line", "column", "reason")
-        for p in problems[:200]:
+        for p in r.problems[:200]:
             table.add_row(str(p.line), p.column, p.reason)
         console.print(table)
-        if len(problems) > 200:
-            console.print(f"... and {len(problems) - 200} more")
+        if len(r.problems) > 200:
+            console.print(f"... and {len(r.problems) - 200} more")
 
 
 @app.command("export-schema")

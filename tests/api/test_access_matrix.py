@@ -261,3 +261,13 @@ async def test_every_other_operation_per_role(world: World, role: str) -> None:
     shown = {k: ("S" if v.endswith("Success") else "F" if v in ("ForbiddenError", "FORBIDDEN") else v)
              for k, v in seen.items()}  # fmt: skip
     assert shown == expected
+
+
+async def test_introspection_needs_a_token_too(world: World) -> None:
+    gql = world.gql
+    body = await gql("{ __schema { queryType { name } } }")
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    await gql.login("analyst")
+    assert (await gql.data("{ __schema { queryType { name } } }"))["__schema"]["queryType"][
+        "name"
+    ] == "Query"
