@@ -1,0 +1,338 @@
+"""SpiffWorkflow behind our own types: parser, safe script engine, serializer, runner.
+
+Only this module touches SpiffWorkflow objects; callers get :class:`ParsedBundle`,
+:class:`WorkflowHandle` and plain dataclasses/dicts back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree  # type: ignore[import-untyped]
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from bpmn import registry
+from bpmn.errors import BpmnError, DepthLimitReached, ExpressionError, WorkflowRunError
+from bpmn.expressions import SafeEvaluator
+
+MAX_XML_BYTES = 1_000_000
+MAX_TASKS_PER_RUN = 5_000
+MAX_RUN_SECONDS = 5.0
+SPIFF_DEPTH_LIMIT = 1_000
+STATE_FORMAT = 1
+
+ServiceHandler = Callable[[str, dict[str, Any]], Any]
+
+
+def secure_xml(data: bytes, max_bytes: int = MAX_XML_BYTES) -> Any:
+    """Parse untrusted XML: size cap, no DOCTYPE/entities, no network. Returns an lxml root."""
+    if len(data) > max_bytes:
+        raise BpmnError(f"file is {len(data)} bytes, the limit is {max_bytes}")
+    lowered = data.lower()
+    if b"<!doctype" in lowered or b"<!entity" in lowered:
+        raise BpmnError("DOCTYPE and entity declarations are not allowed")
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        load_dtd=False,
+        dtd_validation=False,
+    )
+    try:
+        return etree.fromstring(data, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise BpmnError(f"malformed XML (line {exc.lineno}): {exc.msg}") from None
+
+
+class SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
+    """Routes every SpiffWorkflow evaluate/execute through :class:`SafeEvaluator`."""
+
+    def __init__(self, evaluator: SafeEvaluator, service_handler: ServiceHandler | None) -> None:
+        super().__init__({})
+        self.evaluator = evaluator
+        self.service_handler = service_handler
+
+    def evaluate(
+        self, expression: str, context: dict[str, Any], external_context: Any = None
+    ) -> Any:
+        names = {**(external_context or {}), **context}
+        return self.evaluator.evaluate(expression, names)
+
+    def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
+        external = dict(external_context or {})
+        result = self.evaluator.execute_script(script, {**external, **context})
+        for key in list(context):
+            if key not in result:
+                del context[key]
+        for key, value in result.items():
+            if key in external and key not in context and value is external[key]:
+                continue
+            context[key] = value
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> str:
+        name = kwargs["operation_name"]
+        operation = registry.get_operation(name)
+        params = {k: v["value"] for k, v in kwargs.get("operation_params", {}).items()}
+        arguments = operation.coerce(params)
+        handler = self.service_handler
+        if handler is not None:
+            result = handler(name, arguments)
+        else:
+            impl = registry.implementation(name)
+            if impl is None:
+                raise WorkflowRunError(f"no implementation bound for operation {name!r}")
+            result = impl(**arguments)
+        return json.dumps(result, default=_json_default)
+
+
+class SafeScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+    """PythonScriptEngine whose environment never reaches Python eval/exec."""
+
+    def __init__(self, evaluator: SafeEvaluator, service_handler: ServiceHandler | None) -> None:
+        super().__init__(environment=SafeEnvironment(evaluator, service_handler))
+        self.evaluator = evaluator
+
+    def validate(self, expression: str) -> None:
+        reason = self.evaluator.parse_check(expression)
+        if reason and reason.startswith("syntax error"):
+            raise SyntaxError(reason)
+
+    def call_service(self, task: Any, **kwargs: Any) -> str:
+        return str(self.environment.call_service(task.data, **kwargs))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    reg = DefaultRegistry()
+    reg.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+    reg.register(
+        dt.date, lambda v: {"value": v.isoformat()}, lambda v: dt.date.fromisoformat(v["value"])
+    )
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG, reg))
+
+
+_SERIALIZER = _make_serializer()
+
+
+@dataclass
+class ParsedBundle:
+    """Parsed, executable processes of one deployment. Specs are opaque to callers."""
+
+    process_ids: list[str]
+    _specs: dict[str, tuple[Any, dict[str, Any]]] = field(repr=False, default_factory=dict)
+    _spec_dicts: dict[str, dict[str, Any]] = field(repr=False, default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    task_id: str
+    element_id: str
+    name: str | None
+    lane: str | None
+    kind: str
+
+
+@dataclass
+class WorkflowHandle:
+    """An opaque running workflow; use the module functions to act on it."""
+
+    process_id: str
+    _workflow: Any = field(repr=False)
+
+    @property
+    def completed(self) -> bool:
+        pending = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+        deep = any(t.state & pending for t in self._workflow.tasks.values())
+        return bool(self._workflow.is_completed()) and not deep
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return dict(self._workflow.data)
+
+    def ready_human_tasks(self) -> list[ReadyTask]:
+        tasks = self._workflow.get_tasks(state=TaskState.READY, manual=True)
+        return [
+            ReadyTask(
+                str(t.id), t.task_spec.bpmn_id, t.task_spec.bpmn_name,
+                t.task_spec.lane, type(t.task_spec).__name__,
+            )
+            for t in tasks
+        ]  # fmt: skip
+
+    def task_data(self, task_id: str) -> dict[str, Any]:
+        return dict(self._find(task_id).data)
+
+    def _find(self, task_id: str) -> Any:
+        for task in self._workflow.tasks.values():
+            if str(task.id) == task_id:
+                return task
+        raise WorkflowRunError(f"no task {task_id}")
+
+
+def make_engine(
+    evaluator: SafeEvaluator | None = None, service_handler: ServiceHandler | None = None
+) -> SafeScriptEngine:
+    return SafeScriptEngine(evaluator or SafeEvaluator(), service_handler)
+
+
+def parse(bpmn_xml: bytes, dmn_xmls: list[bytes] | None = None) -> ParsedBundle:
+    """Parse one BPMN file (+ DMN files) into a bundle of executable process specs."""
+    parser = SpiffBpmnParser()
+    try:
+        for dmn in dmn_xmls or []:
+            parser.add_dmn_xml(secure_xml(dmn))
+        parser.add_bpmn_xml(secure_xml(bpmn_xml))
+        bundle = ParsedBundle(process_ids=[])
+        for pid in parser.get_process_ids():
+            if parser.get_process_parser(pid).node.get("isExecutable") != "true":
+                continue
+            spec = parser.get_spec(pid)
+            subs = parser.get_subprocess_specs(pid)
+            bundle.process_ids.append(pid)
+            bundle._specs[pid] = (spec, subs)
+    except SpiffWorkflowException as exc:
+        raise BpmnError(_spiff_reason(exc)) from None
+    if not bundle.process_ids:
+        raise BpmnError("no executable process (isExecutable is not 'true')")
+    return bundle
+
+
+def new_workflow(
+    bundle: ParsedBundle, process_id: str, engine: SafeScriptEngine | None = None
+) -> WorkflowHandle:
+    if process_id not in bundle._specs:
+        raise WorkflowRunError(f"unknown process {process_id!r}")
+    spec, subs = bundle._specs[process_id]
+    try:
+        workflow = BpmnWorkflow(spec, subs, script_engine=engine or make_engine())
+    except RecursionError:
+        raise WorkflowRunError("process has a cycle with no way out", process_id) from None
+    return WorkflowHandle(process_id, workflow)
+
+
+def _spec_dict(bundle: ParsedBundle, process_id: str) -> dict[str, Any]:
+    if process_id not in bundle._spec_dicts:
+        spec, subs = bundle._specs[process_id]
+        full = _SERIALIZER.to_dict(BpmnWorkflow(spec, subs))
+        bundle._spec_dicts[process_id] = {
+            "spec": full["spec"],
+            "subprocess_specs": full["subprocess_specs"],
+        }
+    return bundle._spec_dicts[process_id]
+
+
+def serialize(handle: WorkflowHandle) -> str:
+    """Workflow state as JSON, without the specs (store those once per version)."""
+    dct = _SERIALIZER.to_dict(handle._workflow)
+    dct.pop("spec", None)
+    dct.pop("subprocess_specs", None)
+    envelope = {"format": STATE_FORMAT, "process_id": handle.process_id, "state": dct}
+    return json.dumps(envelope, default=_json_default)
+
+
+def deserialize(
+    bundle: ParsedBundle, state: str, engine: SafeScriptEngine | None = None
+) -> WorkflowHandle:
+    """Restore a workflow and re-attach the safe engine (Spiff installs its eval engine)."""
+    envelope = json.loads(state)
+    if envelope.get("format") != STATE_FORMAT:
+        raise WorkflowRunError("unknown workflow state format")
+    process_id = envelope["process_id"]
+    if process_id not in bundle._specs:
+        raise WorkflowRunError(f"process {process_id!r} is not in this bundle")
+    dct = dict(envelope["state"], **_spec_dict(bundle, process_id))
+    workflow = _SERIALIZER.from_dict(dct)
+    safe = engine or make_engine()
+    workflow.script_engine = safe  # subprocesses read the top workflow's engine
+    return WorkflowHandle(process_id, workflow)
+
+
+def _spiff_reason(exc: BaseException) -> str:
+    inner = getattr(exc, "exception", None) or exc.__cause__
+    if isinstance(inner, ExpressionError | BpmnError):
+        return str(inner)
+    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+
+
+def _element_of(exc: BaseException) -> str | None:
+    task = getattr(exc, "task", None)
+    spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
+    return getattr(spec, "bpmn_id", None) or getattr(exc, "id", None)
+
+
+def run_engine_steps(handle: WorkflowHandle) -> None:
+    """Run engine tasks until only human tasks/waits remain; bounded in tasks and time.
+
+    Raises :class:`DepthLimitReached` when SpiffWorkflow stops silently at its depth limit
+    and :class:`WorkflowRunError` (with the element id) when an expression fails.
+    """
+    workflow = handle._workflow
+    started = time.monotonic()
+    count = 0
+
+    def guard(task: Any) -> None:
+        nonlocal count
+        count += 1
+        if count > MAX_TASKS_PER_RUN or time.monotonic() - started > MAX_RUN_SECONDS:
+            raise WorkflowRunError(
+                "too many steps in one run (endless loop?)", task.task_spec.bpmn_id
+            )
+
+    try:
+        workflow.do_engine_steps(will_complete_task=guard)
+    except BpmnError:
+        raise
+    except SpiffWorkflowException as exc:
+        raise WorkflowRunError(_spiff_reason(exc), _element_of(exc)) from None
+    except RecursionError:
+        raise DepthLimitReached("task tree too deep (long loop)") from None
+    _check_depth(workflow)
+
+
+def _check_depth(workflow: Any) -> None:
+    # is_completed() itself walks only 1,000 levels, so it says True after a silent stop
+    for task in workflow.tasks.values():
+        ready = task.state == TaskState.READY and not task.task_spec.manual
+        if ready and task.depth >= SPIFF_DEPTH_LIMIT - 1:
+            raise DepthLimitReached(
+                f"task tree deeper than {SPIFF_DEPTH_LIMIT}: SpiffWorkflow stopped silently "
+                "(long loop); model the loop with a wait state or a subprocess",
+                task.task_spec.bpmn_id,
+            )
+
+
+def complete_human_task(
+    handle: WorkflowHandle, task_id: str, data: Mapping[str, Any] | None = None
+) -> None:
+    """Complete a ready user/manual task with form data, then run engine steps."""
+    task = handle._find(task_id)
+    if task.state != TaskState.READY or not task.task_spec.manual:
+        raise WorkflowRunError("task is not a ready human task", task.task_spec.bpmn_id)
+    task.data.update(data or {})
+    try:
+        task.run()
+    except SpiffWorkflowException as exc:
+        raise WorkflowRunError(_spiff_reason(exc), _element_of(exc)) from None
+    run_engine_steps(handle)

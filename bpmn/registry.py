@@ -1,0 +1,146 @@
+"""Registry of named, typed domain operations that service tasks may call.
+
+The names and parameter types are data (checked at deploy); implementations are attached
+later with :func:`implements`. A diagram can call nothing that is not listed here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from bpmn.errors import UnknownOperation
+
+# Parameter type names as the spiff properties panel writes them, mapped to Python types.
+PARAM_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "string": (str,),
+    "int": (int,),
+    "integer": (int,),
+    "decimal": (Decimal, int),
+    "bool": (bool,),
+    "boolean": (bool,),
+    "date": (dt.date,),
+    "dict": (dict,),
+    "list": (list,),
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    params: tuple[Param, ...]
+    result: str = "dict"
+    description: str = ""
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def check_params(self, given: Mapping[str, str | None]) -> list[str]:
+        """Deploy-time check of parameter names and declared types (name -> type or None)."""
+        problems = []
+        for name, declared in given.items():
+            param = self.param(name)
+            if param is None:
+                problems.append(f"operation {self.name!r} has no parameter {name!r}")
+            elif declared and PARAM_TYPES.get(declared) != PARAM_TYPES.get(param.type):
+                problems.append(
+                    f"parameter {name!r} of {self.name!r} is {param.type}, not {declared}"
+                )
+        for param in self.params:
+            if param.required and param.name not in given:
+                problems.append(f"operation {self.name!r} needs parameter {param.name!r}")
+        return problems
+
+    def coerce(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Run-time check of evaluated parameter values; returns the typed arguments."""
+        out: dict[str, Any] = {}
+        for param in self.params:
+            if param.name not in values:
+                if param.required:
+                    raise TypeError(f"{self.name}: missing parameter {param.name!r}")
+                continue
+            value = values[param.name]
+            if param.type == "decimal" and isinstance(value, int | str | float):
+                value = Decimal(str(value))
+            if param.type == "date" and isinstance(value, str):
+                value = dt.date.fromisoformat(value)
+            allowed = PARAM_TYPES[param.type]
+            if not isinstance(value, allowed) or (bool not in allowed and value is True):
+                raise TypeError(f"{self.name}: parameter {param.name!r} must be {param.type}")
+            out[param.name] = value
+        unknown = set(values) - {p.name for p in self.params}
+        if unknown:
+            raise TypeError(f"{self.name}: unknown parameters {sorted(unknown)}")
+        return out
+
+
+def _op(name: str, *params: tuple[str, str] | tuple[str, str, bool], doc: str = "") -> Operation:
+    return Operation(name, tuple(Param(*p) for p in params), description=doc)
+
+
+OPERATIONS: dict[str, Operation] = {
+    op.name: op
+    for op in (
+        _op("credit.pull_report", ("customer_id", "int"), ("bureau", "str", False),
+            doc="Fetch a credit bureau report for the customer."),
+        _op("credit.score_application", ("application_id", "int"),
+            doc="Score a loan application; returns score and band."),
+        _op("loan.create_contract", ("application_id", "int"), ("principal", "decimal"),
+            ("annual_rate", "decimal"), ("term_months", "int"), ("start_date", "date", False),
+            doc="Create the contract and its installment schedule."),
+        _op("loan.disburse", ("loan_id", "int"), ("amount", "decimal", False),
+            doc="Disburse the loan principal."),
+        _op("message.send", ("customer_id", "int"), ("template", "str"),
+            ("channel", "str", False), ("params", "dict", False),
+            doc="Send a templated message to the customer."),
+        _op("collection.assign_collector", ("loan_id", "int"), ("team", "str", False),
+            doc="Assign a collector to a delinquent loan."),
+        _op("customer.add_tag", ("customer_id", "int"), ("tag", "str"),
+            doc="Add a tag to the customer."),
+    )
+}  # fmt: skip
+
+Impl = Callable[..., Any]
+_IMPLEMENTATIONS: dict[str, Impl] = {}
+F = TypeVar("F", bound=Impl)
+
+
+def get_operation(name: str) -> Operation:
+    try:
+        return OPERATIONS[name]
+    except KeyError:
+        raise UnknownOperation(f"unknown service operation {name!r}") from None
+
+
+def implements(name: str) -> Callable[[F], F]:
+    """Decorator registering the implementation of a listed operation."""
+    get_operation(name)
+
+    def register(fn: F) -> F:
+        _IMPLEMENTATIONS[name] = fn
+        return fn
+
+    return register
+
+
+def implementation(name: str) -> Impl | None:
+    return _IMPLEMENTATIONS.get(name)
+
+
+@dataclass
+class ServiceCall:
+    """A service call requested by a workflow (recorded when no implementation is bound)."""
+
+    operation: str
+    arguments: dict[str, Any] = field(default_factory=dict)
