@@ -10,6 +10,7 @@ from typing import Any, ParamSpec, TypeVar
 import strawberry
 from graphql import GraphQLError
 
+from bpmn.errors import DeployError
 from domain import errors as domain_errors
 
 log = logging.getLogger("lendgraph.api")
@@ -58,8 +59,13 @@ def camel(path: str) -> str:
     return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), head) + dot + rest
 
 
-def user_error(exc: domain_errors.DomainError) -> UserError:
-    """The GraphQL error type for a domain error."""
+def user_error(exc: domain_errors.DomainError | DeployError) -> UserError:
+    """The GraphQL error type for a domain error, or a diagram refused at deploy."""
+    if isinstance(exc, DeployError):  # each problem named by the element it concerns
+        fields = [FieldError(field=element or "bpmnXml", message=reason)
+                  for element, reason in exc.problems]  # fmt: skip
+        message = "Diagram refused: " + "; ".join(f"{f.field}: {f.message}" for f in fields)
+        return ValidationError(code="VALIDATION", message=message, fields=fields)
     code, message = exc.code.value, exc.message
     if isinstance(exc, domain_errors.ValidationError):
         fields = [FieldError(field=camel(p.field), message=p.message) for p in exc.problems]
@@ -81,7 +87,7 @@ def returns_user_errors(
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return await resolver(*args, **kwargs)
-        except domain_errors.DomainError as exc:
+        except (domain_errors.DomainError, DeployError) as exc:
             return user_error(exc)  # type: ignore[return-value]
 
     return wrapper

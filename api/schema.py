@@ -28,6 +28,7 @@ from api.errors import ClientError
 from api.interaction.mutations import InteractionMutations
 from api.loan.mutations import LoanMutations
 from api.loan.queries import LoanQueries
+from api.process.schema import ProcessMutations, ProcessQueries
 from api.system.imports import ImportMutations
 from api.system.schema import SystemMutations, SystemQueries
 from domain.errors import DomainError
@@ -46,7 +47,8 @@ STATIC_RULES = [
 ]
 
 Query = merge_types(
-    "Query", (AuthQueries, CustomerQueries, LoanQueries, SystemQueries, AdminQueries)
+    "Query",
+    (AuthQueries, CustomerQueries, LoanQueries, SystemQueries, AdminQueries, ProcessQueries),
 )
 Mutation = merge_types(
     "Mutation",
@@ -59,6 +61,7 @@ Mutation = merge_types(
         SystemMutations,
         ImportMutations,
         AdminMutations,
+        ProcessMutations,
     ),
 )
 

@@ -6,6 +6,7 @@ Only this module touches SpiffWorkflow objects; callers get :class:`ParsedBundle
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import time
@@ -117,11 +118,25 @@ class SafeScriptEngine(PythonScriptEngine):  # type: ignore[misc]
 
 
 def _json_default(value: Any) -> Any:
+    # tagged, so task data comes back with its types: '1200000' > '500000' is False as text
     if isinstance(value, Decimal):
-        return str(value)
+        return {"__decimal__": str(value)}
+    if isinstance(value, dt.datetime):
+        return {"__datetime__": value.isoformat()}
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return {"__date__": value.isoformat()}
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _json_untag(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        if "__decimal__" in obj:
+            return Decimal(obj["__decimal__"])
+        if "__datetime__" in obj:
+            return dt.datetime.fromisoformat(obj["__datetime__"])
+        if "__date__" in obj:
+            return dt.date.fromisoformat(obj["__date__"])
+    return obj
 
 
 def _make_serializer() -> BpmnWorkflowSerializer:
@@ -256,13 +271,14 @@ def deserialize(
     bundle: ParsedBundle, state: str, engine: SafeScriptEngine | None = None
 ) -> WorkflowHandle:
     """Restore a workflow and re-attach the safe engine (Spiff installs its eval engine)."""
-    envelope = json.loads(state)
+    envelope = json.loads(state, object_hook=_json_untag)
     if envelope.get("format") != STATE_FORMAT:
         raise WorkflowRunError("unknown workflow state format")
     process_id = envelope["process_id"]
     if process_id not in bundle._specs:
         raise WorkflowRunError(f"process {process_id!r} is not in this bundle")
-    dct = dict(envelope["state"], **_spec_dict(bundle, process_id))
+    # a copy: Spiff's DMN converter edits the spec dicts it restores from
+    dct = dict(envelope["state"], **copy.deepcopy(_spec_dict(bundle, process_id)))
     workflow = _SERIALIZER.from_dict(dct)
     safe = engine or make_engine()
     workflow.script_engine = safe  # subprocesses read the top workflow's engine

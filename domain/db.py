@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "domain.credit.models",
     "domain.campaign.models",
     "domain.clock.models",
+    "domain.process.models",
     "domain.access.models",
 ]
 

@@ -13,3 +13,12 @@ async def test_models_and_migrations_agree(orm: str) -> None:
     assert not pending, "run `tortoise -c domain.db.TORTOISE_ORM makemigrations`: " + ", ".join(
         str(op) for writer in pending for op in writer.operations
     )
+
+
+def test_model_docstrings_have_no_semicolons() -> None:
+    # Tortoise writes a model's docstring into a SQL comment and splits scripts at ';'
+    offenders = [
+        f"{app}.{name}" for app, models in Tortoise.apps.items() for name, model in models.items()
+        if ";" in (model.__doc__ or "")
+    ]  # fmt: skip
+    assert offenders == []
