@@ -161,6 +161,14 @@ def demo(
 
         return await Customer.all().count()
 
+    async def bundled() -> list[str]:
+        from bpmn.deployments import deploy_bundled
+
+        return [
+            f"{d.definition.process_id} v{d.definition.version}" for d in await deploy_bundled()
+        ]
+
+    console.print(f"processes deployed: {', '.join(_run(database_url_, bundled))}")
     if _run(database_url_, count) == 0:
         seed(database_url_, customers=customers, demo_password=demo_password,
              business_date=None, rng_seed=20261128)  # fmt: skip

@@ -1,8 +1,10 @@
 """Deploying processes: checked, then stored once per content as an immutable version."""
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
@@ -82,3 +84,18 @@ async def summaries() -> list[DefinitionSummary]:
         .values_list("definition_id", "n")
     )
     return [DefinitionSummary(row, int(counts.get(row.id, 0))) for row in rows]
+
+
+BUNDLED = Path(__file__).resolve().parent / "processes"
+
+
+async def deploy_bundled(*, deployed_by: str = "lendgraph") -> list[Deployed]:
+    """Deploy the processes shipped in bpmn/processes, each with the tables it calls."""
+    tables = {path.stem: path.read_bytes() for path in sorted(BUNDLED.glob("*.dmn"))}
+    out = []
+    for diagram in sorted(BUNDLED.glob("*.bpmn")):
+        xml = diagram.read_bytes()
+        called = re.findall(rb"calledDecisionId>\s*([A-Za-z_][\w-]*)\s*<", xml)
+        dmns = [tables[name.decode()] for name in dict.fromkeys(called) if name.decode() in tables]
+        out.append(await deploy(xml, dmns, deployed_by=deployed_by))
+    return out

@@ -51,3 +51,14 @@ async def test_only_designers_deploy(gql: GraphQLClient) -> None:
     await gql.as_user("am", ["account_manager"])
     result = await gql.data(DEPLOY, xml=diagrams.gateway("amount > 1").decode(), dmns=[])
     assert result["deployProcess"]["__typename"] == "ForbiddenError"
+
+
+async def test_bundled_processes_deploy_once(gql: GraphQLClient) -> None:
+    from bpmn.deployments import deploy_bundled
+
+    first = await deploy_bundled()
+    again = await deploy_bundled()
+    assert [d.definition.process_id for d in first] == ["credit_approval"]
+    assert [d.created for d in first + again] == [True, False]
+    listed = (await gql.data(LIST))["processDefinitions"]
+    assert [(d["processId"], d["version"]) for d in listed] == [("credit_approval", 1)]
