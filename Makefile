@@ -28,7 +28,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/lendgraph export-schema --output $(VENV)/schema.graphql >/dev/null
-	diff -u api/schema.graphql $(VENV)/schema.graphql || \
+	@diff -u api/schema.graphql $(VENV)/schema.graphql || \
 	  (echo "api/schema.graphql is out of date: run '$(BIN)/lendgraph export-schema'" && exit 1)
 
 unit: install
