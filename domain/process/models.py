@@ -1,10 +1,13 @@
 """Deployed process definitions (immutable versions) and their running instances."""
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from domain.user.models import User
 
 
 class InstanceStatus(StrEnum):
@@ -54,3 +57,40 @@ class ProcessInstance(Model):
     class Meta:
         table = "process_instance"
         indexes = (("definition_id",),)
+
+
+class WorkTaskStatus(StrEnum):
+    """Where a human task of a process instance stands."""
+
+    OPEN = "OPEN"
+    CLAIMED = "CLAIMED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class WorkTask(Model):
+    """A human task waiting in a process instance, offered to a role, claimed by a user."""
+
+    id = fields.IntField(primary_key=True)
+    instance: fields.ForeignKeyRelation[ProcessInstance] = fields.ForeignKeyField(
+        "lendgraph.ProcessInstance", related_name="work_tasks", on_delete=fields.CASCADE
+    )
+    task_id = fields.CharField(max_length=64, unique=True)
+    element_id = fields.CharField(max_length=128)
+    name = fields.CharField(max_length=200, default="")
+    candidate_role = fields.CharField(max_length=64, null=True, db_index=True)
+    assignee: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
+        "lendgraph.User", related_name="work_tasks", null=True, on_delete=fields.SET_NULL
+    )
+    status = fields.CharEnumField(
+        WorkTaskStatus, max_length=16, default=WorkTaskStatus.OPEN, db_index=True
+    )
+    form: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    completed_at = fields.DatetimeField(null=True)
+    completed_by_id = fields.IntField(null=True)
+    revision = fields.IntField(default=0)
+
+    class Meta:
+        table = "work_task"
+        indexes = (("instance_id",),)

@@ -1,0 +1,201 @@
+"""Domain implementations of the registry's service operations (async, bound with @implements).
+
+The runner (:mod:`bpmn.runner`) calls these on the event loop inside the transaction of the
+run, so every row they write commits or rolls back together with the process state.
+
+Results are plain JSON values (decimals as strings): the engine stores them in task data.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from bpmn.registry import implements
+from domain.application.models import Application, ApplicationStatus
+from domain.clock import service as clock
+from domain.credit.models import CreditReport
+from domain.customer.models import Customer
+from domain.errors import ConflictError, NotFoundError, ValidationError
+from domain.loan import service as loans
+from domain.loan.models import Contract, Loan, LoanStatus
+from domain.product.models import Product
+
+SIMULATED_BUREAU = "SIMULATED"
+# score band -> (lower bound of the score, annual rate)
+BANDS: tuple[tuple[str, int, Decimal], ...] = (
+    ("A", 750, Decimal("0.0990")),
+    ("B", 680, Decimal("0.1290")),
+    ("C", 600, Decimal("0.1790")),
+    ("D", 0, Decimal("0.2390")),
+)
+NO_REPORT_SCORE = 500
+NO_INCOME_BURDEN = Decimal("2")
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """The process data a service call runs in (set by the runner around each call)."""
+
+    instance_id: int
+    element_id: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+current_call: ContextVar[CallContext | None] = ContextVar("current_call", default=None)
+
+
+def _band(score: int) -> tuple[str, Decimal]:
+    for band, floor, rate in BANDS:
+        if score >= floor:
+            return band, rate
+    return BANDS[-1][0], BANDS[-1][2]  # pragma: no cover
+
+
+def score(amount: Decimal, bureau_score: int | None, monthly_income: Decimal | None) -> int:
+    """Application score, 300..900: the bureau score less 100 points per year of income borrowed.
+
+    No report counts as a bureau score of 500; no income counts as borrowing two years of it.
+    """
+    base = NO_REPORT_SCORE if bureau_score is None else bureau_score
+    if monthly_income is None or monthly_income <= 0:
+        burden = NO_INCOME_BURDEN
+    else:
+        burden = amount / (monthly_income * 12)
+    return max(300, min(900, base - int(burden * 100)))
+
+
+@implements("credit.score_application")
+async def score_application(application_id: int) -> dict[str, Any]:
+    """Score from the amount, the newest credit report and the monthly income.
+
+    Returns ``score``, ``band`` (A/B/C/D at 750/680/600) and the band's ``annual_rate``.
+    """
+    application = await Application.get_or_none(id=application_id)
+    if application is None:
+        raise NotFoundError("application", application_id)
+    customer = await Customer.get(id=application.customer_id)  # type: ignore[attr-defined]
+    report = (
+        await CreditReport.filter(customer_id=customer.id).order_by("-pulled_at", "-id").first()
+    )
+    value = score(application.amount, report.score if report else None, customer.monthly_income)
+    band, rate = _band(value)
+    return {"score": value, "band": band, "annual_rate": str(rate)}
+
+
+@implements("credit.pull_report")
+async def pull_report(customer_id: int, bureau: str = SIMULATED_BUREAU) -> dict[str, Any]:
+    """A deterministic simulated bureau (the HTTP bureau adapter is not built yet).
+
+    Score: 600 + (customer id * 37) mod 200. Debt: the outstanding principal of the customer's
+    active loans, repaid over 24 months, against the monthly income (0.5 without income).
+    Stores a CreditReport row and returns what the diagram reads.
+    """
+    customer = await Customer.get_or_none(id=customer_id)
+    if customer is None:
+        raise NotFoundError("customer", customer_id)
+    active = await Loan.filter(customer_id=customer_id, status=LoanStatus.ACTIVE)
+    total_debt = sum((loan.outstanding_principal for loan in active), Decimal("0.00"))
+    income = customer.monthly_income
+    dti = (
+        (total_debt / 24 / income).quantize(Decimal("0.01"))
+        if income is not None and income > 0
+        else Decimal("0.50")
+    )
+    value = 600 + (customer_id * 37) % 200
+    report = await CreditReport.create(
+        customer_id=customer_id,
+        bureau=bureau,
+        score=value,
+        pulled_at=datetime.now(UTC),
+        total_debt=total_debt,
+        open_accounts=len(active),
+        details={"debt_to_income": str(dti), "worst_dpd_12m": 0},
+        source="bpmn",
+    )
+    return {
+        "report_id": report.id,
+        "bureau_score": value,
+        "debt_to_income": str(dti),
+        "worst_dpd_12m": 0,
+    }
+
+
+@implements("loan.create_contract")
+async def create_contract(
+    application_id: int,
+    principal: Decimal,
+    annual_rate: Decimal,
+    term_months: int,
+    start_date: Any = None,
+) -> dict[str, Any]:
+    """Create the contract of an approved application (status CONTRACTED), once.
+
+    ``loan_id`` in the result is the contract id: the loan itself is created at disbursement
+    (``loan.disburse`` takes that id). The schedule is generated then, from the process data.
+    """
+    application = await Application.filter(id=application_id).select_for_update().first()
+    if application is None:
+        raise NotFoundError("application", application_id)
+    existing = await Contract.filter(application_id=application_id).first()
+    if existing is not None:
+        return {"loan_id": existing.id, "contract_id": existing.id, "number": existing.number}
+    if application.status not in (
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.IN_REVIEW,
+        ApplicationStatus.APPROVED,
+    ):
+        raise ConflictError(f"application {application_id} is {application.status}")
+    if principal <= 0 or principal > application.amount:
+        raise ValidationError.single("principal", "must be more than 0 and at most the amount")
+    signed_on = start_date or await clock.get()
+    contract = await Contract.create(
+        number=f"LG-A{application_id:08d}",
+        customer_id=application.customer_id,  # type: ignore[attr-defined]
+        application_id=application_id,
+        signed_on=signed_on,
+    )
+    application.status = ApplicationStatus.CONTRACTED
+    application.decision = "APPROVED"
+    application.decided_at = datetime.now(UTC)
+    await application.save(update_fields=["status", "decision", "decided_at", "updated_at"])
+    return {"loan_id": contract.id, "contract_id": contract.id, "number": contract.number}
+
+
+@implements("loan.disburse")
+async def disburse(loan_id: int, amount: Decimal | None = None) -> dict[str, Any]:
+    """Create the loan of contract ``loan_id`` with its schedule; application DISBURSED.
+
+    The rate and term come from the calling process's data (``annual_rate``, ``term_months``):
+    the Contract row has no columns for its terms yet. Disbursing a contract twice returns the
+    loan made the first time.
+    """
+    contract = await Contract.get_or_none(id=loan_id)
+    if contract is None or contract.application_id is None:  # type: ignore[attr-defined]
+        raise NotFoundError("contract", loan_id)
+    done = await Loan.filter(contract_id=contract.id).first()
+    if done is not None:
+        return {"disbursement_id": done.id, "loan_id": done.id}
+    application = await Application.filter(id=contract.application_id).select_for_update().get()  # type: ignore[attr-defined]
+    call = current_call.get()
+    data = call.data if call else {}
+    if "annual_rate" not in data:
+        raise ConflictError("loan.disburse needs annual_rate in the process data")
+    principal = amount if amount is not None else application.amount
+    product = await Product.get(id=application.product_id)  # type: ignore[attr-defined]
+    loan = await loans.create(
+        customer_id=contract.customer_id,  # type: ignore[attr-defined]
+        product_id=product.id,
+        principal=principal,
+        annual_rate=Decimal(str(data["annual_rate"])),
+        term_months=int(data.get("term_months", application.term_months)),
+        method=product.method,
+        disbursed_on=await clock.get(),
+        contract_id=contract.id,
+    )
+    application.status = ApplicationStatus.DISBURSED
+    await application.save(update_fields=["status", "updated_at"])
+    return {"disbursement_id": loan.id, "loan_id": loan.id}
