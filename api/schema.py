@@ -29,6 +29,7 @@ from api.interaction.mutations import InteractionMutations
 from api.loan.mutations import LoanMutations
 from api.loan.queries import LoanQueries
 from api.process.schema import ProcessMutations, ProcessQueries
+from api.process.tasks import TaskMutations, TaskQueries
 from api.system.imports import ImportMutations
 from api.system.schema import SystemMutations, SystemQueries
 from domain.errors import DomainError
@@ -48,7 +49,15 @@ STATIC_RULES = [
 
 Query = merge_types(
     "Query",
-    (AuthQueries, CustomerQueries, LoanQueries, SystemQueries, AdminQueries, ProcessQueries),
+    (
+        AuthQueries,
+        CustomerQueries,
+        LoanQueries,
+        SystemQueries,
+        AdminQueries,
+        ProcessQueries,
+        TaskQueries,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -62,6 +71,7 @@ Mutation = merge_types(
         ImportMutations,
         AdminMutations,
         ProcessMutations,
+        TaskMutations,
     ),
 )
 

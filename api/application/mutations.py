@@ -11,6 +11,7 @@ from api.context import Info
 from api.enums import ApplicationChannel
 from api.errors import ForbiddenError, NotFoundError, ValidationError, returns_user_errors
 from api.relay import expect_id
+from bpmn import approval
 from domain.application import service
 
 
@@ -55,4 +56,6 @@ class ApplicationMutations:
             )
             change.object_id = row.id
             change.after = snapshot(row, "customer_id", "amount", "term_months", "channel")
+            await approval.start_for(row.id)  # the approval process, when deployed
+            await row.refresh_from_db()
         return SubmitApplicationSuccess(application=Application.from_model(row))

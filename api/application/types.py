@@ -10,9 +10,11 @@ from api.context import Info
 from api.enums import ApplicationChannel, ApplicationStatus
 from api.relay import Node, to_global_id
 from domain.application.models import Application as ApplicationModel
+from domain.process.models import ProcessInstance as InstanceModel
 
 if TYPE_CHECKING:
     from api.customer.types import Customer
+    from api.process.tasks import ProcessInstance
 
 
 @strawberry.type(description="A request for a loan and its decision.")
@@ -28,6 +30,7 @@ class Application(Node):
     decision_reason: str | None
     submitted_at: datetime
     decided_at: datetime | None
+    pk: strawberry.Private[int]
     customer_pk: strawberry.Private[int]
     product_pk: strawberry.Private[int]
 
@@ -46,6 +49,7 @@ class Application(Node):
             decision_reason=row.decision_reason,
             submitted_at=row.submitted_at,
             decided_at=row.decided_at,
+            pk=row.id,
             customer_pk=row.customer_id,  # type: ignore[attr-defined]
             product_pk=row.product_id,  # type: ignore[attr-defined]
         )
@@ -59,6 +63,20 @@ class Application(Node):
         row = await info.context.loaders.customer.load(self.customer_pk)
         assert row is not None
         return Customer.from_model(row)
+
+    @strawberry.field(description="The approval process working on this application.")
+    async def process_instance(
+        self, info: Info
+    ) -> Annotated["ProcessInstance", strawberry.lazy("api.process.tasks")] | None:
+        from api.process.tasks import ProcessInstance
+
+        row = (
+            await InstanceModel.filter(business_key=f"application:{self.pk}")
+            .order_by("-id")
+            .prefetch_related("definition")
+            .first()
+        )
+        return ProcessInstance.from_model(row) if row else None
 
     @strawberry.field(description="The product applied for.")
     async def product_code(self, info: Info) -> str:

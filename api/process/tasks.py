@@ -1,0 +1,222 @@
+"""Process instances and user tasks over GraphQL: the inbox, claiming and completing."""
+
+from datetime import datetime
+from typing import Annotated, cast
+
+import strawberry
+from strawberry.scalars import JSON
+from tortoise.expressions import Q
+
+from api.access import Audited, require, subject_of
+from api.context import Info
+from api.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ValidationError,
+    returns_user_errors,
+)
+from api.relay import (
+    Connection,
+    Node,
+    connection,
+    encode_cursor,
+    expect_id,
+    id_after,
+    parse_global_id,
+    to_global_id,
+)
+from api.system.types import User
+from authz.actions import Scope
+from bpmn import runner
+from domain.errors import NotFoundError as DomainNotFoundError
+from domain.errors import ValidationError as DomainValidationError
+from domain.pagination import page
+from domain.process.models import ProcessInstance as InstanceModel
+from domain.process.models import WorkTask
+
+
+@strawberry.type(description="A run of a deployed process version.")
+class ProcessInstance(Node):
+    id: strawberry.ID
+    process_id: str
+    version: int
+    business_key: str
+    status: str
+    data: JSON | None
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, row: InstanceModel) -> "ProcessInstance":
+        """The GraphQL view of an instance row (its definition loaded)."""
+        state = row.state or {}
+        return cls(
+            id=to_global_id("ProcessInstance", row.id), process_id=row.definition.process_id,
+            version=row.definition.version, business_key=row.business_key,
+            status=str(row.status), data=cast(JSON, state.get("data")), pk=row.id,
+        )  # fmt: skip
+
+    @strawberry.field(description="Its user tasks, open and done.")
+    async def tasks(self, info: Info) -> list["Task"]:
+        rows = await WorkTask.filter(_visible(info), instance_id=self.pk).order_by("id")
+        return [Task.from_model(r) for r in rows]
+
+
+@strawberry.type(description="A step of a process waiting for a person.")
+class Task(Node):
+    id: strawberry.ID
+    name: str
+    element_id: str
+    candidate_role: str | None
+    status: str
+    form: JSON | None
+    created_at: datetime
+    completed_at: datetime | None
+    assignee_pk: strawberry.Private[int | None]
+    instance_pk: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, row: WorkTask) -> "Task":
+        """The GraphQL view of a task row."""
+        return cls(
+            id=to_global_id("Task", row.id), name=row.name, element_id=row.element_id,
+            candidate_role=row.candidate_role, status=str(row.status),
+            form=cast(JSON, row.form), created_at=row.created_at, completed_at=row.completed_at,
+            assignee_pk=row.assignee_id,  # type: ignore[attr-defined]
+            instance_pk=row.instance_id,  # type: ignore[attr-defined]
+        )  # fmt: skip
+
+    @strawberry.field(description="Who claimed it.")
+    async def assignee(self, info: Info) -> User | None:
+        if self.assignee_pk is None:
+            return None
+        row = await info.context.loaders.user.load(self.assignee_pk)
+        return User.from_model(row) if row else None
+
+    @strawberry.field(description="The process instance it belongs to.")
+    async def process_instance(self, info: Info) -> ProcessInstance:
+        row = await InstanceModel.get(id=self.instance_pk).prefetch_related("definition")
+        return ProcessInstance.from_model(row)
+
+    @strawberry.field(description="The instance's data this task sees.")
+    async def data(self, info: Info) -> JSON | None:
+        row = await InstanceModel.get(id=self.instance_pk)
+        return cast(JSON, (row.state or {}).get("data"))
+
+
+def _visible(info: Info) -> Q:
+    """Tasks the caller may see: all with an `all` grant, else offered to a role or claimed."""
+    subject = subject_of(info)
+    scopes = require(info, "task", "read")
+    if Scope.ALL in scopes:
+        return Q()
+    return Q(candidate_role__in=list(subject.roles)) | Q(assignee_id=subject.user_id)
+
+
+@strawberry.input(description="Conditions on tasks.")
+class TaskFilter:
+    status: str | None = None
+    candidate_role: str | None = None
+    mine: bool = strawberry.field(default=False, description="Only tasks I claimed.")
+
+
+@strawberry.input(description="Take a task, so others see it is being worked on.")
+class ClaimTaskInput:
+    task_id: strawberry.ID
+
+
+@strawberry.input(description="Finish a task with the data its form asks for.")
+class CompleteTaskInput:
+    task_id: strawberry.ID
+    data: JSON
+
+
+@strawberry.type(description="The task is yours.")
+class ClaimTaskSuccess:
+    task: Task
+
+
+@strawberry.type(description="The task is done; the process moved on.")
+class CompleteTaskSuccess:
+    process_instance: ProcessInstance
+
+
+ClaimTaskResult = Annotated[
+    ClaimTaskSuccess | NotFoundError | ConflictError | ForbiddenError,
+    strawberry.union("ClaimTaskResult"),
+]
+CompleteTaskResult = Annotated[
+    CompleteTaskSuccess | ValidationError | NotFoundError | ConflictError | ForbiddenError,
+    strawberry.union("CompleteTaskResult"),
+]
+
+
+async def _own_task(info: Info, task_id: strawberry.ID, act: str) -> int:
+    pk = expect_id(task_id, "Task", "taskId")
+    require(info, "task", act)
+    if not await WorkTask.filter(_visible(info), id=pk).exists():
+        raise DomainNotFoundError("Task", pk)
+    return pk
+
+
+@strawberry.type
+class TaskQueries:
+    @strawberry.field(description="User tasks I may see, oldest first.")
+    async def tasks(
+        self, info: Info, filter: TaskFilter | None = None, first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[Task]:  # fmt: skip
+        query = WorkTask.filter(_visible(info))
+        if filter is not None:
+            if filter.status:
+                query = query.filter(status=filter.status)
+            if filter.candidate_role:
+                query = query.filter(candidate_role=filter.candidate_role)
+            if filter.mine:
+                query = query.filter(assignee_id=subject_of(info).user_id)
+        result = await page(query, first=50 if first is None else first, after_id=id_after(after))
+        return connection(
+            [Task.from_model(r) for r in result.rows],
+            [encode_cursor(r.id) for r in result.rows],
+            result.has_next,
+            query.count,
+        )
+
+    @strawberry.field(description="One process instance (when one of its tasks is visible).")
+    async def process_instance(self, info: Info, id: strawberry.ID) -> ProcessInstance | None:
+        parsed = parse_global_id(id)
+        if parsed is None or parsed[0] != "ProcessInstance":
+            return None
+        visible = WorkTask.filter(_visible(info), instance_id=parsed[1])
+        if not await visible.exists() and not _sees_all(info):
+            return None
+        row = await InstanceModel.get_or_none(id=parsed[1]).prefetch_related("definition")
+        return ProcessInstance.from_model(row) if row else None
+
+
+def _sees_all(info: Info) -> bool:
+    return Scope.ALL in require(info, "task", "read")
+
+
+@strawberry.type
+class TaskMutations:
+    @strawberry.mutation(description="Claim a task offered to one of your roles.")
+    @returns_user_errors
+    async def claim_task(self, info: Info, input: ClaimTaskInput) -> ClaimTaskResult:
+        pk = await _own_task(info, input.task_id, "claim")
+        async with Audited(info, "task.claim", "task") as change:
+            await runner.claim_task(pk, user_id=subject_of(info).user_id)
+            change.object_id = pk
+        return ClaimTaskSuccess(task=Task.from_model(await WorkTask.get(id=pk)))
+
+    @strawberry.mutation(description="Complete a task; concurrent completions: one wins.")
+    @returns_user_errors
+    async def complete_task(self, info: Info, input: CompleteTaskInput) -> CompleteTaskResult:
+        pk = await _own_task(info, input.task_id, "complete")
+        if not isinstance(input.data, dict):
+            raise DomainValidationError.single("data", "must be an object of field: value")
+        async with Audited(info, "task.complete", "task") as change:
+            view = await runner.complete_task(pk, input.data, user_id=subject_of(info).user_id)
+            change.object_id, change.after = pk, {"data": input.data, "instance": view.id}
+        row = await InstanceModel.get(id=view.id).prefetch_related("definition")
+        return CompleteTaskSuccess(process_instance=ProcessInstance.from_model(row))

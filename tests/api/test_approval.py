@@ -1,0 +1,81 @@
+"""submitApplication starts the approval process; people work their tasks through GraphQL."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from api.relay import to_global_id
+from bpmn.deployments import deploy_bundled
+from domain.application.models import Application, ApplicationStatus
+from domain.credit.models import CreditReport
+from domain.loan.models import Loan
+from domain.user.models import User
+from tests import factories
+from tests.api.conftest import GraphQLClient, password_hash
+
+SUBMIT = """mutation ($id: ID!, $amount: Decimal!) { submitApplication(input: {customerId: $id,
+    productCode: "CONSUMER", amount: $amount, termMonths: 24, channel: APP}) {
+    __typename ... on SubmitApplicationSuccess { application { id status processInstance {
+      status tasks { id name candidateRole status } } } } } }"""
+TASKS = "{ tasks { totalCount edges { node { id name candidateRole status } } } }"
+COMPLETE = """mutation ($id: ID!, $data: JSON!) { completeTask(input: {taskId: $id, data: $data}) {
+    __typename ... on CompleteTaskSuccess { processInstance { status } }
+    ... on ValidationError { fields { field message } } ... on UserError { code } } }"""
+
+
+async def _customer(manager: User, score: int) -> str:
+    owner = await factories.customer(
+        "申请人", account_manager_id=manager.id, monthly_income="20000.00"
+    )
+    await CreditReport.create(customer_id=owner.id, bureau="PBOC", score=score,
+                              pulled_at=datetime(2026, 6, 10, tzinfo=UTC))  # fmt: skip
+    await factories.product("CONSUMER")
+    return to_global_id("Customer", owner.id)
+
+
+async def test_fast_lane_reaches_the_signature_and_a_disbursed_loan(gql: GraphQLClient) -> None:
+    # given the bundled process and an account manager's strong customer
+    await deploy_bundled()
+    am = await gql.as_user("am", ["account_manager"])
+    customer = await _customer(am, score=780)
+    # when a small application is submitted
+    data = await gql.data(SUBMIT, id=customer, amount="20000.00")
+    # then no human reviewed it: the only task is the customer's signature, for the manager
+    app = data["submitApplication"]["application"]
+    [sign] = app["processInstance"]["tasks"]
+    assert (sign["name"], sign["candidateRole"], sign["status"]) == (
+        "Customer signs contract", "account_manager", "OPEN",
+    )  # fmt: skip
+    inbox = (await gql.data(TASKS))["tasks"]
+    assert [e["node"]["id"] for e in inbox["edges"]] == [sign["id"]]
+    # and completing it disburses the loan with its schedule
+    done = (await gql.data(COMPLETE, id=sign["id"], data={}))["completeTask"]
+    assert done["processInstance"]["status"] == "COMPLETED"
+    stored = await Application.get()
+    assert stored.status == ApplicationStatus.DISBURSED
+    loan = await Loan.get(customer__applications__id=stored.id)
+    assert loan.principal == Decimal("20000.00")
+    assert await loan.installments.all().count() == 24
+
+
+async def test_standard_lane_waits_for_a_risk_officer(gql: GraphQLClient) -> None:
+    await deploy_bundled()
+    am = await gql.as_user("am", ["account_manager"])
+    customer = await _customer(am, score=660)
+    data = await gql.data(SUBMIT, id=customer, amount="80000.00")
+    instance = data["submitApplication"]["application"]["processInstance"]
+    # the account manager sees the process running but not the review, which is not theirs
+    assert (instance["status"], instance["tasks"]) == ("RUNNING", [])
+    assert (await gql.data(TASKS))["tasks"]["totalCount"] == 0
+    await User.create(username="risk", roles=["risk_officer"], password_hash=password_hash())
+    await gql.login("risk")
+    [edge] = (await gql.data(TASKS))["tasks"]["edges"]
+    review = edge["node"]
+    assert (review["name"], review["candidateRole"]) == ("Review application", "risk_officer")
+    bad = (await gql.data(COMPLETE, id=review["id"], data={"decision": "MAYBE"}))["completeTask"]
+    assert bad["fields"][0]["field"] == "decision"
+    ok = (await gql.data(COMPLETE, id=review["id"], data={"decision": "APPROVED"}))["completeTask"]
+    assert ok["processInstance"]["status"] == "RUNNING"
+    again = (await gql.data(COMPLETE, id=review["id"], data={"decision": "APPROVED"}))[
+        "completeTask"
+    ]
+    assert again["code"] in ("CONFLICT", "NOT_FOUND")
