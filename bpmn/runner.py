@@ -243,8 +243,12 @@ async def start(process_id: str, data: dict[str, Any], *, business_key: str) -> 
     bundle = _bundle(definition)
     loop = asyncio.get_running_loop()
     async with in_transaction():
+        customer = data.get("customer_id")
         instance = await ProcessInstance.create(
-            definition_id=definition.id, business_key=business_key, state=None
+            definition_id=definition.id,
+            business_key=business_key,
+            customer_id=customer if isinstance(customer, int) else None,
+            state=None,
         )
         services = _Services(loop, instance.id, {})
 

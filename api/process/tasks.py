@@ -5,9 +5,9 @@ from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
-from api.access import Audited, require, subject_of
+from api.access import Audited, read_filter, require, subject_of
 from api.context import Info
 from api.errors import (
     ConflictError,
@@ -29,6 +29,7 @@ from api.relay import (
 from api.system.types import User
 from authz.actions import Scope
 from bpmn import runner
+from domain.customer.models import Customer
 from domain.errors import NotFoundError as DomainNotFoundError
 from domain.errors import ValidationError as DomainValidationError
 from domain.pagination import page
@@ -105,12 +106,15 @@ class Task(Node):
 
 
 def _visible(info: Info) -> Q:
-    """Tasks the caller may see: all with an `all` grant, else offered to a role or claimed."""
+    """Tasks the caller may see: all with an `all` grant, else offered to one of their roles
+    or claimed by them, and only for customers within their customer read scope."""
     subject = subject_of(info)
     scopes = require(info, "task", "read")
     if Scope.ALL in scopes:
         return Q()
-    return Q(candidate_role__in=list(subject.roles)) | Q(assignee_id=subject.user_id)
+    mine = Q(candidate_role__in=list(subject.roles)) | Q(assignee_id=subject.user_id)
+    customers = Customer.filter(read_filter(info.context.authorizer, subject, "customer"))
+    return mine & Q(instance__customer_id__in=Subquery(customers.values("id")))
 
 
 @strawberry.input(description="Conditions on tasks.")

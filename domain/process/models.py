@@ -7,6 +7,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
+    from domain.customer.models import Customer
     from domain.user.models import User
 
 
@@ -45,6 +46,11 @@ class ProcessInstance(Model):
         "lendgraph.ProcessDefinition", related_name="instances", on_delete=fields.RESTRICT
     )
     business_key = fields.CharField(max_length=128, db_index=True)
+    # the customer the instance works for: task visibility follows that customer's row scope
+    customer: fields.ForeignKeyNullableRelation["Customer"] = fields.ForeignKeyField(
+        "lendgraph.Customer", related_name="process_instances", null=True,
+        on_delete=fields.SET_NULL,
+    )  # fmt: skip
     status = fields.CharEnumField(
         InstanceStatus, max_length=16, default=InstanceStatus.RUNNING, db_index=True
     )

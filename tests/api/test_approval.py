@@ -79,3 +79,23 @@ async def test_standard_lane_waits_for_a_risk_officer(gql: GraphQLClient) -> Non
         "completeTask"
     ]
     assert again["code"] in ("CONFLICT", "NOT_FOUND")
+
+
+async def test_tasks_follow_the_customers_row_scope(gql: GraphQLClient) -> None:
+    # given two account managers, each with a customer whose FAST application awaits signing
+    await deploy_bundled()
+    mine = await gql.as_user("am_a", ["account_manager"])
+    other = await User.create(username="am_b", roles=["account_manager"],
+                              password_hash=password_hash())  # fmt: skip
+    await gql.data(SUBMIT, id=await _customer(mine, score=780), amount="20000.00")
+    await gql.login("am_b")
+    theirs = await gql.data(SUBMIT, id=await _customer(other, score=790), amount="10000.00")
+    [their_sign] = theirs["submitApplication"]["application"]["processInstance"]["tasks"]
+    # when the first manager looks at the inbox and tries the other's task
+    await gql.login("am_a")
+    inbox = (await gql.data(TASKS))["tasks"]
+    attempt = (await gql.data(COMPLETE, id=their_sign["id"], data={}))["completeTask"]
+    # then only their own customer's task is there, and the other one does not exist for them
+    assert inbox["totalCount"] == 1
+    assert inbox["edges"][0]["node"]["id"] != their_sign["id"]
+    assert attempt["code"] == "NOT_FOUND"
