@@ -235,8 +235,12 @@ def parse(bpmn_xml: bytes, dmn_xmls: list[bytes] | None = None) -> ParsedBundle:
 
 
 def new_workflow(
-    bundle: ParsedBundle, process_id: str, engine: SafeScriptEngine | None = None
+    bundle: ParsedBundle,
+    process_id: str,
+    engine: SafeScriptEngine | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> WorkflowHandle:
+    """A new run of a process, its start event holding `data` (nothing has run yet)."""
     if process_id not in bundle._specs:
         raise WorkflowRunError(f"unknown process {process_id!r}")
     spec, subs = bundle._specs[process_id]
@@ -244,6 +248,9 @@ def new_workflow(
         workflow = BpmnWorkflow(spec, subs, script_engine=engine or make_engine())
     except RecursionError:
         raise WorkflowRunError("process has a cycle with no way out", process_id) from None
+    if data:
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
     return WorkflowHandle(process_id, workflow)
 
 

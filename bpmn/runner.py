@@ -254,12 +254,9 @@ async def start(process_id: str, data: dict[str, Any], *, business_key: str) -> 
 
         def run() -> engine.WorkflowHandle:
             handle = engine.new_workflow(
-                bundle, definition.process_id, engine.make_engine(service_handler=services)
+                bundle, definition.process_id, engine.make_engine(service_handler=services), data
             )
             services.handle = handle
-            # the engine has no start-data parameter: seed the ready start task
-            for task in handle._workflow.get_tasks(state=TaskState.READY):
-                task.data.update(data)
             engine.run_engine_steps(handle)
             return handle
 

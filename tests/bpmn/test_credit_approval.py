@@ -67,12 +67,11 @@ def start(
     bundle: engine.ParsedBundle, services: Services, **overrides: Any
 ) -> engine.WorkflowHandle:
     handle = engine.new_workflow(
-        bundle, "credit_approval", engine.make_engine(service_handler=services)
+        bundle,
+        "credit_approval",
+        engine.make_engine(service_handler=services),
+        {**POLICY, **FRESH_FAST, **overrides},
     )
-    # the engine has no start-data parameter yet: seed the ready start task directly
-    data = {**POLICY, **FRESH_FAST, **overrides}
-    for task in handle._workflow.get_tasks(state=TaskState.READY):
-        task.data.update(data)
     engine.run_engine_steps(handle)
     return handle
 
