@@ -41,6 +41,7 @@ unit: install
 bench: install
 	$(BIN)/python bench/customer_graph.py
 	$(BIN)/python bench/import_customers.py
+	$(BIN)/python bench/workflow.py
 
 schema: install
 	$(BIN)/lendgraph export-schema
