@@ -10,19 +10,15 @@ Prints statements per request, median and p95 latency, and the ratio.
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
+from server import running_server
 from tortoise import Tortoise, connections
 
 from domain import migrate
@@ -107,12 +103,6 @@ SELECT json_agg(doc) FROM (
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _summary(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -169,35 +159,18 @@ async def _floor(url: str, rounds: int) -> tuple[list[float], int]:
 
 
 def _http(url: str, rounds: int, users: list[str]) -> dict[str, list[float]]:
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "LENDGRAPH_GRAPHIQL": "0"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-        cwd=Path(__file__).resolve().parents[1], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            for _ in range(200):
-                try:
-                    client.get("/healthz")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            headers = {user: _token(client.post, user) for user in users}
-            samples: dict[str, list[float]] = {user: [] for user in users}
-            for n in range(rounds + 5):
-                for user in users:  # interleaved, so machine noise hits every user alike
-                    started = time.perf_counter()
-                    response = client.post("/graphql", json={"query": PAGE}, headers=headers[user])
-                    elapsed = time.perf_counter() - started
-                    assert response.status_code == 200 and b'"errors"' not in response.content
-                    if n >= 5:
-                        samples[user].append(elapsed)
-            return samples
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with running_server(url) as client:
+        headers = {user: _token(client.post, user) for user in users}
+        samples: dict[str, list[float]] = {user: [] for user in users}
+        for n in range(rounds + 5):
+            for user in users:  # interleaved, so machine noise hits every user alike
+                started = time.perf_counter()
+                response = client.post("/graphql", json={"query": PAGE}, headers=headers[user])
+                elapsed = time.perf_counter() - started
+                assert response.status_code == 200 and b'"errors"' not in response.content
+                if n >= 5:
+                    samples[user].append(elapsed)
+        return samples
 
 
 async def main() -> None:

@@ -12,19 +12,15 @@ control and HTTP.
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
+from server import running_server
 from tortoise import Tortoise
 from tortoise.expressions import Subquery
 
@@ -73,12 +69,6 @@ async def _prepare(url: str, applications: int) -> list[str]:
     return [to_global_id("Customer", c.id) for c in chosen]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _post(client: httpx.Client, query: str, headers: dict[str, str], **variables: Any) -> Any:
     response = client.post("/graphql", headers=headers,
                            json={"query": query, "variables": variables})  # fmt: skip
@@ -86,42 +76,23 @@ def _post(client: httpx.Client, query: str, headers: dict[str, str], **variables
 
 
 def _through_graphql(url: str, customers: list[str]) -> tuple[float, list[float], list[float]]:
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "LENDGRAPH_GRAPHIQL": "0"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-        cwd=Path(__file__).resolve().parents[1], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            for _ in range(200):
-                try:
-                    client.get("/healthz")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            login = _post(client, LOGIN, {}, u="am1", p=PASSWORD)
-            headers = {"Authorization": f"Bearer {login['data']['login']['token']}"}
-            submits, completes = [], []
-            started = time.perf_counter()
-            for customer in customers:
-                t0 = time.perf_counter()
-                body = _post(client, SUBMIT, headers, id=customer)
-                t1 = time.perf_counter()
-                assert "errors" not in body, body["errors"]
-                [task] = body["data"]["submitApplication"]["application"]["processInstance"][
-                    "tasks"
-                ]
-                done = _post(client, COMPLETE, headers, id=task["id"])
-                t2 = time.perf_counter()
-                assert done["data"]["completeTask"]["processInstance"]["status"] == "COMPLETED"
-                submits.append(t1 - t0)
-                completes.append(t2 - t1)
-            return time.perf_counter() - started, submits, completes
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with running_server(url) as client:
+        login = _post(client, LOGIN, {}, u="am1", p=PASSWORD)
+        headers = {"Authorization": f"Bearer {login['data']['login']['token']}"}
+        submits, completes = [], []
+        started = time.perf_counter()
+        for customer in customers:
+            t0 = time.perf_counter()
+            body = _post(client, SUBMIT, headers, id=customer)
+            t1 = time.perf_counter()
+            assert "errors" not in body, body["errors"]
+            [task] = body["data"]["submitApplication"]["application"]["processInstance"]["tasks"]
+            done = _post(client, COMPLETE, headers, id=task["id"])
+            t2 = time.perf_counter()
+            assert done["data"]["completeTask"]["processInstance"]["status"] == "COMPLETED"
+            submits.append(t1 - t0)
+            completes.append(t2 - t1)
+        return time.perf_counter() - started, submits, completes
 
 
 def _bare(rounds: int) -> float:
