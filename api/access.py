@@ -4,7 +4,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
@@ -34,9 +34,23 @@ def read_filter(authorizer: Authorizer, subject: Subject, obj: str) -> Q:
     return scoping.nothing() if found is None else found
 
 
+def task_filter(authorizer: Authorizer, subject: Subject) -> Q:
+    """Tasks the subject may see: all with an `all` grant, else those offered to one of their
+    roles or claimed by them, and only for customers within their customer read scope."""
+    scopes = authorizer.scopes(subject, "task")
+    if not scopes:
+        return scoping.nothing()
+    if Scope.ALL in scopes:
+        return Q()
+    mine = Q(candidate_role__in=list(subject.roles)) | Q(assignee_id=subject.user_id)
+    customers = Customer.filter(read_filter(authorizer, subject, "customer")).values("id")
+    return mine & Q(instance__customer_id__in=Subquery(customers))
+
+
 def scoped_loaders(authorizer: Authorizer, subject: Subject) -> Loaders:
     """Request loaders limited to the subject's read scopes."""
-    return Loaders({obj: read_filter(authorizer, subject, obj) for obj in SCOPED})
+    scopes = {obj: read_filter(authorizer, subject, obj) for obj in SCOPED}
+    return Loaders({**scopes, "task": task_filter(authorizer, subject)})
 
 
 def require_read(info: Info, obj: str) -> Q:

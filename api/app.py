@@ -52,7 +52,7 @@ class GraphQLApp(GraphQL[Context, None]):
         context.loaders = (
             scoped_loaders(self.authorizer, context.subject)
             if context.subject is not None
-            else Loaders({obj: scoping.nothing() for obj in SCOPED})
+            else Loaders({obj: scoping.nothing() for obj in (*SCOPED, "task")})
         )
         return context
 

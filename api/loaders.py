@@ -19,6 +19,7 @@ from domain.customfield.models import CustomFieldValue
 from domain.customfield.service import typed
 from domain.interaction.models import Interaction
 from domain.loan.models import Installment, Loan, Payment
+from domain.process.models import ProcessInstance, WorkTask
 from domain.product.models import Product
 from domain.user.models import User
 
@@ -50,6 +51,23 @@ def _children(
         return _grouped(ids, rows, lambda r: getattr(r, fk))
 
     return load
+
+
+async def _instances(ids: list[int]) -> list[ProcessInstance | None]:
+    rows = {
+        r.id: r for r in await ProcessInstance.filter(id__in=ids).prefetch_related("definition")
+    }
+    return [rows.get(i) for i in ids]
+
+
+async def _latest_instances(keys: list[str]) -> list[ProcessInstance | None]:
+    rows = await (
+        ProcessInstance.filter(business_key__in=keys).order_by("-id").prefetch_related("definition")
+    )
+    latest: dict[str, ProcessInstance] = {}
+    for row in rows:
+        latest.setdefault(row.business_key, row)
+    return [latest.get(k) for k in keys]
 
 
 async def _tags(ids: list[int]) -> list[list[tuple[str, str]]]:
@@ -101,6 +119,9 @@ class Loaders:
         self.external_refs_by_customer = DataLoader(
             _children(CustomerExternalRef, "customer_id", Q(), "source", "external_id")
         )
+        self.process_instance = DataLoader(_instances)
+        self.instance_by_business_key = DataLoader(_latest_instances)
+        self.tasks_by_instance = DataLoader(_children(WorkTask, "instance_id", s("task"), "id"))
         self.tags_by_customer = DataLoader(_tags)
         self.custom_fields_by_customer = DataLoader(_custom_fields)
 

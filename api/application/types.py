@@ -10,7 +10,6 @@ from api.context import Info
 from api.enums import ApplicationChannel, ApplicationStatus
 from api.relay import Node, to_global_id
 from domain.application.models import Application as ApplicationModel
-from domain.process.models import ProcessInstance as InstanceModel
 
 if TYPE_CHECKING:
     from api.customer.types import Customer
@@ -70,12 +69,7 @@ class Application(Node):
     ) -> Annotated["ProcessInstance", strawberry.lazy("api.process.tasks")] | None:
         from api.process.tasks import ProcessInstance
 
-        row = (
-            await InstanceModel.filter(business_key=f"application:{self.pk}")
-            .order_by("-id")
-            .prefetch_related("definition")
-            .first()
-        )
+        row = await info.context.loaders.instance_by_business_key.load(f"application:{self.pk}")
         return ProcessInstance.from_model(row) if row else None
 
     @strawberry.field(description="The product applied for.")
