@@ -10,7 +10,9 @@ import copy
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,6 +22,10 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -37,6 +43,36 @@ SPIFF_DEPTH_LIMIT = 1_000
 STATE_FORMAT = 1
 
 ServiceHandler = Callable[[str, dict[str, Any]], Any]
+
+_business_now: ContextVar[dt.datetime | None] = ContextVar("business_now", default=None)
+
+
+class _ClockedDatetime(dt.datetime):
+    """SpiffWorkflow's timers read ``datetime.now``: this one answers with the business clock.
+
+    Installed in Spiff's timer module only. Inside :func:`business_clock` timers arm from and
+    compare with the business moment given; outside it they use the wall clock as before.
+    """
+
+    @classmethod
+    def now(cls, tz: dt.tzinfo | None = None) -> Any:
+        moment = _business_now.get()
+        if moment is None:
+            return dt.datetime.now(tz)
+        return moment.astimezone(tz) if tz is not None else moment
+
+
+spiff_timer.datetime = _ClockedDatetime
+
+
+@contextmanager
+def business_clock(moment: dt.datetime) -> Iterator[None]:
+    """Run timers against ``moment`` (aware) in this context and the threads it starts."""
+    token = _business_now.set(moment)
+    try:
+        yield
+    finally:
+        _business_now.reset(token)
 
 
 def secure_xml(data: bytes, max_bytes: int = MAX_XML_BYTES) -> Any:
@@ -161,6 +197,15 @@ class ParsedBundle:
 
 
 @dataclass(frozen=True)
+class PendingTimer:
+    """A timer event an instance waits on, with its due moment (UTC)."""
+
+    element_id: str
+    task_id: str
+    due_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class ReadyTask:
     task_id: str
     element_id: str
@@ -196,6 +241,30 @@ class WorkflowHandle:
             for t in tasks
         ]  # fmt: skip
 
+    def pending_timers(self) -> list[PendingTimer]:
+        """Waiting timers and when they are due (armed on the clock of the last run)."""
+        found = []
+        for task in _waiting_event_tasks(self._workflow):
+            definition = task.task_spec.event_definition
+            value = task._get_internal_data("event_value")
+            if not isinstance(definition, TimerEventDefinition) or not isinstance(value, str):
+                continue
+            due = dt.datetime.fromisoformat(value)
+            if due.tzinfo is None:
+                due = due.replace(tzinfo=dt.UTC)
+            found.append(PendingTimer(task.task_spec.bpmn_id, str(task.id), due))
+        return found
+
+    def waiting_messages(self) -> list[str]:
+        """Names of the messages the instance waits for."""
+        return sorted(
+            {
+                t.task_spec.event_definition.name
+                for t in _waiting_event_tasks(self._workflow)
+                if isinstance(t.task_spec.event_definition, MessageEventDefinition)
+            }
+        )
+
     def task_data(self, task_id: str) -> dict[str, Any]:
         return dict(self._find(task_id).data)
 
@@ -204,6 +273,13 @@ class WorkflowHandle:
             if str(task.id) == task_id:
                 return task
         raise WorkflowRunError(f"no task {task_id}")
+
+
+def _waiting_event_tasks(workflow: Any) -> list[Any]:
+    tasks = list(workflow.event_manager.tasks.values())
+    for sub in workflow.subprocesses.values():
+        tasks.extend(sub.event_manager.tasks.values())
+    return [t for t in tasks if t.state == TaskState.WAITING]
 
 
 def make_engine(
@@ -328,6 +404,9 @@ def run_engine_steps(handle: WorkflowHandle) -> None:
     except BpmnError:
         raise
     except SpiffWorkflowException as exc:
+        inner = getattr(exc, "exception", None) or exc.__cause__
+        if isinstance(inner, WorkflowRunError):
+            raise inner from None  # keeps ServiceUnavailable apart from a real failure
         raise WorkflowRunError(_spiff_reason(exc), _element_of(exc)) from None
     except RecursionError:
         raise DepthLimitReached("task tree too deep (long loop)") from None
@@ -346,10 +425,10 @@ def _check_depth(workflow: Any) -> None:
             )
 
 
-def complete_human_task(
+def finish_human_task(
     handle: WorkflowHandle, task_id: str, data: Mapping[str, Any] | None = None
 ) -> None:
-    """Complete a ready user/manual task with form data, then run engine steps."""
+    """Complete a ready user/manual task with form data; the engine steps after it wait."""
     task = handle._find(task_id)
     if task.state != TaskState.READY or not task.task_spec.manual:
         raise WorkflowRunError("task is not a ready human task", task.task_spec.bpmn_id)
@@ -358,4 +437,39 @@ def complete_human_task(
         task.run()
     except SpiffWorkflowException as exc:
         raise WorkflowRunError(_spiff_reason(exc), _element_of(exc)) from None
+
+
+def complete_human_task(
+    handle: WorkflowHandle, task_id: str, data: Mapping[str, Any] | None = None
+) -> None:
+    """Complete a ready user/manual task with form data, then run engine steps."""
+    finish_human_task(handle, task_id, data)
     run_engine_steps(handle)
+
+
+def fire_timers(handle: WorkflowHandle, task_ids: set[str]) -> list[str]:
+    """Fire the waiting timers named by engine task id; returns their element ids.
+
+    The caller decides what is due (the wait table, on the business clock). Timers due on
+    the clock of the current context fire too, as SpiffWorkflow refreshes them all.
+    """
+    fired = []
+    for task in _waiting_event_tasks(handle._workflow):
+        if not isinstance(task.task_spec.event_definition, TimerEventDefinition):
+            continue
+        if str(task.id) not in task_ids:
+            continue
+        task._set_internal_data(event_fired=True)
+        fired.append(task.task_spec.bpmn_id)
+    handle._workflow.refresh_timers()
+    return fired
+
+
+def deliver_message(handle: WorkflowHandle, name: str, payload: Mapping[str, Any]) -> bool:
+    """Hand a message to the tasks waiting for it by name; False when none waits."""
+    for task in _waiting_event_tasks(handle._workflow):
+        definition = task.task_spec.event_definition
+        if isinstance(definition, MessageEventDefinition) and definition.name == name:
+            handle._workflow.catch(BpmnEvent(definition, payload=dict(payload)))
+            return True
+    return False

@@ -44,3 +44,7 @@ class DepthLimitReached(WorkflowRunError):
 
 class UnknownOperation(BpmnError):
     """A service task named an operation that is not in the registry."""
+
+
+class ServiceUnavailable(WorkflowRunError):
+    """A service the run called is down for now: the run is retried later, not failed."""

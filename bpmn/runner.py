@@ -1,45 +1,73 @@
-"""Running deployed processes against the database: start, claim and complete human tasks.
+"""Running deployed processes against the database: start, tasks, timers, messages, retries.
 
-Each call is one transaction: the engine run (in a worker thread, SpiffWorkflow is
-synchronous), the rows the service tasks write (their async implementations run on the event
-loop inside the same transaction), the instance state and the WorkTask rows. A failure
-anywhere rolls all of it back, and the instance stays at its last committed state.
+Every step of an instance is one transaction with the instance row locked: the engine run (in
+a worker thread, SpiffWorkflow is synchronous), the rows the service tasks write (their async
+implementations run on the event loop inside the same transaction), the instance state, its
+WorkTask rows and its due times (ProcessWait).
 
-Service calls are journalled in the instance state by element id and engine task id. A retry
-of a failed run restores the last committed state, so it repeats the calls of that run: their
-database writes were rolled back with it, so nothing happens twice. A call already in the
-journal is answered from it and not made again. Operations with effects outside the database
-(a real bureau, payments) must be idempotent on their own until an outbox exists.
+A step first applies what happened (a task completed, a timer fired, a message arrived) and
+keeps that as a checkpoint, then runs the engine inside a savepoint. When the run fails, the
+savepoint drops everything the run wrote and the instance is stored at the checkpoint, visibly:
+RETRYING with a due retry when a service was unavailable, FAILED with the element and the
+reason otherwise (``retry`` runs it again once fixed). Nothing is half done, nothing is lost.
+
+Service calls are journalled in the instance state by element id and engine task id. A call
+already in the journal is answered from it and not made again; a failed run's calls leave the
+journal as their writes leave the database. Operations with effects outside the database (a
+real bureau, payments) must be idempotent on their own.
 """
 
 from __future__ import annotations
 
 import ast
 import asyncio
+import concurrent.futures
 import json
-from collections.abc import Coroutine
+import os
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bpmn import engine, operations, registry
-from bpmn.errors import WorkflowRunError
-from domain.errors import ConflictError, ForbiddenError, NotFoundError, Problems
+from bpmn.errors import BpmnError, ServiceUnavailable, WorkflowRunError
+from domain.clock import service as clock
+from domain.errors import (
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    NotFoundError,
+    Problems,
+    UnavailableError,
+)
 from domain.process.models import (
     InstanceStatus,
     ProcessDefinition,
     ProcessInstance,
+    ProcessWait,
+    WaitKind,
     WorkTask,
     WorkTaskStatus,
 )
+from domain.transactions import savepoint
 from domain.user.models import User
 
 SERVICE_TIMEOUT_SECONDS = 30.0
 MAX_TEXT_FIELD = 2000
 HUMAN_TASK_TAGS = ("userTask", "manualTask")
+
+
+def _retry_policy() -> tuple[float, float, int]:
+    """First delay and longest delay in seconds, and attempts before giving up."""
+    return (
+        float(os.environ.get("LENDGRAPH_RETRY_FIRST_SECONDS", "30")),
+        float(os.environ.get("LENDGRAPH_RETRY_MAX_SECONDS", "3600")),
+        int(os.environ.get("LENDGRAPH_RETRY_ATTEMPTS", "12")),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +97,7 @@ class InstanceView:
     revision: int
     data: dict[str, Any]
     open_tasks: list[TaskView]
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,18 +178,20 @@ class _Services:
             coro: Coroutine[Any, Any, Any] = impl(**arguments)
             return await coro
 
+        future = asyncio.run_coroutine_threadsafe(call(), self.loop)
         try:
-            result = asyncio.run_coroutine_threadsafe(call(), self.loop).result(
-                timeout=SERVICE_TIMEOUT_SECONDS
-            )
+            result = future.result(timeout=SERVICE_TIMEOUT_SECONDS)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise ServiceUnavailable(
+                f"{name} gave no answer in {SERVICE_TIMEOUT_SECONDS:g} s", element_id
+            ) from None
+        except UnavailableError as exc:
+            raise ServiceUnavailable(f"{name}: {exc}", element_id) from exc
         except Exception as exc:
             raise WorkflowRunError(f"{name} failed: {exc}", element_id) from exc
         self.journal[key] = result
         return result
-
-
-def _state(handle: engine.WorkflowHandle, journal: dict[str, Any]) -> dict[str, Any]:
-    return {"engine": engine.serialize(handle), "services": journal}
 
 
 def _data(handle: engine.WorkflowHandle) -> dict[str, Any]:
@@ -173,6 +204,11 @@ def _data(handle: engine.WorkflowHandle) -> dict[str, Any]:
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     untag: Any = engine._json_untag
     return dict(json.loads(json.dumps(data, default=engine._json_default), object_hook=untag))
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    """Task data as plain JSON for the instance row: decimals and dates become strings."""
+    return dict(json.loads(json.dumps(data, default=lambda v: str(v))))
 
 
 def _task_view(row: WorkTask) -> TaskView:
@@ -189,20 +225,46 @@ def _task_view(row: WorkTask) -> TaskView:
     )
 
 
+_ACTIVE = (WorkTaskStatus.OPEN, WorkTaskStatus.CLAIMED)
+
+
+async def _view(
+    instance: ProcessInstance, definition: ProcessDefinition, data: dict[str, Any]
+) -> InstanceView:
+    open_rows = await WorkTask.filter(instance_id=instance.id, status__in=_ACTIVE).order_by("id")
+    return InstanceView(
+        id=instance.id,
+        process_id=definition.process_id,
+        version=definition.version,
+        business_key=instance.business_key,
+        status=instance.status,
+        revision=instance.revision,
+        data=data,
+        open_tasks=[_task_view(row) for row in open_rows],
+        error=instance.error,
+    )
+
+
 async def _persist(
     instance: ProcessInstance,
     definition: ProcessDefinition,
     handle: engine.WorkflowHandle,
     journal: dict[str, Any],
 ) -> InstanceView:
-    """Store the state, bump the revision, open rows for new human tasks, cancel gone ones."""
-    instance.state = _state(handle, journal)
+    """Store the state, open rows for new human tasks, cancel gone ones, rewrite due times."""
+    data = _json_safe(_data(handle))
+    instance.state = {
+        "engine": engine.serialize(handle),
+        "services": journal,
+        "data": _plain(data),
+        "messages": handle.waiting_messages(),
+    }
     instance.revision += 1
     instance.status = InstanceStatus.COMPLETED if handle.completed else InstanceStatus.RUNNING
-    await instance.save(update_fields=["state", "revision", "status", "updated_at"])
+    instance.error = None  # type: ignore[assignment]
+    await instance.save(update_fields=["state", "revision", "status", "error", "updated_at"])
     ready = {t.task_id: t for t in handle.ready_human_tasks()}
-    active = (WorkTaskStatus.OPEN, WorkTaskStatus.CLAIMED)
-    rows = await WorkTask.filter(instance_id=instance.id, status__in=active)
+    rows = await WorkTask.filter(instance_id=instance.id, status__in=_ACTIVE)
     known = {row.task_id for row in rows}
     for row in rows:
         if row.task_id not in ready:
@@ -222,26 +284,122 @@ async def _persist(
             candidate_role=spec.candidate_role or task.lane,
             form=spec.form,
         )
-    open_rows = await WorkTask.filter(instance_id=instance.id, status__in=active).order_by("id")
-    return InstanceView(
-        id=instance.id,
-        process_id=definition.process_id,
-        version=definition.version,
-        business_key=instance.business_key,
-        status=instance.status,
-        revision=instance.revision,
-        data=_json_safe(_data(handle)),
-        open_tasks=[_task_view(row) for row in open_rows],
-    )
+    await ProcessWait.filter(instance_id=instance.id).delete()
+    if not handle.completed:
+        timers = [
+            ProcessWait(
+                instance_id=instance.id, kind=WaitKind.TIMER, element_id=t.element_id,
+                task_id=t.task_id, due_at=t.due_at,
+            )
+            for t in handle.pending_timers()
+        ]  # fmt: skip
+        if timers:
+            await ProcessWait.bulk_create(timers)
+    return await _view(instance, definition, data)
+
+
+async def _hold(
+    instance: ProcessInstance,
+    definition: ProcessDefinition,
+    checkpoint: str,
+    journal: dict[str, Any],
+    failure: BpmnError | DomainError,
+    attempt: int,
+) -> InstanceView:
+    """Store the instance at its checkpoint: RETRYING with a due retry, or FAILED."""
+    first, longest, attempts = _retry_policy()
+    retry = isinstance(failure, ServiceUnavailable) and attempt < attempts
+    data = dict((instance.state or {}).get("data") or {})
+    instance.state = {"engine": checkpoint, "services": journal, "data": data}
+    instance.revision += 1
+    await ProcessWait.filter(instance_id=instance.id).delete()
+    if retry:
+        delay = min(first * 2 ** (attempt - 1), longest)
+        due = datetime.now(UTC) + timedelta(seconds=delay)
+        instance.status = InstanceStatus.RETRYING
+        instance.error = f"{failure} (attempt {attempt}, next at {due:%Y-%m-%d %H:%M:%S} UTC)"
+        element = getattr(failure, "element_id", None) or "-"
+        await ProcessWait.create(
+            instance_id=instance.id, kind=WaitKind.RETRY, element_id=element, due_at=due,
+            attempt=attempt,
+        )  # fmt: skip
+    else:
+        instance.status = InstanceStatus.FAILED
+        gave_up = f" (gave up after {attempt} attempts)" if attempt >= attempts else ""
+        instance.error = f"{failure}{gave_up}"
+    await instance.save(update_fields=["state", "revision", "status", "error", "updated_at"])
+    return await _view(instance, definition, data)
+
+
+Mutation = Callable[[engine.WorkflowHandle], object]
+
+
+async def _advance(
+    instance: ProcessInstance,
+    definition: ProcessDefinition,
+    mutate: Mutation | None = None,
+    *,
+    start_data: dict[str, Any] | None = None,
+    attempt: int = 1,
+) -> InstanceView:
+    """Apply ``mutate`` to the stored workflow (or start a new one), then run it and store it.
+
+    Must run inside a transaction with the instance row locked. Errors from ``mutate`` (the
+    caller's input) propagate and change nothing; errors from the run are stored by _hold.
+    """
+    bundle = _bundle(definition)
+    loop = asyncio.get_running_loop()
+    before = dict((instance.state or {}).get("services", {}))
+    services = _Services(loop, instance.id, dict(before))
+    saved = (instance.state or {}).get("engine")
+    moment = await clock.now()
+
+    def prepare() -> tuple[engine.WorkflowHandle, str]:
+        with engine.business_clock(moment):
+            make = engine.make_engine(service_handler=services)
+            if saved is None:
+                handle = engine.new_workflow(bundle, definition.process_id, make, start_data)
+            else:
+                handle = engine.deserialize(bundle, str(saved), make)
+            services.handle = handle
+            if mutate is not None:
+                mutate(handle)
+            return handle, engine.serialize(handle)
+
+    handle, checkpoint = await asyncio.to_thread(prepare)
+
+    def run() -> None:
+        with engine.business_clock(moment):
+            engine.run_engine_steps(handle)
+
+    try:
+        async with savepoint():
+            await asyncio.to_thread(run)
+            return await _persist(instance, definition, handle, services.journal)
+    except (BpmnError, DomainError) as exc:
+        return await _hold(instance, definition, checkpoint, before, exc, attempt)
+
+
+async def _locked_instance(instance_id: int) -> ProcessInstance:
+    instance = await ProcessInstance.filter(id=instance_id).select_for_update().first()
+    if instance is None:
+        raise NotFoundError("process instance", instance_id)
+    return instance
+
+
+async def _definition(instance: ProcessInstance) -> ProcessDefinition:
+    return await ProcessDefinition.get(id=instance.definition_id)  # type: ignore[attr-defined]
 
 
 async def start(process_id: str, data: dict[str, Any], *, business_key: str) -> InstanceView:
-    """Start the latest version of a process with ``data`` and run it to its first wait."""
+    """Start the latest version of a process with ``data`` and run it to its first wait.
+
+    A run that fails leaves the instance stored FAILED or RETRYING at its start, visibly.
+    """
     definition = await ProcessDefinition.filter(process_id=process_id).order_by("-version").first()
     if definition is None:
         raise NotFoundError("process", process_id)
-    bundle = _bundle(definition)
-    loop = asyncio.get_running_loop()
+    _bundle(definition)  # a definition that does not parse fails here, before any row
     async with in_transaction():
         customer = data.get("customer_id")
         instance = await ProcessInstance.create(
@@ -250,18 +408,7 @@ async def start(process_id: str, data: dict[str, Any], *, business_key: str) -> 
             customer_id=customer if isinstance(customer, int) else None,
             state=None,
         )
-        services = _Services(loop, instance.id, {})
-
-        def run() -> engine.WorkflowHandle:
-            handle = engine.new_workflow(
-                bundle, definition.process_id, engine.make_engine(service_handler=services), data
-            )
-            services.handle = handle
-            engine.run_engine_steps(handle)
-            return handle
-
-        handle = await asyncio.to_thread(run)
-        return await _persist(instance, definition, handle, services.journal)
+        return await _advance(instance, definition, start_data=data)
 
 
 async def _user_with_role(user_id: int, role: str | None) -> User:
@@ -323,42 +470,27 @@ async def complete_task(
 
     ``expected_revision`` is the instance revision the caller saw; a different one is a
     ConflictError. Of two concurrent completions exactly one succeeds (the task row is locked).
+    When the run after the task fails, the task stays completed and the instance is stored
+    FAILED or RETRYING just after it.
     """
-    loop = asyncio.get_running_loop()
     async with in_transaction():
         row = await WorkTask.filter(id=task_id).select_for_update().first()
         if row is None:
             raise NotFoundError("task", task_id)
-        if row.status not in (WorkTaskStatus.OPEN, WorkTaskStatus.CLAIMED):
+        if row.status not in _ACTIVE:
             raise ConflictError(f"task {task_id} is {row.status}")
         assignee: int | None = row.assignee_id  # type: ignore[attr-defined]
         if row.status == WorkTaskStatus.CLAIMED and assignee != user_id:
             raise ForbiddenError(f"task {task_id} is claimed by another user")
         await _user_with_role(user_id, row.candidate_role)
         values = validate_form(row.form, data)
-        instance = (
-            await ProcessInstance.filter(id=row.instance_id)  # type: ignore[attr-defined]
-            .select_for_update()
-            .get()
-        )
+        instance = await _locked_instance(row.instance_id)  # type: ignore[attr-defined]
         if expected_revision is not None and instance.revision != expected_revision:
             raise ConflictError(
                 f"instance is at revision {instance.revision}, not {expected_revision}"
             )
         if instance.status != InstanceStatus.RUNNING or not instance.state:
             raise ConflictError(f"instance {instance.id} is {instance.status}")
-        definition = await ProcessDefinition.get(id=instance.definition_id)  # type: ignore[attr-defined]
-        bundle = _bundle(definition)
-        services = _Services(loop, instance.id, dict(instance.state.get("services", {})))
-        saved = str(instance.state["engine"])
-
-        def run() -> engine.WorkflowHandle:
-            handle = engine.deserialize(bundle, saved, engine.make_engine(service_handler=services))
-            services.handle = handle
-            engine.complete_human_task(handle, row.task_id, values)
-            return handle
-
-        handle = await asyncio.to_thread(run)
         row.status = WorkTaskStatus.COMPLETED
         row.completed_at = datetime.now(UTC)
         row.completed_by_id = user_id
@@ -367,4 +499,98 @@ async def complete_task(
         await row.save(
             update_fields=["status", "completed_at", "completed_by_id", "assignee_id", "revision"]
         )
-        return await _persist(instance, definition, handle, services.journal)
+        return await _advance(
+            instance,
+            await _definition(instance),
+            lambda handle: engine.finish_human_task(handle, row.task_id, values),
+        )
+
+
+async def correlate_message(
+    name: str, business_key: str, payload: dict[str, Any] | None = None
+) -> list[InstanceView]:
+    """Deliver message ``name`` to the running instances of ``business_key`` that wait for it.
+
+    Returns the instances that caught it (none: nobody waited, and the message is not kept).
+    """
+    delivered = []
+    ids = await ProcessInstance.filter(
+        business_key=business_key, status=InstanceStatus.RUNNING
+    ).values_list("id", flat=True)
+    for instance_id in ids:
+        view = await _deliver(int(instance_id), name, dict(payload or {}))  # type: ignore[call-overload]
+        if view is not None:
+            delivered.append(view)
+    return delivered
+
+
+async def _deliver(instance_id: int, name: str, payload: dict[str, Any]) -> InstanceView | None:
+    async with in_transaction():
+        instance = await _locked_instance(instance_id)
+        state = instance.state or {}
+        if instance.status != InstanceStatus.RUNNING or name not in state.get("messages", []):
+            return None
+        return await _advance(
+            instance,
+            await _definition(instance),
+            lambda h: engine.deliver_message(h, name, payload),
+        )
+
+
+async def retry(instance_id: int) -> InstanceView:
+    """Run a FAILED or RETRYING instance again from where it stopped."""
+    async with in_transaction():
+        instance = await _locked_instance(instance_id)
+        if instance.status not in (InstanceStatus.FAILED, InstanceStatus.RETRYING):
+            raise ConflictError(f"instance {instance_id} is {instance.status}, not failed")
+        return await _advance(instance, await _definition(instance))
+
+
+async def run_due(limit: int = 100) -> int:
+    """Fire due timers (business clock) and due retries (wall clock); returns how many.
+
+    Each wait is handled in its own transaction that holds its instance's row lock: on
+    PostgreSQL workers take instances with SKIP LOCKED, so several share the work and none
+    acts twice; a worker that dies mid-way releases the lock and the wait stays due.
+    """
+    handled = 0
+    skipped: set[int] = set()
+    # due as of the start of the pass: a retry scheduled by this pass waits for the next one
+    business, wall = await clock.now(), datetime.now(UTC)
+    due = Q(kind=WaitKind.TIMER, due_at__lte=business) | Q(kind=WaitKind.RETRY, due_at__lte=wall)
+    while handled < limit:
+        candidates = (
+            await ProcessWait.filter(due).exclude(id__in=skipped or {0}).order_by("due_at", "id")
+            .limit(20).values("id", "instance_id")
+        )  # fmt: skip
+        if not candidates:
+            break
+        for candidate in candidates:
+            if handled >= limit:
+                break
+            if await _handle_wait(int(candidate["id"]), int(candidate["instance_id"]), due):
+                handled += 1
+            else:
+                skipped.add(int(candidate["id"]))
+    return handled
+
+
+async def _handle_wait(wait_id: int, instance_id: int, due: Q) -> bool:
+    async with in_transaction():
+        instance = (
+            await ProcessInstance.filter(id=instance_id).select_for_update(skip_locked=True).first()
+        )
+        if instance is None:
+            return False  # another worker holds it
+        wait = await ProcessWait.filter(due, id=wait_id).first()
+        if wait is None:
+            return False  # handled meanwhile
+        definition = await _definition(instance)
+        if wait.kind == WaitKind.RETRY and instance.status == InstanceStatus.RETRYING:
+            await _advance(instance, definition, attempt=wait.attempt + 1)
+        elif wait.kind == WaitKind.TIMER and instance.status == InstanceStatus.RUNNING:
+            task_ids = {wait.task_id} if wait.task_id else set()
+            await _advance(instance, definition, lambda h: engine.fire_timers(h, task_ids))
+        else:
+            await wait.delete()  # left over from a state the instance is no longer in
+        return True

@@ -167,7 +167,9 @@ def _check_element(
         local = _local(sub)
         if local.endswith("EventDefinition") and local not in SUPPORTED_EVENT_DEFINITIONS:
             c.add(eid, f"{local} is not supported")
-        elif local in ("timeDuration", "timeDate", "timeCycle"):
+        elif local == "timeCycle":
+            c.add(eid, "cycle timers are not supported: loop back through a duration timer")
+        elif local in ("timeDuration", "timeDate"):
             c.expr(eid, _text(sub), f"timer {local}")
         elif local in ("conditionExpression", "condition", "completionCondition"):
             c.expr(eid, _text(sub), local)

@@ -69,6 +69,19 @@ class ForbiddenError(DomainError):
     code = ErrorCode.FORBIDDEN
 
 
+class UnavailableError(Exception):
+    """An outside service (a credit bureau, a gateway) did not answer: try again later.
+
+    Not a DomainError: nothing is wrong with the request, and the caller (the process
+    runner, the outbox) keeps the work and retries it with back-off.
+    """
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"{service} unavailable: {reason}")
+        self.service = service
+        self.reason = reason
+
+
 class Problems:
     """Collects field problems, then raises them together."""
 

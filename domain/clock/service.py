@@ -24,6 +24,22 @@ async def get() -> date:
     return local_date(datetime.now(UTC))
 
 
+async def now() -> datetime:
+    """The business moment (UTC): the business date at the wall clock's time of day.
+
+    With no stored business date this is simply now. With one (demo, tests, replays) the
+    day is the business date and the time of day runs on, so timers due on a later business
+    day fire when that day is reached, and ones due within the day as the hours pass.
+    """
+    wall = datetime.now(UTC)
+    row = await BusinessDay.get_or_none(id=_ROW)
+    if row is None:
+        return wall
+    local = wall.astimezone(settings().time_zone)
+    moment = datetime.combine(row.current, local.timetz())
+    return moment.astimezone(UTC)
+
+
 async def set_(new_date: date, *, allow_backwards: bool = False) -> date:
     """Store a new business date (demo and test mode only); callers refresh what depends on it."""
     if not settings().business_date_settable:

@@ -42,6 +42,10 @@ class Contract(Model):
         "lendgraph.Application", related_name="contracts", null=True, on_delete=fields.SET_NULL
     )
     signed_on = fields.DateField()
+    # the agreed terms, from which the loan and its schedule are made at disbursement
+    principal = fields.DecimalField(max_digits=16, decimal_places=2, null=True)
+    annual_rate = fields.DecimalField(max_digits=8, decimal_places=6, null=True)
+    term_months = fields.IntField(null=True)
 
     class Meta:
         table = "contract"

@@ -15,6 +15,7 @@ class InstanceStatus(StrEnum):
     """Where a process instance stands."""
 
     RUNNING = "RUNNING"
+    RETRYING = "RETRYING"  # a service was unavailable: a RETRY wait holds the next attempt
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
@@ -100,3 +101,33 @@ class WorkTask(Model):
     class Meta:
         table = "work_task"
         indexes = (("instance_id",),)
+
+
+class WaitKind(StrEnum):
+    """Why an instance waits for the worker."""
+
+    TIMER = "TIMER"  # a timer event, due on the business clock
+    RETRY = "RETRY"  # another attempt at a run that met an unavailable service, wall clock
+
+
+class ProcessWait(Model):
+    """A due time the worker acts on: a timer to fire or a run to retry.
+
+    Rows are rewritten with every stored step of their instance. Workers take a due row
+    with ``FOR UPDATE SKIP LOCKED`` inside the transaction that acts on it, so a row is
+    handled once, and a worker that dies mid-way releases it to the next.
+    """
+
+    id = fields.IntField(primary_key=True)
+    instance: fields.ForeignKeyRelation[ProcessInstance] = fields.ForeignKeyField(
+        "lendgraph.ProcessInstance", related_name="waits", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(WaitKind, max_length=8)
+    element_id = fields.CharField(max_length=128)
+    task_id = fields.CharField(max_length=64, null=True)
+    due_at = fields.DatetimeField()
+    attempt = fields.IntField(default=0)
+
+    class Meta:
+        table = "process_wait"
+        indexes = (("due_at",), ("instance_id",))

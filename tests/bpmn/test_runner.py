@@ -11,7 +11,6 @@ import pytest
 
 from bpmn import registry, runner
 from bpmn.deployments import deploy_bundled
-from bpmn.errors import WorkflowRunError
 from domain.application import service as applications
 from domain.application.models import Application, ApplicationChannel, ApplicationStatus
 from domain.credit.models import CreditReport
@@ -144,7 +143,7 @@ async def test_second_completion_conflicts(db: str) -> None:
         await runner.complete_task(sign.id, {}, user_id=manager.id)
 
 
-async def test_service_failure_rolls_back_earlier_service_writes(
+async def test_service_failure_rolls_back_the_run_and_stores_the_instance_failed(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, data = await _application("20000.00")
@@ -153,16 +152,27 @@ async def test_service_failure_rolls_back_earlier_service_writes(
     async def broken(application_id: int) -> dict[str, Any]:
         raise RuntimeError("scoring service down")
 
+    real = registry.implementation("credit.score_application")
     monkeypatch.setitem(registry._IMPLEMENTATIONS, "credit.score_application", broken)
     await deploy_bundled()
     reports = await CreditReport.all().count()
-    with pytest.raises(WorkflowRunError):
-        await runner.start("credit_approval", data, business_key="x")
-    assert await CreditReport.all().count() == reports
-    assert await ProcessInstance.all().count() == 0
+    view = await runner.start("credit_approval", data, business_key="x")
+    assert view.status == "FAILED"
+    assert view.error is not None and view.error.startswith("score_application: ")
+    assert "scoring service down" in view.error
+    assert await CreditReport.all().count() == reports  # the run's writes are gone
+    stored = await ProcessInstance.get(id=view.id)
+    assert stored.status == "FAILED" and stored.error == view.error
+
+    monkeypatch.setitem(registry._IMPLEMENTATIONS, "credit.score_application", real)
+    again = await runner.retry(view.id)
+    assert again.status == "RUNNING" and again.error is None
+    assert await CreditReport.all().count() == reports + 1  # pulled once, by the retry
+    with pytest.raises(ConflictError):
+        await runner.retry(view.id)  # a running instance is not retried
 
 
-async def test_failed_disbursement_rolls_back_and_a_retry_disburses_once(
+async def test_failed_disbursement_keeps_the_signature_and_a_retry_disburses_once(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app, data = await _application("20000.00")
@@ -177,17 +187,19 @@ async def test_failed_disbursement_rolls_back_and_a_retry_disburses_once(
         raise RuntimeError("ledger unavailable")
 
     monkeypatch.setitem(registry._IMPLEMENTATIONS, "loan.disburse", disburse_then_fail)
-    with pytest.raises(WorkflowRunError):
-        await runner.complete_task(sign.id, {}, user_id=manager.id)
+    failed = await runner.complete_task(sign.id, {}, user_id=manager.id)
+    assert failed.status == "FAILED" and "disburse: " in (failed.error or "")
     assert await Loan.all().count() == 0
-    assert (await WorkTask.get(id=sign.id)).status == WorkTaskStatus.OPEN
-    assert (await ProcessInstance.get(id=view.id)).revision == view.revision
+    assert (await WorkTask.get(id=sign.id)).status == WorkTaskStatus.COMPLETED
     assert (await Application.get(id=app.id)).status == ApplicationStatus.CONTRACTED
+    with pytest.raises(ConflictError):
+        await runner.complete_task(sign.id, {}, user_id=manager.id)
 
     monkeypatch.setitem(registry._IMPLEMENTATIONS, "loan.disburse", real)
-    done = await runner.complete_task(sign.id, {}, user_id=manager.id)
+    done = await runner.retry(view.id)
     assert done.status == "COMPLETED"
     assert await Loan.all().count() == 1
+    assert (await Application.get(id=app.id)).status == ApplicationStatus.DISBURSED
 
 
 async def test_journal_answers_a_repeated_call(db: str) -> None:
