@@ -1,5 +1,8 @@
 """The ASGI application: GraphQL at /graphql, health at /healthz."""
 
+import asyncio
+import contextlib
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,9 +26,14 @@ from api.loaders import SCOPED, Loaders
 from api.schema import build_schema
 from authz import scoping
 from authz.enforcer import Authorizer
+from bpmn import runner
 from domain import migrate
 from domain.access.errors import AuthenticationError
+from domain.credit import bureau
 from domain.db import database_url, tortoise_config
+from domain.settings import settings
+
+logger = logging.getLogger("lendgraph")
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -60,11 +68,33 @@ class GraphQLApp(GraphQL[Context, None]):
         return orjson.dumps(data)
 
 
+async def simulated_bureau(request: Request) -> Response:
+    """A credit bureau for the demo (``POST /simulated-bureau/reports``), never in production."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return JSONResponse({"error": "body must be JSON"}, status_code=400)
+    id_number = body.get("id_number") if isinstance(body, dict) else None
+    if not isinstance(id_number, str) or not id_number:
+        return JSONResponse({"error": "id_number is required"}, status_code=400)
+    return JSONResponse(bureau.report_json(bureau.simulated_report(id_number)))
+
+
 async def healthz(_: Request) -> Response:
     """Liveness and database reachability."""
     conn = Tortoise.get_connection("default")
     await conn.execute_query("SELECT 1")
     return JSONResponse({"status": "ok"})
+
+
+async def _embedded_worker(interval: float = 5.0) -> None:
+    """Demo only: fire due process timers and retries from inside the server."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await runner.run_due()
+        except Exception:  # keep serving; the next round tries again
+            logger.exception("embedded worker round failed")
 
 
 def create_app(
@@ -80,10 +110,17 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
+        embedded: asyncio.Task[None] | None = None
         try:
             await migrate.check(url)
+            if settings().mode == "demo":  # the demo needs no separate `lendgraph worker`
+                embedded = asyncio.create_task(_embedded_worker())
             yield
         finally:
+            if embedded is not None:
+                embedded.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await embedded
             await Tortoise.close_connections()
 
     graphql = GraphQLApp(
@@ -95,6 +132,8 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz),
     ]
+    if settings().mode in ("demo", "test"):
+        routes.append(Route("/simulated-bureau/reports", simulated_bureau, methods=["POST"]))
     origins = [
         o.strip() for o in os.environ.get("LENDGRAPH_CORS_ORIGINS", "").split(",") if o.strip()
     ]

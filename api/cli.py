@@ -154,6 +154,8 @@ def demo(
 ) -> None:
     """Migrate, seed if empty, then serve, in demo mode (the business date can be moved)."""
     os.environ.setdefault("LENDGRAPH_MODE", "demo")
+    # the demo's credit bureau is served by the demo itself (see api.app.simulated_bureau)
+    os.environ.setdefault("LENDGRAPH_BUREAU_URL", f"http://127.0.0.1:{port}/simulated-bureau")
     migrate(database_url_)
 
     async def count() -> int:
@@ -251,10 +253,14 @@ def export_schema(
 @app.command()
 def worker(
     database_url_: UrlOption = None,
-    interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 60.0,
+    interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 10.0,
     once: Annotated[bool, typer.Option("--once", help="Run one round and exit.")] = False,
 ) -> None:
-    """Run daily work for the business date: delinquency (DPD and buckets) of every loan."""
+    """Fire due process timers and retries, and run daily work for each new business date.
+
+    Several workers may run against one PostgreSQL database: each timer fires once.
+    """
+    from bpmn import runner
     from domain.clock import service as clock
     from domain.loan.service import refresh_delinquency
 
@@ -266,6 +272,10 @@ def worker(
                 changed = await refresh_delinquency(today)
                 console.print(f"{today}: delinquency refreshed, {changed} loan(s) changed")
                 done = today
+            fired = await runner.run_due()
+            while fired:
+                console.print(f"{fired} process timer(s) and retries handled")
+                fired = await runner.run_due()
             if once:
                 return
             await asyncio.sleep(interval)

@@ -19,7 +19,7 @@ from domain.customfield.models import CustomFieldValue
 from domain.customfield.service import typed
 from domain.interaction.models import Interaction
 from domain.loan.models import Installment, Loan, Payment
-from domain.process.models import ProcessInstance, WorkTask
+from domain.process.models import ProcessInstance, ProcessWait, WorkTask
 from domain.product.models import Product
 from domain.user.models import User
 
@@ -122,6 +122,7 @@ class Loaders:
         self.process_instance = DataLoader(_instances)
         self.instance_by_business_key = DataLoader(_latest_instances)
         self.tasks_by_instance = DataLoader(_children(WorkTask, "instance_id", s("task"), "id"))
+        self.waits_by_instance = DataLoader(_children(ProcessWait, "instance_id", Q(), "due_at"))
         self.tags_by_customer = DataLoader(_tags)
         self.custom_fields_by_customer = DataLoader(_custom_fields)
 

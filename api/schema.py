@@ -28,6 +28,7 @@ from api.errors import ClientError
 from api.interaction.mutations import InteractionMutations
 from api.loan.mutations import LoanMutations
 from api.loan.queries import LoanQueries
+from api.process.instances import InstanceMutations, InstanceQueries
 from api.process.schema import ProcessMutations, ProcessQueries
 from api.process.tasks import TaskMutations, TaskQueries
 from api.system.imports import ImportMutations
@@ -56,6 +57,7 @@ Query = merge_types(
         SystemQueries,
         AdminQueries,
         ProcessQueries,
+        InstanceQueries,
         TaskQueries,
     ),
 )
@@ -71,6 +73,7 @@ Mutation = merge_types(
         ImportMutations,
         AdminMutations,
         ProcessMutations,
+        InstanceMutations,
         TaskMutations,
     ),
 )

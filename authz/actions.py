@@ -54,7 +54,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "import": (READ, "run"),
     "custom_field": (READ, "create", "update"),
     SENSITIVE: (READ_SENSITIVE,),
-    "process": (READ, "deploy", "start"),
+    "process": (READ, "deploy", "start", "correlate", "retry", "migrate"),
     "task": (READ, "claim", "complete"),
     "message": (READ, "send"),
     "report": (READ,),

@@ -17,11 +17,12 @@ from typing import Any
 from bpmn.registry import implements
 from domain.application.models import Application, ApplicationStatus
 from domain.clock import service as clock
+from domain.credit import bureau as credit_bureau
 from domain.credit.models import CreditReport
 from domain.customer.models import Customer
 from domain.errors import ConflictError, NotFoundError, ValidationError
 from domain.loan import service as loans
-from domain.loan.models import Contract, Loan, LoanStatus
+from domain.loan.models import Contract, Loan
 from domain.product.models import Product
 
 SIMULATED_BUREAU = "SIMULATED"
@@ -88,39 +89,52 @@ async def score_application(application_id: int) -> dict[str, Any]:
 
 @implements("credit.pull_report")
 async def pull_report(customer_id: int, bureau: str = SIMULATED_BUREAU) -> dict[str, Any]:
-    """A deterministic simulated bureau (the HTTP bureau adapter is not built yet).
+    """Pull a report from the credit bureau (:mod:`domain.credit.bureau`) and store it.
 
-    Score: 600 + (customer id * 37) mod 200. Debt: the outstanding principal of the customer's
-    active loans, repaid over 24 months, against the monthly income (0.5 without income).
-    Stores a CreditReport row and returns what the diagram reads.
+    Debt-to-income is the bureau's total debt repaid over 24 months against the monthly
+    income (0.5 without income). A person the bureau has no file on (or without an ID number)
+    gets ``bureau_score`` None, which scoring treats as a thin file. An unavailable bureau
+    raises UnavailableError: the process waits and retries; ``bureau`` is kept for diagrams
+    that name one and is informational.
     """
     customer = await Customer.get_or_none(id=customer_id)
     if customer is None:
         raise NotFoundError("customer", customer_id)
-    active = await Loan.filter(customer_id=customer_id, status=LoanStatus.ACTIVE)
-    total_debt = sum((loan.outstanding_principal for loan in active), Decimal("0.00"))
+    found = (
+        await credit_bureau.pull(id_number=customer.id_number, name=customer.name)
+        if customer.id_number
+        else None
+    )
+    if found is None:
+        return {"report_id": None, "bureau_score": None, "debt_to_income": "0.50",
+                "worst_dpd_12m": 0}  # fmt: skip
     income = customer.monthly_income
     dti = (
-        (total_debt / 24 / income).quantize(Decimal("0.01"))
+        (found.total_debt / 24 / income).quantize(Decimal("0.01"))
         if income is not None and income > 0
         else Decimal("0.50")
     )
-    value = 600 + (customer_id * 37) % 200
     report = await CreditReport.create(
         customer_id=customer_id,
-        bureau=bureau,
-        score=value,
+        bureau=found.bureau,
+        score=found.score,
         pulled_at=datetime.now(UTC),
-        total_debt=total_debt,
-        open_accounts=len(active),
-        details={"debt_to_income": str(dti), "worst_dpd_12m": 0},
+        total_debt=found.total_debt,
+        open_accounts=found.open_accounts,
+        delinquencies=found.delinquencies,
+        inquiries=found.inquiries,
+        details={
+            "reference": found.reference,
+            "debt_to_income": str(dti),
+            "worst_dpd_12m": found.worst_dpd_12m,
+        },
         source="bpmn",
     )
     return {
         "report_id": report.id,
-        "bureau_score": value,
+        "bureau_score": found.score,
         "debt_to_income": str(dti),
-        "worst_dpd_12m": 0,
+        "worst_dpd_12m": found.worst_dpd_12m,
     }
 
 

@@ -106,23 +106,23 @@ class _TaskSpec:
     form: dict[str, Any] | None
 
 
-_BUNDLES: dict[int, engine.ParsedBundle] = {}
-_TASK_SPECS: dict[int, dict[str, _TaskSpec]] = {}
+_BUNDLES: dict[str, engine.ParsedBundle] = {}
+_TASK_SPECS: dict[str, dict[str, _TaskSpec]] = {}
 
 
 def _bundle(definition: ProcessDefinition) -> engine.ParsedBundle:
-    """Parsed once per definition id: definitions are immutable."""
-    found = _BUNDLES.get(definition.id)
+    """Parsed once per content: definitions are immutable, their hash names them."""
+    found = _BUNDLES.get(definition.content_hash)
     if found is None:
         dmns = [d.encode("utf-8") for d in definition.dmn_xmls]
         found = engine.parse(definition.bpmn_xml.encode("utf-8"), dmns)
-        _BUNDLES[definition.id] = found
+        _BUNDLES[definition.content_hash] = found
     return found
 
 
 def _task_specs(definition: ProcessDefinition) -> dict[str, _TaskSpec]:
     """candidate_role and form_fields of each human task, read from the diagram's metadata."""
-    found = _TASK_SPECS.get(definition.id)
+    found = _TASK_SPECS.get(definition.content_hash)
     if found is not None:
         return found
     root = engine.secure_xml(definition.bpmn_xml.encode("utf-8"))
@@ -138,7 +138,7 @@ def _task_specs(definition: ProcessDefinition) -> dict[str, _TaskSpec]:
                     role = None
             form = json.loads(meta["form_fields"]) if meta.get("form_fields") else None
             specs[node.get("id")] = _TaskSpec(role, form)
-    _TASK_SPECS[definition.id] = specs
+    _TASK_SPECS[definition.content_hash] = specs
     return specs
 
 
@@ -325,7 +325,11 @@ async def _hold(
         )  # fmt: skip
     else:
         instance.status = InstanceStatus.FAILED
-        gave_up = f" (gave up after {attempt} attempts)" if attempt >= attempts else ""
+        gave_up = (
+            f" (gave up after {attempt} attempts)"
+            if isinstance(failure, ServiceUnavailable)
+            else ""
+        )
         instance.error = f"{failure}{gave_up}"
     await instance.save(update_fields=["state", "revision", "status", "error", "updated_at"])
     return await _view(instance, definition, data)

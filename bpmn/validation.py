@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -252,8 +253,10 @@ def _check_dmn(c: _Checker, root: Any) -> set[str]:
             if local == "inputExpression" or local == "outputEntry":
                 c.expr(cell.get("id"), text, f"DMN {local}")
             elif local == "inputEntry":
+                # '?' stands for the input value, as the engine reads it: "? is None"
+                text = re.sub(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", "dmninputexpr", text)
                 reason = c.ev.parse_check(text)
-                if reason and reason.startswith("syntax error"):
+                if reason and reason.startswith("syntax error") and "dmninputexpr" not in text:
                     reason = c.ev.parse_check(f"v {text}")
                 if reason:
                     feel = " (FEEL is not supported; use Python-style tests)"

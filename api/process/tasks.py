@@ -36,14 +36,29 @@ from domain.process.models import ProcessInstance as InstanceModel
 from domain.process.models import WorkTask
 
 
+@strawberry.type(description="A due time of an instance: a timer, or a retry of a failed call.")
+class ProcessWait:
+    kind: str = strawberry.field(description="TIMER (business clock) or RETRY (wall clock).")
+    element_id: str
+    due_at: datetime
+    attempt: int = strawberry.field(description="For a retry: attempts made so far.")
+
+
 @strawberry.type(description="A run of a deployed process version.")
 class ProcessInstance(Node):
     id: strawberry.ID
     process_id: str
     version: int
     business_key: str
-    status: str
+    status: str = strawberry.field(
+        description="RUNNING, RETRYING (a service was unavailable), COMPLETED, FAILED, CANCELLED."
+    )
+    error: str | None = strawberry.field(
+        description="Why it is FAILED or RETRYING: the element and the reason."
+    )
     data: JSON | None
+    created_at: datetime
+    updated_at: datetime
     pk: strawberry.Private[int]
 
     @classmethod
@@ -53,8 +68,18 @@ class ProcessInstance(Node):
         return cls(
             id=to_global_id("ProcessInstance", row.id), process_id=row.definition.process_id,
             version=row.definition.version, business_key=row.business_key,
-            status=str(row.status), data=cast(JSON, state.get("data")), pk=row.id,
+            status=str(row.status), error=row.error, data=cast(JSON, state.get("data")),
+            created_at=row.created_at, updated_at=row.updated_at, pk=row.id,
         )  # fmt: skip
+
+    @strawberry.field(description="What it waits for with a due time, soonest first.")
+    async def waits(self, info: Info) -> list[ProcessWait]:
+        rows = await info.context.loaders.waits_by_instance.load(self.pk)
+        return [
+            ProcessWait(kind=str(r.kind), element_id=r.element_id, due_at=r.due_at,
+                        attempt=r.attempt)
+            for r in rows
+        ]  # fmt: skip
 
     @strawberry.field(description="Its user tasks, open and done.")
     async def tasks(self, info: Info) -> list["Task"]:

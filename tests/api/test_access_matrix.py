@@ -227,7 +227,12 @@ IMPORT = """mutation ($d: String!) { importRecords(input: {kind: CUSTOMERS, form
 ASSIGN = """mutation { assignRole(input: {username: "am2", role: "collector"}) { __typename } }"""
 POLICY = """mutation { updatePolicy(input: {role: "analyst", object: "report", action: "read"}) {
     __typename } }"""
-ONLY_ADMIN = {"define": "S", "import": "S", "assign": "S", "policy": "S"}
+CORRELATE = """mutation { correlateMessage(input: {name: "payment_received", businessKey: "loan:0"}) {
+    __typename } }"""
+RETRY = """mutation { retryProcessInstance(input: {id: "UHJvY2Vzc0luc3RhbmNlOjk5OTk="}) {
+    __typename } }"""  # ProcessInstance:9999
+ONLY_ADMIN = {"define": "S", "import": "S", "assign": "S", "policy": "S", "correlate": "S",
+              "retry": "NotFoundError"}  # fmt: skip
 OTHER_WRITES: dict[str, dict[str, str]] = {
     "admin": {"create": "S", "submit": "S", **ONLY_ADMIN, "audit": "S"},
     "risk": {"create": "F", "submit": "F", "audit": "F"},
@@ -252,6 +257,8 @@ async def test_every_other_operation_per_role(world: World, role: str) -> None:
         "import": (await gql.data(IMPORT, d=csv))["importRecords"]["__typename"],
         "assign": (await gql.data(ASSIGN))["assignRole"]["__typename"],
         "policy": (await gql.data(POLICY))["updatePolicy"]["__typename"],
+        "correlate": (await gql.data(CORRELATE))["correlateMessage"]["__typename"],
+        "retry": (await gql.data(RETRY))["retryProcessInstance"]["__typename"],
     }
     audit_read = await gql("{ auditLog(first: 1) { totalCount } }")
     seen["audit"] = (

@@ -129,3 +129,21 @@ def service(operator: str, params: dict[str, tuple[str, str]]) -> bytes:
         f"<spiffworkflow:parameters>{ps}</spiffworkflow:parameters>"
         "</spiffworkflow:serviceTaskOperator></bpmn:extensionElements></bpmn:serviceTask>"
     )
+
+
+def message_wait(name: str = "payment_received", variable: str = "payment") -> bytes:
+    """start -> wait for message `name` (payload into `variable`) -> script -> end."""
+    return (
+        f'{HEAD}<bpmn:message id="msg1" name="{name}"/>'
+        '<bpmn:process id="p_msg" isExecutable="true"><bpmn:startEvent id="start"/>'
+        '<bpmn:intermediateCatchEvent id="wait_msg"><bpmn:messageEventDefinition '
+        'id="med1" messageRef="msg1"><bpmn:extensionElements>'
+        f"<spiffworkflow:messageVariable>{variable}</spiffworkflow:messageVariable>"
+        "</bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:intermediateCatchEvent>"
+        + script_task("after", f'paid = {variable}["amount"]')
+        + '<bpmn:endEvent id="end"/>'
+        + flow("f1", "start", "wait_msg")
+        + flow("f2", "wait_msg", "after")
+        + flow("f3", "after", "end")
+        + "</bpmn:process></bpmn:definitions>"
+    ).encode()

@@ -230,6 +230,16 @@ def test_enhanced_for_low_score(bundle: engine.ParsedBundle) -> None:
     assert (data(handle)["lane"], data(handle)["reason"]) == ("ENHANCED", "bureau score below 620")
 
 
+def test_no_bureau_file_goes_to_enhanced_review(bundle: engine.ParsedBundle) -> None:
+    services = Services(report={"bureau_score": None, "debt_to_income": 0.5, "worst_dpd_12m": 0})
+    handle = start(bundle, services, report_age_days=None, amount=Decimal("5000"))
+    assert (data(handle)["lane"], data(handle)["reason"]) == (
+        "ENHANCED",
+        "no credit file at the bureau",
+    )
+    assert [t.element_id for t in handle.ready_human_tasks()] == ["senior_review"]
+
+
 @pytest.mark.parametrize("age", [None, 31, 400])
 def test_stale_or_missing_report_is_pulled(bundle: engine.ParsedBundle, age: int | None) -> None:
     services = Services(report={"bureau_score": 500, "debt_to_income": 0.3, "worst_dpd_12m": 0})

@@ -24,7 +24,9 @@ POLICY = {"max_report_age_days": 30, "second_approval_above": Decimal("500000")}
 
 async def _application(amount: str, score: int = 780) -> tuple[Application, dict[str, Any]]:
     await factories.product("PL")
-    owner = await factories.customer(monthly_income=Decimal("30000"))
+    owner = await factories.customer(
+        monthly_income=Decimal("30000"), id_type="OTHER", id_number="TEST-0001"
+    )
     await CreditReport.create(
         customer_id=owner.id, bureau="TEST", score=score, pulled_at=datetime.now(UTC)
     )

@@ -100,7 +100,7 @@ async def test_an_unavailable_service_makes_the_instance_wait_and_retry(
     monkeypatch.setitem(registry._IMPLEMENTATIONS, "credit.pull_report", real)
     assert await runner.run_due() == 1
     stored = await ProcessInstance.get(id=view.id)
-    assert (stored.status, stored.error) == ("RUNNING", None)
+    assert (stored.status, stored.error) == ("RUNNING", None), stored.error
     assert len(calls) == 2
     assert await CreditReport.filter(source="bpmn").count() == 1  # pulled by the third attempt
     assert await WorkTask.filter(instance_id=view.id).count() == 1  # and on to a person
@@ -150,3 +150,36 @@ async def test_a_killed_workers_claim_is_taken_again(db: str) -> None:
         await other.close()  # ... and dies without committing
     assert await runner.run_due() == 1
     assert await WorkTask.filter(instance_id=view.id, element_id="escalated_review").count() == 1
+
+
+async def test_a_bureau_outage_over_http_waits_then_pulls_when_it_is_back(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.httpfake import Answer, serve
+
+    monkeypatch.setenv("LENDGRAPH_RETRY_FIRST_SECONDS", "0")
+    monkeypatch.setenv("LENDGRAPH_BUREAU_ATTEMPTS", "2")
+    monkeypatch.setenv("LENDGRAPH_BUREAU_BACKOFF", "0.01")
+    monkeypatch.setenv("LENDGRAPH_BUREAU_NAME", "LOCALBUREAU")
+    app, data = await _application("20000.00")
+    data["report_age_days"] = None
+    await deploy_bundled()
+    with serve() as server:
+        monkeypatch.setenv("LENDGRAPH_BUREAU_URL", server.url)
+        server.script = [Answer(status=503)]
+        view = await runner.start("credit_approval", data, business_key="application:b")
+        assert view.status == "RETRYING", view.error
+        assert "credit bureau unavailable: HTTP 503 after 2 attempts" in (view.error or "")
+        assert len(server.requests) == 2
+
+        server.script = [Answer(body={"reference": "LB-9", "score": 801, "total_debt": "0"})]
+        assert await runner.run_due() == 1
+    stored = await ProcessInstance.get(id=view.id)
+    assert (stored.status, stored.error) == ("RUNNING", None)
+    report = await CreditReport.get(source="bpmn")
+    assert (report.bureau, report.score, report.customer_id) == (
+        "LOCALBUREAU",
+        801,
+        app.customer_id,
+    )  # type: ignore[attr-defined]
+    assert report.details is not None and report.details["reference"] == "LB-9"

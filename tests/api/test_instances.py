@@ -1,0 +1,100 @@
+"""Process instances over GraphQL: messages by name and business key, failures, retries."""
+
+from typing import Any
+
+import pytest
+
+from bpmn import deployments, registry, runner
+from domain.process.models import ProcessInstance
+from tests.api.conftest import GraphQLClient
+from tests.bpmn import diagrams
+
+CORRELATE = """mutation ($name: String!, $key: String!, $payload: JSON) {
+  correlateMessage(input: {name: $name, businessKey: $key, payload: $payload}) {
+    __typename
+    ... on CorrelateMessageSuccess { delivered processInstances { status data businessKey } }
+    ... on ValidationError { message }
+  }
+}"""
+INSTANCES = """query ($status: String) { processInstances(filter: {status: $status}) {
+  totalCount edges { node { id processId status error waits { kind elementId attempt } } } } }"""
+RETRY = """mutation ($id: ID!) { retryProcessInstance(input: {id: $id}) { __typename
+  ... on RetryProcessInstanceSuccess { processInstance { status error } }
+  ... on ConflictError { message } } }"""
+
+
+async def _waiting_for_payment(key: str) -> int:
+    await deployments.deploy(diagrams.message_wait(), [], deployed_by="test")
+    view = await runner.start("p_msg", {}, business_key=key)
+    assert view.status == "RUNNING"
+    return view.id
+
+
+async def test_a_message_reaches_only_the_instances_of_its_business_key(
+    gql: GraphQLClient,
+) -> None:
+    mine = await _waiting_for_payment("loan:1")
+    other = await _waiting_for_payment("loan:2")
+    payload = {"amount": "1200.00"}
+    result = (await gql.data(CORRELATE, name="payment_received", key="loan:1", payload=payload))[
+        "correlateMessage"
+    ]
+    assert result["delivered"] == 1
+    [done] = result["processInstances"]
+    assert (done["status"], done["businessKey"]) == ("COMPLETED", "loan:1")
+    assert done["data"]["paid"] == "1200.00"
+    assert (await ProcessInstance.get(id=mine)).status == "COMPLETED"
+    assert (await ProcessInstance.get(id=other)).status == "RUNNING"
+    # delivered once: the same message again finds nobody waiting
+    again = await gql.data(CORRELATE, name="payment_received", key="loan:1", payload=payload)
+    assert again["correlateMessage"]["delivered"] == 0
+    unknown = await gql.data(CORRELATE, name="no_such_message", key="loan:2", payload=None)
+    assert unknown["correlateMessage"]["delivered"] == 0
+    assert (await ProcessInstance.get(id=other)).status == "RUNNING"
+
+
+async def test_a_message_payload_must_be_an_object(gql: GraphQLClient) -> None:
+    bad = await gql.data(CORRELATE, name="payment_received", key="loan:1", payload=[1, 2])
+    assert bad["correlateMessage"]["__typename"] == "ValidationError"
+
+
+async def test_only_administrators_correlate_and_retry(gql: GraphQLClient) -> None:
+    await gql.as_user("am", ["account_manager"])
+    denied = await gql.data(CORRELATE, name="payment_received", key="loan:1", payload=None)
+    assert denied["correlateMessage"]["__typename"] == "ForbiddenError"
+    some = "UHJvY2Vzc0luc3RhbmNlOjE="  # ProcessInstance:1
+    assert (await gql.data(RETRY, id=some))["retryProcessInstance"]["__typename"] == (
+        "ForbiddenError"
+    )
+
+
+async def test_failed_instances_are_listed_with_their_reason_and_retried(
+    gql: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await deployments.deploy(
+        diagrams.service("credit.score_application", {"application_id": ("int", "7")}),
+        [],
+        deployed_by="test",
+    )
+
+    async def broken(application_id: int) -> Any:
+        raise RuntimeError("scoring model missing")
+
+    monkeypatch.setitem(registry._IMPLEMENTATIONS, "credit.score_application", broken)
+    view = await runner.start("p1", {}, business_key="x:1")
+    listed = (await gql.data(INSTANCES, status="FAILED"))["processInstances"]
+    assert listed["totalCount"] == 1
+    node = listed["edges"][0]["node"]
+    assert node["status"] == "FAILED" and "scoring model missing" in node["error"]
+    assert node["error"].startswith("svc: ") or "credit.score_application" in node["error"]
+
+    async def fixed(application_id: int) -> Any:
+        return {"score": 700, "band": "B", "annual_rate": "0.129"}
+
+    monkeypatch.setitem(registry._IMPLEMENTATIONS, "credit.score_application", fixed)
+    retried = (await gql.data(RETRY, id=node["id"]))["retryProcessInstance"]
+    assert retried["processInstance"] == {"status": "COMPLETED", "error": None}
+    assert (await gql.data(INSTANCES, status="FAILED"))["processInstances"]["totalCount"] == 0
+    again = (await gql.data(RETRY, id=node["id"]))["retryProcessInstance"]
+    assert again["__typename"] == "ConflictError"
+    assert view.id
