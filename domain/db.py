@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "domain.campaign.models",
     "domain.clock.models",
     "domain.process.models",
+    "domain.outreach.models",
     "domain.access.models",
 ]
 

@@ -1,0 +1,64 @@
+"""The outbox: every outgoing message, decided by the contact policy before any channel."""
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+from domain.enums import Channel
+
+if TYPE_CHECKING:
+    from domain.customer.models import Customer
+    from domain.loan.models import Loan
+
+
+class MessageStatus(StrEnum):
+    """Where an outgoing message stands."""
+
+    QUEUED = "QUEUED"  # allowed now, waiting for the dispatcher
+    DEFERRED = "DEFERRED"  # not allowed yet, scheduled_at says when to ask the policy again
+    SENT = "SENT"
+    DROPPED = "DROPPED"  # never to be sent, reason says why
+    FAILED = "FAILED"  # the channel refused it, reason says why
+
+
+class MessagePurpose(StrEnum):
+    """Why a message is sent: service messages, or marketing that needs consent."""
+
+    REMINDER = "REMINDER"
+    COLLECTION = "COLLECTION"
+    CARE = "CARE"
+    OFFER = "OFFER"
+    CAMPAIGN = "CAMPAIGN"
+
+
+MARKETING = frozenset({MessagePurpose.CARE, MessagePurpose.OFFER, MessagePurpose.CAMPAIGN})
+
+
+class OutboxMessage(Model):
+    """One outgoing message. Its dedupe key makes producing it twice produce it once."""
+
+    id = fields.IntField(primary_key=True)
+    customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
+        "lendgraph.Customer", related_name="messages", on_delete=fields.CASCADE
+    )
+    loan: fields.ForeignKeyNullableRelation["Loan"] = fields.ForeignKeyField(
+        "lendgraph.Loan", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    channel = fields.CharEnumField(Channel, max_length=16)
+    contact_point = fields.CharField(max_length=254, default="")
+    purpose = fields.CharEnumField(MessagePurpose, max_length=16)
+    status = fields.CharEnumField(MessageStatus, max_length=16, db_index=True)
+    dedupe_key = fields.CharField(max_length=200, unique=True)
+    body = fields.TextField()
+    scheduled_at = fields.DatetimeField(null=True)
+    sent_at = fields.DatetimeField(null=True)
+    reason = fields.TextField(null=True)
+    attempts = fields.IntField(default=0)
+    process_instance_id = fields.IntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "outbox_message"
+        indexes = (("customer_id",), ("loan_id",), ("status", "scheduled_at"))

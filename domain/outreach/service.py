@@ -1,0 +1,202 @@
+"""Producing and dispatching outgoing messages through the contact policy.
+
+``enqueue`` writes an outbox row in the caller's transaction (so a process step and its
+message commit together) with the policy's first verdict; ``dispatch_due`` asks the policy
+again at sending time, because the window or the caps may have changed, and hands allowed
+messages to their channel. The dedupe key makes every producer idempotent; a row is sent by
+one dispatcher (row locks, SKIP LOCKED on PostgreSQL) and marked SENT in the same transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from domain.clock import service as clock
+from domain.customer.models import Customer
+from domain.enums import Channel
+from domain.errors import NotFoundError, ValidationError
+from domain.interaction.models import Direction, Interaction, InteractionType
+from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
+from domain.outreach.policy import Decision, History, Person, Rules, Verdict, decide
+
+FALLBACK_ORDER = (Channel.SMS, Channel.APP_PUSH, Channel.EMAIL)
+Sender = Callable[[OutboxMessage], Awaitable[None]]
+
+
+def person_of(customer: Customer) -> Person:
+    """The policy's view of a customer: time zone, consents, contact points."""
+    consents = {
+        Channel.SMS: customer.consent_sms,
+        Channel.APP_PUSH: customer.consent_app_push,
+        Channel.EMAIL: customer.consent_email,
+        Channel.PHONE: customer.consent_phone,
+    }
+    points: dict[Channel, str] = {}
+    if customer.phone:
+        points[Channel.SMS] = points[Channel.PHONE] = customer.phone
+        points[Channel.APP_PUSH] = f"customer:{customer.id}"  # the app knows the device
+    if customer.email:
+        points[Channel.EMAIL] = customer.email
+    return Person(
+        time_zone=customer.time_zone,
+        consents=frozenset(c for c, given in consents.items() if given),
+        contact_points=points,
+    )
+
+
+def choose_channel(customer: Customer, asked: Channel | None) -> Channel:
+    """The asked channel, else the preferred one, else the first with a contact point."""
+    if asked is not None:
+        return asked
+    points = person_of(customer).contact_points
+    preferred = customer.preferred_channel
+    if preferred is not None and preferred in points and preferred != Channel.PHONE:
+        return preferred
+    return next((c for c in FALLBACK_ORDER if c in points), preferred or Channel.SMS)
+
+
+async def _moments(query: Any, column: str) -> list[datetime]:
+    return [utc(v) for v in await query.values_list(column, flat=True) if v is not None]
+
+
+async def history(
+    customer: Customer, loan_id: int | None, contact_point: str, now: datetime, rules: Rules
+) -> History:
+    """Contacts that count against the caps: sent messages and outbound calls and visits."""
+    since = now - timedelta(days=max(rules.debt_cap_days, 2))
+    found = History()
+    outbound = Interaction.filter(
+        customer_id=customer.id, direction=Direction.OUTBOUND, occurred_at__gt=since,
+        type__in=(InteractionType.CALL, InteractionType.MESSAGE, InteractionType.VISIT),
+    )  # fmt: skip
+    sent = OutboxMessage.filter(customer_id=customer.id, status=MessageStatus.SENT,
+                                sent_at__gt=since)  # fmt: skip
+    if loan_id is not None:
+        found.debt += await _moments(outbound.filter(loan_id=loan_id), "occurred_at")
+        found.debt += await _moments(sent.filter(loan_id=loan_id), "sent_at")
+    found.point += await _moments(sent.filter(contact_point=contact_point), "sent_at")
+    if contact_point == customer.phone:
+        found.point += await _moments(outbound.filter(type=InteractionType.CALL), "occurred_at")
+    return found
+
+
+async def judge(
+    customer: Customer, *, purpose: MessagePurpose, channel: Channel, loan_id: int | None,
+    now: datetime, rules: Rules | None = None,
+) -> Decision:  # fmt: skip
+    """The policy's verdict for one contact of a customer now."""
+    rules = rules or Rules.from_env()
+    person = person_of(customer)
+    point = person.contact_points.get(channel, "")
+    past = await history(customer, loan_id, point, now, rules)
+    debt_related = purpose == MessagePurpose.COLLECTION and loan_id is not None
+    return decide(purpose=purpose, channel=channel, person=person, now=now, history=past,
+                  debt_related=debt_related, rules=rules)  # fmt: skip
+
+
+async def enqueue(
+    *, customer_id: int, purpose: MessagePurpose, body: str, dedupe_key: str,
+    loan_id: int | None = None, channel: Channel | None = None,
+    process_instance_id: int | None = None, now: datetime | None = None,
+) -> OutboxMessage:  # fmt: skip
+    """Put a message in the outbox with the policy's verdict; the same key twice is one row."""
+    if not dedupe_key or len(dedupe_key) > 200:
+        raise ValidationError.single("dedupe_key", "must be 1..200 characters")
+    existing = await OutboxMessage.get_or_none(dedupe_key=dedupe_key)
+    if existing is not None:
+        return existing
+    customer = await Customer.get_or_none(id=customer_id)
+    if customer is None:
+        raise NotFoundError("customer", customer_id)
+    moment = now or await clock.now()
+    chosen = choose_channel(customer, channel)
+    verdict = await judge(customer, purpose=purpose, channel=chosen, loan_id=loan_id, now=moment)
+    status = {
+        Verdict.SEND: MessageStatus.QUEUED,
+        Verdict.DEFER: MessageStatus.DEFERRED,
+        Verdict.DROP: MessageStatus.DROPPED,
+    }[verdict.verdict]
+    try:
+        async with in_transaction():
+            return await OutboxMessage.create(
+                customer_id=customer_id, loan_id=loan_id, channel=chosen,
+                contact_point=person_of(customer).contact_points.get(chosen, ""),
+                purpose=purpose, status=status, dedupe_key=dedupe_key, body=body,
+                scheduled_at=verdict.at or moment, reason=verdict.reason,
+                process_instance_id=process_instance_id,
+            )  # fmt: skip
+    except IntegrityError:
+        return await OutboxMessage.get(dedupe_key=dedupe_key)
+
+
+async def log_channel(message: OutboxMessage) -> None:
+    """The demo channel: one JSON line per message in LENDGRAPH_OUTBOX_LOG."""
+    path = Path(os.environ.get("LENDGRAPH_OUTBOX_LOG", "lendgraph-outbox.log"))
+    line = json.dumps({
+        "id": message.id, "dedupe_key": message.dedupe_key, "channel": message.channel.value,
+        "to": message.contact_point, "purpose": message.purpose.value, "body": message.body,
+        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+    }, ensure_ascii=False)  # fmt: skip
+
+    def append() -> None:
+        with path.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+    await asyncio.to_thread(append)
+
+
+async def dispatch_due(
+    *, now: datetime | None = None, limit: int = 500, send: Sender | None = None
+) -> int:
+    """Ask the policy again for due messages and send the allowed ones; returns how many sent."""
+    moment = now or await clock.now()
+    sender = send or log_channel
+    due = Q(status__in=(MessageStatus.QUEUED, MessageStatus.DEFERRED), scheduled_at__lte=moment)
+    ids = (
+        await OutboxMessage.filter(due)
+        .order_by("scheduled_at", "id")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
+    sent = 0
+    for message_id in ids:
+        async with in_transaction():
+            row = await (
+                OutboxMessage.filter(due, id=message_id).select_for_update(skip_locked=True)
+                .first()
+            )  # fmt: skip
+            if row is None:
+                continue  # another dispatcher has it, or it changed
+            customer = await Customer.get(id=row.customer_id)  # type: ignore[attr-defined]
+            verdict = await judge(customer, purpose=row.purpose, channel=row.channel,
+                                  loan_id=row.loan_id, now=moment)  # type: ignore[attr-defined]  # fmt: skip
+            row.attempts += 1
+            if verdict.verdict == Verdict.SEND:
+                row.status, row.sent_at = MessageStatus.SENT, moment
+                row.reason = None  # type: ignore[assignment]
+                await sender(row)
+                sent += 1
+            elif verdict.verdict == Verdict.DEFER:
+                row.status, row.scheduled_at = MessageStatus.DEFERRED, verdict.at
+                row.reason = verdict.reason  # type: ignore[assignment]
+            else:
+                row.status = MessageStatus.DROPPED
+                row.reason = verdict.reason  # type: ignore[assignment]
+            await row.save(update_fields=["status", "sent_at", "reason", "scheduled_at",
+                                          "attempts"])  # fmt: skip
+    return sent
+
+
+def utc(moment: datetime) -> datetime:
+    """An aware moment in UTC (naive ones are taken as UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
