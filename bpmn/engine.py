@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 import json
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,10 +25,11 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -245,9 +247,8 @@ class WorkflowHandle:
         """Waiting timers and when they are due (armed on the clock of the last run)."""
         found = []
         for task in _waiting_event_tasks(self._workflow):
-            definition = task.task_spec.event_definition
             value = task._get_internal_data("event_value")
-            if not isinstance(definition, TimerEventDefinition) or not isinstance(value, str):
+            if not _catches(task, TimerEventDefinition) or not isinstance(value, str):
                 continue
             due = dt.datetime.fromisoformat(value)
             if due.tzinfo is None:
@@ -258,28 +259,39 @@ class WorkflowHandle:
     def waiting_messages(self) -> list[str]:
         """Names of the messages the instance waits for."""
         return sorted(
-            {
-                t.task_spec.event_definition.name
-                for t in _waiting_event_tasks(self._workflow)
-                if isinstance(t.task_spec.event_definition, MessageEventDefinition)
-            }
+            {d.name for t in _waiting_event_tasks(self._workflow) for d in _catches(t, Message)}
         )
 
     def task_data(self, task_id: str) -> dict[str, Any]:
         return dict(self._find(task_id).data)
 
     def _find(self, task_id: str) -> Any:
-        for task in self._workflow.tasks.values():
-            if str(task.id) == task_id:
-                return task
-        raise WorkflowRunError(f"no task {task_id}")
+        try:
+            task = self._workflow.get_task_from_id(uuid.UUID(task_id))
+        except (ValueError, TaskNotFoundException):
+            task = None
+        if task is None:
+            raise WorkflowRunError(f"no task {task_id}")
+        return task
+
+
+Message = MessageEventDefinition
+
+
+def _catches(task: Any, kind: type) -> list[Any]:
+    """The event definitions of ``kind`` a catching task (or event-based gateway) waits for."""
+    definition = task.task_spec.event_definition
+    parts = (
+        definition.event_definitions
+        if isinstance(definition, MultipleEventDefinition)
+        else [definition]
+    )
+    return [d for d in parts if isinstance(d, kind)]
 
 
 def _waiting_event_tasks(workflow: Any) -> list[Any]:
-    tasks = list(workflow.event_manager.tasks.values())
-    for sub in workflow.subprocesses.values():
-        tasks.extend(sub.event_manager.tasks.values())
-    return [t for t in tasks if t.state == TaskState.WAITING]
+    # the top workflow's event manager holds the catching tasks of its subprocesses too
+    return [t for t in workflow.event_manager.tasks.values() if t.state == TaskState.WAITING]
 
 
 def make_engine(
@@ -455,11 +467,10 @@ def fire_timers(handle: WorkflowHandle, task_ids: set[str]) -> list[str]:
     """
     fired = []
     for task in _waiting_event_tasks(handle._workflow):
-        if not isinstance(task.task_spec.event_definition, TimerEventDefinition):
-            continue
-        if str(task.id) not in task_ids:
+        if not _catches(task, TimerEventDefinition) or str(task.id) not in task_ids:
             continue
         task._set_internal_data(event_fired=True)
+        task.task_spec._update(task)  # what refresh_timers does, here also inside subprocesses
         fired.append(task.task_spec.bpmn_id)
     handle._workflow.refresh_timers()
     return fired
@@ -468,8 +479,11 @@ def fire_timers(handle: WorkflowHandle, task_ids: set[str]) -> list[str]:
 def deliver_message(handle: WorkflowHandle, name: str, payload: Mapping[str, Any]) -> bool:
     """Hand a message to the tasks waiting for it by name; False when none waits."""
     for task in _waiting_event_tasks(handle._workflow):
-        definition = task.task_spec.event_definition
-        if isinstance(definition, MessageEventDefinition) and definition.name == name:
-            handle._workflow.catch(BpmnEvent(definition, payload=dict(payload)))
+        for definition in _catches(task, Message):
+            if definition.name != name:
+                continue
+            # aimed at the waiting task's own workflow, which may be a subprocess
+            event = BpmnEvent(definition, payload=dict(payload), target=task.workflow)
+            handle._workflow.catch(event)
             return True
     return False

@@ -44,6 +44,8 @@ class CallContext:
     instance_id: int
     element_id: str | None
     data: dict[str, Any] = field(default_factory=dict)
+    task_id: str | None = None  # the engine task: with instance and element, a stable key
+    user_id: int | None = None  # who completed the human task that led here, if anyone
 
 
 current_call: ContextVar[CallContext | None] = ContextVar("current_call", default=None)

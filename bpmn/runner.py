@@ -33,7 +33,7 @@ from SpiffWorkflow.util.task import TaskState
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from bpmn import engine, operations, registry
+from bpmn import collection_ops, engine, operations, registry
 from bpmn.errors import BpmnError, ServiceUnavailable, WorkflowRunError
 from domain.clock import service as clock
 from domain.errors import (
@@ -55,6 +55,8 @@ from domain.process.models import (
 )
 from domain.transactions import savepoint
 from domain.user.models import User
+
+assert collection_ops  # imported for its @implements registrations
 
 SERVICE_TIMEOUT_SECONDS = 30.0
 MAX_TEXT_FIELD = 2000
@@ -146,11 +148,16 @@ class _Services:
     """The engine's service handler: runs registered async operations on the event loop."""
 
     def __init__(
-        self, loop: asyncio.AbstractEventLoop, instance_id: int, journal: dict[str, Any]
+        self,
+        loop: asyncio.AbstractEventLoop,
+        instance_id: int,
+        journal: dict[str, Any],
+        user_id: int | None = None,
     ) -> None:
         self.loop = loop
         self.instance_id = instance_id
         self.journal = journal
+        self.user_id = user_id
         self.handle: engine.WorkflowHandle | None = None
 
     def _calling_task(self, name: str) -> tuple[str | None, str | None, dict[str, Any]]:
@@ -171,7 +178,9 @@ class _Services:
         impl = registry.implementation(name)
         if impl is None:
             raise WorkflowRunError(f"no implementation bound for operation {name!r}", element_id)
-        context = operations.CallContext(self.instance_id, element_id, data)
+        context = operations.CallContext(
+            self.instance_id, element_id, data, task_id=task_uuid, user_id=self.user_id
+        )
 
         async def call() -> Any:
             operations.current_call.set(context)
@@ -345,6 +354,7 @@ async def _advance(
     *,
     start_data: dict[str, Any] | None = None,
     attempt: int = 1,
+    user_id: int | None = None,
 ) -> InstanceView:
     """Apply ``mutate`` to the stored workflow (or start a new one), then run it and store it.
 
@@ -354,7 +364,7 @@ async def _advance(
     bundle = _bundle(definition)
     loop = asyncio.get_running_loop()
     before = dict((instance.state or {}).get("services", {}))
-    services = _Services(loop, instance.id, dict(before))
+    services = _Services(loop, instance.id, dict(before), user_id)
     saved = (instance.state or {}).get("engine")
     moment = await clock.now()
 
@@ -507,6 +517,7 @@ async def complete_task(
             instance,
             await _definition(instance),
             lambda handle: engine.finish_human_task(handle, row.task_id, values),
+            user_id=user_id,
         )
 
 

@@ -3,7 +3,7 @@
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import asyncpg
@@ -14,6 +14,7 @@ from domain import migrate
 from domain.db import is_postgres, tortoise_config
 
 os.environ.setdefault("LENDGRAPH_MODE", "test")
+TEN_AM = time(10, 0)  # the business time of day in tests: inside every contact window
 TODAY = date(2026, 6, 15)  # the business date tests start from; never the wall clock
 
 
@@ -62,10 +63,10 @@ def _tables() -> list[str]:
 
 @pytest.fixture
 async def db(orm: str) -> AsyncIterator[str]:
-    """An empty database for one test (emptied again afterwards), business date set to TODAY."""
+    """An empty database for one test (emptied again afterwards), business clock at TODAY 10:00."""
     from domain.clock.models import BusinessDay
 
-    await BusinessDay.create(id=1, current=TODAY)
+    await BusinessDay.create(id=1, current=TODAY, pinned_time=TEN_AM.isoformat())
     yield orm
     await _empty(orm)
 

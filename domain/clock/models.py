@@ -9,6 +9,8 @@ class BusinessDay(Model):
 
     id = fields.IntField(primary_key=True)
     current = fields.DateField()
+    # demo and tests: a fixed local time of day (HH:MM:SS) instead of the wall clock's
+    pinned_time = fields.CharField(max_length=8, null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -1,6 +1,6 @@
 """Reading and moving the business date."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from domain.clock.models import BusinessDay
 from domain.errors import ForbiddenError, ValidationError
@@ -35,12 +35,18 @@ async def now() -> datetime:
     row = await BusinessDay.get_or_none(id=_ROW)
     if row is None:
         return wall
-    local = wall.astimezone(settings().time_zone)
-    moment = datetime.combine(row.current, local.timetz())
-    return moment.astimezone(UTC)
+    zone = settings().time_zone
+    of_day = _time_of(row.pinned_time) or wall.astimezone(zone).time()
+    return datetime.combine(row.current, of_day, zone).astimezone(UTC)
 
 
-async def set_(new_date: date, *, allow_backwards: bool = False) -> date:
+def _time_of(value: str | None) -> time | None:
+    return time.fromisoformat(value) if value else None
+
+
+async def set_(
+    new_date: date, *, allow_backwards: bool = False, pinned_time: time | None = None
+) -> date:
     """Store a new business date (demo and test mode only); callers refresh what depends on it."""
     if not settings().business_date_settable:
         raise ForbiddenError("the business date can be set only in demo or test mode")
@@ -49,5 +55,8 @@ async def set_(new_date: date, *, allow_backwards: bool = False) -> date:
         raise ValidationError.single(
             "date", f"must not be before the current business date {current.current}"
         )
-    await BusinessDay.update_or_create(id=_ROW, defaults={"current": new_date})
+    defaults: dict[str, object] = {"current": new_date}
+    if pinned_time is not None:
+        defaults["pinned_time"] = pinned_time.isoformat(timespec="seconds")
+    await BusinessDay.update_or_create(id=_ROW, defaults=defaults)
     return new_date

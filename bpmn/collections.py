@@ -1,0 +1,61 @@
+"""Starting collections.bpmn for loans that fall past due.
+
+A loan past due (bucket M1 or worse) gets one collections instance, keyed ``loan:{id}``;
+``payment_received`` messages reach it through :func:`bpmn.runner.correlate_message`, and it
+ends when the loan is cured or written off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bpmn import runner
+from domain.customer.models import Customer, CustomerTag
+from domain.loan.models import Loan, LoanStatus
+from domain.process.models import InstanceStatus, ProcessDefinition, ProcessInstance
+
+PROCESS_ID = "collections"
+
+
+async def _value_segment(customer: Customer) -> str:
+    segment = (customer.rfm_segment or "").upper()
+    if (
+        segment in ("CHAMPIONS", "LOYAL", "HIGH", "VIP")
+        or await CustomerTag.filter(customer_id=customer.id, tag__name="STRATEGIC").exists()
+    ):
+        return "HIGH"
+    return "LOW" if segment in ("LOST", "HIBERNATING", "AT_RISK", "LOW") else "MEDIUM"
+
+
+async def start_data(loan: Loan) -> dict[str, Any]:
+    """What collections starts from: the loan's state and the customer's risk and value."""
+    customer = await Customer.get(id=loan.customer_id)  # type: ignore[attr-defined]
+    return {
+        "loan_id": loan.id,
+        "customer_id": customer.id,
+        "bucket": loan.bucket,
+        "days_past_due": loan.days_past_due,
+        "risk_rating": customer.risk_rating.value if customer.risk_rating else None,
+        "value_segment": await _value_segment(customer),
+    }
+
+
+async def start_for_past_due(limit: int = 1000) -> list[runner.InstanceView]:
+    """Start collections for active past-due loans that have no running instance yet."""
+    if not await ProcessDefinition.exists(process_id=PROCESS_ID):
+        return []
+    running = ProcessInstance.filter(
+        definition__process_id=PROCESS_ID,
+        status__in=(InstanceStatus.RUNNING, InstanceStatus.RETRYING, InstanceStatus.FAILED),
+    ).values_list("business_key", flat=True)
+    busy = {str(k) for k in await running}
+    started: list[runner.InstanceView] = []
+    candidates = Loan.filter(status=LoanStatus.ACTIVE, days_past_due__gt=0).order_by("id")
+    for loan in await candidates:
+        if len(started) >= limit:
+            break
+        key = f"loan:{loan.id}"
+        if key in busy:
+            continue
+        started.append(await runner.start(PROCESS_ID, await start_data(loan), business_key=key))
+    return started
