@@ -26,7 +26,7 @@ from api.loaders import SCOPED, Loaders
 from api.schema import build_schema
 from authz import scoping
 from authz.enforcer import Authorizer
-from bpmn import runner
+from bpmn.work import worker_round
 from domain import migrate
 from domain.access.errors import AuthenticationError
 from domain.credit import bureau
@@ -88,11 +88,11 @@ async def healthz(_: Request) -> Response:
 
 
 async def _embedded_worker(interval: float = 5.0) -> None:
-    """Demo only: fire due process timers and retries from inside the server."""
+    """Demo only: the worker's rounds from inside the server (timers, collections, outbox)."""
     while True:
         await asyncio.sleep(interval)
         try:
-            await runner.run_due()
+            await worker_round(start_limit=100)
         except Exception:  # keep serving; the next round tries again
             logger.exception("embedded worker round failed")
 

@@ -256,11 +256,12 @@ def worker(
     interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 10.0,
     once: Annotated[bool, typer.Option("--once", help="Run one round and exit.")] = False,
 ) -> None:
-    """Fire due process timers and retries, and run daily work for each new business date.
+    """Daily work for each new business date, then rounds of timers, collections and outbox.
 
-    Several workers may run against one PostgreSQL database: each timer fires once.
+    Several workers may run against one PostgreSQL database: each timer fires once, each
+    message is sent once.
     """
-    from bpmn import runner
+    from bpmn.work import worker_round
     from domain.clock import service as clock
     from domain.loan.service import refresh_delinquency
 
@@ -272,10 +273,13 @@ def worker(
                 changed = await refresh_delinquency(today)
                 console.print(f"{today}: delinquency refreshed, {changed} loan(s) changed")
                 done = today
-            fired = await runner.run_due()
-            while fired:
-                console.print(f"{fired} process timer(s) and retries handled")
-                fired = await runner.run_due()
+            done_now = await worker_round()
+            if any((done_now.waits, done_now.collections_started, done_now.messages_sent)):
+                console.print(
+                    f"{done_now.waits} timer(s) and retries, "
+                    f"{done_now.collections_started} collections started, "
+                    f"{done_now.messages_sent} message(s) sent"
+                )
             if once:
                 return
             await asyncio.sleep(interval)

@@ -17,6 +17,7 @@ from api.errors import (
 )
 from api.loan.types import Loan, Payment
 from api.relay import expect_id
+from bpmn import runner
 from domain.clock import service as clock
 from domain.errors import ValidationError as DomainValidationError
 from domain.loan import service
@@ -63,6 +64,12 @@ class LoanMutations:
             change.object_id = posted.payment.id
             after = snapshot(posted.payment, "loan_id", "amount", "paid_at", "idempotency_key")
             change.after = {**after, "duplicate": not posted.created}
+            if posted.created:  # the collections process of this loan hears of it, once
+                await runner.correlate_message(
+                    "payment_received",
+                    f"loan:{loan_id}",
+                    {"payment_id": posted.payment.id, "amount": str(posted.payment.amount)},
+                )
         loan = await LoanModel.get(id=loan_id)
         return PostPaymentSuccess(
             payment=Payment.from_model(posted.payment),

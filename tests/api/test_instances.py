@@ -98,3 +98,38 @@ async def test_failed_instances_are_listed_with_their_reason_and_retried(
     again = (await gql.data(RETRY, id=node["id"]))["retryProcessInstance"]
     assert again["__typename"] == "ConflictError"
     assert view.id
+
+
+PAY = """mutation ($loan: ID!, $amount: Decimal!, $at: DateTime!, $key: String!) {
+  postPayment(input: {loanId: $loan, amount: $amount, paidAt: $at, idempotencyKey: $key}) {
+    __typename ... on PostPaymentSuccess { duplicate loan { daysPastDue } } } }"""
+
+
+async def test_a_payment_posted_over_graphql_cures_and_ends_collections(
+    gql: GraphQLClient,
+) -> None:
+    from datetime import date
+
+    from bpmn import collections
+    from bpmn.deployments import deploy_bundled
+    from domain.clock import service as clock
+    from domain.loan import service as loans
+    from domain.loan.models import Installment
+    from tests import factories
+    from tests.conftest import TODAY
+
+    await factories.user("col1", ["collector"])
+    owner = await factories.customer(phone="13800004444")
+    loan = await factories.loan(owner, disbursed_on=date(2026, 5, 10))
+    await loans.refresh_delinquency(TODAY)
+    await deploy_bundled()
+    [view] = await collections.start_for_past_due()
+    [first] = await Installment.filter(loan_id=loan.id, seq=1)
+    amount = str(first.principal_due + first.interest_due)
+    loan_gid = __import__("api.relay", fromlist=["to_global_id"]).to_global_id("Loan", loan.id)
+    at = (await clock.now()).isoformat()
+    paid = (await gql.data(PAY, loan=loan_gid, amount=amount, at=at, key="p-1"))["postPayment"]
+    assert paid["loan"]["daysPastDue"] == 0
+    assert (await ProcessInstance.get(id=view.id)).status == "COMPLETED"
+    again = (await gql.data(PAY, loan=loan_gid, amount=amount, at=at, key="p-1"))["postPayment"]
+    assert again["duplicate"] is True

@@ -58,7 +58,10 @@ async def test_bundled_processes_deploy_once(gql: GraphQLClient) -> None:
 
     first = await deploy_bundled()
     again = await deploy_bundled()
-    assert [d.definition.process_id for d in first] == ["credit_approval"]
-    assert [d.created for d in first + again] == [True, False]
+    assert [d.definition.process_id for d in first] == ["collections", "credit_approval"]
+    assert [d.created for d in first + again] == [True, True, False, False]
     listed = (await gql.data(LIST))["processDefinitions"]
-    assert [(d["processId"], d["version"]) for d in listed] == [("credit_approval", 1)]
+    assert sorted((d["processId"], d["version"]) for d in listed) == [
+        ("collections", 1),
+        ("credit_approval", 1),
+    ]

@@ -98,7 +98,9 @@ async def test_standard_strategy_reminds_assigns_and_offers_a_collector_call(db:
     assert (call.element_id, call.candidate_role) == ("collection_call", "collector")
 
 
-async def test_a_promise_kept_by_payment_cures_the_loan_and_ends_the_process(db: str) -> None:
+async def test_a_payment_while_a_promise_is_pending_cures_the_loan_and_ends_the_process(
+    db: str,
+) -> None:
     loan = await _past_due_loan()
     await _collectors()
     view = await _start(loan)
@@ -111,7 +113,7 @@ async def test_a_promise_kept_by_payment_cures_the_loan_and_ends_the_process(db:
     assert (promise.outcome, promise.promise_date) == ("PROMISE_TO_PAY", TODAY + timedelta(days=3))
     assert promise.agent_id is not None  # type: ignore[attr-defined]
     waits = await ProcessWait.filter(instance_id=view.id)
-    assert [w.element_id for w in waits] == ["promise_wait"]
+    assert [w.element_id for w in waits] == ["promise_due"]
 
     await clock.set_(TODAY + timedelta(days=2))
     await _pay_overdue(loan)
@@ -119,8 +121,29 @@ async def test_a_promise_kept_by_payment_cures_the_loan_and_ends_the_process(db:
                                                  {"amount": "1066.19"})  # fmt: skip
     assert delivered.status == "COMPLETED"
     stored = await ProcessInstance.get(id=view.id)
-    assert stored.state is not None and stored.state["data"]["promise"]["kept"] is True
+    assert stored.state is not None and stored.state["data"]["loan_status"]["cured"] is True
     assert await ProcessWait.filter(instance_id=view.id).count() == 0
+
+
+async def test_a_broken_promise_is_checked_the_day_after_and_collection_goes_on(db: str) -> None:
+    loan = await _past_due_loan()
+    await _collectors()
+    view = await _start(loan)
+    [call] = await _open(view.id)
+    await _complete(call, {"outcome": "PROMISED", "promise_date": "2026-06-17",
+                           "promise_amount": "500.00"})  # fmt: skip
+    await clock.set_(date(2026, 6, 17))
+    assert await runner.run_due() == 0  # checked at 09:00 local the day after the promise
+    await clock.set_(date(2026, 6, 18))
+    await loans.refresh_delinquency(await clock.get())
+    assert await runner.run_due() == 1
+    stored = await ProcessInstance.get(id=view.id)
+    assert stored.status == "RUNNING" and stored.state is not None
+    assert stored.state["data"]["promise"] == {"kept": False, "paid": "0.00"}
+    [again] = await _open(view.id)
+    assert again.element_id == "collection_call" and again.id != call.id
+    promise = await Interaction.get(loan_id=loan.id, outcome="PROMISE_TO_PAY")
+    assert promise.promise_amount == Decimal("500.00")
 
 
 async def test_no_answer_waits_five_days_then_calls_again(db: str) -> None:
@@ -130,7 +153,7 @@ async def test_no_answer_waits_five_days_then_calls_again(db: str) -> None:
     [call] = await _open(view.id)
     await _complete(call, {"outcome": "NO_ANSWER"})
     [wait] = await ProcessWait.filter(instance_id=view.id)
-    assert wait.element_id == "cycle_wait"
+    assert wait.element_id == "cadence"
     assert clock.local_date(wait.due_at) == TODAY + timedelta(days=5)
     await clock.set_(TODAY + timedelta(days=4))
     assert await runner.run_due() == 0
@@ -171,7 +194,7 @@ async def test_calls_over_the_weekly_cap_are_not_offered(db: str) -> None:
     [reminder] = await OutboxMessage.filter(loan_id=loan.id)
     assert reminder.status == MessageStatus.DEFERRED  # the reminder counts against it too
     [wait] = await ProcessWait.filter(instance_id=view.id)
-    assert wait.element_id == "cycle_wait"
+    assert wait.element_id == "cadence"
 
 
 async def test_from_m3_a_field_visit_and_legal_review_can_write_the_loan_off(db: str) -> None:

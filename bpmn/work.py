@@ -1,0 +1,30 @@
+"""One round of background work: what ``lendgraph worker`` (and the demo server) repeats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bpmn import collections, runner
+from domain.outreach import service as outbox
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """What a round did."""
+
+    waits: int
+    collections_started: int
+    messages_sent: int
+
+
+async def worker_round(*, start_limit: int = 1000) -> Round:
+    """Fire due timers and retries, start collections for newly past-due loans, send mail.
+
+    Each part is safe to run from several workers at once on PostgreSQL.
+    """
+    waits = 0
+    while handled := await runner.run_due():
+        waits += handled
+    started = await collections.start_for_past_due(limit=start_limit)
+    sent = await outbox.dispatch_due()
+    return Round(waits, len(started), sent)
