@@ -14,13 +14,15 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
 from tortoise import Tortoise
 
 from api.access import scoped_loaders
-from api.auth import authenticate_request
+from api.auth import authenticate_credentials, authenticate_request
 from api.context import Context
 from api.loaders import SCOPED, Loaders
 from api.schema import build_schema
@@ -63,6 +65,23 @@ class GraphQLApp(GraphQL[Context, None]):
             else Loaders({obj: scoping.nothing() for obj in (*SCOPED, "task")})
         )
         return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Websockets sign in with their connection_init payload: Authorization or X-API-Key."""
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization") or ""
+        key = params.get("X-API-Key") or params.get("x-api-key")
+        try:
+            subject = await authenticate_credentials(
+                str(header), str(key) if key is not None else None
+            )
+        except AuthenticationError as exc:
+            raise ConnectionRejectionError({"message": exc.message}) from exc
+        if subject is None:
+            raise ConnectionRejectionError({"message": "authentication required"})
+        context.subject = subject
+        context.loaders = scoped_loaders(self.authorizer, subject)
+        return UnsetType()
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -130,6 +149,7 @@ def create_app(
     )
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),  # subscriptions: graphql-transport-ws
         Route("/healthz", healthz),
     ]
     if settings().mode in ("demo", "test"):

@@ -28,8 +28,14 @@ PUBLIC_ROOT_FIELDS = frozenset({"login", "__typename"})
 
 async def authenticate_request(request: Request) -> Subject | None:
     """The subject of a request's bearer token or API key; None when it carries neither."""
-    header = request.headers.get("authorization", "")
-    key = request.headers.get("x-api-key")
+    return await authenticate_credentials(
+        request.headers.get("authorization", ""), request.headers.get("x-api-key")
+    )
+
+
+async def authenticate_credentials(header: str, key: str | None) -> Subject | None:
+    """The subject of an ``Authorization`` value or an API key (HTTP headers, or the
+    ``connection_init`` payload of a websocket); None when neither is given."""
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():

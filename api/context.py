@@ -27,6 +27,7 @@ class Context:
     auth_error: AuthenticationError | None = None
     request: Request | None = None
     response: Response | None = None
+    connection_params: dict[str, object] | None = None  # a websocket's connection_init payload
     loaders: Loaders = field(default_factory=Loaders.unscoped)
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     sensitive_reads: defaultdict[int, set[str]] = field(default_factory=lambda: defaultdict(set))

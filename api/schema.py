@@ -30,6 +30,7 @@ from api.loan.mutations import LoanMutations
 from api.loan.queries import LoanQueries
 from api.process.instances import InstanceMutations, InstanceQueries
 from api.process.schema import ProcessMutations, ProcessQueries
+from api.process.subscriptions import TaskSubscriptions
 from api.process.tasks import TaskMutations, TaskQueries
 from api.system.imports import ImportMutations
 from api.system.schema import SystemMutations, SystemQueries
@@ -112,6 +113,9 @@ class ClientSafeErrors(MaskErrors):
         return out
 
 
+Subscription = merge_types("Subscription", (TaskSubscriptions,))
+
+
 def build_schema(*, debug: bool = False, introspection: bool = True) -> strawberry.Schema:
     """The schema with its guards; `debug` shows unexpected errors instead of masking them."""
     # Factories, so each request gets fresh extension state; the caches are module-level.
@@ -125,7 +129,9 @@ def build_schema(*, debug: bool = False, introspection: bool = True) -> strawber
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    )
 
 
 schema = build_schema()

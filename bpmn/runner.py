@@ -44,11 +44,13 @@ from domain.errors import (
     Problems,
     UnavailableError,
 )
+from domain.process import events
 from domain.process.models import (
     InstanceStatus,
     ProcessDefinition,
     ProcessInstance,
     ProcessWait,
+    TaskEventKind,
     WaitKind,
     WorkTask,
     WorkTaskStatus,
@@ -280,12 +282,13 @@ async def _persist(
             row.status = WorkTaskStatus.CANCELLED
             row.revision += 1
             await row.save(update_fields=["status", "revision"])
+            await events.record(row.id, instance.id, TaskEventKind.CANCELLED)
     specs = _task_specs(definition)
     for task_id, task in ready.items():
         if task_id in known:
             continue
         spec = specs.get(task.element_id, _TaskSpec(None, None))
-        await WorkTask.create(
+        created = await WorkTask.create(
             instance_id=instance.id,
             task_id=task_id,
             element_id=task.element_id,
@@ -293,6 +296,7 @@ async def _persist(
             candidate_role=spec.candidate_role or task.lane,
             form=spec.form,
         )
+        await events.record(created.id, instance.id, TaskEventKind.CREATED)
     await ProcessWait.filter(instance_id=instance.id).delete()
     if not handle.completed:
         timers = [
@@ -449,6 +453,7 @@ async def claim_task(task_id: int, *, user_id: int) -> TaskView:
         row.assignee_id = user_id
         row.revision += 1
         await row.save(update_fields=["status", "assignee_id", "revision"])
+        await events.record(row.id, row.instance_id, TaskEventKind.CLAIMED)  # type: ignore[attr-defined]
         return _task_view(row)
 
 
@@ -513,6 +518,7 @@ async def complete_task(
         await row.save(
             update_fields=["status", "completed_at", "completed_by_id", "assignee_id", "revision"]
         )
+        await events.record(row.id, instance.id, TaskEventKind.COMPLETED)
         return await _advance(
             instance,
             await _definition(instance),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bpmn import collections, runner
 from domain.outreach import service as outbox
+from domain.process import events
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,4 +28,5 @@ async def worker_round(*, start_limit: int = 1000) -> Round:
         waits += handled
     started = await collections.start_for_past_due(limit=start_limit)
     sent = await outbox.dispatch_due()
+    await events.prune()
     return Round(waits, len(started), sent)

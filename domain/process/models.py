@@ -131,3 +131,30 @@ class ProcessWait(Model):
     class Meta:
         table = "process_wait"
         indexes = (("due_at",), ("instance_id",))
+
+
+class TaskEventKind(StrEnum):
+    """What happened to a human task."""
+
+    CREATED = "CREATED"
+    CLAIMED = "CLAIMED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class TaskEvent(Model):
+    """A change to a human task, written in the transaction that made it.
+
+    Subscribers read these rows in id order after a wake-up (PostgreSQL NOTIFY, which is
+    delivered at commit, or the in-process signal), so they see committed changes only, in
+    order, whichever API process made them. The worker prunes old rows.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    task_id = fields.IntField()
+    instance_id = fields.IntField()
+    kind = fields.CharEnumField(TaskEventKind, max_length=16)
+    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "task_event"

@@ -1,0 +1,109 @@
+"""Task events: written with the change, announced to every API process, read in order.
+
+``record`` adds a TaskEvent row in the caller's transaction and announces it: on PostgreSQL
+with ``pg_notify`` (delivered at commit, to every process that LISTENs, never for a rolled
+back change), elsewhere with an in-process signal. ``wakeups`` is what a subscriber waits on:
+the announcements, and a short poll as a safety net (a SQLite transaction may still be open
+when the signal fires; the poll reads the row once it has committed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+from tortoise import connections
+
+from domain.db import database_url, is_postgres
+from domain.process.models import TaskEvent, TaskEventKind
+
+CHANNEL = "lendgraph_task_events"
+
+
+def poll_seconds() -> float:
+    """The safety-net poll (LENDGRAPH_EVENTS_POLL_SECONDS, default 1)."""
+    return float(os.environ.get("LENDGRAPH_EVENTS_POLL_SECONDS", "1"))
+
+
+log = logging.getLogger("lendgraph.events")
+
+
+class _Hub:
+    """This process's subscribers and, on PostgreSQL, its one LISTEN connection."""
+
+    def __init__(self) -> None:
+        self.waiters: set[asyncio.Event] = set()
+        self.listener: asyncpg.Connection | None = None
+        self.lock = asyncio.Lock()
+
+    def wake(self) -> None:
+        for waiter in list(self.waiters):
+            waiter.set()
+
+    async def ensure_listening(self) -> None:
+        url = database_url()
+        if not is_postgres(url) or (self.listener is not None and not self.listener.is_closed()):
+            return
+        async with self.lock:
+            if self.listener is not None and not self.listener.is_closed():
+                return
+            dsn = url.replace("postgres://", "postgresql://", 1).split("?", 1)[0]
+            try:
+                self.listener = await asyncpg.connect(dsn)
+                await self.listener.add_listener(CHANNEL, lambda *_: self.wake())
+            except (OSError, asyncpg.PostgresError) as exc:  # the poll still delivers
+                log.warning("task events: LISTEN unavailable (%s); polling only", exc)
+                self.listener = None
+
+
+_hub = _Hub()
+
+
+async def record(task_id: int, instance_id: int, kind: TaskEventKind) -> None:
+    """Write the event in the current transaction and announce it."""
+    event = await TaskEvent.create(task_id=task_id, instance_id=instance_id, kind=kind)
+    if is_postgres(database_url()):
+        await connections.get("default").execute_query(
+            "SELECT pg_notify($1, $2)", [CHANNEL, str(event.id)]
+        )
+    else:
+        _hub.wake()
+
+
+async def latest_id() -> int:
+    """The newest event id now (a subscriber starts after it)."""
+    row = await TaskEvent.all().order_by("-id").first()
+    return row.id if row else 0
+
+
+async def wakeups() -> AsyncIterator[None]:
+    """Yield whenever new events may have been committed (announced, or every poll)."""
+    await _hub.ensure_listening()
+    waiter = asyncio.Event()
+    _hub.waiters.add(waiter)
+    try:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.wait(), timeout=poll_seconds())
+            waiter.clear()
+            yield
+    finally:
+        _hub.waiters.discard(waiter)
+
+
+async def since(after_id: int, limit: int = 500) -> list[TaskEvent]:
+    """Committed events after an id, oldest first."""
+    return list(await TaskEvent.filter(id__gt=after_id).order_by("id").limit(limit))
+
+
+async def prune(older_than: timedelta = timedelta(days=7), now: datetime | None = None) -> int:
+    """Delete events older than a week (subscribers only read recent ones)."""
+    cutoff = (now or datetime.now(UTC)) - older_than
+    deleted: Any = await TaskEvent.filter(at__lt=cutoff).delete()
+    return int(deleted)

@@ -1,0 +1,60 @@
+"""Real lendgraph API processes (uvicorn) over the test database, for cross-process tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "test-secret-shared-by-every-api-process-0123456789"
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def api_process(url: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`lendgraph serve` on a free port; yields its base URL, stops it after the block."""
+    port = _port()
+    env = {**os.environ, "DATABASE_URL": url, "LENDGRAPH_SECRET": SECRET,
+           "LENDGRAPH_MODE": "test", "LENDGRAPH_GRAPHIQL": "0", **(env or {})}  # fmt: skip
+    child = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=2).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if child.poll() is not None or time.monotonic() > deadline:
+                    err = child.stderr.read().decode() if child.stderr else ""
+                    raise RuntimeError(f"the API process did not start:\n{err}") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        child.terminate()
+        child.wait(timeout=15)
+        if child.stderr:
+            child.stderr.close()
+
+
+@contextmanager
+def api_processes(url: str, count: int, env: dict[str, str] | None = None) -> Iterator[list[str]]:
+    """Several API processes over one database."""
+    with ExitStack() as stack:
+        yield [stack.enter_context(api_process(url, env)) for _ in range(count)]
