@@ -29,6 +29,7 @@ from api.interaction.mutations import InteractionMutations
 from api.loan.mutations import LoanMutations
 from api.loan.queries import LoanQueries
 from api.process.instances import InstanceMutations, InstanceQueries
+from api.process.migration import MigrationMutations
 from api.process.schema import ProcessMutations, ProcessQueries
 from api.process.subscriptions import TaskSubscriptions
 from api.process.tasks import TaskMutations, TaskQueries
@@ -75,6 +76,7 @@ Mutation = merge_types(
         AdminMutations,
         ProcessMutations,
         InstanceMutations,
+        MigrationMutations,
         TaskMutations,
     ),
 )

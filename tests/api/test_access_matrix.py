@@ -231,6 +231,8 @@ CORRELATE = """mutation { correlateMessage(input: {name: "payment_received", bus
     __typename } }"""
 RETRY = """mutation { retryProcessInstance(input: {id: "UHJvY2Vzc0luc3RhbmNlOjk5OTk="}) {
     __typename } }"""  # ProcessInstance:9999
+MIGRATE = """mutation { migrateProcessInstances(input: {processId: "none", dryRun: true}) {
+    __typename } }"""
 ONLY_ADMIN = {"define": "S", "import": "S", "assign": "S", "policy": "S", "correlate": "S",
               "retry": "NotFoundError"}  # fmt: skip
 OTHER_WRITES: dict[str, dict[str, str]] = {
@@ -259,12 +261,15 @@ async def test_every_other_operation_per_role(world: World, role: str) -> None:
         "policy": (await gql.data(POLICY))["updatePolicy"]["__typename"],
         "correlate": (await gql.data(CORRELATE))["correlateMessage"]["__typename"],
         "retry": (await gql.data(RETRY))["retryProcessInstance"]["__typename"],
+        "migrate": (await gql.data(MIGRATE))["migrateProcessInstances"]["__typename"],
     }
     audit_read = await gql("{ auditLog(first: 1) { totalCount } }")
     seen["audit"] = (
         "Success" if "errors" not in audit_read else audit_read["errors"][0]["extensions"]["code"]
     )
+    designers = ("admin", "analyst")  # processes: only they move instances between versions
     expected = {k: "F" for k in ONLY_ADMIN} | OTHER_WRITES[role]
+    expected["migrate"] = "NotFoundError" if role in designers else "F"
     shown = {k: ("S" if v.endswith("Success") else "F" if v in ("ForbiddenError", "FORBIDDEN") else v)
              for k, v in seen.items()}  # fmt: skip
     assert shown == expected

@@ -126,10 +126,48 @@ async def test_a_payment_posted_over_graphql_cures_and_ends_collections(
     [view] = await collections.start_for_past_due()
     [first] = await Installment.filter(loan_id=loan.id, seq=1)
     amount = str(first.principal_due + first.interest_due)
-    loan_gid = __import__("api.relay", fromlist=["to_global_id"]).to_global_id("Loan", loan.id)
+    from api.relay import to_global_id
+
+    loan_gid = to_global_id("Loan", loan.id)
     at = (await clock.now()).isoformat()
     paid = (await gql.data(PAY, loan=loan_gid, amount=amount, at=at, key="p-1"))["postPayment"]
     assert paid["loan"]["daysPastDue"] == 0
     assert (await ProcessInstance.get(id=view.id)).status == "COMPLETED"
     again = (await gql.data(PAY, loan=loan_gid, amount=amount, at=at, key="p-1"))["postPayment"]
     assert again["duplicate"] is True
+
+
+MIGRATE = """mutation ($dry: Boolean!) {
+  migrateProcessInstances(input: {processId: "credit_approval", dryRun: $dry}) {
+    __typename
+    ... on MigrateProcessInstancesSuccess { toVersion dryRun movable refused
+      instances { fromVersion migrated problems processInstance { version } } } } }"""
+
+
+async def test_an_analyst_moves_safe_instances_and_sees_why_others_stay(
+    gql: GraphQLClient,
+) -> None:
+    from bpmn.deployments import BUNDLED
+    from tests import factories
+    from tests.bpmn.test_waits import _review_waiting
+
+    first = await _review_waiting()
+    second = await _review_waiting()
+    ro = await factories.user("ro2", ["risk_officer"])
+    # the second is declined, so finished: only the first is offered the move
+    await runner.complete_task(second.open_tasks[0].id, {"decision": "DECLINED"}, user_id=ro.id)
+    xml = (BUNDLED / "credit_approval.bpmn").read_text()
+    table = (BUNDLED / "risk_lane.dmn").read_bytes()
+    ahead = xml.replace("amount &gt; second_approval_above", "amount &gt;= second_approval_above")
+    await deployments.deploy(ahead.encode(), [table], deployed_by="analyst")
+    await gql.as_user("ana", ["analyst"])
+    dry = (await gql.data(MIGRATE, dry=True))["migrateProcessInstances"]
+    assert (dry["toVersion"], dry["dryRun"], dry["movable"], dry["refused"]) == (2, True, 1, 0)
+    [only] = dry["instances"]  # the finished one is not offered
+    assert only == {"fromVersion": 1, "migrated": False, "problems": [],
+                    "processInstance": {"version": 1}}  # fmt: skip
+    done = (await gql.data(MIGRATE, dry=False))["migrateProcessInstances"]
+    assert done["instances"][0]["migrated"] is True
+    assert done["instances"][0]["processInstance"]["version"] == 2
+    moved = await ProcessInstance.get(id=first.id).prefetch_related("definition")
+    assert moved.definition.version == 2
