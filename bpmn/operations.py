@@ -148,10 +148,10 @@ async def create_contract(
     term_months: int,
     start_date: Any = None,
 ) -> dict[str, Any]:
-    """Create the contract of an approved application (status CONTRACTED), once.
+    """Create the contract of an approved application (status CONTRACTED) with its terms, once.
 
     ``loan_id`` in the result is the contract id: the loan itself is created at disbursement
-    (``loan.disburse`` takes that id). The schedule is generated then, from the process data.
+    (``loan.disburse`` takes that id), with its schedule, from the terms stored here.
     """
     application = await Application.filter(id=application_id).select_for_update().first()
     if application is None:
@@ -168,11 +168,18 @@ async def create_contract(
     if principal <= 0 or principal > application.amount:
         raise ValidationError.single("principal", "must be more than 0 and at most the amount")
     signed_on = start_date or await clock.get()
+    if annual_rate < 0 or annual_rate >= 1:
+        raise ValidationError.single("annual_rate", "must be a fraction from 0 up to 1")
+    if not 1 <= term_months <= 600:
+        raise ValidationError.single("term_months", "must be 1..600")
     contract = await Contract.create(
         number=f"LG-A{application_id:08d}",
         customer_id=application.customer_id,  # type: ignore[attr-defined]
         application_id=application_id,
         signed_on=signed_on,
+        principal=principal,
+        annual_rate=annual_rate,
+        term_months=term_months,
     )
     application.status = ApplicationStatus.CONTRACTED
     application.decision = "APPROVED"
@@ -185,9 +192,9 @@ async def create_contract(
 async def disburse(loan_id: int, amount: Decimal | None = None) -> dict[str, Any]:
     """Create the loan of contract ``loan_id`` with its schedule; application DISBURSED.
 
-    The rate and term come from the calling process's data (``annual_rate``, ``term_months``):
-    the Contract row has no columns for its terms yet. Disbursing a contract twice returns the
-    loan made the first time.
+    The principal, rate and term are the contract's (``amount`` may disburse less). Contracts
+    made before the contract kept its terms take them from the process data. Disbursing a
+    contract twice returns the loan made the first time.
     """
     contract = await Contract.get_or_none(id=loan_id)
     if contract is None or contract.application_id is None:  # type: ignore[attr-defined]
@@ -198,16 +205,23 @@ async def disburse(loan_id: int, amount: Decimal | None = None) -> dict[str, Any
     application = await Application.filter(id=contract.application_id).select_for_update().get()  # type: ignore[attr-defined]
     call = current_call.get()
     data = call.data if call else {}
-    if "annual_rate" not in data:
-        raise ConflictError("loan.disburse needs annual_rate in the process data")
-    principal = amount if amount is not None else application.amount
+    rate = contract.annual_rate
+    if rate is None and "annual_rate" in data:
+        rate = Decimal(str(data["annual_rate"]))
+    if rate is None:
+        raise ConflictError(f"contract {contract.number} has no annual rate")
+    term = contract.term_months or int(data.get("term_months", application.term_months))
+    agreed = contract.principal or application.amount
+    principal = amount if amount is not None else agreed
+    if principal <= 0 or principal > agreed:
+        raise ValidationError.single("amount", f"must be more than 0 and at most {agreed}")
     product = await Product.get(id=application.product_id)  # type: ignore[attr-defined]
     loan = await loans.create(
         customer_id=contract.customer_id,  # type: ignore[attr-defined]
         product_id=product.id,
         principal=principal,
-        annual_rate=Decimal(str(data["annual_rate"])),
-        term_months=int(data.get("term_months", application.term_months)),
+        annual_rate=rate,
+        term_months=term,
         method=product.method,
         disbursed_on=await clock.get(),
         contract_id=contract.id,

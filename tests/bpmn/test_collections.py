@@ -264,3 +264,22 @@ def _strategy(bundle: Any, data: dict[str, Any]) -> tuple[str, str]:
         if task.task_spec.bpmn_id == "decide_strategy" and "strategy" in task.data:
             return task.data["strategy"], task.data["wait"]
     raise AssertionError("no strategy decided")
+
+
+async def test_legal_review_may_continue_collecting_on_a_weekly_cadence(db: str) -> None:
+    loan = await _past_due_loan(disbursed_on=date(2026, 3, 10))  # first due 04-10: 66 days
+    assert loan.bucket == "M3"
+    await _collectors()
+    await factories.user("senior", ["senior_risk_officer"])
+    view = await _start(loan)
+    [visit] = await _open(view.id)
+    await _complete(visit, {"outcome": "NO_ANSWER"})
+    [review] = await _open(view.id)
+    after = await _complete(review, {"legal_decision": "LEGAL_ACTION", "note": "file the claim"})
+    assert after.status == "RUNNING"
+    [wait] = await ProcessWait.filter(instance_id=view.id)
+    assert (wait.element_id, clock.local_date(wait.due_at)) == (
+        "cadence",
+        TODAY + timedelta(days=7),
+    )
+    assert (await Loan.get(id=loan.id)).status == LoanStatus.ACTIVE

@@ -72,6 +72,8 @@ async def test_fast_lane_signs_then_disburses_with_a_schedule(db: str) -> None:
     )
     assert (await Application.get(id=app.id)).status == ApplicationStatus.CONTRACTED
     contract = await Contract.get(application_id=app.id)
+    assert (contract.principal, contract.term_months) == (Decimal("20000.00"), 24)
+    assert contract.annual_rate == Decimal(str(view.data["annual_rate"]))
     assert await Loan.all().count() == 0
 
     done = await runner.complete_task(
