@@ -28,7 +28,7 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
-def _normalise(url: str) -> str:
+def normalise(url: str) -> str:
     # Tortoise spells PostgreSQL "postgres://"; accept the spellings other tools use.
     for prefix in ("postgresql+asyncpg://", "postgresql://", "asyncpg://"):
         if url.startswith(prefix):
@@ -41,7 +41,7 @@ def _normalise(url: str) -> str:
 def tortoise_config(url: str | None = None) -> dict[str, Any]:
     """The Tortoise config dict for a database URL."""
     return {
-        "connections": {"default": _normalise(database_url(url))},
+        "connections": {"default": normalise(database_url(url))},
         "apps": {
             APP: {
                 "models": MODEL_MODULES,
@@ -56,7 +56,7 @@ def tortoise_config(url: str | None = None) -> dict[str, Any]:
 
 def is_postgres(url: str | None = None) -> bool:
     """Whether the URL points at PostgreSQL."""
-    return _normalise(database_url(url)).startswith("postgres://")
+    return normalise(database_url(url)).startswith("postgres://")
 
 
 TORTOISE_ORM = tortoise_config()

@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from tortoise import connections
 
-from domain.db import database_url, is_postgres
+from domain.db import database_url, is_postgres, normalise
 from domain.process.models import TaskEvent, TaskEventKind
 
 CHANNEL = "lendgraph_task_events"
@@ -53,7 +53,7 @@ class _Hub:
         async with self.lock:
             if self.listener is not None and not self.listener.is_closed():
                 return
-            dsn = url.replace("postgres://", "postgresql://", 1).split("?", 1)[0]
+            dsn = normalise(url).replace("postgres://", "postgresql://", 1).split("?", 1)[0]
             try:
                 self.listener = await asyncpg.connect(dsn)
                 await self.listener.add_listener(CHANNEL, lambda *_: self.wake())
