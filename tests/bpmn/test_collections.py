@@ -283,3 +283,17 @@ async def test_legal_review_may_continue_collecting_on_a_weekly_cadence(db: str)
         TODAY + timedelta(days=7),
     )
     assert (await Loan.get(id=loan.id)).status == LoanStatus.ACTIVE
+
+
+async def test_at_night_nobody_is_asked_to_call_and_the_reminder_waits_for_morning(
+    db: str,
+) -> None:
+    from datetime import time
+
+    loan = await _past_due_loan(risk=RiskRating.LOW, rfm_segment="CHAMPIONS")
+    await clock.set_(TODAY, pinned_time=time(22, 0))
+    view = await _start(loan)
+    assert await _open(view.id) == []  # not even the account manager's courtesy call
+    [reminder] = await OutboxMessage.filter(loan_id=loan.id)
+    assert reminder.status == MessageStatus.DEFERRED
+    assert clock.local_date(reminder.scheduled_at) == TODAY + timedelta(days=1)
