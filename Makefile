@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint unit bench schema clean
+.PHONY: install demo test lint unit bench schema clean designer browser-deps screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,13 +14,27 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## designer: the web app in designer/ (npm ci from the committed lock file, then vite build)
+DESIGNER_STAMP := designer/dist/.built
+$(DESIGNER_STAMP): designer/package-lock.json designer/index.html designer/vite.config.js \
+		$(wildcard designer/src/*) $(wildcard designer/src/*/*)
+	cd designer && npm ci --no-audit --no-fund && npm run build
+	touch $(DESIGNER_STAMP)
+
+designer: $(DESIGNER_STAMP)
+
+## browser-deps: Debian's Chromium for the designer's browser tests, when missing
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
 ## demo: venv, install, migrate a SQLite file, seed the demo portfolio, serve on :8000
-demo: install
+demo: install designer
 	$(BIN)/lendgraph demo
 
 ## test: ruff, mypy, the import-direction check, then pytest on SQLite and (if
 ## DATABASE_URL points at PostgreSQL) on PostgreSQL too
-test: install lint unit
+test: install lint designer browser-deps unit
 
 lint: install
 	$(BIN)/ruff check .
@@ -31,12 +45,18 @@ lint: install
 	@diff -u api/schema.graphql $(VENV)/schema.graphql || \
 	  (echo "api/schema.graphql is out of date: run '$(BIN)/lendgraph export-schema'" && exit 1)
 
+# under make the browser tests must run: they fail, not skip, without Chromium or the build
 unit: install
-	env -u DATABASE_URL $(BIN)/python -m pytest
+	env -u DATABASE_URL LENDGRAPH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
 	@case "$$DATABASE_URL" in \
-	  postgres*) echo "== again on PostgreSQL ($$DATABASE_URL)" && $(BIN)/python -m pytest ;; \
+	  postgres*) echo "== again on PostgreSQL ($$DATABASE_URL)" && \
+	    LENDGRAPH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest ;; \
 	  *) echo "== DATABASE_URL is not PostgreSQL: PostgreSQL run skipped" ;; \
 	esac
+
+## screenshots: the designer's key screens into docs/ (for the README)
+screenshots: install designer browser-deps
+	env -u DATABASE_URL LENDGRAPH_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/designer
 
 bench: install
 	$(BIN)/python bench/customer_graph.py
@@ -47,4 +67,5 @@ schema: install
 	$(BIN)/lendgraph export-schema
 
 clean:
+	rm -rf designer/node_modules designer/dist
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis lendgraph.db

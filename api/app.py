@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -13,8 +14,9 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -99,6 +101,20 @@ async def simulated_bureau(request: Request) -> Response:
     return JSONResponse(bureau.report_json(bureau.simulated_report(id_number)))
 
 
+DESIGNER = Path(
+    os.environ.get("LENDGRAPH_DESIGNER_DIR")
+    or Path(__file__).resolve().parents[1] / "designer" / "dist"
+)
+
+
+async def designer_missing(_: Request) -> Response:
+    """Where the designer would be, before `make designer` has built it."""
+    return PlainTextResponse(
+        "The designer is not built: run `make designer` (npm ci && npm run build in designer/).",
+        status_code=503,
+    )
+
+
 async def healthz(_: Request) -> Response:
     """Liveness and database reachability."""
     conn = Tortoise.get_connection("default")
@@ -154,6 +170,10 @@ def create_app(
     ]
     if settings().mode in ("demo", "test"):
         routes.append(Route("/simulated-bureau/reports", simulated_bureau, methods=["POST"]))
+    if (DESIGNER / "index.html").exists():
+        routes.append(Mount("/designer", StaticFiles(directory=DESIGNER, html=True)))
+    else:
+        routes.append(Route("/designer/{rest:path}", designer_missing))
     origins = [
         o.strip() for o in os.environ.get("LENDGRAPH_CORS_ORIGINS", "").split(",") if o.strip()
     ]

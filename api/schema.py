@@ -28,6 +28,7 @@ from api.errors import ClientError
 from api.interaction.mutations import InteractionMutations
 from api.loan.mutations import LoanMutations
 from api.loan.queries import LoanQueries
+from api.process.design import DesignMutations, DesignQueries
 from api.process.instances import InstanceMutations, InstanceQueries
 from api.process.migration import MigrationMutations
 from api.process.schema import ProcessMutations, ProcessQueries
@@ -60,6 +61,7 @@ Query = merge_types(
         AdminQueries,
         ProcessQueries,
         InstanceQueries,
+        DesignQueries,
         TaskQueries,
     ),
 )
@@ -77,6 +79,7 @@ Mutation = merge_types(
         ProcessMutations,
         InstanceMutations,
         MigrationMutations,
+        DesignMutations,
         TaskMutations,
     ),
 )

@@ -257,6 +257,15 @@ class WorkflowHandle:
             found.append(PendingTimer(task.task_spec.bpmn_id, str(task.id), due))
         return found
 
+    def completed_elements(self) -> list[str]:
+        """Element ids of the tasks that ran, in the order they finished."""
+        done = [
+            t for t in self._workflow.get_tasks()
+            if t.has_state(TaskState.COMPLETED) and getattr(t.task_spec, "bpmn_id", None)
+        ]  # fmt: skip
+        done.sort(key=lambda t: t.last_state_change)
+        return [t.task_spec.bpmn_id for t in done]
+
     def waiting_messages(self) -> list[str]:
         """Names of the messages the instance waits for."""
         return sorted(

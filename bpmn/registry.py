@@ -42,6 +42,7 @@ class Operation:
     params: tuple[Param, ...]
     result: str = "dict"
     description: str = ""
+    example: Mapping[str, Any] = field(default_factory=dict)  # a typical result (dry runs)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -85,43 +86,64 @@ class Operation:
         return out
 
 
-def _op(name: str, *params: tuple[str, str] | tuple[str, str, bool], doc: str = "") -> Operation:
-    return Operation(name, tuple(Param(*p) for p in params), description=doc)
+def _op(
+    name: str,
+    *params: tuple[str, str] | tuple[str, str, bool],
+    doc: str = "",
+    example: Mapping[str, Any] | None = None,
+) -> Operation:
+    return Operation(
+        name, tuple(Param(*p) for p in params), description=doc, example=dict(example or {})
+    )
 
 
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
         _op("credit.pull_report", ("customer_id", "int"), ("bureau", "str", False),
-            doc="Fetch a credit bureau report for the customer."),
+            doc="Fetch a credit bureau report for the customer.",
+            example={"report_id": None, "bureau_score": 700, "debt_to_income": "0.30",
+                     "worst_dpd_12m": 0}),
         _op("credit.score_application", ("application_id", "int"),
-            doc="Score a loan application; returns score and band."),
+            doc="Score a loan application; returns score and band.",
+            example={"score": 690, "band": "B", "annual_rate": "0.1290"}),
         _op("loan.create_contract", ("application_id", "int"), ("principal", "decimal"),
             ("annual_rate", "decimal"), ("term_months", "int"), ("start_date", "date", False),
-            doc="Create the contract and its installment schedule."),
+            doc="Create the contract and its installment schedule.",
+            example={"loan_id": 0, "contract_id": 0, "number": "LG-DRYRUN"}),
         _op("loan.disburse", ("loan_id", "int"), ("amount", "decimal", False),
-            doc="Disburse the loan principal."),
+            doc="Disburse the loan principal.",
+            example={"disbursement_id": 0, "loan_id": 0}),
         _op("message.send", ("customer_id", "int"), ("template", "str"),
             ("loan_id", "int", False), ("purpose", "str", False), ("channel", "str", False),
             ("params", "dict", False),
-            doc="Queue a templated message; the contact policy sends, defers or drops it."),
+            doc="Queue a templated message; the contact policy sends, defers or drops it.",
+            example={"message_id": 0, "status": "QUEUED", "reason": None}),
         _op("contact.check", ("loan_id", "int"), ("channel", "str", False),
-            doc="May the customer be contacted about the loan now? allowed, reason, next_at."),
+            doc="May the customer be contacted about the loan now? allowed, reason, next_at.",
+            example={"allowed": True, "reason": None, "next_at": None}),
         _op("collection.assign_collector", ("loan_id", "int"), ("strategy", "str", False),
             ("team", "str", False),
-            doc="Keep or assign the least loaded collector (none for GENTLE)."),
+            doc="Keep or assign the least loaded collector (none for GENTLE).",
+            example={"collector_id": None, "handled_by": "collector"}),
         _op("collection.record_contact", ("loan_id", "int"), ("outcome", "str"),
             ("kind", "str", False), ("promise_date", "str", False),
             ("promise_amount", "str", False), ("note", "str", False),
-            doc="Record a collections call or visit and any promise to pay."),
+            doc="Record a collections call or visit and any promise to pay.",
+            example={"interaction_id": 0, "promised": False, "promise_check_at": None}),
         _op("collection.check_promise", ("interaction_id", "int"),
-            doc="Whether a promise to pay was kept by its date."),
+            doc="Whether a promise to pay was kept by its date.",
+            example={"kept": True, "paid": "0.00"}),
         _op("collection.loan_status", ("loan_id", "int"),
-            doc="Status, DPD and bucket of the loan; cured or written off."),
+            doc="Status, DPD and bucket of the loan; cured or written off.",
+            example={"status": "ACTIVE", "days_past_due": 0, "bucket": "M0", "cured": True,
+                     "written_off": False}),
         _op("loan.write_off", ("loan_id", "int"), ("reason", "str", False),
-            doc="Charge the loan off."),
+            doc="Charge the loan off.",
+            example={"status": "CHARGED_OFF", "outstanding_principal": "0.00", "reason": ""}),
         _op("customer.add_tag", ("customer_id", "int"), ("tag", "str"),
-            ("explanation", "str", False), doc="Add a tag to the customer, with why."),
+            ("explanation", "str", False), doc="Add a tag to the customer, with why.",
+            example={"tag": "", "created": True}),
     )
 }  # fmt: skip
 

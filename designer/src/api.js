@@ -1,0 +1,52 @@
+// GraphQL over fetch with the signed-in user's token (kept for this browser tab only).
+const KEY = 'lendgraph.token';
+
+export function token() {
+  return sessionStorage.getItem(KEY);
+}
+
+export function signOut() {
+  sessionStorage.removeItem(KEY);
+}
+
+export async function gql(query, variables = {}) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (token()) headers.Authorization = `Bearer ${token()}`;
+  const answer = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const body = await answer.json();
+  if (body.errors && body.errors.length) {
+    const error = new Error(body.errors.map((e) => e.message).join('; '));
+    error.code = body.errors[0].extensions && body.errors[0].extensions.code;
+    throw error;
+  }
+  return body.data;
+}
+
+export async function signIn(username, password) {
+  const data = await gql(
+    `mutation ($u: String!, $p: String!) { login(input: {username: $u, password: $p}) {
+       __typename ... on LoginSuccess { token user { username roles } } ... on LoginError { message } } }`,
+    { u: username, p: password },
+  );
+  if (data.login.__typename !== 'LoginSuccess') throw new Error(data.login.message);
+  sessionStorage.setItem(KEY, data.login.token);
+  return data.login.user;
+}
+
+export const ME = '{ me { username roles } }';
+export const DEFINITIONS = `{ processDefinitions { id processId version deployedAt deployedBy runningInstances bpmnXml dmnXmls } }`;
+export const OPERATIONS = '{ serviceOperations { name description params { name type required } example } taskRoles }';
+export const CHECK = `query ($xml: String!, $dmns: [String!]!) { checkProcess(input: {bpmnXml: $xml, dmnXmls: $dmns}) { elementId reason } }`;
+export const DEPLOY = `mutation ($xml: String!, $dmns: [String!]!) { deployProcess(input: {bpmnXml: $xml, dmnXmls: $dmns}) {
+  __typename
+  ... on DeployProcessSuccess { created definition { processId version runningInstances } }
+  ... on ValidationError { message fields { field message } }
+  ... on ForbiddenError { message } } }`;
+export const MIGRATE = `mutation ($pid: String!, $dry: Boolean!) { migrateProcessInstances(input: {processId: $pid, dryRun: $dry}) {
+  __typename
+  ... on MigrateProcessInstancesSuccess { toVersion movable refused instances { fromVersion migrated problems processInstance { businessKey } } }
+  ... on ForbiddenError { message } ... on NotFoundError { message } } }`;
+export const DRY_RUN = `mutation ($input: DryRunInput!) { dryRunProcess(input: $input) {
+  __typename
+  ... on DryRunResult { processId status path waitingAt error errorElement data serviceCalls }
+  ... on ValidationError { message fields { field message } } } }`;

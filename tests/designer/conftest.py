@@ -1,0 +1,62 @@
+"""Real headless Chromium (Debian's) against a real lendgraph process serving the designer."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from api.app import DESIGNER
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+SHOTS = Path(tempfile.gettempdir()) / "lendgraph-screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _missing() -> str | None:
+    if CHROMIUM is None:
+        return "Chromium is not installed (make browser-deps)"
+    if not (DESIGNER / "index.html").exists():
+        return "the designer is not built (make designer)"
+    return None
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    reason = _missing()
+    if reason:
+        if os.environ.get("LENDGRAPH_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context(viewport={"width": 1500, "height": 900})
+    tab = await context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    await context.close()
+    assert errors == [], f"errors in the page: {errors}"
+
+
+async def screenshot(page: Page, name: str) -> None:
+    """A picture of a key screen: into docs/ for the README with LENDGRAPH_SCREENSHOTS=1
+    (`make screenshots`), else next to the test run, so tests leave the checkout clean."""
+    folder = DOCS if os.environ.get("LENDGRAPH_SCREENSHOTS") == "1" else SHOTS
+    folder.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(folder / name))
+    assert (folder / name).stat().st_size > 10_000  # a rendered page, not a blank one
