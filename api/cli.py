@@ -261,18 +261,18 @@ def worker(
     Several workers may run against one PostgreSQL database: each timer fires once, each
     message is sent once.
     """
+    from bpmn import daily
     from bpmn.work import worker_round
-    from domain.clock import service as clock
-    from domain.loan.service import refresh_delinquency
 
     async def work() -> None:
         done: date | None = None
         while True:
-            today = await clock.get()
-            if today != done:
-                changed = await refresh_delinquency(today)
-                console.print(f"{today}: delinquency refreshed, {changed} loan(s) changed")
-                done = today
+            report = await daily.run()
+            if report.done and report.business_date != done:
+                console.print(f"{report.business_date}: daily run {report.steps}")
+                done = report.business_date
+            elif report.failed:
+                console.print(f"[red]{report.business_date}: daily run failed at {report.failed}")
             done_now = await worker_round()
             if any((done_now.waits, done_now.collections_started, done_now.messages_sent)):
                 console.print(

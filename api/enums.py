@@ -10,6 +10,7 @@ from domain.enums import Channel, CustomerKind, LifecycleStage, RiskRating
 from domain.interaction.models import Direction, InteractionChannel, InteractionType, Outcome
 from domain.loan.models import LoanStatus
 from domain.loan.schedule import AmortizationMethod
+from domain.outreach.models import MessagePurpose, MessageStatus
 
 for _enum, _text in (
     (Channel, "A contact point of a customer."),
@@ -24,6 +25,8 @@ for _enum, _text in (
     (Direction, "Who started the contact."),
     (InteractionType, "Kind of contact."),
     (Outcome, "What came of a contact."),
+    (MessageStatus, "Where an outgoing message stands."),
+    (MessagePurpose, "Why a message is sent."),
 ):
     strawberry.enum(_enum, description=_text)
 CustomFieldType = FieldType

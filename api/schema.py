@@ -28,6 +28,7 @@ from api.errors import ClientError
 from api.interaction.mutations import InteractionMutations
 from api.loan.mutations import LoanMutations
 from api.loan.queries import LoanQueries
+from api.outreach.schema import OutreachMutations, OutreachQueries
 from api.process.design import DesignMutations, DesignQueries
 from api.process.instances import InstanceMutations, InstanceQueries
 from api.process.migration import MigrationMutations
@@ -62,6 +63,7 @@ Query = merge_types(
         ProcessQueries,
         InstanceQueries,
         DesignQueries,
+        OutreachQueries,
         TaskQueries,
     ),
 )
@@ -80,6 +82,7 @@ Mutation = merge_types(
         InstanceMutations,
         MigrationMutations,
         DesignMutations,
+        OutreachMutations,
         TaskMutations,
     ),
 )

@@ -51,6 +51,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "policy": (READ, "update"),
     "audit": (READ,),
     "business_date": (READ, "update"),
+    "daily_jobs": ("run",),
     "import": (READ, "run"),
     "custom_field": (READ, "create", "update"),
     SENSITIVE: (READ_SENSITIVE,),

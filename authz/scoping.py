@@ -108,6 +108,11 @@ def interaction_filter(subject: Subject, scope: ScopeArg) -> Q:
     return _of_customers(subject, scope)
 
 
+def message_filter(subject: Subject, scope: ScopeArg) -> Q:
+    """The outbox messages to customers in scope."""
+    return _of_customers(subject, scope)
+
+
 def credit_report_filter(subject: Subject, scope: ScopeArg) -> Q:
     """The credit reports of customers in scope."""
     return _of_customers(subject, scope)
@@ -134,6 +139,7 @@ FILTERS: dict[str, Callable[[Subject, ScopeArg], Q]] = {
     "interaction": interaction_filter,
     "payment": payment_filter,
     "credit_report": credit_report_filter,
+    "message": message_filter,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bpmn import collections, runner
+from bpmn import collections, daily, runner
 from domain.outreach import service as outbox
 from domain.process import events
 
@@ -19,10 +19,11 @@ class Round:
 
 
 async def worker_round(*, start_limit: int = 1000) -> Round:
-    """Fire due timers and retries, start collections for newly past-due loans, send mail.
+    """The daily run of the business date (once), due timers and retries, the outbox.
 
     Each part is safe to run from several workers at once on PostgreSQL.
     """
+    await daily.run()
     waits = 0
     while handled := await runner.run_due():
         waits += handled

@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "domain.clock.models",
     "domain.process.models",
     "domain.outreach.models",
+    "domain.daily.models",
     "domain.access.models",
 ]
 

@@ -10,7 +10,7 @@ from domain.enums import Channel
 
 if TYPE_CHECKING:
     from domain.customer.models import Customer
-    from domain.loan.models import Loan
+    from domain.loan.models import Installment, Loan
 
 
 class MessageStatus(StrEnum):
@@ -45,6 +45,9 @@ class OutboxMessage(Model):
     )
     loan: fields.ForeignKeyNullableRelation["Loan"] = fields.ForeignKeyField(
         "lendgraph.Loan", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    installment: fields.ForeignKeyNullableRelation["Installment"] = fields.ForeignKeyField(
+        "lendgraph.Installment", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
     channel = fields.CharEnumField(Channel, max_length=16)
     contact_point = fields.CharField(max_length=254, default="")

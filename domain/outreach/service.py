@@ -26,6 +26,7 @@ from domain.customer.models import Customer
 from domain.enums import Channel
 from domain.errors import NotFoundError, ValidationError
 from domain.interaction.models import Direction, Interaction, InteractionType
+from domain.loan.models import Installment
 from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
 from domain.outreach.policy import Decision, History, Person, Rules, Verdict, decide
 
@@ -108,6 +109,7 @@ async def enqueue(
     *, customer_id: int, purpose: MessagePurpose, body: str, dedupe_key: str,
     loan_id: int | None = None, channel: Channel | None = None,
     process_instance_id: int | None = None, now: datetime | None = None,
+    installment_id: int | None = None,
 ) -> OutboxMessage:  # fmt: skip
     """Put a message in the outbox with the policy's verdict; the same key twice is one row."""
     if not dedupe_key or len(dedupe_key) > 200:
@@ -129,7 +131,8 @@ async def enqueue(
     try:
         async with in_transaction():
             return await OutboxMessage.create(
-                customer_id=customer_id, loan_id=loan_id, channel=chosen,
+                customer_id=customer_id, loan_id=loan_id, installment_id=installment_id,
+                channel=chosen,
                 contact_point=person_of(customer).contact_points.get(chosen, ""),
                 purpose=purpose, status=status, dedupe_key=dedupe_key, body=body,
                 scheduled_at=verdict.at or moment, reason=verdict.reason,
@@ -178,6 +181,11 @@ async def dispatch_due(
             if row is None:
                 continue  # another dispatcher has it, or it changed
             customer = await Customer.get(id=row.customer_id)  # type: ignore[attr-defined]
+            if await _settled(row):
+                row.status = MessageStatus.DROPPED
+                row.reason = "the installment was paid before sending"
+                await row.save(update_fields=["status", "reason"])
+                continue
             verdict = await judge(customer, purpose=row.purpose, channel=row.channel,
                                   loan_id=row.loan_id, now=moment)  # type: ignore[attr-defined]  # fmt: skip
             row.attempts += 1
@@ -195,6 +203,14 @@ async def dispatch_due(
             await row.save(update_fields=["status", "sent_at", "reason", "scheduled_at",
                                           "attempts"])  # fmt: skip
     return sent
+
+
+async def _settled(row: OutboxMessage) -> bool:
+    """A reminder whose installment is paid meanwhile is not sent."""
+    installment_id = row.installment_id  # type: ignore[attr-defined]
+    if installment_id is None or row.purpose != MessagePurpose.REMINDER:
+        return False
+    return await Installment.filter(id=installment_id, paid_on__isnull=False).exists()
 
 
 def utc(moment: datetime) -> datetime:

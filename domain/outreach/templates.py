@@ -13,6 +13,10 @@ from typing import Any
 from domain.errors import ValidationError
 
 TEMPLATES: dict[str, str] = {
+    "reminder.pre_due": (
+        "{name}，您好：您的借款将于 {due_date} 到期，应还 {amount_due} 元"
+        "（还有 {days_before} 天）。请确保还款账户余额充足，感谢您的按时还款。"
+    ),
     "collection.gentle": (
         "{name}，您好：您的借款有一期 {amount_due} 元已于 {due_date} 到期，可能是一时疏忽。"
         "方便时请在 App 内还款，如需帮助，您的客户经理随时为您服务。"
@@ -30,7 +34,7 @@ TEMPLATES: dict[str, str] = {
         "我们将安排上门拜访并进入法务评估，请立即联系我们。"
     ),
 }
-FIELDS = frozenset({"name", "amount_due", "days_past_due", "due_date", "product"})
+FIELDS = frozenset({"name", "amount_due", "days_past_due", "due_date", "product", "days_before"})
 
 
 def render(key: str, values: dict[str, Any]) -> str:

@@ -171,3 +171,37 @@ async def test_an_analyst_moves_safe_instances_and_sees_why_others_stay(
     assert done["instances"][0]["processInstance"]["version"] == 2
     moved = await ProcessInstance.get(id=first.id).prefetch_related("definition")
     assert moved.definition.version == 2
+
+
+RUN_DAILY = """mutation { runDailyJobs { __typename ... on RunDailyJobsSuccess {
+  businessDate done busy failed steps { step detail } } } }"""
+MESSAGES = (
+    "{ messages { totalCount edges { node { purpose status dedupeKey customer { name } } } } }"
+)
+
+
+async def test_the_daily_run_over_graphql_and_the_outbox_under_row_scope(
+    gql: GraphQLClient,
+) -> None:
+    from datetime import date
+
+    from domain.user.models import User
+    from tests import factories
+    from tests.api.conftest import password_hash
+
+    am1 = await factories.user("am1x", ["account_manager"])
+    mine = await factories.customer("我的客户", phone="13911110000", account_manager_id=am1.id)
+    other = await factories.customer("别人的客户", phone="13922220000")
+    for owner in (mine, other):
+        await factories.loan(owner, disbursed_on=date(2026, 5, 22))  # first due 06-22: T-7
+    ran = (await gql.data(RUN_DAILY))["runDailyJobs"]
+    assert ran["done"] is True and ran["businessDate"] == "2026-06-15"
+    steps = {s["step"]: s["detail"] for s in ran["steps"]}
+    assert steps["reminders"] == {"queued": 2, "already_queued": 0}
+    assert (await gql.data(RUN_DAILY))["runDailyJobs"]["steps"] == ran["steps"]
+    assert (await gql.data(MESSAGES))["messages"]["totalCount"] == 2
+    await User.filter(id=am1.id).update(password_hash=password_hash())
+    await gql.login("am1x")
+    seen = (await gql.data(MESSAGES))["messages"]
+    assert [e["node"]["customer"]["name"] for e in seen["edges"]] == ["我的客户"]
+    assert (await gql.data(RUN_DAILY))["runDailyJobs"]["__typename"] == "ForbiddenError"

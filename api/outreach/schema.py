@@ -1,0 +1,140 @@
+"""The outbox over GraphQL (scoped to the caller's customers) and the daily run."""
+
+from datetime import date, datetime
+from typing import Annotated, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.access import Audited, read_filter, require, subject_of
+from api.context import Info
+from api.customer.types import Customer
+from api.errors import ForbiddenError, returns_user_errors
+from api.loan.types import Installment
+from api.relay import (
+    Connection,
+    Node,
+    connection,
+    encode_cursor,
+    expect_id,
+    id_after,
+    to_global_id,
+)
+from bpmn import daily
+from domain.enums import Channel
+from domain.loan.models import Installment as InstallmentModel
+from domain.outreach.models import MessagePurpose, MessageStatus
+from domain.outreach.models import OutboxMessage as MessageModel
+from domain.pagination import page
+
+
+@strawberry.type(description="One outbox row: what was (or will be) said to whom, and why not.")
+class Message(Node):
+    id: strawberry.ID
+    channel: Channel
+    purpose: MessagePurpose
+    status: MessageStatus
+    scheduled_at: datetime | None
+    sent_at: datetime | None
+    reason: str | None = strawberry.field(description="Why it waits or was dropped.")
+    dedupe_key: str
+    body: str
+    customer_pk: strawberry.Private[int]
+    installment_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def from_model(cls, row: MessageModel) -> "Message":
+        """The GraphQL view of an outbox row."""
+        return cls(
+            id=to_global_id("Message", row.id), channel=row.channel, purpose=row.purpose,
+            status=row.status, scheduled_at=row.scheduled_at, sent_at=row.sent_at,
+            reason=row.reason, dedupe_key=row.dedupe_key, body=row.body,
+            customer_pk=row.customer_id,  # type: ignore[attr-defined]
+            installment_pk=row.installment_id,  # type: ignore[attr-defined]
+        )  # fmt: skip
+
+    @strawberry.field(description="Who it is for.")
+    async def customer(self, info: Info) -> Customer | None:
+        row = await info.context.loaders.customer.load(self.customer_pk)
+        return Customer.from_model(row) if row else None
+
+    @strawberry.field(description="The installment a reminder is about.")
+    async def installment(self, info: Info) -> Installment | None:
+        if self.installment_pk is None:
+            return None
+        row = await InstallmentModel.get_or_none(id=self.installment_pk)
+        return Installment.from_model(row, await info.context.today()) if row else None
+
+
+@strawberry.input(description="Conditions on outbox messages.")
+class MessageFilter:
+    status: MessageStatus | None = None
+    purpose: MessagePurpose | None = None
+    customer_id: strawberry.ID | None = None
+
+
+@strawberry.type(description="One step of a business date's daily run.")
+class DailyStep:
+    step: str
+    detail: JSON
+
+
+@strawberry.type(description="The daily run of the business date: done once, in order.")
+class RunDailyJobsSuccess:
+    business_date: date
+    done: bool = strawberry.field(description="Every step is done for this date.")
+    busy: bool = strawberry.field(description="Another worker is running a step right now.")
+    failed: str | None = strawberry.field(description="The step that failed, and why.")
+    steps: list[DailyStep]
+
+
+RunDailyJobsResult = Annotated[
+    RunDailyJobsSuccess | ForbiddenError, strawberry.union("RunDailyJobsResult")
+]
+
+
+@strawberry.type
+class OutreachQueries:
+    @strawberry.field(description="The outbox: messages to customers I may see, oldest first.")
+    async def messages(
+        self, info: Info, filter: MessageFilter | None = None, first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[Message]:  # fmt: skip
+        require(info, "message", "read")
+        scope = read_filter(info.context.authorizer, subject_of(info), "message")
+        query = MessageModel.filter(scope)
+        if filter is not None:
+            if filter.status is not None:
+                query = query.filter(status=filter.status)
+            if filter.purpose is not None:
+                query = query.filter(purpose=filter.purpose)
+            if filter.customer_id is not None:
+                pk = expect_id(filter.customer_id, "Customer", "customerId")
+                query = query.filter(customer_id=pk)
+        result = await page(query, first=50 if first is None else first, after_id=id_after(after))
+        return connection(
+            [Message.from_model(r) for r in result.rows],
+            [encode_cursor(r.id) for r in result.rows],
+            result.has_next,
+            query.count,
+        )
+
+
+@strawberry.type
+class OutreachMutations:
+    @strawberry.mutation(
+        description="Run the business date's daily work now (DPD, collections, reminders); "
+        "running it again changes nothing."
+    )
+    @returns_user_errors
+    async def run_daily_jobs(self, info: Info) -> RunDailyJobsResult:
+        require(info, "daily_jobs", "run")
+        async with Audited(info, "daily_jobs.run", "daily_jobs") as change:
+            report = await daily.run()
+            change.after = {"date": report.business_date, "steps": report.steps,
+                            "failed": report.failed}  # fmt: skip
+        return RunDailyJobsSuccess(
+            business_date=report.business_date, done=report.done, busy=report.busy,
+            failed=report.failed,
+            steps=[DailyStep(step=k, detail=cast(JSON, v)) for k, v in report.steps.items()],
+        )  # fmt: skip

@@ -1,0 +1,101 @@
+"""The daily work of a business date: each step once, in order, safe with several workers.
+
+Steps: bring delinquency (DPD, buckets) to the date, start collections for loans now past due,
+queue the pre-due reminders. Each step runs in a transaction holding its ``daily_run`` row, so
+it is done once; a crash leaves it to the next run (steps are idempotent); a worker that finds
+a step in another worker's hands stops and leaves the rest of the date to that worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from bpmn import collections
+from domain.clock import service as clock
+from domain.daily.models import DailyRun, DailyStepStatus
+from domain.loan.service import refresh_delinquency
+from domain.outreach import reminders
+
+Step = Callable[[date], Awaitable[dict[str, Any]]]
+
+
+async def _delinquency(day: date) -> dict[str, Any]:
+    return {"loans_changed": await refresh_delinquency(day)}
+
+
+async def _collections(day: date) -> dict[str, Any]:
+    started = await collections.start_for_past_due(limit=1_000_000)
+    return {"started": len(started)}
+
+
+async def _reminders(day: date) -> dict[str, Any]:
+    return await reminders.produce(day)
+
+
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("delinquency", _delinquency),
+    ("collections", _collections),
+    ("reminders", _reminders),
+)
+
+
+@dataclass
+class DailyReport:
+    """What the daily run of a date did (or had done before), step by step."""
+
+    business_date: date
+    steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    done: bool = False
+    busy: bool = False  # another worker holds a step of this date
+    failed: str | None = None
+
+
+async def _ensure_rows(day: date) -> None:
+    for name, _ in STEPS:
+        if not await DailyRun.exists(business_date=day, step=name):
+            with contextlib.suppress(IntegrityError):  # another worker made it
+                await DailyRun.create(business_date=day, step=name)
+
+
+async def run(day: date | None = None) -> DailyReport:
+    """Run the steps of the date not done yet (the business date by default)."""
+    day = day or await clock.get()
+    report = DailyReport(day)
+    await _ensure_rows(day)
+    for name, step in STEPS:
+        try:
+            async with in_transaction():
+                row = await (
+                    DailyRun.filter(business_date=day, step=name)
+                    .select_for_update(skip_locked=True).first()
+                )  # fmt: skip
+                if row is None:
+                    report.busy = True
+                    return report
+                if row.status == DailyStepStatus.DONE:
+                    report.steps[name] = dict(row.detail or {})
+                    continue
+                row.started_at = datetime.now(UTC)
+                detail = await step(day)
+                row.status, row.detail, row.finished_at = (
+                    DailyStepStatus.DONE, detail, datetime.now(UTC)
+                )  # fmt: skip
+                await row.save()
+                report.steps[name] = detail
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            await DailyRun.filter(business_date=day, step=name).update(
+                status=DailyStepStatus.FAILED, detail={"error": error[:2000]},
+                finished_at=datetime.now(UTC),
+            )  # fmt: skip
+            report.failed = f"{name}: {error}"
+            return report
+    report.done = True
+    return report

@@ -1,0 +1,71 @@
+"""Pre-due reminders: T-7, T-3 and T-1 before each due date, more for habitually late payers.
+
+One reminder per installment and offset, ever (the dedupe key ``reminder:{installment}:T-{n}``),
+none for installments already paid; the contact policy decides when each goes out.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from domain.clock import service as clock
+from domain.customer.models import CustomerTag
+from domain.loan.models import Installment, LoanStatus
+from domain.outreach import service as outbox
+from domain.outreach import templates
+from domain.outreach.models import MessagePurpose, OutboxMessage
+
+OFFSETS = (7, 3, 1)
+EXTRA_FOR_LATE = (5, 2)  # HABITUAL_LATE customers hear from us more often
+LATE_TAG = "HABITUAL_LATE"
+
+
+def key(installment_id: int, offset: int) -> str:
+    """The dedupe key of one reminder."""
+    return f"reminder:{installment_id}:T-{offset}"
+
+
+async def produce(today: date) -> dict[str, int]:
+    """Queue the reminders due on ``today``; returns how many were new and how many existed."""
+    by_due = {today + timedelta(days=n): n for n in (*OFFSETS, *EXTRA_FOR_LATE)}
+    rows = await Installment.filter(
+        paid_on__isnull=True, due_date__in=list(by_due), loan__status=LoanStatus.ACTIVE
+    ).values(
+        "id", "loan_id", "due_date", "principal_due", "interest_due", "fee_due",
+        "principal_paid", "interest_paid", "fee_paid", "loan__customer_id", "loan__customer__name",
+    )  # fmt: skip
+    customers = {int(r["loan__customer_id"]) for r in rows}
+    late = set(
+        await CustomerTag.filter(customer_id__in=customers, tag__name=LATE_TAG).values_list(
+            "customer_id", flat=True
+        )
+    )
+    wanted = {}
+    for row in rows:
+        offset = by_due[row["due_date"]]
+        if offset in EXTRA_FOR_LATE and row["loan__customer_id"] not in late:
+            continue
+        wanted[key(int(row["id"]), offset)] = (row, offset)
+    found = OutboxMessage.filter(dedupe_key__in=list(wanted)).values_list("dedupe_key", flat=True)
+    existing = {str(k) for k in await found}
+    moment = await clock.now()
+    created = 0
+    for dedupe, (row, offset) in wanted.items():
+        if dedupe in existing:
+            continue
+        due = (
+            row["principal_due"] + row["interest_due"] + row["fee_due"]
+            - row["principal_paid"] - row["interest_paid"] - row["fee_paid"]
+        )  # fmt: skip
+        body = templates.render("reminder.pre_due", {
+            "name": row["loan__customer__name"], "due_date": row["due_date"],
+            "amount_due": Decimal(due), "days_before": offset,
+        })  # fmt: skip
+        await outbox.enqueue(
+            customer_id=int(row["loan__customer_id"]), purpose=MessagePurpose.REMINDER,
+            body=body, dedupe_key=dedupe, loan_id=int(row["loan_id"]),
+            installment_id=int(row["id"]), now=moment,
+        )  # fmt: skip
+        created += 1
+    return {"queued": created, "already_queued": len(existing)}
