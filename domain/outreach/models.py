@@ -59,6 +59,7 @@ class OutboxMessage(Model):
     sent_at = fields.DatetimeField(null=True)
     reason = fields.TextField(null=True)
     attempts = fields.IntField(default=0)
+    provider_ref = fields.CharField(max_length=200, null=True)  # the channel's delivery id
     process_instance_id = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

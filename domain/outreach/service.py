@@ -9,12 +9,9 @@ one dispatcher (row locks, SKIP LOCKED on PostgreSQL) and marked SENT in the sam
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -24,14 +21,15 @@ from tortoise.transactions import in_transaction
 from domain.clock import service as clock
 from domain.customer.models import Customer
 from domain.enums import Channel
-from domain.errors import NotFoundError, ValidationError
+from domain.errors import NotFoundError, UnavailableError, ValidationError
 from domain.interaction.models import Direction, Interaction, InteractionType
 from domain.loan.models import Installment
+from domain.outreach import channels
 from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
 from domain.outreach.policy import Decision, History, Person, Rules, Verdict, decide
 
 FALLBACK_ORDER = (Channel.SMS, Channel.APP_PUSH, Channel.EMAIL)
-Sender = Callable[[OutboxMessage], Awaitable[None]]
+Sender = Callable[[OutboxMessage], Awaitable[str]]
 
 
 def person_of(customer: Customer) -> Person:
@@ -142,28 +140,12 @@ async def enqueue(
         return await OutboxMessage.get(dedupe_key=dedupe_key)
 
 
-async def log_channel(message: OutboxMessage) -> None:
-    """The demo channel: one JSON line per message in LENDGRAPH_OUTBOX_LOG."""
-    path = Path(os.environ.get("LENDGRAPH_OUTBOX_LOG", "lendgraph-outbox.log"))
-    line = json.dumps({
-        "id": message.id, "dedupe_key": message.dedupe_key, "channel": message.channel.value,
-        "to": message.contact_point, "purpose": message.purpose.value, "body": message.body,
-        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
-    }, ensure_ascii=False)  # fmt: skip
-
-    def append() -> None:
-        with path.open("a", encoding="utf-8") as out:
-            out.write(line + "\n")
-
-    await asyncio.to_thread(append)
-
-
 async def dispatch_due(
     *, now: datetime | None = None, limit: int = 500, send: Sender | None = None
 ) -> int:
     """Ask the policy again for due messages and send the allowed ones; returns how many sent."""
     moment = now or await clock.now()
-    sender = send or log_channel
+    sender = send or channels.deliver
     due = Q(status__in=(MessageStatus.QUEUED, MessageStatus.DEFERRED), scheduled_at__lte=moment)
     ids = (
         await OutboxMessage.filter(due)
@@ -191,9 +173,15 @@ async def dispatch_due(
             row.attempts += 1
             if verdict.verdict == Verdict.SEND:
                 row.status, row.sent_at = MessageStatus.SENT, moment
-                row.reason = None  # type: ignore[assignment]
-                await sender(row)
-                sent += 1
+                try:
+                    row.provider_ref = await sender(row)
+                    row.reason = None  # type: ignore[assignment]
+                    sent += 1
+                except UnavailableError as exc:
+                    _retry_later(row, moment, str(exc))
+                except channels.DeliveryRefused as exc:
+                    row.status, row.sent_at = MessageStatus.FAILED, None
+                    row.reason = str(exc)
             elif verdict.verdict == Verdict.DEFER:
                 row.status, row.scheduled_at = MessageStatus.DEFERRED, verdict.at
                 row.reason = verdict.reason  # type: ignore[assignment]
@@ -201,8 +189,22 @@ async def dispatch_due(
                 row.status = MessageStatus.DROPPED
                 row.reason = verdict.reason  # type: ignore[assignment]
             await row.save(update_fields=["status", "sent_at", "reason", "scheduled_at",
-                                          "attempts"])  # fmt: skip
+                                          "attempts", "provider_ref"])  # fmt: skip
     return sent
+
+
+def _retry_later(row: OutboxMessage, moment: datetime, reason: str) -> None:
+    """The channel is down: try again with back-off, and give up visibly in the end."""
+    first = float(os.environ.get("LENDGRAPH_SEND_RETRY_SECONDS", "60"))
+    attempts = int(os.environ.get("LENDGRAPH_SEND_ATTEMPTS", "8"))
+    row.sent_at = None
+    if row.attempts >= attempts:
+        row.status = MessageStatus.FAILED
+        row.reason = f"{reason} (gave up after {row.attempts} attempts)"
+        return
+    row.status = MessageStatus.QUEUED
+    row.scheduled_at = moment + timedelta(seconds=first * 2 ** (row.attempts - 1))
+    row.reason = f"{reason} (attempt {row.attempts}, retrying)"
 
 
 async def _settled(row: OutboxMessage) -> bool:
