@@ -1,7 +1,8 @@
 """The daily work of a business date: each step once, in order, safe with several workers.
 
-Steps: bring delinquency (DPD, buckets) to the date, start collections for loans now past due,
-queue the pre-due reminders. Each step runs in a transaction holding its ``daily_run`` row, so
+Steps: bring delinquency (DPD, buckets) to the date, profile every customer (RFM, risk
+rating, lifecycle, behaviour tags), start collections for loans now past due, queue the
+pre-due reminders. Each step runs in a transaction holding its ``daily_run`` row, so
 it is done once; a crash leaves it to the next run (steps are idempotent); a worker that finds
 a step in another worker's hands stops and leaves the rest of the date to that worker.
 """
@@ -17,11 +18,12 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bpmn import collections
+from bpmn import collections, ratings
 from domain.clock import service as clock
 from domain.daily.models import DailyRun, DailyStepStatus
 from domain.loan.service import refresh_delinquency
 from domain.outreach import reminders
+from domain.profile import service as profiles
 
 Step = Callable[[date], Awaitable[dict[str, Any]]]
 
@@ -39,8 +41,13 @@ async def _reminders(day: date) -> dict[str, Any]:
     return await reminders.produce(day)
 
 
+async def _profiles(day: date) -> dict[str, Any]:
+    return await profiles.apply(day, await ratings.compute(day))
+
+
 STEPS: tuple[tuple[str, Step], ...] = (
     ("delinquency", _delinquency),
+    ("profiles", _profiles),  # before collections and reminders: they read ratings and tags
     ("collections", _collections),
     ("reminders", _reminders),
 )

@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "domain.process.models",
     "domain.outreach.models",
     "domain.daily.models",
+    "domain.profile.models",
     "domain.access.models",
 ]
 

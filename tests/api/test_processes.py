@@ -58,10 +58,13 @@ async def test_bundled_processes_deploy_once(gql: GraphQLClient) -> None:
 
     first = await deploy_bundled()
     again = await deploy_bundled()
-    assert [d.definition.process_id for d in first] == ["collections", "credit_approval"]
-    assert [d.created for d in first + again] == [True, True, False, False]
+    assert [d.definition.process_id for d in first] == [
+        "collections", "credit_approval", "customer_risk_rating",
+    ]  # fmt: skip
+    assert [d.created for d in first + again] == [True] * 3 + [False] * 3
     listed = (await gql.data(LIST))["processDefinitions"]
     assert sorted((d["processId"], d["version"]) for d in listed) == [
         ("collections", 1),
         ("credit_approval", 1),
+        ("customer_risk_rating", 1),
     ]

@@ -39,10 +39,12 @@ def counts(report: ImportReport) -> tuple[int, int, int, int, int]:
 async def snapshot() -> dict[str, list[dict[str, Any]]]:
     """Every row of every table, to compare the database before and after."""
     conn = connections.get("default")
-    tables = sorted(m._meta.db_table for m in Tortoise.apps["lendgraph"].values())
+    models = sorted(Tortoise.apps["lendgraph"].values(), key=lambda m: m._meta.db_table)
     return {
-        table: await conn.execute_query_dict(f'SELECT * FROM "{table}" ORDER BY id')
-        for table in tables
+        m._meta.db_table: await conn.execute_query_dict(
+            f'SELECT * FROM "{m._meta.db_table}" ORDER BY "{m._meta.db_pk_column}"'
+        )
+        for m in models
     }
 
 

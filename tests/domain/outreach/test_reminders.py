@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from bpmn import daily
 from domain.clock import service as clock
-from domain.customer.models import CustomerTag, Tag
+from domain.customer.models import CustomerTag
 from domain.daily.models import DailyRun
 from domain.enums import Channel
 from domain.loan.models import Installment
@@ -22,9 +22,12 @@ async def _borrower(name: str, first_due: date, *, late: bool = False) -> int:
     loan = await factories.loan(owner, disbursed_on=first_due - timedelta(days=31))
     first = await Installment.get(loan_id=loan.id, seq=1)
     assert first.due_date == first_due, (first.due_date, first_due)
-    if late:
-        tag, _ = await Tag.get_or_create(name="HABITUAL_LATE")
-        await CustomerTag.create(customer_id=owner.id, tag_id=tag.id, explanation="test")
+    if late:  # an older loan paid 2 days late each month: profiling tags HABITUAL_LATE
+        older = await factories.loan(owner, disbursed_on=date(2025, 11, 10), term=6)
+        for row in await Installment.filter(loan_id=older.id):
+            if row.due_date < TODAY:
+                row.paid_on = row.due_date + timedelta(days=2)
+                await row.save()
     return first.id
 
 
@@ -43,6 +46,8 @@ async def test_who_gets_which_reminder_on_which_date(db: str) -> None:
 
     first = await daily.run(TODAY)
     assert first.done and first.steps["reminders"] == {"queued": 3, "already_queued": 0}
+    tag = await CustomerTag.get(tag__name="HABITUAL_LATE")
+    assert tag.explanation.startswith("late 1-5 days on 6 of the last 6 installments")
     assert await _sent_keys() == {f"reminder:{a}:T-7", f"reminder:{b}:T-3", f"reminder:{d}:T-5"}
     again = await daily.run(TODAY)  # the same date: nothing happens twice
     assert again.steps == first.steps

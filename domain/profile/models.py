@@ -1,0 +1,48 @@
+"""Why each customer carries its labels, and how the labels changed over time."""
+
+from typing import TYPE_CHECKING, Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from domain.customer.models import Customer
+
+
+class CustomerProfile(Model):
+    """The explanations of a customer's RFM segment, risk rating and lifecycle stage.
+
+    The labels themselves live on the customer row (for filters and segments). Each
+    explanation says which rule gave the label, from which inputs with which values.
+    """
+
+    id = fields.IntField(primary_key=True)
+    customer: fields.OneToOneRelation["Customer"] = fields.OneToOneField(
+        "lendgraph.Customer", related_name="profile", on_delete=fields.CASCADE
+    )
+    rfm: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
+    risk: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
+    lifecycle: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
+    computed_on = fields.DateField(null=True)
+
+    class Meta:
+        table = "customer_profile"
+
+
+class ProfileChange(Model):
+    """A label that changed on a business date: what it was, what it is, and why."""
+
+    id = fields.IntField(primary_key=True)
+    customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
+        "lendgraph.Customer", related_name="profile_changes", on_delete=fields.CASCADE
+    )
+    label = fields.CharField(max_length=32)  # rfm_segment, risk_rating, lifecycle_stage, tag
+    old = fields.CharField(max_length=64, null=True)
+    new = fields.CharField(max_length=64, null=True)
+    explanation: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
+    business_date = fields.DateField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "profile_change"
+        indexes = (("customer_id", "business_date"),)

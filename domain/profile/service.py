@@ -1,0 +1,141 @@
+"""Recomputing every customer's profile for a business date, and recording what changed.
+
+RFM, lifecycle and behaviour tags are computed here; the risk rating comes from the
+``risk_rating`` decision table (run by the process layer) and is passed in. Labels go on the
+customer rows (grouped updates, few statements), explanations into ``customer_profile``, and
+every change of a label into ``profile_change`` with its explanation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from domain.customer.models import Customer, CustomerTag, Tag
+from domain.enums import RiskRating
+from domain.profile import lifecycle, rfm, tags
+from domain.profile.models import CustomerProfile, ProfileChange
+
+Ratings = dict[int, tuple[RiskRating, dict[str, Any]]]
+BATCH = 500
+
+
+async def _grouped_update(values: dict[int, tuple[Any, ...]], columns: tuple[str, ...]) -> None:
+    groups: defaultdict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for cid, value in values.items():
+        groups[value].append(cid)
+    for value, ids in groups.items():
+        for start in range(0, len(ids), BATCH):
+            await Customer.filter(id__in=ids[start : start + BATCH]).update(
+                **dict(zip(columns, value, strict=True))
+            )
+
+
+async def apply(day: date, ratings: Ratings) -> dict[str, int]:
+    """Profile every customer for ``day``; returns counts of what changed."""
+    scored = await rfm.compute(day)
+    stages = await lifecycle.compute(day)
+    tagged = await tags.compute(day)
+    start = rfm.window_start(day)
+    current = {
+        int(r["id"]): r
+        for r in await Customer.all().values("id", "rfm_segment", "risk_rating", "lifecycle_stage")
+    }
+    changes: list[ProfileChange] = []
+    profiles: dict[int, dict[str, Any]] = defaultdict(dict)
+
+    def changed(cid: int, label: str, old: Any, new: Any, why: dict[str, Any] | None) -> None:
+        old_s = None if old is None else str(getattr(old, "value", old))
+        new_s = None if new is None else str(getattr(new, "value", new))
+        if old_s != new_s:
+            changes.append(ProfileChange(customer_id=cid, label=label, old=old_s, new=new_s,
+                                         explanation=why, business_date=day))  # fmt: skip
+
+    rfm_values: dict[int, tuple[Any, ...]] = {}
+    for cid, row in current.items():
+        result = scored.get(cid)
+        if result is None:
+            rfm_values[cid] = (None, None, None, None)
+            changed(cid, "rfm_segment", row["rfm_segment"], None, {"rule": "no activity in window"})
+            continue
+        why = result.explanation(start, day)
+        rfm_values[cid] = (result.r, result.f, result.m, result.segment)
+        profiles[cid]["rfm"] = why
+        changed(cid, "rfm_segment", row["rfm_segment"], result.segment, why)
+    stage_values = {}
+    for cid, (stage, why) in stages.items():
+        if cid in current:
+            stage_values[cid] = (stage,)
+            profiles[cid]["lifecycle"] = why
+            changed(cid, "lifecycle_stage", current[cid]["lifecycle_stage"], stage, why)
+    rating_values = {}
+    for cid, (rating, why) in ratings.items():
+        if cid in current:
+            rating_values[cid] = (rating,)
+            profiles[cid]["risk"] = why
+            changed(cid, "risk_rating", current[cid]["risk_rating"], rating, why)
+
+    async with in_transaction():
+        await _grouped_update(
+            rfm_values, ("rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_segment")
+        )
+        await _grouped_update(stage_values, ("lifecycle_stage",))
+        await _grouped_update(rating_values, ("risk_rating",))
+        tag_changes = await _sync_tags(day, tagged, changes)
+        existing = dict(await CustomerProfile.all().values_list("customer_id", "id"))
+        new_rows: list[CustomerProfile] = []
+        old_rows: list[CustomerProfile] = []
+        for cid, parts in profiles.items():
+            made = CustomerProfile(customer_id=cid, rfm=parts.get("rfm"), risk=parts.get("risk"),
+                                   lifecycle=parts.get("lifecycle"), computed_on=day)  # fmt: skip
+            if cid in existing:
+                made.id = existing[cid]
+                old_rows.append(made)
+            else:
+                new_rows.append(made)
+        if new_rows:
+            await CustomerProfile.bulk_create(new_rows, batch_size=1000)
+        if old_rows:
+            await CustomerProfile.bulk_update(
+                old_rows, fields=["rfm", "risk", "lifecycle", "computed_on"], batch_size=1000
+            )
+        if changes:
+            await ProfileChange.bulk_create(changes, batch_size=1000)
+    return {"customers": len(current), "rfm_scored": len(scored), "changes": len(changes),
+            "tag_changes": tag_changes}  # fmt: skip
+
+
+async def _sync_tags(
+    day: date, tagged: dict[str, dict[int, str]], changes: list[ProfileChange]
+) -> int:
+    count = 0
+    for name, holders in tagged.items():
+        tag, _ = await Tag.get_or_create(name=name, defaults={"description": tags.__doc__ or ""})
+        had = dict(
+            await CustomerTag.filter(tag_id=tag.id).values_list("customer_id", "explanation")
+        )
+        gone = [cid for cid in had if cid not in holders]
+        if gone:
+            await CustomerTag.filter(tag_id=tag.id, customer_id__in=gone).delete()
+        fresh = [CustomerTag(customer_id=cid, tag_id=tag.id, explanation=why[:1000])
+                 for cid, why in holders.items() if cid not in had]  # fmt: skip
+        if fresh:
+            await CustomerTag.bulk_create(fresh, batch_size=1000)
+        for cid, why in holders.items():
+            if cid in had and had[cid] != why:
+                await CustomerTag.filter(tag_id=tag.id, customer_id=cid).update(
+                    explanation=why[:1000]
+                )
+        for cid in gone:
+            changes.append(ProfileChange(customer_id=cid, label="tag", old=name, new=None,
+                                         explanation={"rule": f"{name} no longer applies"},
+                                         business_date=day))  # fmt: skip
+        for row in fresh:
+            changes.append(ProfileChange(customer_id=row.customer_id, label="tag", old=None,  # type: ignore[attr-defined]
+                                         new=name, explanation={"rule": row.explanation},
+                                         business_date=day))  # fmt: skip
+        count += len(gone) + len(fresh)
+    return count
