@@ -21,6 +21,7 @@ from domain.interaction.models import Interaction
 from domain.loan.models import Installment, Loan, Payment
 from domain.process.models import ProcessInstance, ProcessWait, WorkTask
 from domain.product.models import Product
+from domain.profile.models import CustomerProfile, ProfileChange
 from domain.user.models import User
 
 M = TypeVar("M", bound=Model)
@@ -68,6 +69,11 @@ async def _latest_instances(keys: list[str]) -> list[ProcessInstance | None]:
     for row in rows:
         latest.setdefault(row.business_key, row)
     return [latest.get(k) for k in keys]
+
+
+async def _profiles(ids: list[int]) -> list[CustomerProfile | None]:
+    rows = {r.customer_id: r for r in await CustomerProfile.filter(customer_id__in=ids)}  # type: ignore[attr-defined]
+    return [rows.get(i) for i in ids]
 
 
 async def _tags(ids: list[int]) -> list[list[tuple[str, str]]]:
@@ -124,6 +130,10 @@ class Loaders:
         self.tasks_by_instance = DataLoader(_children(WorkTask, "instance_id", s("task"), "id"))
         self.waits_by_instance = DataLoader(_children(ProcessWait, "instance_id", Q(), "due_at"))
         self.tags_by_customer = DataLoader(_tags)
+        self.profile_by_customer = DataLoader(_profiles)
+        self.profile_changes_by_customer = DataLoader(
+            _children(ProfileChange, "customer_id", Q(), "-business_date", "-id")
+        )
         self.custom_fields_by_customer = DataLoader(_custom_fields)
 
     @classmethod

@@ -36,6 +36,23 @@ class Rfm:
     segment: str | None
 
 
+@strawberry.type(description="Why each profile label is what it is.")
+class ProfileExplanation:
+    rfm: JSON | None
+    risk_rating: JSON | None
+    lifecycle_stage: JSON | None
+    computed_on: date | None
+
+
+@strawberry.type(description="One change of a profile label on a business date.")
+class ProfileChange:
+    label: str = strawberry.field(description="rfm_segment, risk_rating, lifecycle_stage or tag.")
+    old: str | None
+    new: str | None
+    business_date: date
+    explanation: JSON | None
+
+
 @strawberry.type(description="A label on a customer and why it is there.")
 class Tag:
     name: str
@@ -176,6 +193,28 @@ class Customer(Node):
     async def tags(self, info: Info) -> list[Tag]:
         rows = await info.context.loaders.tags_by_customer.load(self.pk)
         return [Tag(name=name, explanation=why) for name, why in rows]
+
+    @strawberry.field(
+        description="Why the customer has its RFM segment, risk rating and lifecycle stage: "
+        "the rule, its inputs and their values (from the last daily profiling)."
+    )
+    async def profile_explanation(self, info: Info) -> ProfileExplanation | None:
+        row = await info.context.loaders.profile_by_customer.load(self.pk)
+        if row is None:
+            return None
+        return ProfileExplanation(
+            rfm=cast(JSON, row.rfm), risk_rating=cast(JSON, row.risk),
+            lifecycle_stage=cast(JSON, row.lifecycle), computed_on=row.computed_on,
+        )  # fmt: skip
+
+    @strawberry.field(description="How the customer's labels changed, newest first.")
+    async def profile_history(self, info: Info, first: int = 20) -> list[ProfileChange]:
+        rows = await info.context.loaders.profile_changes_by_customer.load(self.pk)
+        return [
+            ProfileChange(label=r.label, old=r.old, new=r.new, business_date=r.business_date,
+                          explanation=cast(JSON, r.explanation))
+            for r in rows[: max(0, min(first, 200))]
+        ]  # fmt: skip
 
     @strawberry.field(description="Administrator-defined fields, by name.")
     async def custom_fields(self, info: Info) -> JSON:
