@@ -234,3 +234,26 @@ async def add_tag(customer_id: int, tag: str, explanation: str = "") -> Any:
         customer_id=customer_id, tag_id=row.id, defaults={"explanation": explanation[:1000]}
     )
     return {"tag": row.name, "created": created}
+
+
+OFFER_OUTCOMES = {
+    "ACCEPTED": Outcome.RESOLVED,
+    "DECLINED": Outcome.INFORMATION_GIVEN,
+    "DECLINED_RATE": Outcome.OFFER_DECLINED_RATE,
+    "NO_ANSWER": Outcome.NO_ANSWER,
+}
+
+
+@implements("interaction.record_offer_call")
+async def record_offer_call(customer_id: int, outcome: str) -> Any:
+    """The account manager's call about an offer: profiling reads declines over the rate."""
+    if not await Customer.exists(id=customer_id):
+        raise NotFoundError("customer", customer_id)
+    call = current_call.get()
+    row = await Interaction.create(
+        customer_id=customer_id, agent_id=call.user_id if call else None,
+        channel=InteractionChannel.PHONE, direction=Direction.OUTBOUND,
+        type=InteractionType.CALL, outcome=OFFER_OUTCOMES.get(outcome, Outcome.INFORMATION_GIVEN),
+        text=f"limit increase offer: {outcome}", occurred_at=await clock.now(), source="offers",
+    )  # fmt: skip
+    return {"interaction_id": row.id}

@@ -2,9 +2,10 @@
 
 Steps: bring delinquency (DPD, buckets) to the date, profile every customer (RFM, risk
 rating, lifecycle, behaviour tags), start collections for loans now past due, queue the
-pre-due reminders. Each step runs in a transaction holding its ``daily_run`` row, so
-it is done once; a crash leaves it to the next run (steps are idempotent); a worker that finds
-a step in another worker's hands stops and leaves the rest of the date to that worker.
+pre-due reminders, and offer limit increases to those who qualify. Each step runs in a
+transaction holding its ``daily_run`` row, so it is done once; a crash leaves it to the next
+run (steps are idempotent); a worker that finds a step in another worker's hands stops and
+leaves the rest of the date to that worker.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bpmn import collections, ratings
+from bpmn import collections, offers, ratings
 from domain.clock import service as clock
 from domain.daily.models import DailyRun, DailyStepStatus
 from domain.loan.service import refresh_delinquency
@@ -41,6 +42,10 @@ async def _reminders(day: date) -> dict[str, Any]:
     return await reminders.produce(day)
 
 
+async def _offers(day: date) -> dict[str, Any]:
+    return await offers.run(day)
+
+
 async def _profiles(day: date) -> dict[str, Any]:
     return await profiles.apply(day, await ratings.compute(day))
 
@@ -50,6 +55,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("profiles", _profiles),  # before collections and reminders: they read ratings and tags
     ("collections", _collections),
     ("reminders", _reminders),
+    ("offers", _offers),
 )
 
 

@@ -13,6 +13,9 @@ from typing import Any
 from domain.errors import ValidationError
 
 TEMPLATES: dict[str, str] = {
+    "offer.limit_increase": (
+        "{name}，您好：感谢您一直按时还款，您可以申请提高借款额度，您的客户经理会与您联系。"
+    ),
     "reminder.pre_due": (
         "{name}，您好：您的借款将于 {due_date} 到期，应还 {amount_due} 元"
         "（还有 {days_before} 天）。请确保还款账户余额充足，感谢您的按时还款。"

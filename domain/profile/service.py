@@ -113,7 +113,7 @@ async def _sync_tags(
 ) -> int:
     count = 0
     for name, holders in tagged.items():
-        tag, _ = await Tag.get_or_create(name=name, defaults={"description": tags.__doc__ or ""})
+        tag, _ = await Tag.get_or_create(name=name, defaults={"description": tags.RULES[name]})
         had = dict(
             await CustomerTag.filter(tag_id=tag.id).values_list("customer_id", "explanation")
         )

@@ -17,7 +17,13 @@ from domain.interaction.models import Direction, Interaction, InteractionChannel
 from domain.loan.models import Installment
 
 EARLY_DAYS = 5
-SYSTEM_TAGS = ("HABITUAL_LATE", "EARLY_REPAYER", "PREFERS_ONLINE", "RATE_SENSITIVE")
+RULES = {
+    "HABITUAL_LATE": "paid 1-5 days late on at least 3 of the last 6 installments due",
+    "EARLY_REPAYER": f"paid at least {EARLY_DAYS} days before the due date at least twice",
+    "PREFERS_ONLINE": "most (and at least 3) of the customer's own contacts in the app or web",
+    "RATE_SENSITIVE": "declined an offer over its rate at least once",
+}
+SYSTEM_TAGS = tuple(RULES)
 
 
 async def compute(day: date) -> dict[str, dict[int, str]]:

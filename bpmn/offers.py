@@ -1,0 +1,94 @@
+"""Limit-increase offers: who qualifies by the ``limit_increase`` table, tagged and offered.
+
+Each business date every borrower is weighed by the newest deployed ``limit_increase``
+process's decision (default: 6 on-time installments in a row, no DPD in 12 months, risk LOW
+or MEDIUM; editable in the designer). Those who qualify carry the LIMIT_INCREASE_ELIGIBLE tag
+with the reason (so ``customers(filter: {tag: "LIMIT_INCREASE_ELIGIBLE"})`` lists them), and
+once a month an instance tells the customer (an OFFER through the outbox, consent required)
+and gives the account manager a call task.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from bpmn import engine, ratings, runner
+from domain.customer.models import Customer, CustomerTag, Tag
+from domain.loan.models import Installment
+from domain.process.models import ProcessDefinition, ProcessInstance
+
+PROCESS_ID = "limit_increase"
+TAG = "LIMIT_INCREASE_ELIGIBLE"
+
+
+async def consecutive_on_time(day: date) -> dict[int, int]:
+    """Per customer: installments paid on time in a row, counting back from the latest due."""
+    rows = (
+        await Installment.filter(due_date__lte=day)
+        .order_by("-due_date", "-id")
+        .values("loan__customer_id", "due_date", "paid_on")
+    )
+    streak: dict[int, int] = defaultdict(int)
+    broken: set[int] = set()
+    for row in rows:
+        cid = int(row["loan__customer_id"])
+        if cid in broken:
+            continue
+        if row["paid_on"] is not None and row["paid_on"] <= row["due_date"]:
+            streak[cid] += 1
+        else:
+            broken.add(cid)
+    return dict(streak)
+
+
+async def run(day: date) -> dict[str, Any]:
+    """Tag who qualifies today and start this month's offers; returns counts."""
+    definition = await ProcessDefinition.filter(process_id=PROCESS_ID).order_by("-version").first()
+    if definition is None:
+        return {"eligible": 0, "offered": 0}
+    bundle = runner._bundle(definition)
+    inputs = await ratings.inputs(day)
+    streaks = await consecutive_on_time(day)
+    risk = dict(await Customer.filter(id__in=list(inputs)).values_list("id", "risk_rating"))
+    eligible: dict[int, tuple[str, dict[str, Any]]] = {}
+    for cid, values in inputs.items():
+        data = {
+            "customer_id": cid,
+            "consecutive_on_time": streaks.get(cid, 0),
+            "worst_dpd_12m": values["worst_dpd_12m"],
+            "risk_rating": str(risk[cid].value) if risk.get(cid) else None,
+        }
+        handle = engine.new_workflow(
+            bundle, PROCESS_ID, engine.make_engine(service_handler=lambda n, a: {}), data
+        )
+        engine.run_engine_steps(handle)
+        ready = handle.ready_human_tasks()
+        result = handle.task_data(ready[0].task_id) if ready else handle.data
+        if result.get("eligible") is True:
+            eligible[cid] = (str(result.get("eligibility_reason", "")), data)
+    tag, _ = await Tag.get_or_create(
+        name=TAG, defaults={"description": "qualifies for a limit increase (limit_increase.dmn)"}
+    )
+    holders = CustomerTag.filter(tag_id=tag.id).values_list("customer_id", flat=True)
+    had = {int(c) for c in await holders}  # type: ignore[call-overload]
+    gone = [c for c in had if c not in eligible]
+    if gone:
+        await CustomerTag.filter(tag_id=tag.id, customer_id__in=gone).delete()
+    await CustomerTag.bulk_create(
+        [CustomerTag(customer_id=c, tag_id=tag.id, explanation=why[:1000])
+         for c, (why, _) in eligible.items() if c not in had],
+        batch_size=1000,
+    )  # fmt: skip
+    month = f"{day:%Y-%m}"
+    keys = {c: f"limit:{c}:{month}" for c in eligible}
+    found = ProcessInstance.filter(business_key__in=list(keys.values()))
+    started = {str(k) for k in await found.values_list("business_key", flat=True)}
+    offered = 0
+    for cid, (_, data) in eligible.items():
+        if keys[cid] in started:
+            continue
+        await runner.start(PROCESS_ID, data, business_key=keys[cid])
+        offered += 1
+    return {"eligible": len(eligible), "offered": offered}
