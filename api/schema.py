@@ -24,6 +24,7 @@ from api.application.mutations import ApplicationMutations
 from api.auth import AuthMutations, AuthQueries, RequireAuthentication
 from api.customer.mutations import CustomerMutations
 from api.customer.queries import CustomerQueries
+from api.customer.segments import SegmentMutations, SegmentQueries
 from api.errors import ClientError
 from api.interaction.mutations import InteractionMutations
 from api.loan.mutations import LoanMutations
@@ -57,6 +58,7 @@ Query = merge_types(
     (
         AuthQueries,
         CustomerQueries,
+        SegmentQueries,
         LoanQueries,
         SystemQueries,
         AdminQueries,
@@ -72,6 +74,7 @@ Mutation = merge_types(
     (
         AuthMutations,
         CustomerMutations,
+        SegmentMutations,
         LoanMutations,
         ApplicationMutations,
         InteractionMutations,

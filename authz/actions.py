@@ -52,6 +52,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "audit": (READ,),
     "business_date": (READ, "update"),
     "daily_jobs": ("run",),
+    "segment": ("define",),
     "import": (READ, "run"),
     "custom_field": (READ, "create", "update"),
     SENSITIVE: (READ_SENSITIVE,),

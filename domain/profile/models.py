@@ -46,3 +46,55 @@ class ProfileChange(Model):
     class Meta:
         table = "profile_change"
         indexes = (("customer_id", "business_date"),)
+
+
+class Segment(Model):
+    """A group of customers that administrators define as a filter over profile fields.
+
+    ``rules`` maps a field (rfm_segment, risk_rating, lifecycle_stage, tag, branch) to the
+    values it may take. A customer is a member when every field matches one of its values.
+    """
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64, unique=True)
+    description = fields.CharField(max_length=400, default="")
+    rules: fields.Field[dict[str, list[str]]] = fields.JSONField()
+    created_by = fields.CharField(max_length=64, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "segment"
+
+
+class SegmentMember(Model):
+    """A customer in a segment since a business date (kept by the daily run)."""
+
+    id = fields.IntField(primary_key=True)
+    segment: fields.ForeignKeyRelation[Segment] = fields.ForeignKeyField(
+        "lendgraph.Segment", related_name="members", on_delete=fields.CASCADE
+    )
+    customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
+        "lendgraph.Customer", related_name="segment_memberships", on_delete=fields.CASCADE
+    )
+    since = fields.DateField()
+
+    class Meta:
+        table = "segment_member"
+        unique_together = (("segment_id", "customer_id"),)
+
+
+class SegmentMovement(Model):
+    """How a segment moved on a business date: its size, who joined, who left."""
+
+    id = fields.IntField(primary_key=True)
+    segment: fields.ForeignKeyRelation[Segment] = fields.ForeignKeyField(
+        "lendgraph.Segment", related_name="movements", on_delete=fields.CASCADE
+    )
+    business_date = fields.DateField()
+    count = fields.IntField()
+    joined = fields.IntField()
+    left = fields.IntField()
+
+    class Meta:
+        table = "segment_movement"
+        unique_together = (("segment_id", "business_date"),)
