@@ -499,6 +499,22 @@ def deliver_message(handle: WorkflowHandle, name: str, payload: Mapping[str, Any
     return False
 
 
+def evaluate(
+    bundle: ParsedBundle,
+    process_id: str,
+    data: Mapping[str, Any],
+    service_handler: ServiceHandler | None = None,
+) -> dict[str, Any]:
+    """Run a process in memory to its first wait and return the data there (nothing stored).
+
+    For processes used as decisions (a rating, an eligibility): the answer is in the data.
+    """
+    handle = new_workflow(bundle, process_id, make_engine(service_handler=service_handler), data)
+    run_engine_steps(handle)
+    ready = handle.ready_human_tasks()
+    return handle.task_data(ready[0].task_id) if ready else handle.data
+
+
 NOT_REACHED = TaskState.PREDICTED_MASK | TaskState.FUTURE
 
 

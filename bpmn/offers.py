@@ -60,12 +60,8 @@ async def run(day: date) -> dict[str, Any]:
             "worst_dpd_12m": values["worst_dpd_12m"],
             "risk_rating": str(risk[cid].value) if risk.get(cid) else None,
         }
-        handle = engine.new_workflow(
-            bundle, PROCESS_ID, engine.make_engine(service_handler=lambda n, a: {}), data
-        )
-        engine.run_engine_steps(handle)
-        ready = handle.ready_human_tasks()
-        result = handle.task_data(ready[0].task_id) if ready else handle.data
+        # in memory: the decision only, its service tasks answered with nothing
+        result = engine.evaluate(bundle, PROCESS_ID, data, lambda name, args: {})
         if result.get("eligible") is True:
             eligible[cid] = (str(result.get("eligibility_reason", "")), data)
     tag, _ = await Tag.get_or_create(

@@ -68,9 +68,7 @@ async def compute(day: date) -> dict[int, tuple[RiskRating, dict[str, Any]]]:
     bundle = runner._bundle(definition)
     out = {}
     for cid, values in (await inputs(day)).items():
-        handle = engine.new_workflow(bundle, PROCESS_ID, engine.make_engine(), values)
-        engine.run_engine_steps(handle)
-        data = handle.data
+        data = engine.evaluate(bundle, PROCESS_ID, values)
         rating = RiskRating(str(data["risk_rating"]))
         out[cid] = (rating, {
             "rule": f"{rating.value}: {data.get('reason', '')}", "inputs": values,
