@@ -24,7 +24,7 @@ from domain.clock import service as clock
 from domain.daily.models import DailyRun, DailyStepStatus
 from domain.loan.service import refresh_delinquency
 from domain.outreach import reminders
-from domain.profile import segments
+from domain.profile import assignment, segments
 from domain.profile import service as profiles
 
 Step = Callable[[date], Awaitable[dict[str, Any]]]
@@ -49,7 +49,7 @@ async def _offers(day: date) -> dict[str, Any]:
 
 async def _profiles(day: date) -> dict[str, Any]:
     done = await profiles.apply(day, await ratings.compute(day))
-    return {**done, **await segments.refresh(day)}
+    return {**done, **await segments.refresh(day), **await assignment.assign(day)}
 
 
 STEPS: tuple[tuple[str, Step], ...] = (

@@ -27,6 +27,8 @@ async def _sign_in(page: Page, base: str, username: str) -> None:
     await page.fill("#password", PASSWORD)
     await page.click("#login-button")
     await expect(page.locator("#user-badge")).to_contain_text(username)
+    # the designer opens the first deployed process after signing in: wait for it
+    await expect(page.locator("#status")).to_contain_text("Opened")
 
 
 async def _open(page: Page, process_id: str) -> None:
