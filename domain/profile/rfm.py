@@ -79,12 +79,11 @@ def scores(values: Mapping[int, Any], *, higher_is_better: bool) -> dict[int, in
     """1..5 per key: 1 + floor(5 * (keys with a strictly worse value) / keys)."""
     n = len(values)
     ordered = sorted(values.values(), reverse=not higher_is_better)  # worst first
-    out: dict[int, int] = {}
-    for key, value in values.items():
-        # how many are strictly worse: the index of the first equal value in worst-first order
-        worse = next(i for i, v in enumerate(ordered) if v == value)
-        out[key] = 1 + (5 * worse) // n
-    return out
+    # how many are strictly worse than a value: the index of its first occurrence
+    first_at: dict[Any, int] = {}
+    for index, value in enumerate(ordered):
+        first_at.setdefault(value, index)
+    return {key: 1 + (5 * first_at[value]) // n for key, value in values.items()}
 
 
 def segment(r: int, f: int, m: int) -> tuple[str, str]:
