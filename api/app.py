@@ -127,7 +127,7 @@ async def _embedded_worker(interval: float = 5.0) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            await worker_round(start_limit=100)
+            await worker_round()
         except Exception:  # keep serving; the next round tries again
             logger.exception("embedded worker round failed")
 

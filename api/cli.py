@@ -274,10 +274,9 @@ def worker(
             elif report.failed:
                 console.print(f"[red]{report.business_date}: daily run failed at {report.failed}")
             done_now = await worker_round()
-            if any((done_now.waits, done_now.collections_started, done_now.messages_sent)):
+            if done_now.waits or done_now.messages_sent:
                 console.print(
                     f"{done_now.waits} timer(s) and retries, "
-                    f"{done_now.collections_started} collections started, "
                     f"{done_now.messages_sent} message(s) sent"
                 )
             if once:

@@ -32,3 +32,14 @@ def test_server_refuses_an_unmigrated_database_and_names_the_fix(tmp_path: Path)
     assert "0001_initial" in migrated.stdout
     again = lendgraph("migrate", "--database-url", url)
     assert "0 migration(s) applied" in again.stdout
+
+
+def test_a_worker_round_runs_the_business_dates_work_once(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path / 'work.db'}"
+    assert lendgraph("migrate", "--database-url", url).returncode == 0
+    first = lendgraph("worker", "--once", "--database-url", url)
+    assert first.returncode == 0, first.stdout + first.stderr
+    said = " ".join(first.stdout.split())
+    assert "daily run" in said and "'delinquency': {'loans_changed': 0}" in said
+    again = lendgraph("worker", "--once", "--database-url", url)
+    assert again.returncode == 0 and "daily run" in again.stdout  # reported, nothing redone
