@@ -13,18 +13,22 @@ from bpmn import runner
 from domain.customer.models import Customer, CustomerTag
 from domain.loan.models import Loan, LoanStatus
 from domain.process.models import InstanceStatus, ProcessDefinition, ProcessInstance
+from domain.profile import assignment
+from domain.profile.rfm import VALUABLE
 
 PROCESS_ID = "collections"
 
 
+LOW_VALUE = frozenset({"LOST", "HIBERNATING", "AT_RISK"})
+
+
 async def _value_segment(customer: Customer) -> str:
-    segment = (customer.rfm_segment or "").upper()
-    if (
-        segment in ("CHAMPIONS", "LOYAL", "HIGH", "VIP")
-        or await CustomerTag.filter(customer_id=customer.id, tag__name="STRATEGIC").exists()
-    ):
+    """HIGH for the valuable RFM segments and STRATEGIC customers, LOW for lapsed ones."""
+    segment = customer.rfm_segment or ""
+    strategic = CustomerTag.filter(customer_id=customer.id, tag__name=assignment.STRATEGIC)
+    if segment in VALUABLE or await strategic.exists():
         return "HIGH"
-    return "LOW" if segment in ("LOST", "HIBERNATING", "AT_RISK", "LOW") else "MEDIUM"
+    return "LOW" if segment in LOW_VALUE else "MEDIUM"
 
 
 async def start_data(loan: Loan) -> dict[str, Any]:
