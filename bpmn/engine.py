@@ -167,6 +167,11 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+def plain(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Task data as plain JSON values (decimals and dates as strings), for storing and showing."""
+    return dict(json.loads(json.dumps(data, default=str)))
+
+
 def _json_untag(obj: dict[str, Any]) -> Any:
     if len(obj) == 1:
         if "__decimal__" in obj:

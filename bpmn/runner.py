@@ -217,11 +217,6 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(json.dumps(data, default=engine._json_default), object_hook=untag))
 
 
-def _plain(data: dict[str, Any]) -> dict[str, Any]:
-    """Task data as plain JSON for the instance row: decimals and dates become strings."""
-    return dict(json.loads(json.dumps(data, default=lambda v: str(v))))
-
-
 def _task_view(row: WorkTask) -> TaskView:
     return TaskView(
         id=row.id,
@@ -267,7 +262,7 @@ async def _persist(
     instance.state = {
         "engine": engine.serialize(handle),
         "services": journal,
-        "data": _plain(data),
+        "data": engine.plain(data),
         "messages": handle.waiting_messages(),
     }
     instance.revision += 1

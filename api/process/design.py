@@ -1,6 +1,5 @@
 """What the designer asks before deploying: the operations, the problems, a dry run."""
 
-import json
 from typing import Annotated, Any, cast
 
 import strawberry
@@ -11,7 +10,7 @@ from api.context import Info
 from api.errors import ForbiddenError, ValidationError, returns_user_errors
 from api.process.schema import DeployProcessInput
 from authz.actions import ROLES
-from bpmn import dryrun, registry, validation
+from bpmn import dryrun, engine, registry, validation
 from domain.errors import ValidationError as DomainValidationError
 
 
@@ -119,13 +118,9 @@ class DesignMutations:
             service_answers=_object(input.service_answers, "serviceAnswers"),
             task_answers=answers,
         )  # fmt: skip
-        plain = _plain({"calls": result.service_calls, "data": result.data})
+        plain = engine.plain({"calls": result.service_calls, "data": result.data})
         return DryRunResult(
             process_id=result.process_id, status=result.status, path=result.path,
             waiting_at=result.waiting_at, service_calls=plain["calls"], error=result.error,
             error_element=result.error_element, data=plain["data"],
         )  # fmt: skip
-
-
-def _plain(value: dict[str, Any]) -> dict[str, Any]:
-    return dict(json.loads(json.dumps(value, default=str)))
