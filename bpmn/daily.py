@@ -23,7 +23,7 @@ from bpmn import collections, offers, ratings
 from domain.clock import service as clock
 from domain.daily.models import DailyRun, DailyStepStatus
 from domain.loan.service import refresh_delinquency
-from domain.outreach import reminders
+from domain.outreach import care, reminders
 from domain.profile import assignment, segments
 from domain.profile import service as profiles
 
@@ -43,6 +43,10 @@ async def _reminders(day: date) -> dict[str, Any]:
     return await reminders.produce(day)
 
 
+async def _care(day: date) -> dict[str, Any]:
+    return await care.produce(day)
+
+
 async def _offers(day: date) -> dict[str, Any]:
     return await offers.run(day)
 
@@ -58,6 +62,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("collections", _collections),
     ("reminders", _reminders),
     ("offers", _offers),
+    ("care", _care),
 )
 
 

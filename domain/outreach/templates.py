@@ -13,6 +13,8 @@ from typing import Any
 from domain.errors import ValidationError
 
 TEMPLATES: dict[str, str] = {
+    "care.birthday": "{name}，生日快乐！感谢您一路以来的信任，祝您新的一岁顺心如意。",
+    "care.holiday": "{name}，{holiday}快乐！祝您和家人节日愉快。",
     "offer.limit_increase": (
         "{name}，您好：感谢您一直按时还款，您可以申请提高借款额度，您的客户经理会与您联系。"
     ),
@@ -37,7 +39,9 @@ TEMPLATES: dict[str, str] = {
         "我们将安排上门拜访并进入法务评估，请立即联系我们。"
     ),
 }
-FIELDS = frozenset({"name", "amount_due", "days_past_due", "due_date", "product", "days_before"})
+FIELDS = frozenset(
+    {"name", "amount_due", "days_past_due", "due_date", "product", "days_before", "holiday"}
+)
 
 
 def render(key: str, values: dict[str, Any]) -> str:
