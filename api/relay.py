@@ -6,8 +6,11 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 import strawberry
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from domain.errors import ValidationError
+from domain.pagination import page
 
 T = TypeVar("T")
 
@@ -97,4 +100,20 @@ def connection(
         edges=edges,
         page_info=PageInfo(has_next_page=has_next, end_cursor=cursors[-1] if cursors else None),
         count=count,
+    )
+
+
+M = TypeVar("M", bound=Model)
+
+
+async def paged(
+    query: QuerySet[M], first: int | None, after: str | None, view: Callable[[M], T]
+) -> Connection[T]:
+    """One keyset page of an id-ordered query as a connection (50 rows unless asked)."""
+    result = await page(query, first=50 if first is None else first, after_id=id_after(after))
+    return connection(
+        [view(r) for r in result.rows],
+        [encode_cursor(r.pk) for r in result.rows],
+        result.has_next,
+        query.count,
     )

@@ -12,9 +12,8 @@ from api.access import Audited, require, require_read, subject_of
 from api.context import Info
 from api.customer.types import Customer
 from api.errors import ConflictError, ForbiddenError, ValidationError, returns_user_errors
-from api.relay import Connection, connection, encode_cursor, id_after
+from api.relay import Connection, paged
 from domain.customer.models import Customer as CustomerModel
-from domain.pagination import page
 from domain.profile import segments
 from domain.profile.models import Segment as SegmentModel
 from domain.profile.models import SegmentMember, SegmentMovement
@@ -49,13 +48,7 @@ class Segment:
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Customer]:
         query = self._members(info)
-        result = await page(query, first=50 if first is None else first, after_id=id_after(after))
-        return connection(
-            [Customer.from_model(r) for r in result.rows],
-            [encode_cursor(r.id) for r in result.rows],
-            result.has_next,
-            query.count,
-        )
+        return await paged(query, first, after, Customer.from_model)
 
     @strawberry.field(description="Size, joiners and leavers per business date, newest first.")
     async def movements(self, last: int = 30) -> list[SegmentMovementView]:

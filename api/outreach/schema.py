@@ -14,10 +14,8 @@ from api.loan.types import Installment
 from api.relay import (
     Connection,
     Node,
-    connection,
-    encode_cursor,
     expect_id,
-    id_after,
+    paged,
     to_global_id,
 )
 from bpmn import daily
@@ -25,7 +23,6 @@ from domain.enums import Channel
 from domain.loan.models import Installment as InstallmentModel
 from domain.outreach.models import MessagePurpose, MessageStatus
 from domain.outreach.models import OutboxMessage as MessageModel
-from domain.pagination import page
 
 
 @strawberry.type(description="One outbox row: what was (or will be) said to whom, and why not.")
@@ -111,13 +108,7 @@ class OutreachQueries:
             if filter.customer_id is not None:
                 pk = expect_id(filter.customer_id, "Customer", "customerId")
                 query = query.filter(customer_id=pk)
-        result = await page(query, first=50 if first is None else first, after_id=id_after(after))
-        return connection(
-            [Message.from_model(r) for r in result.rows],
-            [encode_cursor(r.id) for r in result.rows],
-            result.has_next,
-            query.count,
-        )
+        return await paged(query, first, after, Message.from_model)
 
 
 @strawberry.type

@@ -15,10 +15,9 @@ from api.errors import (
     returns_user_errors,
 )
 from api.process.tasks import ProcessInstance
-from api.relay import Connection, connection, encode_cursor, expect_id, id_after
+from api.relay import Connection, expect_id, paged
 from bpmn import runner
 from domain.errors import ValidationError as DomainValidationError
-from domain.pagination import page
 from domain.process.models import InstanceStatus
 from domain.process.models import ProcessInstance as InstanceModel
 
@@ -96,15 +95,8 @@ class InstanceQueries:
                 query = query.filter(definition__process_id=filter.process_id)
             if filter.business_key:
                 query = query.filter(business_key=filter.business_key)
-        result = await page(
-            query.prefetch_related("definition"), first=50 if first is None else first,
-            after_id=id_after(after),
-        )  # fmt: skip
-        return connection(
-            [ProcessInstance.from_model(r) for r in result.rows],
-            [encode_cursor(r.id) for r in result.rows],
-            result.has_next,
-            query.count,
+        return await paged(
+            query.prefetch_related("definition"), first, after, ProcessInstance.from_model
         )
 
 

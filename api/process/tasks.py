@@ -19,10 +19,8 @@ from api.errors import (
 from api.relay import (
     Connection,
     Node,
-    connection,
-    encode_cursor,
     expect_id,
-    id_after,
+    paged,
     parse_global_id,
     to_global_id,
 )
@@ -31,7 +29,6 @@ from authz.actions import Scope
 from bpmn import runner
 from domain.errors import NotFoundError as DomainNotFoundError
 from domain.errors import ValidationError as DomainValidationError
-from domain.pagination import page
 from domain.process.models import ProcessInstance as InstanceModel
 from domain.process.models import WorkTask
 
@@ -197,13 +194,7 @@ class TaskQueries:
                 query = query.filter(candidate_role=filter.candidate_role)
             if filter.mine:
                 query = query.filter(assignee_id=subject_of(info).user_id)
-        result = await page(query, first=50 if first is None else first, after_id=id_after(after))
-        return connection(
-            [Task.from_model(r) for r in result.rows],
-            [encode_cursor(r.id) for r in result.rows],
-            result.has_next,
-            query.count,
-        )
+        return await paged(query, first, after, Task.from_model)
 
     @strawberry.field(description="One process instance (when one of its tasks is visible).")
     async def process_instance(self, info: Info, id: strawberry.ID) -> ProcessInstance | None:
