@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -33,8 +33,10 @@ from authz.enforcer import Authorizer
 from bpmn.work import worker_round
 from domain import migrate
 from domain.access.errors import AuthenticationError
+from domain.campaign import service as campaigns
 from domain.credit import bureau
 from domain.db import database_url, tortoise_config
+from domain.errors import NotFoundError
 from domain.settings import settings
 
 logger = logging.getLogger("lendgraph")
@@ -115,6 +117,29 @@ async def designer_missing(_: Request) -> Response:
     )
 
 
+PIXEL = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)  # a transparent 1x1 GIF
+
+
+async def campaign_link(request: Request) -> Response:
+    """A campaign link was opened: record the response, then go to the landing page."""
+    token = request.path_params["token"]
+    try:
+        await campaigns.opened(token, clicked=True)
+    except NotFoundError:
+        return PlainTextResponse("This link is not valid.", status_code=404)
+    landing = os.environ.get("LENDGRAPH_CAMPAIGN_LANDING", "/")
+    return RedirectResponse(landing, status_code=303)
+
+
+async def campaign_pixel(request: Request) -> Response:
+    """An e-mail invitation was displayed (its image loaded): record it as opened."""
+    with contextlib.suppress(NotFoundError):
+        await campaigns.opened(request.path_params["token"], clicked=False)
+    return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
+
+
 async def healthz(_: Request) -> Response:
     """Liveness and database reachability."""
     conn = Tortoise.get_connection("default")
@@ -167,6 +192,8 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),  # subscriptions: graphql-transport-ws
         Route("/healthz", healthz),
+        Route("/c/{token:str}", campaign_link),
+        Route("/c/{token:str}/open.gif", campaign_pixel),
     ]
     if settings().mode in ("demo", "test"):
         routes.append(Route("/simulated-bureau/reports", simulated_bureau, methods=["POST"]))

@@ -25,11 +25,14 @@ from api.auth import AuthMutations, AuthQueries, RequireAuthentication
 from api.customer.mutations import CustomerMutations
 from api.customer.queries import CustomerQueries
 from api.customer.segments import SegmentMutations, SegmentQueries
+from api.customer.tag_rules import TagRuleMutations, TagRuleQueries
 from api.errors import ClientError
 from api.interaction.mutations import InteractionMutations
 from api.loan.mutations import LoanMutations
 from api.loan.queries import LoanQueries
+from api.outreach.campaigns import CampaignMutations, CampaignQueries
 from api.outreach.schema import OutreachMutations, OutreachQueries
+from api.outreach.templates import TemplateMutations, TemplateQueries
 from api.process.design import DesignMutations, DesignQueries
 from api.process.instances import InstanceMutations, InstanceQueries
 from api.process.migration import MigrationMutations
@@ -66,6 +69,9 @@ Query = merge_types(
         InstanceQueries,
         DesignQueries,
         OutreachQueries,
+        CampaignQueries,
+        TemplateQueries,
+        TagRuleQueries,
         TaskQueries,
     ),
 )
@@ -75,6 +81,9 @@ Mutation = merge_types(
         AuthMutations,
         CustomerMutations,
         SegmentMutations,
+        TagRuleMutations,
+        CampaignMutations,
+        TemplateMutations,
         LoanMutations,
         ApplicationMutations,
         InteractionMutations,

@@ -53,6 +53,9 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "business_date": (READ, "update"),
     "daily_jobs": ("run",),
     "segment": ("define",),
+    "template": (READ, "update"),
+    "tag_rule": (READ, "define"),
+    "campaign": (READ, "launch"),
     "import": (READ, "run"),
     "custom_field": (READ, "create", "update"),
     SENSITIVE: (READ_SENSITIVE,),
@@ -65,7 +68,7 @@ OBJECTS = tuple(ACTIONS)
 
 # objects whose rows belong to customers: any scope applies. Every other object takes "all".
 _CUSTOMER_DATA = ("customer", "loan", "application", "interaction", "payment", "credit_report")
-ROW_OBJECTS = frozenset((*_CUSTOMER_DATA, "task", "message"))
+ROW_OBJECTS = frozenset((*_CUSTOMER_DATA, "task", "message", "campaign"))
 
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 

@@ -140,6 +140,7 @@ FILTERS: dict[str, Callable[[Subject, ScopeArg], Q]] = {
     "payment": payment_filter,
     "credit_report": credit_report_filter,
     "message": message_filter,
+    "campaign": customer_filter,  # whose responses count in a campaign's figures
 }
 
 

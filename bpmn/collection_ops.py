@@ -110,9 +110,12 @@ async def send_message(
         due, since = await amount_due(loan_id, today)
         values.update(amount_due=due, days_past_due=loan.days_past_due, due_date=since or "-")
     call = current_call.get()
+    library = await templates.load()
+    tone = templates.tone_for(customer.rfm_segment, customer.risk_rating)
     message = await outbox.enqueue(
         customer_id=customer_id, purpose=MessagePurpose(purpose),
-        body=templates.render(template, values), dedupe_key=_call_key(), loan_id=loan_id,
+        body=library.render(template, values, customer.rfm_segment, tone),
+        dedupe_key=_call_key(), loan_id=loan_id,
         channel=Channel(channel) if channel else None,
         process_instance_id=call.instance_id if call else None,
     )  # fmt: skip

@@ -19,7 +19,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bpmn import collections, offers, ratings
+from bpmn import collections, offers, ratings, tag_rules
 from domain.clock import service as clock
 from domain.daily.models import DailyRun, DailyStepStatus
 from domain.loan.service import refresh_delinquency
@@ -52,7 +52,8 @@ async def _offers(day: date) -> dict[str, Any]:
 
 
 async def _profiles(day: date) -> dict[str, Any]:
-    done = await profiles.apply(day, await ratings.compute(day))
+    done: dict[str, Any] = {**await profiles.apply(day, await ratings.compute(day))}
+    done["tag_rules"] = await tag_rules.apply(day)  # over today's labels and system tags
     return {**done, **await segments.refresh(day), **await assignment.assign(day)}
 
 

@@ -3,7 +3,10 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from tortoise.transactions import in_transaction
+
 from domain.application.models import Application, ApplicationChannel, ApplicationStatus
+from domain.campaign import service as campaigns
 from domain.customer.models import Customer
 from domain.errors import Problems
 from domain.product.models import Product
@@ -37,13 +40,16 @@ async def submit(
         problems.add("purpose", "must be at most 200 characters")
     problems.raise_if_any()
     assert product is not None
-    return await Application.create(
-        customer_id=customer_id,
-        product_id=product.id,
-        channel=channel,
-        amount=amount,
-        term_months=term_months,
-        purpose=purpose.strip(),
-        status=ApplicationStatus.SUBMITTED,
-        submitted_at=datetime.now(UTC),
-    )
+    async with in_transaction():
+        application = await Application.create(
+            customer_id=customer_id,
+            product_id=product.id,
+            channel=channel,
+            amount=amount,
+            term_months=term_months,
+            purpose=purpose.strip(),
+            status=ApplicationStatus.SUBMITTED,
+            submitted_at=datetime.now(UTC),
+        )
+        await campaigns.record_conversion(customer_id, product.id, application.id)
+    return application

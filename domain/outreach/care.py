@@ -3,8 +3,9 @@
 One message per customer and occasion (dedupe ``care:birthday:{customer}:{year}`` or
 ``care:{holiday}:{customer}:{date}``), on the preferred channel, through the contact policy
 (CARE is marketing: without consent for the channel it is dropped with the reason).
-The holiday calendar is mainland China's public holidays by default;
-``LENDGRAPH_HOLIDAYS`` names a file of ``YYYY-MM-DD name`` lines to replace it.
+The holiday calendar is mainland China's public holidays of any year by default;
+``LENDGRAPH_HOLIDAYS`` names a file of ``YYYY-MM-DD name`` lines to replace it. Texts come
+from the template library, in the tone that suits the customer.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import holidays as public_holidays
 
 from domain.clock import service as clock
 from domain.customer.models import Customer
@@ -19,22 +23,28 @@ from domain.outreach import service as outbox
 from domain.outreach import templates
 from domain.outreach.models import MessagePurpose, OutboxMessage
 
-CHINA_2026 = {
-    date(2026, 1, 1): "元旦",
-    date(2026, 2, 17): "春节",
-    date(2026, 4, 5): "清明节",
-    date(2026, 5, 1): "劳动节",
-    date(2026, 6, 19): "端午节",
-    date(2026, 9, 25): "中秋节",
-    date(2026, 10, 1): "国庆节",
-}
+
+def china(year: int) -> dict[date, str]:
+    """The first day of each of mainland China's public holidays in ``year``.
+
+    From the ``holidays`` package (lunar dates computed, official arrangements where
+    published); bridge days, make-up days and the eve are not occasions of their own.
+    """
+    first: dict[str, date] = {}
+    calendar = public_holidays.country_holidays("CN", years=year, language="zh_CN")
+    for day, names in sorted(calendar.items()):
+        for name in str(names).split("; "):
+            if "（" in name or "(" in name or name == "农历除夕":
+                continue
+            first.setdefault(name, day)
+    return {day: "、".join(n for n, d in first.items() if d == day) for day in first.values()}
 
 
-def holidays() -> dict[date, str]:
-    """The holiday calendar: LENDGRAPH_HOLIDAYS's file, else the built-in one."""
+def holidays(year: int) -> dict[date, str]:
+    """The holiday calendar: LENDGRAPH_HOLIDAYS's file, else mainland China's for ``year``."""
     path = os.environ.get("LENDGRAPH_HOLIDAYS")
     if not path:
-        return dict(CHINA_2026)
+        return china(year)
     calendar = {}
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         text = line.strip()
@@ -52,17 +62,23 @@ async def produce(day: date) -> dict[str, int]:
     """Queue today's birthday and holiday greetings; returns how many were new."""
     moment = await clock.now()
     wanted: dict[str, tuple[int, str]] = {}
-    born = await Customer.filter(birth_date__isnull=False).values("id", "name", "birth_date")
-    for row in born:
+    library = await templates.load()
+    columns = ("id", "name", "birth_date", "rfm_segment", "risk_rating")
+
+    def text(key: str, row: dict[str, Any], **values: Any) -> str:
+        segment = row["rfm_segment"]
+        tone = templates.tone_for(segment, row["risk_rating"])
+        return library.render(key, {"name": row["name"], **values}, segment, tone)
+
+    for row in await Customer.filter(birth_date__isnull=False).values(*columns):
         if (row["birth_date"].month, row["birth_date"].day) == (day.month, day.day):
-            body = templates.render("care.birthday", {"name": row["name"]})
+            body = text("care.birthday", row)
             wanted[f"care:birthday:{row['id']}:{day.year}"] = (int(row["id"]), body)
-    holiday = holidays().get(day)
+    holiday = holidays(day.year).get(day)
     if holiday:
-        everyone = await Customer.all().values_list("id", "name")
-        for cid, name in everyone:
-            body = templates.render("care.holiday", {"name": name, "holiday": holiday})
-            wanted[f"care:holiday:{cid}:{day.isoformat()}"] = (int(cid), body)
+        for row in await Customer.all().values(*columns):
+            body = text("care.holiday", row, holiday=holiday)
+            wanted[f"care:holiday:{row['id']}:{day.isoformat()}"] = (int(row["id"]), body)
     found = OutboxMessage.filter(dedupe_key__in=list(wanted)).values_list("dedupe_key", flat=True)
     existing = {str(k) for k in await found}
     for key, (cid, body) in wanted.items():

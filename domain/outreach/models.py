@@ -66,3 +66,23 @@ class OutboxMessage(Model):
     class Meta:
         table = "outbox_message"
         indexes = (("customer_id",), ("loan_id",), ("status", "scheduled_at"))
+
+
+class MessageTemplate(Model):
+    """An administrator's text for a purpose, optionally only for an RFM segment or a tone.
+
+    ``segment`` and ``tone`` are empty for "any" (so the unique key holds on every database).
+    """
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=64)
+    segment = fields.CharField(max_length=32, default="")
+    tone = fields.CharField(max_length=16, default="")
+    body = fields.TextField()
+    version = fields.IntField(default=1)
+    updated_by = fields.CharField(max_length=64)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "message_template"
+        unique_together = (("key", "segment", "tone"),)

@@ -34,6 +34,7 @@ async def produce(today: date) -> dict[str, int]:
     ).values(
         "id", "loan_id", "due_date", "principal_due", "interest_due", "fee_due",
         "principal_paid", "interest_paid", "fee_paid", "loan__customer_id", "loan__customer__name",
+        "loan__customer__rfm_segment", "loan__customer__risk_rating",
     )  # fmt: skip
     customers = {int(r["loan__customer_id"]) for r in rows}
     late = set(
@@ -50,6 +51,7 @@ async def produce(today: date) -> dict[str, int]:
     found = OutboxMessage.filter(dedupe_key__in=list(wanted)).values_list("dedupe_key", flat=True)
     existing = {str(k) for k in await found}
     moment = await clock.now()
+    library = await templates.load()
     created = 0
     for dedupe, (row, offset) in wanted.items():
         if dedupe in existing:
@@ -58,10 +60,11 @@ async def produce(today: date) -> dict[str, int]:
             row["principal_due"] + row["interest_due"] + row["fee_due"]
             - row["principal_paid"] - row["interest_paid"] - row["fee_paid"]
         )  # fmt: skip
-        body = templates.render("reminder.pre_due", {
+        segment = row["loan__customer__rfm_segment"]
+        body = library.render("reminder.pre_due", {
             "name": row["loan__customer__name"], "due_date": row["due_date"],
             "amount_due": Decimal(due), "days_before": offset,
-        })  # fmt: skip
+        }, segment, templates.tone_for(segment, row["loan__customer__risk_rating"]))  # fmt: skip
         await outbox.enqueue(
             customer_id=int(row["loan__customer_id"]), purpose=MessagePurpose.REMINDER,
             body=body, dedupe_key=dedupe, loan_id=int(row["loan_id"]),

@@ -3,20 +3,25 @@
 NEW: the first loan is less than NEW_DAYS old. With an active loan: GROWTH when at least two
 loans were drawn in the last year, else STABLE. Without one: STABLE while the last activity
 (a drawdown or a payment) is recent, CHURN_WARNING after CHURN_DAYS, LOST after LOST_DAYS.
+A sharp drop is CHURN_WARNING too, active loan or not: the customer's own activity
+(drawdowns, installments repaid, contacts they started) in the last DROP_DAYS fell to at
+most DROP_RATIO of the DROP_DAYS before, from at least DROP_MIN_BEFORE.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from tortoise.functions import Count, Max, Min
 
 from domain.enums import LifecycleStage
-from domain.loan.models import Loan, LoanStatus, Payment
+from domain.interaction.models import Direction, Interaction
+from domain.loan.models import Installment, Loan, LoanStatus, Payment
 
 NEW_DAYS = 90
+DROP_MIN_BEFORE = 6
 
 
 def _days(name: str, default: int) -> int:
@@ -40,6 +45,9 @@ async def compute(day: date) -> dict[int, tuple[LifecycleStage, dict[str, Any]]]
         await Payment.all().annotate(last=Max("paid_at")).group_by("loan__customer_id")
         .values_list("loan__customer_id", "last")
     )  # fmt: skip
+    drop_days = _days("LENDGRAPH_DROP_DAYS", 90)
+    ratio = float(os.environ.get("LENDGRAPH_DROP_RATIO", "0.5"))
+    activity = await _activity(day, drop_days)
     out: dict[int, tuple[LifecycleStage, dict[str, Any]]] = {}
     for row in loans:
         cid = int(row["customer_id"])
@@ -50,8 +58,18 @@ async def compute(day: date) -> dict[int, tuple[LifecycleStage, dict[str, Any]]]
         inputs = {"first_loan": first.isoformat(), "active_loans": cid in active,
                   "loans_last_12_months": int(recent.get(cid, 0)),
                   "last_activity": last_activity.isoformat(), "idle_days": idle}  # fmt: skip
+        before, lately = activity.get(cid, (0, 0))
+        inputs.update(activity_before=before, activity_lately=lately)
         if (day - first).days < NEW_DAYS:
             stage, rule = LifecycleStage.NEW, f"first loan less than {NEW_DAYS} days ago"
+        elif before >= DROP_MIN_BEFORE and lately <= before * ratio:
+            stage, rule = (
+                LifecycleStage.CHURN_WARNING,
+                (
+                    f"sharp drop: {lately} actions in the last {drop_days} days against {before} "
+                    f"in the {drop_days} days before"
+                ),
+            )
         elif cid in active:
             if int(recent.get(cid, 0)) >= 2:
                 stage, rule = LifecycleStage.GROWTH, "an active loan and 2+ loans in 12 months"
@@ -68,3 +86,27 @@ async def compute(day: date) -> dict[int, tuple[LifecycleStage, dict[str, Any]]]
             stage, rule = LifecycleStage.STABLE, "no active loan, recently active"
         out[cid] = (stage, {"rule": f"{stage.value}: {rule}", "inputs": inputs})
     return out
+
+
+async def _activity(day: date, days: int) -> dict[int, tuple[int, int]]:
+    """Per customer: own actions in the window before the last ``days``, and in the last."""
+    start, middle = day - timedelta(days=2 * days), day - timedelta(days=days)
+    out: dict[int, list[int]] = {}
+
+    def add(cid: Any, moment: date, n: int = 1) -> None:
+        counts = out.setdefault(int(cid), [0, 0])
+        counts[0 if moment <= middle else 1] += n
+
+    drawn = Loan.filter(disbursed_on__gt=start, disbursed_on__lte=day)
+    for cid, moment in await drawn.values_list("customer_id", "disbursed_on"):
+        add(cid, moment)
+    repaid = Installment.filter(paid_on__gt=start, paid_on__lte=day)
+    for cid, moment in await repaid.values_list("loan__customer_id", "paid_on"):
+        add(cid, moment)
+    since = datetime.combine(start, time.max, UTC)
+    until = datetime.combine(day, time.max, UTC)
+    started = Interaction.filter(direction=Direction.INBOUND, occurred_at__gt=since,
+                                 occurred_at__lte=until)  # fmt: skip
+    for cid, at in await started.values_list("customer_id", "occurred_at"):
+        add(cid, at.date())
+    return {cid: (before, lately) for cid, (before, lately) in out.items()}

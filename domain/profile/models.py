@@ -98,3 +98,23 @@ class SegmentMovement(Model):
     class Meta:
         table = "segment_movement"
         unique_together = (("segment_id", "business_date"),)
+
+
+class TagRule(Model):
+    """A behaviour tag that administrators define as a condition over a customer's facts.
+
+    ``condition`` is an expression such as ``max_dpd == 0 and on_time_installments >= 12``,
+    evaluated each business day for every customer by the profiling step.
+    """
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64, unique=True)  # the tag it gives
+    description = fields.CharField(max_length=400, default="")
+    condition = fields.CharField(max_length=500)
+    enabled = fields.BooleanField(default=True)
+    version = fields.IntField(default=1)
+    updated_by = fields.CharField(max_length=64)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "tag_rule"

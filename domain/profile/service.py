@@ -84,7 +84,7 @@ async def apply(day: date, ratings: Ratings) -> dict[str, int]:
         )
         await _grouped_update(stage_values, ("lifecycle_stage",))
         await _grouped_update(rating_values, ("risk_rating",))
-        tag_changes = await _sync_tags(day, tagged, changes)
+        tag_changes = await _sync_tags(day, tagged, changes, tags.RULES)
         existing = dict(await CustomerProfile.all().values_list("customer_id", "id"))
         new_rows: list[CustomerProfile] = []
         old_rows: list[CustomerProfile] = []
@@ -108,15 +108,31 @@ async def apply(day: date, ratings: Ratings) -> dict[str, int]:
             "tag_changes": tag_changes}  # fmt: skip
 
 
-async def _sync_tags(
-    day: date, tagged: dict[str, dict[int, str]], changes: list[ProfileChange]
+async def sync_tags(
+    day: date, tagged: dict[str, dict[int, str]], descriptions: dict[str, str]
 ) -> int:
+    """Make each named tag's holders exactly ``tagged[name]``, recording every change."""
+    changes: list[ProfileChange] = []
+    async with in_transaction():
+        count = await _sync_tags(day, tagged, changes, descriptions)
+        if changes:
+            await ProfileChange.bulk_create(changes, batch_size=1000)
+    return count
+
+
+async def _sync_tags(
+    day: date, tagged: dict[str, dict[int, str]], changes: list[ProfileChange],
+    descriptions: dict[str, str],
+) -> int:  # fmt: skip
     count = 0
     for name, holders in tagged.items():
-        tag, _ = await Tag.get_or_create(name=name, defaults={"description": tags.RULES[name]})
-        had = dict(
-            await CustomerTag.filter(tag_id=tag.id).values_list("customer_id", "explanation")
-        )
+        tag, _ = await Tag.get_or_create(name=name, defaults={"description": descriptions[name]})
+        had = {
+            int(cid): (int(pk), why)
+            for pk, cid, why in await CustomerTag.filter(tag_id=tag.id).values_list(
+                "id", "customer_id", "explanation"
+            )
+        }
         gone = [cid for cid in had if cid not in holders]
         if gone:
             await CustomerTag.filter(tag_id=tag.id, customer_id__in=gone).delete()
@@ -124,11 +140,13 @@ async def _sync_tags(
                  for cid, why in holders.items() if cid not in had]  # fmt: skip
         if fresh:
             await CustomerTag.bulk_create(fresh, batch_size=1000)
-        for cid, why in holders.items():
-            if cid in had and had[cid] != why:
-                await CustomerTag.filter(tag_id=tag.id, customer_id=cid).update(
-                    explanation=why[:1000]
-                )
+        explained = [
+            CustomerTag(id=had[cid][0], explanation=why[:1000])
+            for cid, why in holders.items()
+            if cid in had and had[cid][1] != why[:1000]
+        ]
+        if explained:
+            await CustomerTag.bulk_update(explained, fields=["explanation"], batch_size=1000)
         for cid in gone:
             changes.append(ProfileChange(customer_id=cid, label="tag", old=name, new=None,
                                          explanation={"rule": f"{name} no longer applies"},

@@ -42,4 +42,19 @@ async def test_holidays_come_from_the_calendar(db: str, tmp_path: Path,
     assert await care.produce(date(2026, 6, 20)) == {"queued": 1}
     calendar.write_text("20-06-2026 wrong\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 1: expected 'YYYY-MM-DD name'"):
-        care.holidays()
+        care.holidays(2026)
+
+
+def test_the_default_calendar_knows_every_year() -> None:
+    assert care.china(2026) == {
+        date(2026, 1, 1): "元旦", date(2026, 2, 17): "春节", date(2026, 4, 5): "清明节",
+        date(2026, 5, 1): "劳动节", date(2026, 6, 19): "端午节", date(2026, 9, 25): "中秋节",
+        date(2026, 10, 1): "国庆节",
+    }  # fmt: skip
+    # lunar holidays move: 2027's Spring Festival, Dragon Boat and Mid-Autumn
+    later = care.china(2027)
+    assert later[date(2027, 2, 6)] == "春节" and later[date(2027, 6, 9)] == "端午节"
+    assert later[date(2027, 9, 15)] == "中秋节"
+    # make-up days and the eve are no occasions; two holidays on one day are named together
+    assert date(2027, 2, 9) not in later and date(2027, 2, 5) not in later
+    assert care.china(2028)[date(2028, 10, 3)] == "中秋节"

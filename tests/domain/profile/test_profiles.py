@@ -11,7 +11,7 @@ from domain.credit.models import CreditReport
 from domain.customer.models import Customer, CustomerTag
 from domain.interaction.models import Direction, Interaction, InteractionChannel, InteractionType
 from domain.loan.models import Installment, Loan, LoanStatus
-from domain.profile import rfm
+from domain.profile import lifecycle, rfm
 from domain.profile.models import CustomerProfile, ProfileChange
 from tests import factories
 from tests.conftest import TODAY
@@ -125,3 +125,21 @@ async def test_the_daily_run_profiles_explains_and_records_changes(db: str) -> N
     before = await ProfileChange.all().count()
     assert (await daily.run(TODAY)).done  # the same date again: nothing new
     assert await ProfileChange.all().count() == before
+
+
+async def test_a_sharp_drop_in_activity_is_a_churn_warning(db: str) -> None:
+    quiet = await _borrower("骤降", date(2025, 6, 1), 9)  # paid to 2026-03-01, then nothing
+    for n in range(4):
+        await Interaction.create(customer_id=quiet.id, channel=InteractionChannel.PHONE,
+                                 direction=Direction.INBOUND, type=InteractionType.CALL,
+                                 occurred_at=datetime(2026, 2, 2 + n, tzinfo=UTC))  # fmt: skip
+    steady = await _borrower("照常", date(2025, 9, 10), 9)  # paid every month to 2026-06-10
+    stages = await lifecycle.compute(TODAY)
+    stage, why = stages[quiet.id]
+    assert stage == "CHURN_WARNING"
+    # 2025-12-17..2026-03-17: payments 01-01, 02-01, 03-01 and four calls; since then nothing
+    assert (why["inputs"]["activity_before"], why["inputs"]["activity_lately"]) == (7, 0)
+    assert why["rule"] == (
+        "CHURN_WARNING: sharp drop: 0 actions in the last 90 days against 7 in the 90 days before"
+    )
+    assert stages[steady.id][0] == "STABLE"

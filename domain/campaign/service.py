@@ -1,0 +1,217 @@
+"""Campaign invitations to a segment, and each customer's response: sent, opened, converted.
+
+``launch`` writes the campaign, one outbox message per member of the segment (marketing: the
+contact policy drops it without consent for the channel, and judges it again when sending)
+and one response row per member with an unguessable link token, all in one transaction.
+Opening the link records ``opened_at`` (and ``clicked_at``); an application for the
+campaign's product within ``conversion_days`` of the invitation being sent records the
+conversion. Counts are read from the responses and their outbox messages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from tortoise.expressions import Q, Subquery
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from domain.campaign.models import Campaign, CampaignResponse
+from domain.clock import service as clock
+from domain.customer.models import Customer
+from domain.enums import Channel
+from domain.errors import ConflictError, NotFoundError, Problems
+from domain.outreach import templates
+from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
+from domain.outreach.policy import History, Rules, Verdict, decide
+from domain.outreach.service import choose_channel, person_of, utc
+from domain.product.models import Product
+from domain.profile.models import Segment, SegmentMember
+
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+BATCH = 1000
+_STATUS = {Verdict.SEND: MessageStatus.QUEUED, Verdict.DEFER: MessageStatus.DEFERRED,
+           Verdict.DROP: MessageStatus.DROPPED}  # fmt: skip
+
+
+def link(token: str) -> str:
+    """The address in the message that records the response (LENDGRAPH_PUBLIC_URL)."""
+    base = os.environ.get("LENDGRAPH_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+    return f"{base}/c/{token}"
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What an administrator asks for."""
+
+    code: str
+    name: str
+    product_code: str
+    segment: str
+    channel: Channel | None = None  # None: each customer's preferred channel
+    template_key: str = "campaign.invitation"
+    conversion_days: int = 30
+    ends_on: date | None = None
+
+
+async def launch(ask: Launch, *, by: str) -> tuple[Campaign, dict[str, int]]:
+    """Create the campaign and invite the segment's members; returns it with the counts."""
+    problems = Problems()
+    if not CODE.match(ask.code):
+        problems.add("code", "must be 1..64 letters, digits, '-' or '_'")
+    if not 0 < len(ask.name.strip()) <= 200:
+        problems.add("name", "must be 1..200 characters")
+    if not 1 <= ask.conversion_days <= 365:
+        problems.add("conversionDays", "must be between 1 and 365")
+    product = await Product.get_or_none(code=ask.product_code, active=True)
+    if product is None:
+        problems.add("productCode", f"'{ask.product_code}' is not an active product")
+    segment = await Segment.get_or_none(name=ask.segment)
+    if segment is None:
+        problems.add("segment", f"no segment named {ask.segment!r}")
+    library = await templates.load()
+    if ask.template_key not in library.purposes():
+        problems.add("templateKey", f"no template {ask.template_key!r}")
+    today = await clock.get()
+    if ask.ends_on is not None and ask.ends_on < today:
+        problems.add("endsOn", f"is before the business date {today}")
+    problems.raise_if_any()
+    assert product is not None and segment is not None
+    members = SegmentMember.filter(segment_id=segment.id).values("customer_id")
+    customers = await Customer.filter(id__in=Subquery(members)).order_by("id")
+    if not customers:
+        problems.add("segment", f"{segment.name} has no members yet (members come with the "
+                                "daily run)")  # fmt: skip
+        problems.raise_if_any()
+    moment = await clock.now()
+    rules = Rules.from_env()
+    if await Campaign.exists(code=ask.code):
+        raise ConflictError(f"a campaign with code {ask.code!r} exists")
+    async with in_transaction():  # the code is unique: a concurrent twin fails here whole
+        campaign = await Campaign.create(
+            code=ask.code, name=ask.name.strip(), product_id=product.id,
+            channel=ask.channel or Channel.SMS, starts_on=today, ends_on=ask.ends_on,
+            segment_id=segment.id, template_key=ask.template_key,
+            conversion_days=ask.conversion_days, launched_at=moment, launched_by=by,
+        )  # fmt: skip
+        tokens = {c.id: secrets.token_urlsafe(16) for c in customers}
+        messages = []
+        for customer in customers:
+            channel = choose_channel(customer, ask.channel)
+            person = person_of(customer)
+            verdict = decide(
+                purpose=MessagePurpose.CAMPAIGN,
+                channel=channel,
+                person=person,
+                now=moment,
+                history=History(),
+                debt_related=False,
+                rules=rules,
+            )  # caps are judged again when sending
+            body = library.render(ask.template_key, {
+                "name": customer.name, "campaign": campaign.name, "product": product.name,
+                "link": link(tokens[customer.id]),
+            }, customer.rfm_segment, templates.tone_for(customer.rfm_segment,
+                                                         customer.risk_rating))  # fmt: skip
+            messages.append(OutboxMessage(
+                customer_id=customer.id, channel=channel, purpose=MessagePurpose.CAMPAIGN,
+                contact_point=person.contact_points.get(channel, ""),
+                status=_STATUS[verdict.verdict], dedupe_key=f"campaign:{campaign.id}:{customer.id}",
+                body=body, scheduled_at=verdict.at or moment, reason=verdict.reason,
+            ))  # fmt: skip
+        await OutboxMessage.bulk_create(messages, batch_size=BATCH)
+        made = await OutboxMessage.filter(
+            dedupe_key__startswith=f"campaign:{campaign.id}:"
+        ).values_list("customer_id", "id")
+        await CampaignResponse.bulk_create(
+            [CampaignResponse(campaign_id=campaign.id, customer_id=cid, message_id=mid,
+                              token=tokens[cid], source="lendgraph")
+             for cid, mid in made], batch_size=BATCH,
+        )  # fmt: skip
+    return campaign, await counts(campaign.id)
+
+
+def _sent() -> Q:
+    return Q(sent_at__isnull=False) | Q(message__status=MessageStatus.SENT)
+
+
+async def counts(campaign_id: int, scope: Q | None = None) -> dict[str, int]:
+    """Invited, sent, blocked, waiting, opened, clicked, converted (within ``scope``)."""
+    base = CampaignResponse.filter(campaign_id=campaign_id)
+    if scope is not None:
+        base = base.filter(scope)
+    return {
+        "invited": await base.count(),
+        "sent": await base.filter(_sent()).count(),
+        "blocked": await base.filter(message__status=MessageStatus.DROPPED).count(),
+        "waiting": await base.filter(
+            message__status__in=(MessageStatus.QUEUED, MessageStatus.DEFERRED)
+        ).count(),
+        "failed": await base.filter(message__status=MessageStatus.FAILED).count(),
+        "opened": await base.filter(opened_at__isnull=False).count(),
+        "clicked": await base.filter(clicked_at__isnull=False).count(),
+        "converted": await base.filter(converted_at__isnull=False).count(),
+    }
+
+
+async def blocked_reasons(campaign_id: int, scope: Q | None = None) -> dict[str, int]:
+    """Why invitations were dropped by the contact policy, with how many each."""
+    base = CampaignResponse.filter(campaign_id=campaign_id, message__status=MessageStatus.DROPPED)
+    if scope is not None:
+        base = base.filter(scope)
+    rows = (
+        await base.annotate(n=Count("id"))
+        .group_by("message__reason")
+        .values_list("message__reason", "n")
+    )
+    return {str(reason): int(n) for reason, n in rows}
+
+
+async def opened(token: str, *, clicked: bool) -> CampaignResponse:
+    """Record that the link (or the e-mail's pixel) was opened; the first time counts."""
+    moment = await clock.now()
+    async with in_transaction():
+        row = await CampaignResponse.filter(token=token).select_for_update().first()
+        if row is None:
+            raise NotFoundError("campaign link", token[:8])
+        fields = []
+        if row.opened_at is None:
+            row.opened_at = moment
+            fields.append("opened_at")
+        if clicked and row.clicked_at is None:
+            row.clicked_at = moment
+            fields.append("clicked_at")
+        if fields:
+            await row.save(update_fields=fields)
+    return row
+
+
+async def record_conversion(customer_id: int, product_id: int, application_id: int) -> int:
+    """Mark the invitations this application answers; returns how many converted."""
+    moment = await clock.now()
+    rows = await (
+        CampaignResponse.filter(customer_id=customer_id, campaign__product_id=product_id,
+                                converted_at__isnull=True).filter(_sent())
+        .values("id", "sent_at", "message__sent_at", "campaign__conversion_days")
+    )  # fmt: skip
+    done = 0
+    for row in rows:
+        sent: datetime | None = row["sent_at"] or row["message__sent_at"]
+        if sent is None:
+            continue
+        if utc(sent) <= moment <= utc(sent) + timedelta(days=int(row["campaign__conversion_days"])):
+            done += await CampaignResponse.filter(id=row["id"], converted_at__isnull=True).update(
+                converted_at=moment, application_id=application_id
+            )
+    return done
+
+
+def summary(campaign: Campaign, figures: dict[str, int]) -> dict[str, Any]:
+    """What the audit log keeps of a launch."""
+    return {"code": campaign.code, "segment_id": campaign.segment_id,  # type: ignore[attr-defined]
+            "product_id": campaign.product_id, **figures}  # type: ignore[attr-defined]  # fmt: skip
