@@ -66,7 +66,7 @@ def test_the_most_specific_variant_is_chosen() -> None:
     assert library.choose("k.x", "LOYAL", "standard") == "loyal"
     assert library.choose("k.x", "CHAMPIONS", "gentle") == "gentle"
     assert library.choose("k.x", None, None) == "any"
-    with pytest.raises(ValidationError, match="no template 'k.y'"):
+    with pytest.raises(ValidationError, match=r"no template .k\.y."):
         library.choose("k.y")
 
 
@@ -78,7 +78,7 @@ def test_money_and_dates_are_written_for_people() -> None:
         text
         == "王芳，您好：您的借款已逾期 12 天，应还 12,345.60 元。请尽快还款，以免影响您的信用记录。"
     )
-    with pytest.raises(ValidationError, match="collection.standard: 'days_past_due' is undefined"):
+    with pytest.raises(ValidationError, match=r"collection\.standard: .days_past_due. is undefined"):
         library.render("collection.standard", {"name": "王芳", "amount_due": Decimal("1")})
 
 
@@ -115,5 +115,5 @@ async def test_a_row_written_around_the_checks_still_runs_no_code(db: str) -> No
     await MessageTemplate.create(key="care.birthday", body="{{ name.__class__.__base__ }}",
                                  updated_by="intruder")  # fmt: skip
     library = await templates.load()
-    with pytest.raises(ValidationError, match="care.birthday is refused"):
+    with pytest.raises(ValidationError, match=r"care\.birthday is refused"):
         library.render("care.birthday", {"name": "王芳"})
