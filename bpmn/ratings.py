@@ -67,8 +67,12 @@ async def compute(day: date) -> dict[int, tuple[RiskRating, dict[str, Any]]]:
         return {}
     bundle = runner._bundle(definition)
     out = {}
+    decided: dict[tuple[Any, ...], dict[str, Any]] = {}  # the same inputs, the same rating
     for cid, values in (await inputs(day)).items():
-        data = engine.evaluate(bundle, PROCESS_ID, values)
+        key = tuple(values.items())
+        data = decided.get(key) or decided.setdefault(
+            key, engine.evaluate(bundle, PROCESS_ID, values)
+        )
         rating = RiskRating(str(data["risk_rating"]))
         out[cid] = (rating, {
             "rule": f"{rating.value}: {data.get('reason', '')}", "inputs": values,

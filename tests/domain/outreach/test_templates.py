@@ -78,7 +78,9 @@ def test_money_and_dates_are_written_for_people() -> None:
         text
         == "王芳，您好：您的借款已逾期 12 天，应还 12,345.60 元。请尽快还款，以免影响您的信用记录。"
     )
-    with pytest.raises(ValidationError, match=r"collection\.standard: .days_past_due. is undefined"):
+    with pytest.raises(
+        ValidationError, match=r"collection\.standard: .days_past_due. is undefined"
+    ):
         library.render("collection.standard", {"name": "王芳", "amount_due": Decimal("1")})
 
 
