@@ -39,6 +39,7 @@ from api.process.migration import MigrationMutations
 from api.process.schema import ProcessMutations, ProcessQueries
 from api.process.subscriptions import TaskSubscriptions
 from api.process.tasks import TaskMutations, TaskQueries
+from api.reports import ReportMutations, ReportQueries
 from api.system.imports import ImportMutations
 from api.system.schema import SystemMutations, SystemQueries
 from domain.errors import DomainError
@@ -72,6 +73,7 @@ Query = merge_types(
         CampaignQueries,
         TemplateQueries,
         TagRuleQueries,
+        ReportQueries,
         TaskQueries,
     ),
 )
@@ -84,6 +86,7 @@ Mutation = merge_types(
         TagRuleMutations,
         CampaignMutations,
         TemplateMutations,
+        ReportMutations,
         LoanMutations,
         ApplicationMutations,
         InteractionMutations,

@@ -68,7 +68,7 @@ OBJECTS = tuple(ACTIONS)
 
 # objects whose rows belong to customers: any scope applies. Every other object takes "all".
 _CUSTOMER_DATA = ("customer", "loan", "application", "interaction", "payment", "credit_report")
-ROW_OBJECTS = frozenset((*_CUSTOMER_DATA, "task", "message", "campaign"))
+ROW_OBJECTS = frozenset((*_CUSTOMER_DATA, "task", "message", "campaign", "report"))
 
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 

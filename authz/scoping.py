@@ -141,6 +141,7 @@ FILTERS: dict[str, Callable[[Subject, ScopeArg], Q]] = {
     "credit_report": credit_report_filter,
     "message": message_filter,
     "campaign": customer_filter,  # whose responses count in a campaign's figures
+    "report": customer_filter,  # whose rows count in a dashboard's measures
 }
 
 

@@ -221,8 +221,8 @@ async def write_off(loan_id: int, reason: str = "") -> Any:
     if loan is None:
         raise NotFoundError("loan", loan_id)
     if loan.status == LoanStatus.ACTIVE:
-        loan.status = LoanStatus.CHARGED_OFF
-        await loan.save(update_fields=["status"])
+        loan.status, loan.closed_on = LoanStatus.CHARGED_OFF, await clock.get()
+        await loan.save(update_fields=["status", "closed_on"])
     return {"status": loan.status.value, "outstanding_principal": str(loan.outstanding_principal),
             "reason": reason}  # fmt: skip
 

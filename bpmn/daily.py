@@ -26,12 +26,17 @@ from domain.loan.service import refresh_delinquency
 from domain.outreach import care, reminders
 from domain.profile import assignment, segments
 from domain.profile import service as profiles
+from domain.reports import snapshots
 
 Step = Callable[[date], Awaitable[dict[str, Any]]]
 
 
 async def _delinquency(day: date) -> dict[str, Any]:
     return {"loans_changed": await refresh_delinquency(day)}
+
+
+async def _month_ends(day: date) -> dict[str, Any]:
+    return await snapshots.ensure(day)
 
 
 async def _collections(day: date) -> dict[str, Any]:
@@ -59,6 +64,7 @@ async def _profiles(day: date) -> dict[str, Any]:
 
 STEPS: tuple[tuple[str, Step], ...] = (
     ("delinquency", _delinquency),
+    ("month_ends", _month_ends),  # loan positions of complete months, for roll and cure rates
     ("profiles", _profiles),  # before collections and reminders: they read ratings and tags
     ("collections", _collections),
     ("reminders", _reminders),

@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "domain.interaction.models",
     "domain.credit.models",
     "domain.campaign.models",
+    "domain.reports.models",
     "domain.clock.models",
     "domain.process.models",
     "domain.outreach.models",

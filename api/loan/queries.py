@@ -1,5 +1,7 @@
 """Loan queries: one loan, and filtered, paginated lists."""
 
+from datetime import date
+
 import strawberry
 
 from api.access import require_read
@@ -20,6 +22,11 @@ class LoanFilter:
     product_code: str | None = None
     min_days_past_due: int | None = None
     collector_id: strawberry.ID | None = None
+    branch: str | None = strawberry.field(default=None, description="The customer's branch.")
+    risk_rating: str | None = strawberry.field(default=None, description="The customer's.")
+    rfm_segment: str | None = strawberry.field(default=None, description="The customer's.")
+    disbursed_from: date | None = None
+    disbursed_to: date | None = None
 
 
 @strawberry.type
@@ -60,6 +67,16 @@ class LoanQueries:
                 query = query.filter(
                     collector_id=expect_id(filter.collector_id, "User", "filter.collectorId")
                 )
+            if filter.branch:
+                query = query.filter(customer__branch=filter.branch)
+            if filter.risk_rating:
+                query = query.filter(customer__risk_rating=filter.risk_rating)
+            if filter.rfm_segment:
+                query = query.filter(customer__rfm_segment=filter.rfm_segment)
+            if filter.disbursed_from:
+                query = query.filter(disbursed_on__gte=filter.disbursed_from)
+            if filter.disbursed_to:
+                query = query.filter(disbursed_on__lte=filter.disbursed_to)
         result = await page(query, first=50 if first is None else first, after_id=id_after(after))
         today = await info.context.today()
         for row in result.rows:

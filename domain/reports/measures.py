@@ -1,0 +1,565 @@
+"""Dashboard measures: aggregates computed in the database under the caller's customer scope.
+
+Every measure answers a list of points ``(key, series, value, count)`` for one dimension,
+within filters (time range, branch, product, channel, segment) and a scope: a filter over
+customers (None: all). Grouping and sums happen in SQL; only the grouped rows come back,
+except where a ratio needs per-row logic over a bounded set (promises, decision times).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from tortoise import connections
+from tortoise.expressions import Q, RawSQL, Subquery
+from tortoise.functions import Count, Sum
+from tortoise.queryset import QuerySet
+
+from domain.application.models import Application, ApplicationStatus
+from domain.campaign.models import Campaign, CampaignResponse
+from domain.customer.models import Customer
+from domain.errors import Problems
+from domain.interaction.models import Direction, Interaction
+from domain.loan.delinquency import DEFAULT_THRESHOLD_DPD
+from domain.loan.models import Loan, LoanStatus, Payment
+from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
+from domain.process.models import ProcessInstance
+from domain.profile.models import ProfileChange, Segment, SegmentMember
+from domain.reports.models import LoanMonthEnd
+from domain.settings import settings
+
+MONTH = "month"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Conditions every measure understands (those that do not apply are ignored)."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    branch: str | None = None
+    product_code: str | None = None
+    channel: str | None = None
+    segment: str | None = None  # an administrator's segment, by name
+
+
+@dataclass(frozen=True)
+class Point:
+    """One bar or slice: the dimension's value, the series, the figure and how many rows."""
+
+    key: str
+    value: Decimal | float | int | None
+    count: int
+    series: str = ""
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What a measure is asked for: the scope, the dimension, the filters and the date."""
+
+    dimension: str
+    filters: Filters
+    customers: Q | None  # the caller's customers; None is everyone
+    today: date
+
+
+Compute = Callable[[Ask], Awaitable[list[Point]]]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A figure the dashboard can draw, with the dimensions it can be broken down by."""
+
+    name: str
+    title: str
+    unit: str  # count, money, ratio, hours
+    dimensions: tuple[str, ...]
+    drill: str | None  # the list behind a point: loans, customers or applications
+    compute: Compute
+    description: str = ""
+    filters: tuple[str, ...] = field(default=("date", "branch", "product", "segment"))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _dialect() -> str:
+    return str(connections.get("default").capabilities.dialect)
+
+
+def month_of(column: str) -> RawSQL:
+    """``YYYY-MM`` of a date or timestamp column of the queried table, in SQL."""
+    if _dialect() == "postgres":
+        return RawSQL(f"to_char({column}, 'YYYY-MM')")
+    return RawSQL(f"strftime('%Y-%m', {column})")
+
+
+def _scoped(query: QuerySet[Any], ask: Ask, customer: str = "customer_id") -> QuerySet[Any]:
+    """Restrict to the caller's customers, a segment and a branch."""
+    f = ask.filters
+    if ask.customers is not None:
+        ids = Customer.filter(ask.customers).values("id")
+        query = query.filter(**{f"{customer}__in": Subquery(ids)})
+    if f.segment:
+        members = SegmentMember.filter(segment__name=f.segment).values("customer_id")
+        query = query.filter(**{f"{customer}__in": Subquery(members)})
+    if f.branch:
+        path = customer.removesuffix("_id") + "__branch" if customer != "id" else "branch"
+        query = query.filter(**{path: f.branch})
+    return query
+
+
+def _dated(query: QuerySet[Any], ask: Ask, column: str, moment: bool) -> QuerySet[Any]:
+    f = ask.filters
+    if f.date_from is not None:
+        start: Any = datetime.combine(f.date_from, time.min, UTC) if moment else f.date_from
+        query = query.filter(**{f"{column}__gte": start})
+    if f.date_to is not None:
+        end: Any = datetime.combine(f.date_to, time.max, UTC) if moment else f.date_to
+        query = query.filter(**{f"{column}__lte": end})
+    return query
+
+
+async def _grouped(
+    query: QuerySet[Any], by: str | RawSQL, values: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Rows of ``values`` grouped by a field path or a SQL expression, as ``key`` + values."""
+    if isinstance(by, RawSQL):
+        query = query.annotate(key=by)
+        rows = await query.annotate(**values).group_by("key").values("key", *values)
+    else:
+        rows = await query.annotate(**values).group_by(by).values(by, *values)
+        for row in rows:
+            row["key"] = row.pop(by)
+    for row in rows:
+        row["key"] = "—" if row["key"] is None else str(getattr(row["key"], "value", row["key"]))
+    return sorted(rows, key=lambda r: r["key"])
+
+
+def _ratio(part: Decimal | int, whole: Decimal | int) -> float | None:
+    return float(Decimal(part) / Decimal(whole)) if whole else None
+
+
+def _bucket_order(key: str) -> tuple[int, str]:
+    return (0, key) if key.startswith("M") else (1, key)
+
+
+# ----------------------------------------------------------------------------- portfolio
+
+LOAN_DIMENSIONS = {
+    "bucket": "bucket", "product": "product__code", "branch": "customer__branch",
+    "risk_rating": "customer__risk_rating", "rfm_segment": "customer__rfm_segment",
+    "status": "status",
+}  # fmt: skip
+
+
+def _loans(ask: Ask) -> QuerySet[Loan]:
+    query = _scoped(Loan.filter(status=LoanStatus.ACTIVE), ask)
+    if ask.filters.product_code:
+        query = query.filter(product__code=ask.filters.product_code)
+    return _dated(query, ask, "disbursed_on", moment=False)
+
+
+def _loan_key(ask: Ask) -> str | RawSQL:
+    return month_of("disbursed_on") if ask.dimension == MONTH else LOAN_DIMENSIONS[ask.dimension]
+
+
+async def outstanding(ask: Ask) -> list[Point]:
+    """Active loans' outstanding principal (and how many loans) per dimension value."""
+    rows = await _grouped(_loans(ask), _loan_key(ask),
+                          {"n": Count("id"), "owed": Sum("outstanding_principal")})  # fmt: skip
+    points = [Point(r["key"], Decimal(r["owed"] or 0), int(r["n"])) for r in rows]
+    return sorted(points, key=lambda p: _bucket_order(p.key))
+
+
+async def loan_count(ask: Ask) -> list[Point]:
+    """How many active loans per dimension value."""
+    return [Point(p.key, p.count, p.count) for p in await outstanding(ask)]
+
+
+async def default_rate(ask: Ask) -> list[Point]:
+    """Share of the outstanding balance that is 90+ days past due."""
+    threshold = DEFAULT_THRESHOLD_DPD
+    values = {"owed": Sum("outstanding_principal"), "n": Count("id")}
+    everything = await _grouped(_loans(ask), _loan_key(ask), values)
+    bad = {r["key"]: r for r in await _grouped(
+        _loans(ask).filter(days_past_due__gte=threshold), _loan_key(ask), values)}  # fmt: skip
+    return [Point(r["key"], _ratio(Decimal(bad[r["key"]]["owed"] or 0) if r["key"] in bad else 0,
+                                   Decimal(r["owed"] or 0)), int(r["n"]))
+            for r in everything]  # fmt: skip
+
+
+async def _month_pairs(ask: Ask) -> tuple[list[date], QuerySet[LoanMonthEnd]]:
+    base = _scoped(LoanMonthEnd.all(), ask)
+    if ask.filters.product_code:
+        base = base.filter(loan__product__code=ask.filters.product_code)
+    found: list[Any] = await base.distinct().values_list("month_end", flat=True)
+    ends: list[date] = sorted(set(found))
+    if ask.filters.date_from:
+        ends = [d for d in ends if d >= ask.filters.date_from]
+    if ask.filters.date_to:
+        ends = [d for d in ends if d <= ask.filters.date_to]
+    return ends[-7:], base  # six movements unless asked otherwise
+
+
+async def _movements(ask: Ask, cure: bool) -> list[Point]:
+    ends, base = await _month_pairs(ask)
+    order = [b.name for b in settings().buckets]
+    points = []
+    for before, after in itertools.pairwise(ends):
+        held = dict(await base.filter(month_end=before).annotate(o=Sum("outstanding"))
+                    .group_by("bucket").values_list("bucket", "o"))  # fmt: skip
+        moved = await (
+            base.filter(month_end=after, prev_bucket__isnull=False)
+            .annotate(o=Sum("prev_outstanding"), n=Count("id"))
+            .group_by("prev_bucket", "bucket").values_list("prev_bucket", "bucket", "o", "n")
+        )  # fmt: skip
+        for i, name in enumerate(order[:-1]):
+            if cure and name == order[0]:
+                continue
+            targets = {order[0], "CLOSED"} if cure else {order[i + 1]}
+            part = sum((Decimal(o or 0) for p, b, o, _ in moved if p == name and b in targets),
+                       Decimal(0))  # fmt: skip
+            count = sum(int(n) for p, b, _, n in moved if p == name and b in targets)
+            whole = Decimal(held.get(name) or 0)
+            if whole or ask.dimension == "bucket":
+                series = f"{after:%Y-%m}"
+                points.append(Point(name, _ratio(part, whole), count, series))
+    return points
+
+
+async def roll_rate(ask: Ask) -> list[Point]:
+    """Share of the balance in bucket k at a month end that sits in k+1 a month later."""
+    return await _movements(ask, cure=False)
+
+
+async def cure_rate(ask: Ask) -> list[Point]:
+    """Share of the past-due balance in bucket k that is current (or repaid) a month later."""
+    return await _movements(ask, cure=True)
+
+
+# ----------------------------------------------------------------------------- approvals
+
+APPLICATION_DIMENSIONS = {
+    "lane": "risk_lane", "channel": "channel", "product": "product__code",
+    "branch": "customer__branch", "status": "status",
+}  # fmt: skip
+STAGES = (
+    ("submitted", None),
+    ("approved", (ApplicationStatus.APPROVED, ApplicationStatus.CONTRACTED,
+                  ApplicationStatus.DISBURSED)),
+    ("contracted", (ApplicationStatus.CONTRACTED, ApplicationStatus.DISBURSED)),
+    ("disbursed", (ApplicationStatus.DISBURSED,)),
+)  # fmt: skip
+
+
+def _applications(ask: Ask) -> QuerySet[Application]:
+    query = _scoped(Application.all(), ask)
+    f = ask.filters
+    if f.product_code:
+        query = query.filter(product__code=f.product_code)
+    if f.channel:
+        query = query.filter(channel=f.channel)
+    return _dated(query, ask, "submitted_at", moment=True)
+
+
+def _application_key(ask: Ask) -> str | RawSQL:
+    if ask.dimension == MONTH:
+        return month_of("submitted_at")
+    return APPLICATION_DIMENSIONS[ask.dimension]
+
+
+async def funnel(ask: Ask) -> list[Point]:
+    """Submitted → approved → contracted → disbursed, per dimension value (series = stage)."""
+    points = []
+    for stage, statuses in STAGES:
+        query = _applications(ask)
+        if statuses is not None:
+            query = query.filter(status__in=statuses)
+        if ask.dimension == "stage":
+            n = await query.count()
+            points.append(Point(stage, n, n))
+            continue
+        for row in await _grouped(query, _application_key(ask), {"n": Count("id")}):
+            points.append(Point(row["key"], int(row["n"]), int(row["n"]), stage))
+    return points
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    rank = share * (len(ordered) - 1)
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+async def decision_hours(ask: Ask) -> list[Point]:
+    """Hours from submission to decision: median and 90th percentile per dimension value."""
+    key = "month_key" if ask.dimension == MONTH else APPLICATION_DIMENSIONS[ask.dimension]
+    query = _applications(ask).filter(decided_at__isnull=False)
+    if ask.dimension == MONTH:
+        query = query.annotate(month_key=month_of("submitted_at"))
+    rows = await query.values(key, "submitted_at", "decided_at")
+    spans: defaultdict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        name = row[key]
+        hours = (row["decided_at"] - row["submitted_at"]).total_seconds() / 3600
+        spans["—" if name is None else str(getattr(name, "value", name))].append(max(hours, 0))
+    points = []
+    for name in sorted(spans):
+        points.append(Point(name, round(_percentile(spans[name], 0.5), 2), len(spans[name]),
+                            "median"))  # fmt: skip
+        points.append(Point(name, round(_percentile(spans[name], 0.9), 2), len(spans[name]),
+                            "p90"))  # fmt: skip
+    return points
+
+
+async def no_human_share(ask: Ask) -> list[Point]:
+    """Share of decided applications whose approval gave no person a task."""
+    human = RawSQL(
+        "EXISTS (SELECT 1 FROM work_task w JOIN process_instance p ON p.id = w.instance_id "
+        "WHERE p.business_key = 'application:' || CAST(application.id AS TEXT))"
+    )
+    decided = _applications(ask).filter(decided_at__isnull=False).annotate(human=human)
+    by = _application_key(ask)
+    if isinstance(by, RawSQL):
+        decided = decided.annotate(key=by)
+        by = "key"
+    rows = await decided.annotate(n=Count("id")).group_by(by, "human").values(by, "human", "n")
+    total: defaultdict[str, int] = defaultdict(int)
+    alone: defaultdict[str, int] = defaultdict(int)
+    for row in rows:
+        name = "—" if row[by] is None else str(getattr(row[by], "value", row[by]))
+        total[name] += int(row["n"])
+        if not row["human"]:
+            alone[name] += int(row["n"])
+    return [Point(k, _ratio(alone[k], total[k]), total[k]) for k in sorted(total)]
+
+
+# ----------------------------------------------------------------------------- collections
+
+
+async def contacts(ask: Ask) -> list[Point]:
+    """Collection contacts made: calls and visits, and messages sent (series = kind)."""
+    calls = _dated(_scoped(Interaction.filter(direction=Direction.OUTBOUND, source="collections"),
+                           ask), ask, "occurred_at", moment=True)  # fmt: skip
+    sent = _dated(_scoped(OutboxMessage.filter(purpose=MessagePurpose.COLLECTION,
+                                               status=MessageStatus.SENT), ask),
+                  ask, "sent_at", moment=True)  # fmt: skip
+    dimension = ask.dimension
+    points = []
+    for series, query, column in (("calls and visits", calls, "occurred_at"),
+                                  ("messages", sent, "sent_at")):  # fmt: skip
+        by: str | RawSQL = month_of(column) if dimension == MONTH else "channel"
+        for row in await _grouped(query, by, {"n": Count("id")}):
+            points.append(Point(row["key"], int(row["n"]), int(row["n"]), series))
+    return points
+
+
+async def promises_kept(ask: Ask) -> list[Point]:
+    """Share of promises to pay, due by the business date, that were kept in full and in time."""
+    promises = _dated(_scoped(Interaction.filter(promise_date__isnull=False,
+                                                 promise_date__lt=ask.today), ask),
+                      ask, "occurred_at", moment=True)  # fmt: skip
+    rows = await promises.values("id", "loan_id", "occurred_at", "promise_date",
+                                 "promise_amount", "channel")  # fmt: skip
+    loans = {r["loan_id"] for r in rows if r["loan_id"] is not None}
+    paid: defaultdict[int, list[tuple[datetime, Decimal]]] = defaultdict(list)
+    for loan_id, at, amount in await Payment.filter(loan_id__in=loans).values_list(
+        "loan_id", "paid_at", "amount"
+    ):
+        paid[int(loan_id)].append((at, Decimal(amount)))
+    kept: defaultdict[str, list[bool]] = defaultdict(list)
+    for r in rows:
+        until = datetime.combine(r["promise_date"], time.max, settings().time_zone)
+        total = sum((a for at, a in paid.get(r["loan_id"], []) if r["occurred_at"] <= at <= until),
+                    Decimal(0))  # fmt: skip
+        key = f"{r['promise_date']:%Y-%m}" if ask.dimension == MONTH else str(r["channel"].value)
+        kept[key].append(total >= Decimal(r["promise_amount"] or 0))
+    return [Point(k, _ratio(sum(v), len(v)), len(v)) for k, v in sorted(kept.items())]
+
+
+async def recovered(ask: Ask) -> list[Point]:
+    """Payments received on loans while a collections case was open on them."""
+    cases = await _scoped(
+        ProcessInstance.filter(business_key__startswith="collection:"), ask
+    ).values_list("business_key", "created_at")
+    opened: dict[int, datetime] = {}
+    for key, at in cases:
+        loan_id = int(str(key).split(":")[1])
+        opened[loan_id] = min(at, opened.get(loan_id, at))
+    if not opened:
+        return []
+    query = _dated(Payment.filter(loan_id__in=list(opened)), ask, "paid_at", moment=True)
+    if ask.filters.product_code:
+        query = query.filter(loan__product__code=ask.filters.product_code)
+    by = "paid_at" if ask.dimension == MONTH else "loan__product__code"
+    totals: defaultdict[str, list[Decimal]] = defaultdict(list)
+    for loan_id, at, amount, key in await query.values_list("loan_id", "paid_at", "amount", by):
+        if at >= opened[int(loan_id)]:
+            name = f"{at:%Y-%m}" if ask.dimension == MONTH else str(key)
+            totals[name].append(Decimal(amount))
+    return [Point(k, sum(v, Decimal(0)), len(v)) for k, v in sorted(totals.items())]
+
+
+async def blocked(ask: Ask) -> list[Point]:
+    """Messages the contact policy dropped or deferred, by reason, purpose or channel."""
+    query = _dated(_scoped(OutboxMessage.filter(
+        status__in=(MessageStatus.DROPPED, MessageStatus.DEFERRED)), ask),
+        ask, "created_at", moment=True)  # fmt: skip
+    if ask.filters.channel:
+        query = query.filter(channel=ask.filters.channel)
+    by: str | RawSQL = month_of("created_at") if ask.dimension == MONTH else ask.dimension
+    return [Point(r["key"], int(r["n"]), int(r["n"]), str(r["status"]))
+            for r in await _grouped_with_status(query, by)]  # fmt: skip
+
+
+async def _grouped_with_status(query: QuerySet[Any], by: str | RawSQL) -> list[dict[str, Any]]:
+    out = []
+    for status in (MessageStatus.DROPPED, MessageStatus.DEFERRED):
+        for row in await _grouped(query.filter(status=status), by, {"n": Count("id")}):
+            out.append({**row, "status": status.value})
+    return out
+
+
+# ----------------------------------------------------------------------------- customers
+
+CUSTOMER_DIMENSIONS = ("rfm_segment", "risk_rating", "lifecycle_stage", "branch", "kind")
+
+
+async def customer_count(ask: Ask) -> list[Point]:
+    """Customers per profile label (or per administrator's segment)."""
+    query = _scoped(Customer.all(), ask, customer="id")
+    if ask.dimension == "segment":
+        rows = await _grouped(
+            SegmentMember.filter(customer_id__in=Subquery(query.values("id"))),
+            "segment__name", {"n": Count("id")},
+        )  # fmt: skip
+    else:
+        rows = await _grouped(query, ask.dimension, {"n": Count("id")})
+    return [Point(r["key"], int(r["n"]), int(r["n"])) for r in rows]
+
+
+async def label_changes(ask: Ask) -> list[Point]:
+    """Customers moving into each value of a label (series = the label) in the time range."""
+    label = ask.dimension
+    query = _dated(_scoped(ProfileChange.filter(label=label), ask), ask, "business_date",
+                   moment=False)  # fmt: skip
+    rows = await _grouped(query, "new", {"n": Count("id")})
+    return [Point(r["key"], int(r["n"]), int(r["n"]), label) for r in rows]
+
+
+async def reminder_reach(ask: Ask) -> list[Point]:
+    """Share of pre-due reminders produced that were sent (the rest blocked or waiting)."""
+    query = _dated(_scoped(OutboxMessage.filter(purpose=MessagePurpose.REMINDER), ask),
+                   ask, "created_at", moment=True)  # fmt: skip
+    by: str | RawSQL = month_of("created_at") if ask.dimension == MONTH else "channel"
+    everything = await _grouped(query, by, {"n": Count("id")})
+    sent = {r["key"]: int(r["n"]) for r in await _grouped(
+        query.filter(status=MessageStatus.SENT), by, {"n": Count("id")})}  # fmt: skip
+    return [Point(r["key"], _ratio(sent.get(r["key"], 0), int(r["n"])), int(r["n"]))
+            for r in everything]  # fmt: skip
+
+
+async def campaign_responses(ask: Ask) -> list[Point]:
+    """Per campaign: invited, sent, opened, clicked and converted (series = the step)."""
+    sent = Q(sent_at__isnull=False) | Q(message__status=MessageStatus.SENT)
+    points = []
+    campaigns = await Campaign.all().order_by("starts_on", "id").values_list("id", "code")
+    for cid, code in campaigns:
+        base = _scoped(CampaignResponse.filter(campaign_id=cid), ask)
+        steps = (("invited", base), ("sent", base.filter(sent)),
+                 ("opened", base.filter(opened_at__isnull=False)),
+                 ("clicked", base.filter(clicked_at__isnull=False)),
+                 ("converted", base.filter(converted_at__isnull=False)))  # fmt: skip
+        for series, query in steps:
+            n = await query.count()
+            points.append(Point(str(code), n, n, series))
+    return points
+
+
+# ----------------------------------------------------------------------------- catalogue
+
+_LOAN_DIMS = (*LOAN_DIMENSIONS, MONTH)
+_APP_DIMS = (*APPLICATION_DIMENSIONS, MONTH)
+MEASURES: dict[str, Measure] = {m.name: m for m in (
+    Measure("portfolio.outstanding", "Outstanding balance", "money", _LOAN_DIMS, "loans",
+            outstanding, "Outstanding principal of active loans."),
+    Measure("portfolio.loans", "Active loans", "count", _LOAN_DIMS, "loans", loan_count),
+    Measure("portfolio.default_rate", "Default rate (90+ DPD)", "ratio",
+            ("product", "branch", "risk_rating", "bucket", MONTH), "loans", default_rate,
+            "Share of the outstanding balance 90 or more days past due."),
+    Measure("portfolio.roll_rate", "Roll rate", "ratio", ("bucket",), "loans", roll_rate,
+            "Share of the balance in a bucket at a month end that is one bucket later a month "
+            "later; one series per month."),
+    Measure("portfolio.cure_rate", "Cure rate", "ratio", ("bucket",), "loans", cure_rate,
+            "Share of the balance in a past-due bucket that is current or repaid a month later."),
+    Measure("approvals.funnel", "Approval funnel", "count", ("stage", *_APP_DIMS),
+            "applications", funnel, "Submitted, approved, contracted and disbursed.",
+            ("date", "branch", "product", "channel", "segment")),
+    Measure("approvals.decision_hours", "Time to decision (hours)", "hours", _APP_DIMS,
+            "applications", decision_hours, "Median and 90th percentile.",
+            ("date", "branch", "product", "channel", "segment")),
+    Measure("approvals.no_human_share", "Decided with no human", "ratio", _APP_DIMS,
+            "applications", no_human_share, "",
+            ("date", "branch", "product", "channel", "segment")),
+    Measure("collections.contacts", "Collection contacts", "count", ("channel", MONTH),
+            "customers", contacts),
+    Measure("collections.promises_kept", "Promise-to-pay kept rate", "ratio", ("channel", MONTH),
+            "customers", promises_kept),
+    Measure("collections.recovered", "Recovered amount", "money", ("product", MONTH), "loans",
+            recovered, "Payments on loans after their collections case opened."),
+    Measure("collections.blocked", "Messages blocked by the contact policy", "count",
+            ("reason", "purpose", "channel", MONTH), "customers", blocked, "",
+            ("date", "branch", "channel", "segment")),
+    Measure("customers.count", "Customers", "count", (*CUSTOMER_DIMENSIONS, "segment"),
+            "customers", customer_count, "", ("branch", "segment")),
+    Measure("customers.label_changes", "Profile movements", "count",
+            ("rfm_segment", "risk_rating", "lifecycle_stage"), "customers", label_changes,
+            "Customers moving into each value of a label in the time range."),
+    Measure("customers.reminder_reach", "Reminder reach", "ratio", ("channel", MONTH),
+            "customers", reminder_reach, "Share of pre-due reminders that were sent."),
+    Measure("customers.campaign_responses", "Campaign responses", "count", ("campaign",),
+            "customers", campaign_responses),
+)}  # fmt: skip
+
+
+def check(name: str, dimension: str | None) -> tuple[Measure, str]:
+    """The measure and the dimension to use (its first by default); unknown ones are refused."""
+    problems = Problems()
+    measure = MEASURES.get(name)
+    if measure is None:
+        problems.add("measure", f"no measure {name!r}; known: {', '.join(MEASURES)}")
+        problems.raise_if_any()
+    assert measure is not None
+    chosen = dimension or measure.dimensions[0]
+    if chosen not in measure.dimensions:
+        problems.add("dimension", f"{name} is broken down by {', '.join(measure.dimensions)}")
+    problems.raise_if_any()
+    return measure, chosen
+
+
+async def run(name: str, dimension: str | None, filters: Filters, customers: Q | None,
+              today: date) -> tuple[Measure, str, list[Point]]:  # fmt: skip
+    """The measure's points for the caller's customers."""
+    measure, chosen = check(name, dimension)
+    if filters.segment and not await Segment.exists(name=filters.segment):
+        problems = Problems()
+        problems.add("filter.segment", f"no segment named {filters.segment!r}")
+        problems.raise_if_any()
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        problems = Problems()
+        problems.add("filter.dateTo", "is before dateFrom")
+        problems.raise_if_any()
+    return measure, chosen, await measure.compute(Ask(chosen, filters, customers, today))
+
+
+def default_range(today: date, days: int = 90) -> tuple[date, date]:
+    """The last ``days`` days up to the business date."""
+    return today - timedelta(days=days), today

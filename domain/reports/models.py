@@ -1,0 +1,53 @@
+"""Month-end loan positions (for roll and cure rates) and the dashboards users build."""
+
+from typing import TYPE_CHECKING, Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from domain.loan.models import Loan
+    from domain.user.models import User
+
+
+class LoanMonthEnd(Model):
+    """Where a loan stood at a month's end, and where it stood at the month's end before.
+
+    Loans that closed or were charged off during the month have a row too, with the bucket
+    CLOSED or CHARGED_OFF and nothing outstanding, so every balance of the month before is
+    accounted for (cured, rolled, stayed, closed or lost).
+    """
+
+    id = fields.IntField(primary_key=True)
+    month_end = fields.DateField()
+    loan: fields.ForeignKeyRelation["Loan"] = fields.ForeignKeyField(
+        "lendgraph.Loan", related_name="month_ends", on_delete=fields.CASCADE
+    )
+    customer_id = fields.IntField()
+    bucket = fields.CharField(max_length=16)
+    days_past_due = fields.IntField()
+    outstanding = fields.DecimalField(max_digits=16, decimal_places=2)
+    prev_bucket = fields.CharField(max_length=16, null=True)
+    prev_outstanding = fields.DecimalField(max_digits=16, decimal_places=2, null=True)
+
+    class Meta:
+        table = "loan_month_end"
+        unique_together = (("month_end", "loan_id"),)
+        indexes = (("month_end", "bucket"), ("customer_id",))
+
+
+class Board(Model):
+    """A dashboard: tiles of measure, dimension, chart and filters, shared with roles."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    owner: fields.ForeignKeyRelation["User"] = fields.ForeignKeyField(
+        "lendgraph.User", related_name="boards", on_delete=fields.CASCADE
+    )
+    tiles: fields.Field[list[dict[str, Any]]] = fields.JSONField()
+    shared_with: fields.Field[list[str]] = fields.JSONField(default=list)  # role names
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "board"
