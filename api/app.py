@@ -14,7 +14,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -112,9 +118,15 @@ DESIGNER = Path(
 async def designer_missing(_: Request) -> Response:
     """Where the designer would be, before `make designer` has built it."""
     return PlainTextResponse(
-        "The designer is not built: run `make designer` (npm ci && npm run build in designer/).",
+        "The designer and dashboard are not built: run `make designer` "
+        "(npm ci && npm run build in designer/).",
         status_code=503,
     )
+
+
+async def dashboard(_: Request) -> Response:
+    """The dashboard page (built with the designer; its assets are under /designer/assets)."""
+    return FileResponse(DESIGNER / "dashboard.html", headers={"Cache-Control": "no-cache"})
 
 
 PIXEL = bytes.fromhex(
@@ -198,8 +210,10 @@ def create_app(
     if settings().mode in ("demo", "test"):
         routes.append(Route("/simulated-bureau/reports", simulated_bureau, methods=["POST"]))
     if (DESIGNER / "index.html").exists():
+        routes.append(Route("/dashboard", dashboard))  # the same web app's second page
         routes.append(Mount("/designer", StaticFiles(directory=DESIGNER, html=True)))
     else:
+        routes.append(Route("/dashboard", designer_missing))
         routes.append(Route("/designer/{rest:path}", designer_missing))
     origins = [
         o.strip() for o in os.environ.get("LENDGRAPH_CORS_ORIGINS", "").split(",") if o.strip()

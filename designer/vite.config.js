@@ -3,6 +3,12 @@ import { defineConfig } from 'vite';
 // served by lendgraph at /designer (see api/app.py); `npm run dev` proxies the API
 export default defineConfig({
   base: '/designer/',
-  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 4000 },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 4000,
+    // two pages: the designer (/designer) and the dashboard (/dashboard)
+    rollupOptions: { input: { designer: 'index.html', dashboard: 'dashboard.html' } },
+  },
   server: { proxy: { '/graphql': 'http://127.0.0.1:8000' } },
 });
