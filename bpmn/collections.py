@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from bpmn import runner
+from domain.clock import service as clock
 from domain.customer.models import Customer, CustomerTag
 from domain.loan.models import Loan, LoanStatus
 from domain.process.models import InstanceStatus, ProcessDefinition, ProcessInstance
 from domain.profile import assignment
 from domain.profile.rfm import VALUABLE
+from domain.reports.models import CollectionCase
 
 PROCESS_ID = "collections"
 
@@ -61,5 +63,12 @@ async def start_for_past_due(limit: int = 1000) -> list[runner.InstanceView]:
         key = f"loan:{loan.id}"
         if key in busy:
             continue
-        started.append(await runner.start(PROCESS_ID, await start_data(loan), business_key=key))
+        view = await runner.start(PROCESS_ID, await start_data(loan), business_key=key)
+        strategy = view.data.get("strategy")
+        await CollectionCase.create(
+            loan_id=loan.id, customer_id=loan.customer_id, instance_id=view.id,  # type: ignore[attr-defined]
+            strategy=str(strategy) if strategy else None, bucket=loan.bucket,
+            opened_at=await clock.now(),
+        )  # counted by strategy on the dashboard
+        started.append(view)
     return started

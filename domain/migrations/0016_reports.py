@@ -27,6 +27,20 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='CollectionCase',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('loan', fields.ForeignKeyField('lendgraph.Loan', source_field='loan_id', db_constraint=True, to_field='id', related_name='collection_cases', on_delete=OnDelete.CASCADE)),
+                ('customer_id', fields.IntField(db_index=True)),
+                ('instance_id', fields.IntField(unique=True)),
+                ('strategy', fields.CharField(null=True, max_length=32)),
+                ('bucket', fields.CharField(max_length=16)),
+                ('opened_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'collection_case', 'app': 'lendgraph', 'indexes': [Index(fields=['loan_id'])], 'pk_attr': 'id', 'table_description': "A loan's collections case: when it opened, in which bucket, with which strategy."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='LoanMonthEnd',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),

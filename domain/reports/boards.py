@@ -42,7 +42,8 @@ _COLLECTIONS = [
     _tile("portfolio.outstanding", "bucket", "bar", "Past-due balance by bucket"),
     _tile("collections.contacts", "channel", "stacked", "Contacts (30 days)", days=30),
     _tile("collections.promises_kept", "month", "line", "Promises kept", days=180),
-    _tile("collections.recovered", "month", "bar", "Recovered", days=180),
+    _tile("collections.recovered", "strategy", "bar", "Recovered by strategy", days=180),
+    _tile("collections.cure_rate", "strategy", "bar", "Cases cured by strategy", days=180),
     _tile("collections.blocked", "reason", "table", "Blocked by the contact policy", days=30),
 ]
 _CUSTOMERS = [

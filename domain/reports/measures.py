@@ -29,9 +29,8 @@ from domain.interaction.models import Direction, Interaction
 from domain.loan.delinquency import DEFAULT_THRESHOLD_DPD
 from domain.loan.models import Loan, LoanStatus, Payment
 from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
-from domain.process.models import ProcessInstance
 from domain.profile.models import ProfileChange, Segment, SegmentMember
-from domain.reports.models import LoanMonthEnd
+from domain.reports.models import CollectionCase, LoanMonthEnd
 from domain.settings import settings
 
 MONTH = "month"
@@ -345,6 +344,28 @@ async def no_human_share(ask: Ask) -> list[Point]:
 # ----------------------------------------------------------------------------- collections
 
 
+async def _cases(ask: Ask) -> dict[int, list[tuple[datetime, str]]]:
+    """Per loan, its collections cases (opened, strategy), oldest first, within scope."""
+    rows = (
+        await _scoped(CollectionCase.all(), ask)
+        .order_by("opened_at")
+        .values_list("loan_id", "opened_at", "strategy")
+    )
+    out: defaultdict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for loan_id, opened, strategy in rows:
+        out[int(loan_id)].append((opened, str(strategy or "—")))
+    return out
+
+
+def _strategy_at(cases: list[tuple[datetime, str]], moment: datetime) -> str | None:
+    """The strategy of the case open on the loan at ``moment`` (the latest opened before)."""
+    found = None
+    for opened, strategy in cases:
+        if opened <= moment:
+            found = strategy
+    return found
+
+
 async def contacts(ask: Ask) -> list[Point]:
     """Collection contacts made: calls and visits, and messages sent (series = kind)."""
     calls = _dated(_scoped(Interaction.filter(direction=Direction.OUTBOUND, source="collections"),
@@ -352,11 +373,21 @@ async def contacts(ask: Ask) -> list[Point]:
     sent = _dated(_scoped(OutboxMessage.filter(purpose=MessagePurpose.COLLECTION,
                                                status=MessageStatus.SENT), ask),
                   ask, "sent_at", moment=True)  # fmt: skip
-    dimension = ask.dimension
     points = []
-    for series, query, column in (("calls and visits", calls, "occurred_at"),
-                                  ("messages", sent, "sent_at")):  # fmt: skip
-        by: str | RawSQL = month_of(column) if dimension == MONTH else "channel"
+    kinds = (("calls and visits", calls, "occurred_at"), ("messages", sent, "sent_at"))
+    if ask.dimension == "strategy":
+        cases = await _cases(ask)
+        for series, query, column in kinds:
+            counted: defaultdict[str, int] = defaultdict(int)
+            for loan_id, at in await query.filter(loan_id__isnull=False).values_list(
+                "loan_id", column
+            ):
+                strategy = _strategy_at(cases.get(int(loan_id), []), at)
+                counted[strategy or "no case"] += 1
+            points += [Point(k, n, n, series) for k, n in sorted(counted.items())]
+        return points
+    for series, query, column in kinds:
+        by: str | RawSQL = month_of(column) if ask.dimension == MONTH else "channel"
         for row in await _grouped(query, by, {"n": Count("id")}):
             points.append(Point(row["key"], int(row["n"]), int(row["n"]), series))
     return points
@@ -387,25 +418,36 @@ async def promises_kept(ask: Ask) -> list[Point]:
 
 async def recovered(ask: Ask) -> list[Point]:
     """Payments received on loans while a collections case was open on them."""
-    cases = await _scoped(
-        ProcessInstance.filter(business_key__startswith="collection:"), ask
-    ).values_list("business_key", "created_at")
-    opened: dict[int, datetime] = {}
-    for key, at in cases:
-        loan_id = int(str(key).split(":")[1])
-        opened[loan_id] = min(at, opened.get(loan_id, at))
-    if not opened:
+    cases = await _cases(ask)
+    if not cases:
         return []
-    query = _dated(Payment.filter(loan_id__in=list(opened)), ask, "paid_at", moment=True)
+    query = _dated(Payment.filter(loan_id__in=list(cases)), ask, "paid_at", moment=True)
     if ask.filters.product_code:
         query = query.filter(loan__product__code=ask.filters.product_code)
-    by = "paid_at" if ask.dimension == MONTH else "loan__product__code"
     totals: defaultdict[str, list[Decimal]] = defaultdict(list)
-    for loan_id, at, amount, key in await query.values_list("loan_id", "paid_at", "amount", by):
-        if at >= opened[int(loan_id)]:
-            name = f"{at:%Y-%m}" if ask.dimension == MONTH else str(key)
-            totals[name].append(Decimal(amount))
+    rows = await query.values_list("loan_id", "paid_at", "amount", "loan__product__code")
+    for loan_id, at, amount, product in rows:
+        strategy = _strategy_at(cases[int(loan_id)], at)
+        if strategy is None:
+            continue  # paid before any case opened
+        name = {MONTH: f"{at:%Y-%m}", "strategy": strategy}.get(ask.dimension, str(product))
+        totals[name].append(Decimal(amount))
     return [Point(k, sum(v, Decimal(0)), len(v)) for k, v in sorted(totals.items())]
+
+
+async def case_cure_rate(ask: Ask) -> list[Point]:
+    """Share of collections cases (opened in the time range) whose loan is current or repaid."""
+    query = _dated(_scoped(CollectionCase.all(), ask), ask, "opened_at", moment=True)
+    if ask.filters.product_code:
+        query = query.filter(loan__product__code=ask.filters.product_code)
+    by: str | RawSQL = month_of("opened_at") if ask.dimension == MONTH else ask.dimension
+    cured = Q(loan__status=LoanStatus.CLOSED) | Q(loan__status=LoanStatus.ACTIVE,
+                                                  loan__days_past_due=0)  # fmt: skip
+    everything = await _grouped(query, by, {"n": Count("id")})
+    good = {r["key"]: int(r["n"]) for r in await _grouped(query.filter(cured), by,
+                                                           {"n": Count("id")})}  # fmt: skip
+    return [Point(r["key"], _ratio(good.get(r["key"], 0), int(r["n"])), int(r["n"]))
+            for r in everything]  # fmt: skip
 
 
 async def blocked(ask: Ask) -> list[Point]:
@@ -509,12 +551,15 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
     Measure("approvals.no_human_share", "Decided with no human", "ratio", _APP_DIMS,
             "applications", no_human_share, "",
             ("date", "branch", "product", "channel", "segment")),
-    Measure("collections.contacts", "Collection contacts", "count", ("channel", MONTH),
-            "customers", contacts),
+    Measure("collections.contacts", "Collection contacts", "count",
+            ("channel", "strategy", MONTH), "customers", contacts),
     Measure("collections.promises_kept", "Promise-to-pay kept rate", "ratio", ("channel", MONTH),
             "customers", promises_kept),
-    Measure("collections.recovered", "Recovered amount", "money", ("product", MONTH), "loans",
-            recovered, "Payments on loans after their collections case opened."),
+    Measure("collections.recovered", "Recovered amount", "money", ("strategy", "product", MONTH),
+            "loans", recovered, "Payments on loans after their collections case opened."),
+    Measure("collections.cure_rate", "Collections cure rate", "ratio",
+            ("strategy", "bucket", MONTH), "loans", case_cure_rate,
+            "Share of cases opened in the range whose loan is now current or repaid."),
     Measure("collections.blocked", "Messages blocked by the contact policy", "count",
             ("reason", "purpose", "channel", MONTH), "customers", blocked, "",
             ("date", "branch", "channel", "segment")),

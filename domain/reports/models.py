@@ -51,3 +51,25 @@ class Board(Model):
 
     class Meta:
         table = "board"
+
+
+class CollectionCase(Model):
+    """A loan's collections case: when it opened, in which bucket, with which strategy.
+
+    Written when the collections process starts for a past-due loan (the strategy is the
+    decision table's answer), so contacts, recoveries and cures can be counted by strategy.
+    """
+
+    id = fields.IntField(primary_key=True)
+    loan: fields.ForeignKeyRelation["Loan"] = fields.ForeignKeyField(
+        "lendgraph.Loan", related_name="collection_cases", on_delete=fields.CASCADE
+    )
+    customer_id = fields.IntField(db_index=True)
+    instance_id = fields.IntField(unique=True)
+    strategy = fields.CharField(max_length=32, null=True)
+    bucket = fields.CharField(max_length=16)
+    opened_at = fields.DatetimeField()
+
+    class Meta:
+        table = "collection_case"
+        indexes = (("loan_id",),)

@@ -17,6 +17,7 @@ from domain.loan.models import Installment, Loan, LoanStatus
 from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
 from domain.process.models import ProcessInstance, ProcessWait, WorkTask
 from domain.user.models import User
+from domain.reports.models import CollectionCase
 from tests import factories
 from tests.conftest import TODAY
 
@@ -75,6 +76,13 @@ async def test_a_past_due_loan_gets_one_collections_instance(db: str) -> None:
     await _collectors()
     view = await _start(loan)
     assert view.status == "RUNNING", view.error
+    [case] = await CollectionCase.all()  # the dashboard counts contacts and cures by strategy
+    assert (case.loan_id, case.instance_id, case.strategy, case.bucket) == (  # type: ignore[attr-defined]
+        loan.id,
+        view.id,
+        view.data["strategy"],
+        "M1",
+    )
     assert await collections.start_for_past_due() == []  # not twice
     current = await factories.customer("current", phone="13800002222")
     await factories.loan(current, disbursed_on=date(2026, 6, 1))  # first due 07-01: current

@@ -242,3 +242,42 @@ async def test_unknown_measures_and_dimensions_are_refused(db: str) -> None:
     with pytest.raises(ValidationError, match="no segment named 'ghosts'"):
         await measures.run("customers.count", None, measures.Filters(segment="ghosts"), None,
                            TODAY)  # fmt: skip
+
+
+async def test_collections_by_strategy(db: str) -> None:
+    from domain.interaction.models import (
+        Direction,
+        Interaction,
+        InteractionChannel,
+        InteractionType,
+    )
+    from domain.loan.models import Payment
+    from domain.reports.models import CollectionCase
+
+    loans = await _portfolio()
+    opened = datetime(2026, 5, 1, 2, tzinfo=UTC)
+    for key, strategy in (("m2", "STANDARD"), ("m4", "INTENSIVE"), ("cured", "GENTLE")):
+        await CollectionCase.create(loan_id=loans[key].id, customer_id=loans[key].customer_id,  # type: ignore[attr-defined]
+                                    instance_id=loans[key].id, strategy=strategy,
+                                    bucket="M1", opened_at=opened)  # fmt: skip
+    calls = [("m2", 2), ("m4", 3), ("current", 1)]  # the current loan has no case
+    for key, n in calls:
+        for i in range(n):
+            await Interaction.create(
+                customer_id=loans[key].customer_id, loan_id=loans[key].id,  # type: ignore[attr-defined]
+                channel=InteractionChannel.PHONE, direction=Direction.OUTBOUND,
+                type=InteractionType.CALL, source="collections",
+                occurred_at=opened + timedelta(days=i + 1),
+            )  # fmt: skip
+    for key, amount, at in (("cured", "1100.00", opened + timedelta(days=19)),
+                            ("m4", "500.00", opened - timedelta(days=3)),  # before the case
+                            ("m4", "700.00", opened + timedelta(days=5))):  # fmt: skip
+        await Payment.create(loan_id=loans[key].id, amount=Decimal(amount), paid_at=at,
+                             idempotency_key=f"{key}-{amount}")  # fmt: skip
+    by = {(p.key, p.series): p.value for p in await measures.contacts(_ask("strategy"))}
+    assert by == {("STANDARD", "calls and visits"): 2, ("INTENSIVE", "calls and visits"): 3,
+                  ("no case", "calls and visits"): 1}  # fmt: skip
+    money = {p.key: p.value for p in await measures.recovered(_ask("strategy"))}
+    assert money == {"GENTLE": Decimal("1100.00"), "INTENSIVE": Decimal("700.00")}
+    cured = {p.key: p.value for p in await measures.case_cure_rate(_ask("strategy"))}
+    assert cured == {"GENTLE": 1.0, "INTENSIVE": 0.0, "STANDARD": 0.0}
