@@ -66,8 +66,11 @@ async def start_for_past_due(limit: int = 1000) -> list[runner.InstanceView]:
         view = await runner.start(PROCESS_ID, await start_data(loan), business_key=key)
         strategy = view.data.get("strategy")
         await CollectionCase.create(
-            loan_id=loan.id, customer_id=loan.customer_id, instance_id=view.id,  # type: ignore[attr-defined]
-            strategy=str(strategy) if strategy else None, bucket=loan.bucket,
+            loan_id=loan.id,
+            customer_id=loan.customer_id,
+            instance_id=view.id,  # type: ignore[attr-defined]
+            strategy=str(strategy) if strategy else None,
+            bucket=loan.bucket,
             opened_at=await clock.now(),
         )  # counted by strategy on the dashboard
         started.append(view)

@@ -16,8 +16,8 @@ from domain.loan import service as loans
 from domain.loan.models import Installment, Loan, LoanStatus
 from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
 from domain.process.models import ProcessInstance, ProcessWait, WorkTask
-from domain.user.models import User
 from domain.reports.models import CollectionCase
+from domain.user.models import User
 from tests import factories
 from tests.conftest import TODAY
 
