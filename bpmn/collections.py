@@ -64,14 +64,13 @@ async def start_for_past_due(limit: int = 1000) -> list[runner.InstanceView]:
         if key in busy:
             continue
         view = await runner.start(PROCESS_ID, await start_data(loan), business_key=key)
+        # the case and its strategy, for the dashboard's contacts, recoveries and cures
         strategy = view.data.get("strategy")
+        owner: int = loan.customer_id  # type: ignore[attr-defined]
         await CollectionCase.create(
-            loan_id=loan.id,
-            customer_id=loan.customer_id,
-            instance_id=view.id,  # type: ignore[attr-defined]
-            strategy=str(strategy) if strategy else None,
-            bucket=loan.bucket,
+            loan_id=loan.id, customer_id=owner, instance_id=view.id,
+            strategy=str(strategy) if strategy else None, bucket=loan.bucket,
             opened_at=await clock.now(),
-        )  # counted by strategy on the dashboard
+        )  # fmt: skip
         started.append(view)
     return started

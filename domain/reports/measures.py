@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from tortoise import connections
@@ -21,7 +22,7 @@ from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
-from domain.application.models import Application, ApplicationStatus
+from domain.application.models import Application, ApplicationChannel, ApplicationStatus
 from domain.campaign.models import Campaign, CampaignResponse
 from domain.customer.models import Customer
 from domain.errors import Problems
@@ -93,7 +94,7 @@ def _dialect() -> str:
 
 
 def month_of(column: str) -> RawSQL:
-    """``YYYY-MM`` of a date or timestamp column of the queried table, in SQL."""
+    """``YYYY-MM`` of a date or timestamp column (``table.column``: joins may repeat names)."""
     if _dialect() == "postgres":
         return RawSQL(f"to_char({column}, 'YYYY-MM')")
     return RawSQL(f"strftime('%Y-%m', {column})")
@@ -109,8 +110,8 @@ def _scoped(query: QuerySet[Any], ask: Ask, customer: str = "customer_id") -> Qu
         members = SegmentMember.filter(segment__name=f.segment).values("customer_id")
         query = query.filter(**{f"{customer}__in": Subquery(members)})
     if f.branch:
-        path = customer.removesuffix("_id") + "__branch" if customer != "id" else "branch"
-        query = query.filter(**{path: f.branch})
+        of_branch = Customer.filter(branch=f.branch).values("id")
+        query = query.filter(**{f"{customer}__in": Subquery(of_branch)})
     return query
 
 
@@ -141,6 +142,16 @@ async def _grouped(
     return sorted(rows, key=lambda r: r["key"])
 
 
+def _channel(value: str, kind: type[StrEnum], what: str) -> str:
+    """A channel filter that means something for ``what``, or a clear refusal."""
+    allowed = [c.value for c in kind]
+    if value not in allowed:
+        problems = Problems()
+        problems.add("filter.channel", f"{what} come by {', '.join(allowed)}, not {value!r}")
+        problems.raise_if_any()
+    return value
+
+
 def _ratio(part: Decimal | int, whole: Decimal | int) -> float | None:
     return float(Decimal(part) / Decimal(whole)) if whole else None
 
@@ -166,7 +177,9 @@ def _loans(ask: Ask) -> QuerySet[Loan]:
 
 
 def _loan_key(ask: Ask) -> str | RawSQL:
-    return month_of("disbursed_on") if ask.dimension == MONTH else LOAN_DIMENSIONS[ask.dimension]
+    return (
+        month_of("loan.disbursed_on") if ask.dimension == MONTH else LOAN_DIMENSIONS[ask.dimension]
+    )
 
 
 async def outstanding(ask: Ask) -> list[Point]:
@@ -264,13 +277,13 @@ def _applications(ask: Ask) -> QuerySet[Application]:
     if f.product_code:
         query = query.filter(product__code=f.product_code)
     if f.channel:
-        query = query.filter(channel=f.channel)
+        query = query.filter(channel=_channel(f.channel, ApplicationChannel, "applications"))
     return _dated(query, ask, "submitted_at", moment=True)
 
 
 def _application_key(ask: Ask) -> str | RawSQL:
     if ask.dimension == MONTH:
-        return month_of("submitted_at")
+        return month_of("application.submitted_at")
     return APPLICATION_DIMENSIONS[ask.dimension]
 
 
@@ -303,7 +316,7 @@ async def decision_hours(ask: Ask) -> list[Point]:
     key = "month_key" if ask.dimension == MONTH else APPLICATION_DIMENSIONS[ask.dimension]
     query = _applications(ask).filter(decided_at__isnull=False)
     if ask.dimension == MONTH:
-        query = query.annotate(month_key=month_of("submitted_at"))
+        query = query.annotate(month_key=month_of("application.submitted_at"))
     rows = await query.values(key, "submitted_at", "decided_at")
     spans: defaultdict[str, list[float]] = defaultdict(list)
     for row in rows:
@@ -374,10 +387,11 @@ async def contacts(ask: Ask) -> list[Point]:
                                                status=MessageStatus.SENT), ask),
                   ask, "sent_at", moment=True)  # fmt: skip
     points = []
-    kinds = (("calls and visits", calls, "occurred_at"), ("messages", sent, "sent_at"))
+    kinds = (("calls and visits", calls, "occurred_at", "interaction"),
+             ("messages", sent, "sent_at", "outbox_message"))  # fmt: skip
     if ask.dimension == "strategy":
         cases = await _cases(ask)
-        for series, query, column in kinds:
+        for series, query, column, _ in kinds:
             counted: defaultdict[str, int] = defaultdict(int)
             for loan_id, at in await query.filter(loan_id__isnull=False).values_list(
                 "loan_id", column
@@ -386,8 +400,8 @@ async def contacts(ask: Ask) -> list[Point]:
                 counted[strategy or "no case"] += 1
             points += [Point(k, n, n, series) for k, n in sorted(counted.items())]
         return points
-    for series, query, column in kinds:
-        by: str | RawSQL = month_of(column) if ask.dimension == MONTH else "channel"
+    for series, query, column, table in kinds:
+        by: str | RawSQL = month_of(f"{table}.{column}") if ask.dimension == MONTH else "channel"
         for row in await _grouped(query, by, {"n": Count("id")}):
             points.append(Point(row["key"], int(row["n"]), int(row["n"]), series))
     return points
@@ -440,7 +454,9 @@ async def case_cure_rate(ask: Ask) -> list[Point]:
     query = _dated(_scoped(CollectionCase.all(), ask), ask, "opened_at", moment=True)
     if ask.filters.product_code:
         query = query.filter(loan__product__code=ask.filters.product_code)
-    by: str | RawSQL = month_of("opened_at") if ask.dimension == MONTH else ask.dimension
+    by: str | RawSQL = (
+        month_of("collection_case.opened_at") if ask.dimension == MONTH else ask.dimension
+    )
     cured = Q(loan__status=LoanStatus.CLOSED) | Q(loan__status=LoanStatus.ACTIVE,
                                                   loan__days_past_due=0)  # fmt: skip
     everything = await _grouped(query, by, {"n": Count("id")})
@@ -457,7 +473,9 @@ async def blocked(ask: Ask) -> list[Point]:
         ask, "created_at", moment=True)  # fmt: skip
     if ask.filters.channel:
         query = query.filter(channel=ask.filters.channel)
-    by: str | RawSQL = month_of("created_at") if ask.dimension == MONTH else ask.dimension
+    by: str | RawSQL = (
+        month_of("outbox_message.created_at") if ask.dimension == MONTH else ask.dimension
+    )
     return [Point(r["key"], int(r["n"]), int(r["n"]), str(r["status"]))
             for r in await _grouped_with_status(query, by)]  # fmt: skip
 
@@ -501,7 +519,9 @@ async def reminder_reach(ask: Ask) -> list[Point]:
     """Share of pre-due reminders produced that were sent (the rest blocked or waiting)."""
     query = _dated(_scoped(OutboxMessage.filter(purpose=MessagePurpose.REMINDER), ask),
                    ask, "created_at", moment=True)  # fmt: skip
-    by: str | RawSQL = month_of("created_at") if ask.dimension == MONTH else "channel"
+    by: str | RawSQL = (
+        month_of("outbox_message.created_at") if ask.dimension == MONTH else "channel"
+    )
     everything = await _grouped(query, by, {"n": Count("id")})
     sent = {r["key"]: int(r["n"]) for r in await _grouped(
         query.filter(status=MessageStatus.SENT), by, {"n": Count("id")})}  # fmt: skip
