@@ -43,6 +43,16 @@ FIELDS = {
     "link": "the campaign link that records the response",
     "manager": "the account manager's name",
 }
+_DEBT = frozenset({"name", "amount_due", "days_past_due", "due_date", "manager"})
+PURPOSE_FIELDS: dict[str, frozenset[str]] = {  # what each sender fills in
+    "reminder.pre_due": frozenset({"name", "due_date", "amount_due", "days_before"}),
+    "care.birthday": frozenset({"name"}),
+    "care.holiday": frozenset({"name", "holiday"}),
+    "offer.limit_increase": frozenset({"name"}),
+    "campaign.invitation": frozenset({"name", "campaign", "product", "link"}),
+    "collection.gentle": _DEBT, "collection.standard": _DEBT, "collection.firm": _DEBT,
+    "collection.final_notice": _DEBT,
+}  # fmt: skip
 FILTERS = frozenset({"upper", "lower", "title", "capitalize", "trim", "default", "truncate"})
 SAMPLE = {
     "name": "张伟", "amount_due": Decimal("1234.56"), "days_past_due": 3,
@@ -122,12 +132,12 @@ def check(key: str, segment: str | None, tone: str | None, body: str) -> None:
     elif len(body) > MAX_LENGTH:
         problems.add("body", f"is {len(body)} characters, at most {MAX_LENGTH}")
     else:
-        for message in _body_problems(body):
+        for message in _body_problems(body, PURPOSE_FIELDS.get(key, frozenset(FIELDS))):
             problems.add("body", message)
     problems.raise_if_any()
 
 
-def _body_problems(body: str) -> list[str]:
+def _body_problems(body: str, known: frozenset[str]) -> list[str]:
     try:
         tree = _ENV.parse(body)
     except TemplateSyntaxError as exc:
@@ -139,9 +149,10 @@ def _body_problems(body: str) -> list[str]:
         elif isinstance(node, nodes.Filter) and node.name not in FILTERS:
             found.append(f"line {node.lineno}: filter {node.name!r} is not allowed "
                          f"(use {', '.join(sorted(FILTERS))})")  # fmt: skip
-    unknown = sorted(meta.find_undeclared_variables(tree) - set(FIELDS))
+    unknown = sorted(meta.find_undeclared_variables(tree) - known)
     if unknown:
-        found.append(f"unknown field(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
+        found.append(f"unknown field(s) {', '.join(unknown)}; this message has "
+                     f"{', '.join(f for f in FIELDS if f in known)}")  # fmt: skip
     if not found:
         try:
             _render(body, SAMPLE)

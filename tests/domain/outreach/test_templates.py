@@ -97,6 +97,8 @@ def test_money_and_dates_are_written_for_people() -> None:
         ("{{ name|attr('upper') }}", "filter 'attr' is not allowed"),
         ("{% include 'secrets.txt' %}", "Include is not allowed"),
         ("{{ salary }}", "unknown field(s) salary"),
+        ("{{ link }}", "unknown field(s) link; this message has name, amount_due, due_date, "
+                       "days_before"),
         ("hello {{ name", "line 1: unexpected end of template"),
         ("x" * 2001, "is 2001 characters, at most 2000"),
     ],
