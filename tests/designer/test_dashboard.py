@@ -6,9 +6,12 @@ from datetime import date
 
 from playwright.async_api import Page, expect
 
+from bpmn import daily
+from bpmn.deployments import deploy_bundled
 from domain.loan.models import Loan, LoanStatus
 from domain.loan.service import refresh_delinquency
 from domain.reports import snapshots
+from domain.seed.generator import seed
 from domain.user.models import User
 from tests import factories
 from tests.api.conftest import PASSWORD, password_hash
@@ -51,11 +54,19 @@ async def _settled(page: Page) -> None:
     await expect(page.locator('#board .tile[data-state="error"]')).to_have_count(0)
 
 
+async def _seeded() -> None:
+    """The demo portfolio, profiled by a daily run: a board with something on every tile."""
+    await seed(customers=300, demo_password=PASSWORD, business_date=TODAY)
+    await deploy_bundled()
+    report = await daily.run(TODAY)
+    assert report.done, report.failed
+
+
 async def test_the_default_board_drills_down_and_a_saved_board_reloads(page: Page, db: str) -> None:
-    await _world()
+    await _seeded()
     active = await Loan.filter(status=LoanStatus.ACTIVE).count()
     with api_process(db) as base:
-        console = await _sign_in(page, base, "root")
+        console = await _sign_in(page, base, "admin")
         await expect(page.locator("#board-select")).to_contain_text("Morning board")
         await _settled(page)
         assert await page.locator("#board .tile canvas").count() >= 5  # drawn by ECharts
@@ -76,7 +87,7 @@ async def test_the_default_board_drills_down_and_a_saved_board_reloads(page: Pag
         await table.locator('tr[data-key="M0"]').click()
         await expect(page.locator("#drill")).to_be_visible()
         await expect(page.locator("#drill")).to_have_attribute("data-count", str(m0))
-        await expect(page.locator("#drill-table tbody tr")).to_have_count(m0)
+        await expect(page.locator("#drill-table tbody tr")).to_have_count(min(m0, 50))
         await screenshot(page, "dashboard-drill.png")
         await page.click("#drill-close")
 
