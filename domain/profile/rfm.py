@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.functions import Count, Max, Sum
 
 from domain.loan.models import Installment, Loan
@@ -105,27 +105,23 @@ async def compute(day: date, months: int = WINDOW_MONTHS) -> dict[int, Rfm]:
         .annotate(n=Count("id"), last=Max("disbursed_on")).group_by("customer_id")
         .values("customer_id", "n", "last")
     )  # fmt: skip
-    on_time = await (
+    # one pass over the window's repayments: on-time count and latest, interest and fees
+    on_time_q = Q(paid_on__lte=F("due_date"))
+    repaid = await (
         Installment.filter(paid_on__gte=start, paid_on__lte=day)
-        .filter(paid_on__lte=F("due_date"))
-        .annotate(n=Count("id"), last=Max("paid_on")).group_by("loan__customer_id")
-        .values("loan__customer_id", "n", "last")
-    )  # fmt: skip
-    earned = await (
-        Installment.filter(paid_on__gte=start, paid_on__lte=day)
-        .annotate(i=Sum("interest_paid"), f=Sum("fee_paid")).group_by("loan__customer_id")
-        .values("loan__customer_id", "i", "f")
+        .annotate(n=Count("id", _filter=on_time_q), last=Max("paid_on", _filter=on_time_q),
+                  i=Sum("interest_paid"), f=Sum("fee_paid"))
+        .group_by("loan__customer_id").values("loan__customer_id", "n", "last", "i", "f")
     )  # fmt: skip
     for row in drawdowns:
         cid = int(row["customer_id"])
         count[cid] = count.get(cid, 0) + int(row["n"])
         last[cid] = max(last.get(cid, row["last"]), row["last"])
-    for row in on_time:
+    for row in repaid:
         cid = int(row["loan__customer_id"])
-        count[cid] = count.get(cid, 0) + int(row["n"])
-        last[cid] = max(last.get(cid, row["last"]), row["last"])
-    for row in earned:
-        cid = int(row["loan__customer_id"])
+        if row["n"]:
+            count[cid] = count.get(cid, 0) + int(row["n"])
+            last[cid] = max(last.get(cid, row["last"]), row["last"])
         margin[cid] = Decimal(row["i"] or 0) + Decimal(row["f"] or 0)
     active = list(last)
     recency = {c: (day - last[c]).days for c in active}
