@@ -104,14 +104,18 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=DEFAULT_URL, help="dropped and made again")
+    parser.add_argument("--reuse", action="store_true", help="measure the database built before")
     args = parser.parse_args()
-    await _fresh(args.database_url)
+    if not args.reuse:
+        await _fresh(args.database_url)
     await Tortoise.init(config=tortoise_config(args.database_url), _enable_global_fallback=True)
     try:
-        await migrate.apply(args.database_url)
-        t0 = time.perf_counter()
-        await connections.get("default").execute_script(_build(args.customers))
-        built = time.perf_counter() - t0
+        built = 0.0
+        if not args.reuse:
+            await migrate.apply(args.database_url)
+            t0 = time.perf_counter()
+            await connections.get("default").execute_script(_build(args.customers))
+            built = time.perf_counter() - t0
         from datetime import date
 
         from domain.reports import boards, measures

@@ -32,6 +32,7 @@ from domain.loan.models import Loan, LoanStatus, Payment
 from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
 from domain.profile.models import ProfileChange, Segment, SegmentMember
 from domain.reports.models import CollectionCase, LoanMonthEnd
+from domain.reports.snapshots import end_of, month_ends
 from domain.settings import settings
 
 MONTH = "month"
@@ -207,42 +208,45 @@ async def default_rate(ask: Ask) -> list[Point]:
             for r in everything]  # fmt: skip
 
 
-async def _month_pairs(ask: Ask) -> tuple[list[date], QuerySet[LoanMonthEnd]]:
+async def _movements(ask: Ask, cure: bool) -> list[Point]:
+    """Roll or cure rates over the last seven month ends in the range (six movements)."""
     base = _scoped(LoanMonthEnd.all(), ask)
     if ask.filters.product_code:
         base = base.filter(loan__product__code=ask.filters.product_code)
-    found: list[Any] = await base.distinct().values_list("month_end", flat=True)
-    ends: list[date] = sorted(set(found))
-    if ask.filters.date_from:
-        ends = [d for d in ends if d >= ask.filters.date_from]
-    if ask.filters.date_to:
-        ends = [d for d in ends if d <= ask.filters.date_to]
-    return ends[-7:], base  # six movements unless asked otherwise
-
-
-async def _movements(ask: Ask, cure: bool) -> list[Point]:
-    ends, base = await _month_pairs(ask)
+    last = ask.filters.date_to or ask.today
+    wanted = [d for d in month_ends(last + timedelta(days=1), 7)
+              if ask.filters.date_from is None or d >= ask.filters.date_from]  # fmt: skip
+    held: defaultdict[tuple[date, str], Decimal] = defaultdict(Decimal)
+    for end, bucket, owed in await (
+        base.filter(month_end__in=wanted).annotate(o=Sum("outstanding"))
+        .group_by("month_end", "bucket").values_list("month_end", "bucket", "o")
+    ):  # fmt: skip
+        held[(end, str(bucket))] = Decimal(owed or 0)
+    ends = sorted({end for end, _ in held})
+    pairs = [(a, b) for a, b in itertools.pairwise(ends) if end_of(a + timedelta(days=1)) == b]
+    if not pairs:
+        return []
+    moved = await (
+        base.filter(month_end__in=[b for _, b in pairs], prev_bucket__isnull=False)
+        .annotate(o=Sum("prev_outstanding"), n=Count("id"))
+        .group_by("month_end", "prev_bucket", "bucket")
+        .values_list("month_end", "prev_bucket", "bucket", "o", "n")
+    )  # fmt: skip
     order = [b.name for b in settings().buckets]
     points = []
-    for before, after in itertools.pairwise(ends):
-        held = dict(await base.filter(month_end=before).annotate(o=Sum("outstanding"))
-                    .group_by("bucket").values_list("bucket", "o"))  # fmt: skip
-        moved = await (
-            base.filter(month_end=after, prev_bucket__isnull=False)
-            .annotate(o=Sum("prev_outstanding"), n=Count("id"))
-            .group_by("prev_bucket", "bucket").values_list("prev_bucket", "bucket", "o", "n")
-        )  # fmt: skip
+    for before, after in pairs:
         for i, name in enumerate(order[:-1]):
             if cure and name == order[0]:
                 continue
             targets = {order[0], "CLOSED"} if cure else {order[i + 1]}
-            part = sum((Decimal(o or 0) for p, b, o, _ in moved if p == name and b in targets),
-                       Decimal(0))  # fmt: skip
-            count = sum(int(n) for p, b, _, n in moved if p == name and b in targets)
-            whole = Decimal(held.get(name) or 0)
-            if whole or ask.dimension == "bucket":
-                series = f"{after:%Y-%m}"
-                points.append(Point(name, _ratio(part, whole), count, series))
+            chosen = [
+                (o, n) for e, p, b, o, n in moved if e == after and p == name and b in targets
+            ]
+            part = sum((Decimal(o or 0) for o, _ in chosen), Decimal(0))
+            whole = held.get((before, name), Decimal(0))
+            if whole:
+                points.append(Point(name, _ratio(part, whole), sum(int(n) for _, n in chosen),
+                                    f"{after:%Y-%m}"))  # fmt: skip
     return points
 
 
@@ -312,23 +316,38 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 async def decision_hours(ask: Ask) -> list[Point]:
-    """Hours from submission to decision: median and 90th percentile per dimension value."""
+    """Hours from submission to decision: median and 90th percentile per dimension value.
+
+    Continuous percentiles (linear between ranks): ``percentile_cont`` in PostgreSQL, the same
+    arithmetic in Python over the decided rows on SQLite, which has no percentile function.
+    """
     key = "month_key" if ask.dimension == MONTH else APPLICATION_DIMENSIONS[ask.dimension]
     query = _applications(ask).filter(decided_at__isnull=False)
     if ask.dimension == MONTH:
         query = query.annotate(month_key=month_of("application.submitted_at"))
-    rows = await query.values(key, "submitted_at", "decided_at")
-    spans: defaultdict[str, list[float]] = defaultdict(list)
-    for row in rows:
-        name = row[key]
-        hours = (row["decided_at"] - row["submitted_at"]).total_seconds() / 3600
-        spans["—" if name is None else str(getattr(name, "value", name))].append(max(hours, 0))
     points = []
+    if _dialect() == "postgres":
+        span = "EXTRACT(EPOCH FROM application.decided_at - application.submitted_at) / 3600"
+        rows = await query.annotate(
+            median=RawSQL(f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {span})"),
+            p90=RawSQL(f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {span})"), n=Count("id"),
+        ).group_by(key).values(key, "median", "p90", "n")  # fmt: skip
+        for row in sorted(rows, key=lambda r: str(r[key])):
+            name = "—" if row[key] is None else str(getattr(row[key], "value", row[key]))
+            points.append(Point(name, round(max(float(row["median"]), 0), 2), int(row["n"]),
+                                "median"))  # fmt: skip
+            points.append(Point(name, round(max(float(row["p90"]), 0), 2), int(row["n"]), "p90"))
+        return points
+    spans: defaultdict[str, list[float]] = defaultdict(list)
+    for row in await query.values(key, "submitted_at", "decided_at"):
+        name = "—" if row[key] is None else str(getattr(row[key], "value", row[key]))
+        hours = (row["decided_at"] - row["submitted_at"]).total_seconds() / 3600
+        spans[name].append(hours)
     for name in sorted(spans):
-        points.append(Point(name, round(_percentile(spans[name], 0.5), 2), len(spans[name]),
+        count = len(spans[name])
+        points.append(Point(name, round(max(_percentile(spans[name], 0.5), 0), 2), count,
                             "median"))  # fmt: skip
-        points.append(Point(name, round(_percentile(spans[name], 0.9), 2), len(spans[name]),
-                            "p90"))  # fmt: skip
+        points.append(Point(name, round(max(_percentile(spans[name], 0.9), 0), 2), count, "p90"))
     return points
 
 
