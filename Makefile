@@ -23,10 +23,12 @@ $(DESIGNER_STAMP): designer/package-lock.json designer/index.html designer/vite.
 
 designer: $(DESIGNER_STAMP)
 
-## browser-deps: Debian's Chromium for the designer's browser tests, when missing
+## browser-deps: Debian's Chromium (and a Chinese font, for names on screen) for the
+## browser tests, when missing
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@(command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .) || \
+	  (apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei)
 
 ## demo: venv, install, migrate a SQLite file, seed the demo portfolio, serve on :8000
 demo: install designer

@@ -24,7 +24,7 @@ const LISTS = {
     query: `query ($filter: LoanFilter) { loans(filter: $filter, first: 50) { totalCount
       edges { node { id bucket daysPastDue outstandingPrincipal customer { name } } } } }`,
     columns: [['Customer', (n) => (n.customer ? n.customer.name : '')], ['Bucket', (n) => n.bucket],
-      ['DPD', (n) => n.daysPastDue], ['Outstanding', (n) => n.outstandingPrincipal]],
+      ['DPD', (n) => n.daysPastDue], ['Outstanding', (n) => format(Number(n.outstandingPrincipal), 'money')]],
   },
   customers: {
     query: `query ($filter: CustomerFilter) { customers(filter: $filter, first: 50) { totalCount
