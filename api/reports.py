@@ -24,7 +24,7 @@ from api.context import Info
 from api.errors import ForbiddenError, NotFoundError, ValidationError, returns_user_errors
 from api.relay import expect_id, to_global_id
 from domain.errors import ValidationError as Invalid
-from domain.reports import boards
+from domain.reports import boards, snapshots
 from domain.reports import measures as catalogue
 from domain.reports.models import Board as BoardModel
 
@@ -48,7 +48,8 @@ class MeasurePoint:
     exact: str | None = strawberry.field(description="The figure as exact text (money).")
     count: int = strawberry.field(description="How many rows it is computed from.")
     drill: JSON | None = strawberry.field(
-        description='{"list": "loans" | "customers", "filter": {...}}: the rows behind it.'
+        description='{"list": "loans" | "customers" | "applications", "filter": {...}}: '
+        "the rows behind it, for that query."
     )
 
 
@@ -112,7 +113,47 @@ _CUSTOMER_DRILL = {
 _LISTS = {"riskRatings", "lifecycleStages"}
 
 
-def _drill(measure: catalogue.Measure, dimension: str, key: str, flt: catalogue.Filters) -> Any:
+_APPLICATION_DRILL = {"lane": "riskLane", "channel": "channel", "product": "productCode",
+                      "branch": "branch", "status": "statuses"}  # fmt: skip
+_STAGE_STATUSES = {stage: [s.value for s in statuses] if statuses else None
+                   for stage, statuses in catalogue.STAGES}  # fmt: skip
+
+
+def _application_drill(
+    measure: catalogue.Measure, dimension: str, key: str, series: str, flt: catalogue.Filters
+) -> Any:
+    found: dict[str, Any] = {}
+    if dimension == "stage" or measure.name == "approvals.funnel":
+        stage = key if dimension == "stage" else series
+        if _STAGE_STATUSES.get(stage):
+            found["statuses"] = _STAGE_STATUSES[stage]
+    if dimension in _APPLICATION_DRILL:
+        if key == "—":
+            return None
+        found[_APPLICATION_DRILL[dimension]] = [key] if dimension == "status" else key
+    elif dimension == catalogue.MONTH:
+        year, month = (int(x) for x in key.split("-"))
+        start = date(year, month, 1)
+        found["submittedFrom"] = start.isoformat()
+        found["submittedTo"] = snapshots.end_of(start).isoformat()
+    if measure.name != "approvals.funnel":
+        found["decided"] = True
+    for name, value in (("branch", flt.branch), ("productCode", flt.product_code),
+                        ("channel", flt.channel)):  # fmt: skip
+        if value and name not in found:
+            found[name] = value
+    if flt.date_from and "submittedFrom" not in found:
+        found["submittedFrom"] = flt.date_from.isoformat()
+    if flt.date_to and "submittedTo" not in found:
+        found["submittedTo"] = flt.date_to.isoformat()
+    return {"list": "applications", "filter": found}
+
+
+def _drill(
+    measure: catalogue.Measure, dimension: str, key: str, flt: catalogue.Filters, series: str = ""
+) -> Any:
+    if measure.drill == "applications":
+        return _application_drill(measure, dimension, key, series, flt)
     if measure.drill == "loans" and dimension in _LOAN_DRILL and key != "—":
         found: dict[str, Any] = {_LOAN_DRILL[dimension]: key, "status": "ACTIVE"}
         if flt.branch:
@@ -165,7 +206,7 @@ async def answer(
             key=p.key, series=p.series, count=p.count,
             value=None if p.value is None else float(p.value),
             exact=str(p.value) if isinstance(p.value, Decimal) else None,
-            drill=cast(JSON, _drill(measure, chosen, p.key, filters)),
+            drill=cast(JSON, _drill(measure, chosen, p.key, filters, p.series)),
         ) for p in points],
     )  # fmt: skip
 

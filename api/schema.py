@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 
 from api.admin import AdminMutations, AdminQueries
 from api.application.mutations import ApplicationMutations
+from api.application.queries import ApplicationQueries
 from api.auth import AuthMutations, AuthQueries, RequireAuthentication
 from api.customer.mutations import CustomerMutations
 from api.customer.queries import CustomerQueries
@@ -64,6 +65,7 @@ Query = merge_types(
         CustomerQueries,
         SegmentQueries,
         LoanQueries,
+        ApplicationQueries,
         SystemQueries,
         AdminQueries,
         ProcessQueries,

@@ -26,6 +26,13 @@ const LISTS = {
     columns: [['Customer', (n) => (n.customer ? n.customer.name : '')], ['Bucket', (n) => n.bucket],
       ['DPD', (n) => n.daysPastDue], ['Outstanding', (n) => format(Number(n.outstandingPrincipal), 'money')]],
   },
+  applications: {
+    query: `query ($filter: ApplicationFilter) { applications(filter: $filter, first: 50) { totalCount
+      edges { node { id status riskLane channel productCode amount customer { name } } } } }`,
+    columns: [['Customer', (n) => (n.customer ? n.customer.name : '')], ['Status', (n) => n.status],
+      ['Lane', (n) => n.riskLane], ['Channel', (n) => n.channel], ['Product', (n) => n.productCode],
+      ['Amount', (n) => format(Number(n.amount), 'money')]],
+  },
   customers: {
     query: `query ($filter: CustomerFilter) { customers(filter: $filter, first: 50) { totalCount
       edges { node { id name branch riskRating lifecycleStage rfm { segment } } } } }`,

@@ -98,3 +98,38 @@ async def test_analysts_see_figures_but_not_the_customers_behind_them(gql: Graph
     assert {p["key"]: p["count"] for p in result["points"]} == {"M0": 2, "M4": 1}
     denied = await gql(LOANS, filter=result["points"][0]["drill"]["filter"])
     assert "errors" in denied
+
+
+APPLICATIONS = """query ($filter: ApplicationFilter) { applications(filter: $filter) { totalCount
+  edges { node { status riskLane } } } }"""
+
+
+async def test_the_funnel_drills_into_its_applications(gql: GraphQLClient) -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from domain.application.models import Application, ApplicationChannel
+
+    owner = await factories.customer("漏斗", phone="13800000199")
+    product = await factories.product("CONSUMER")
+    for status, lane in (("SUBMITTED", None), ("DECLINED", "ENHANCED"), ("DISBURSED", "FAST"),
+                         ("CONTRACTED", "FAST"), ("APPROVED", "STANDARD")):  # fmt: skip
+        await Application.create(
+            customer_id=owner.id, product_id=product.id, channel=ApplicationChannel.APP,
+            amount=Decimal("5000"), term_months=12, status=status, risk_lane=lane,
+            submitted_at=datetime(2026, 6, 1, tzinfo=UTC),
+            decided_at=None if lane is None else datetime(2026, 6, 2, tzinfo=UTC),
+        )  # fmt: skip
+    for dimension in ("stage", "lane"):
+        result = (await gql.data(MEASURE, name="approvals.funnel", dimension=dimension,
+                                 filter={"days": 30}))["measure"]  # fmt: skip
+        for point in result["points"]:
+            if point["key"] == "—":  # no lane yet: nothing to filter by
+                assert point["drill"] is None
+                continue
+            listed = await gql.data(APPLICATIONS, filter=point["drill"]["filter"])
+            assert listed["applications"]["totalCount"] == point["value"], point
+    hours = (await gql.data(MEASURE, name="approvals.decision_hours", dimension="lane"))["measure"]
+    fast = next(p for p in hours["points"] if p["key"] == "FAST")
+    listed = (await gql.data(APPLICATIONS, filter=fast["drill"]["filter"]))["applications"]
+    assert listed["totalCount"] == fast["count"] == 2
