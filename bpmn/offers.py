@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from bpmn import engine, ratings, runner
+from domain.batching import chunks, gather_in
 from domain.customer.models import Customer, CustomerTag, Tag
 from domain.loan.models import Installment
 from domain.process.models import ProcessDefinition, ProcessInstance
@@ -52,7 +53,7 @@ async def run(day: date) -> dict[str, Any]:
     bundle = runner._bundle(definition)
     inputs = await ratings.inputs(day)
     streaks = await consecutive_on_time(day)
-    risk = dict(await Customer.filter(id__in=list(inputs)).values_list("id", "risk_rating"))
+    risk = dict(await Customer.filter(risk_rating__isnull=False).values_list("id", "risk_rating"))
     eligible: dict[int, tuple[str, dict[str, Any]]] = {}
     decided: dict[tuple[Any, ...], dict[str, Any]] = {}
     for cid, values in inputs.items():
@@ -78,8 +79,8 @@ async def run(day: date) -> dict[str, Any]:
     holders = CustomerTag.filter(tag_id=tag.id).values_list("customer_id", flat=True)
     had = {int(c) for c in await holders}  # type: ignore[call-overload]
     gone = [c for c in had if c not in eligible]
-    if gone:
-        await CustomerTag.filter(tag_id=tag.id, customer_id__in=gone).delete()
+    for batch in chunks(gone):
+        await CustomerTag.filter(tag_id=tag.id, customer_id__in=batch).delete()
     await CustomerTag.bulk_create(
         [CustomerTag(customer_id=c, tag_id=tag.id, explanation=why[:1000])
          for c, (why, _) in eligible.items() if c not in had],
@@ -87,8 +88,8 @@ async def run(day: date) -> dict[str, Any]:
     )  # fmt: skip
     month = f"{day:%Y-%m}"
     keys = {c: f"limit:{c}:{month}" for c in eligible}
-    found = ProcessInstance.filter(business_key__in=list(keys.values()))
-    started = {str(k) for k in await found.values_list("business_key", flat=True)}
+    started = {str(k) for k in await gather_in(keys.values(), lambda batch: ProcessInstance.filter(
+        business_key__in=batch).values_list("business_key", flat=True))}  # fmt: skip
     offered = 0
     for cid, (_, data) in eligible.items():
         if keys[cid] in started:

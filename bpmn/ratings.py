@@ -43,7 +43,8 @@ async def inputs(day: date) -> dict[int, dict[str, Any]]:
         reports.setdefault(report.customer_id, report)  # type: ignore[attr-defined]
     found = Loan.all().distinct().values_list("customer_id", flat=True)
     borrowers = sorted({int(c) for c in await found})  # type: ignore[call-overload]
-    incomes = dict(await Customer.filter(id__in=borrowers).values_list("id", "monthly_income"))
+    incomes = dict(await Customer.filter(monthly_income__isnull=False)
+                   .values_list("id", "monthly_income"))  # fmt: skip
     out = {}
     for cid in borrowers:
         latest = reports.get(cid)

@@ -17,6 +17,7 @@ from typing import Any
 
 import holidays as public_holidays
 
+from domain.batching import gather_in
 from domain.clock import service as clock
 from domain.customer.models import Customer
 from domain.outreach import service as outbox
@@ -79,8 +80,8 @@ async def produce(day: date) -> dict[str, int]:
         for row in await Customer.all().values(*columns):
             body = text("care.holiday", row, holiday=holiday)
             wanted[f"care:holiday:{row['id']}:{day.isoformat()}"] = (int(row["id"]), body)
-    found = OutboxMessage.filter(dedupe_key__in=list(wanted)).values_list("dedupe_key", flat=True)
-    existing = {str(k) for k in await found}
+    existing = {str(k) for k in await gather_in(wanted, lambda batch: OutboxMessage.filter(
+        dedupe_key__in=batch).values_list("dedupe_key", flat=True))}  # fmt: skip
     for key, (cid, body) in wanted.items():
         if key not in existing:
             await outbox.enqueue(customer_id=cid, purpose=MessagePurpose.CARE, body=body,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from domain.batching import gather_in
 from domain.clock import service as clock
 from domain.customer.models import CustomerTag
 from domain.loan.models import Installment, LoanStatus
@@ -37,19 +38,17 @@ async def produce(today: date) -> dict[str, int]:
         "loan__customer__rfm_segment", "loan__customer__risk_rating",
     )  # fmt: skip
     customers = {int(r["loan__customer_id"]) for r in rows}
-    late = set(
-        await CustomerTag.filter(customer_id__in=customers, tag__name=LATE_TAG).values_list(
-            "customer_id", flat=True
-        )
-    )
+    late = set(await gather_in(customers, lambda batch: CustomerTag.filter(
+        customer_id__in=batch, tag__name=LATE_TAG
+    ).values_list("customer_id", flat=True)))  # fmt: skip
     wanted = {}
     for row in rows:
         offset = by_due[row["due_date"]]
         if offset in EXTRA_FOR_LATE and row["loan__customer_id"] not in late:
             continue
         wanted[key(int(row["id"]), offset)] = (row, offset)
-    found = OutboxMessage.filter(dedupe_key__in=list(wanted)).values_list("dedupe_key", flat=True)
-    existing = {str(k) for k in await found}
+    existing = {str(k) for k in await gather_in(wanted, lambda batch: OutboxMessage.filter(
+        dedupe_key__in=batch).values_list("dedupe_key", flat=True))}  # fmt: skip
     moment = await clock.now()
     library = await templates.load()
     created = 0

@@ -7,6 +7,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from domain.batching import chunks
 from domain.enums import LifecycleStage, RiskRating
 from domain.errors import ConflictError, Problems
 from domain.profile.models import Segment, SegmentMember, SegmentMovement
@@ -84,8 +85,8 @@ async def refresh(day: date) -> dict[str, int]:
         held = SegmentMember.filter(segment_id=segment.id).values_list("customer_id")
         before = {int(row[0]) for row in await held}
         joined, left = now - before, before - now
-        if left:
-            await SegmentMember.filter(segment_id=segment.id, customer_id__in=list(left)).delete()
+        for batch in chunks(sorted(left)):
+            await SegmentMember.filter(segment_id=segment.id, customer_id__in=batch).delete()
         if joined:
             await SegmentMember.bulk_create(
                 [SegmentMember(segment_id=segment.id, customer_id=c, since=day) for c in joined],

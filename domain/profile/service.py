@@ -14,6 +14,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from domain.batching import chunks
 from domain.customer.models import Customer, CustomerTag, Tag
 from domain.enums import RiskRating
 from domain.profile import lifecycle, rfm, tags
@@ -134,8 +135,8 @@ async def _sync_tags(
             )
         }
         gone = [cid for cid in had if cid not in holders]
-        if gone:
-            await CustomerTag.filter(tag_id=tag.id, customer_id__in=gone).delete()
+        for batch in chunks(gone):
+            await CustomerTag.filter(tag_id=tag.id, customer_id__in=batch).delete()
         fresh = [CustomerTag(customer_id=cid, tag_id=tag.id, explanation=why[:1000])
                  for cid, why in holders.items() if cid not in had]  # fmt: skip
         if fresh:

@@ -23,6 +23,7 @@ from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
 from domain.application.models import Application, ApplicationChannel, ApplicationStatus
+from domain.batching import gather_in
 from domain.campaign.models import Campaign, CampaignResponse
 from domain.customer.models import Customer
 from domain.errors import Problems
@@ -435,9 +436,9 @@ async def promises_kept(ask: Ask) -> list[Point]:
                                  "promise_amount", "channel")  # fmt: skip
     loans = {r["loan_id"] for r in rows if r["loan_id"] is not None}
     paid: defaultdict[int, list[tuple[datetime, Decimal]]] = defaultdict(list)
-    for loan_id, at, amount in await Payment.filter(loan_id__in=loans).values_list(
-        "loan_id", "paid_at", "amount"
-    ):
+    found = await gather_in(loans, lambda batch: Payment.filter(loan_id__in=batch).values_list(
+        "loan_id", "paid_at", "amount"))  # fmt: skip
+    for loan_id, at, amount in found:
         paid[int(loan_id)].append((at, Decimal(amount)))
     kept: defaultdict[str, list[bool]] = defaultdict(list)
     for r in rows:
@@ -454,7 +455,8 @@ async def recovered(ask: Ask) -> list[Point]:
     cases = await _cases(ask)
     if not cases:
         return []
-    query = _dated(Payment.filter(loan_id__in=list(cases)), ask, "paid_at", moment=True)
+    with_cases = _scoped(CollectionCase.all(), ask).values("loan_id")
+    query = _dated(Payment.filter(loan_id__in=Subquery(with_cases)), ask, "paid_at", moment=True)
     if ask.filters.product_code:
         query = query.filter(loan__product__code=ask.filters.product_code)
     totals: defaultdict[str, list[Decimal]] = defaultdict(list)
