@@ -50,3 +50,20 @@ export const DRY_RUN = `mutation ($input: DryRunInput!) { dryRunProcess(input: $
   __typename
   ... on DryRunResult { processId status path waitingAt error errorElement data serviceCalls }
   ... on ValidationError { message fields { field message } } } }`;
+
+// The sign-in both pages share: the form, sign-out, and entering at once with a kept token.
+export function startPage(enter) {
+  const $ = (id) => document.getElementById(id);
+  $('login-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    $('login-error').textContent = '';
+    try {
+      await signIn($('username').value, $('password').value);
+      await enter();
+    } catch (err) {
+      $('login-error').textContent = err.message;
+    }
+  });
+  $('logout').addEventListener('click', () => { signOut(); window.location.reload(); });
+  if (token()) enter(); else $('login-view').hidden = false;
+}

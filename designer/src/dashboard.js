@@ -352,17 +352,6 @@ async function enter() {
   await loadBoards(new URLSearchParams(window.location.search).get('board'));
 }
 
-$('login-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  $('login-error').textContent = '';
-  try {
-    await api.signIn($('username').value, $('password').value);
-    await enter();
-  } catch (err) {
-    $('login-error').textContent = err.message;
-  }
-});
-$('logout').addEventListener('click', () => { api.signOut(); window.location.reload(); });
 $('board-select').addEventListener('change', () => {
   state.board = structuredClone(state.boards[Number($('board-select').value)]);
   renderBoard();
@@ -378,4 +367,4 @@ $('delete-board').addEventListener('click', deleteBoard);
 $('drill-close').addEventListener('click', () => { $('drill').hidden = true; });
 window.addEventListener('resize', () => state.charts.forEach((c) => c.resize()));
 
-if (api.token()) enter(); else $('login-view').hidden = false;
+api.startPage(enter);

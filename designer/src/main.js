@@ -71,18 +71,6 @@ async function enter() {
   else await openDraft(newProcess('new_process', 'New process'), {});
 }
 
-$('login-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  $('login-error').textContent = '';
-  try {
-    await api.signIn($('username').value, $('password').value);
-    await enter();
-  } catch (err) {
-    $('login-error').textContent = err.message;
-  }
-});
-
-$('logout').addEventListener('click', () => { api.signOut(); location.reload(); });
 
 // ---- the list of deployed processes ---------------------------------------------------------
 async function refreshList() {
@@ -378,4 +366,4 @@ $('dry-run-go').addEventListener('click', async () => {
 });
 
 window.lendgraph = { bpmn, dmn, state, check };
-if (api.token()) enter(); else { $('login-view').hidden = false; }
+api.startPage(enter);
