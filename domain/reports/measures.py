@@ -26,7 +26,7 @@ from domain.application.models import Application, ApplicationChannel, Applicati
 from domain.batching import gather_in
 from domain.campaign.models import Campaign, CampaignResponse
 from domain.customer.models import Customer
-from domain.errors import Problems
+from domain.errors import ValidationError
 from domain.interaction.models import Direction, Interaction
 from domain.loan.delinquency import DEFAULT_THRESHOLD_DPD
 from domain.loan.models import Loan, LoanStatus, Payment
@@ -140,17 +140,22 @@ async def _grouped(
         for row in rows:
             row["key"] = row.pop(by)
     for row in rows:
-        row["key"] = "—" if row["key"] is None else str(getattr(row["key"], "value", row["key"]))
+        row["key"] = _label(row["key"])
     return sorted(rows, key=lambda r: r["key"])
+
+
+def _label(value: Any) -> str:
+    """A dimension value as text: enums by value, nothing as a dash."""
+    return "—" if value is None else str(getattr(value, "value", value))
 
 
 def _channel(value: str, kind: type[StrEnum], what: str) -> str:
     """A channel filter that means something for ``what``, or a clear refusal."""
     allowed = [c.value for c in kind]
     if value not in allowed:
-        problems = Problems()
-        problems.add("filter.channel", f"{what} come by {', '.join(allowed)}, not {value!r}")
-        problems.raise_if_any()
+        raise ValidationError.single(
+            "filter.channel", f"{what} come by {', '.join(allowed)}, not {value!r}"
+        )
     return value
 
 
@@ -334,14 +339,14 @@ async def decision_hours(ask: Ask) -> list[Point]:
             p90=RawSQL(f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {span})"), n=Count("id"),
         ).group_by(key).values(key, "median", "p90", "n")  # fmt: skip
         for row in sorted(rows, key=lambda r: str(r[key])):
-            name = "—" if row[key] is None else str(getattr(row[key], "value", row[key]))
+            name = _label(row[key])
             points.append(Point(name, round(max(float(row["median"]), 0), 2), int(row["n"]),
                                 "median"))  # fmt: skip
             points.append(Point(name, round(max(float(row["p90"]), 0), 2), int(row["n"]), "p90"))
         return points
     spans: defaultdict[str, list[float]] = defaultdict(list)
     for row in await query.values(key, "submitted_at", "decided_at"):
-        name = "—" if row[key] is None else str(getattr(row[key], "value", row[key]))
+        name = _label(row[key])
         hours = (row["decided_at"] - row["submitted_at"]).total_seconds() / 3600
         spans[name].append(hours)
     for name in sorted(spans):
@@ -367,7 +372,7 @@ async def no_human_share(ask: Ask) -> list[Point]:
     total: defaultdict[str, int] = defaultdict(int)
     alone: defaultdict[str, int] = defaultdict(int)
     for row in rows:
-        name = "—" if row[by] is None else str(getattr(row[by], "value", row[by]))
+        name = _label(row[by])
         total[name] += int(row["n"])
         if not row["human"]:
             alone[name] += int(row["n"])
@@ -618,16 +623,15 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
 
 def check(name: str, dimension: str | None) -> tuple[Measure, str]:
     """The measure and the dimension to use (its first by default); unknown ones are refused."""
-    problems = Problems()
     measure = MEASURES.get(name)
     if measure is None:
-        problems.add("measure", f"no measure {name!r}; known: {', '.join(MEASURES)}")
-        problems.raise_if_any()
-    assert measure is not None
+        raise ValidationError.single(
+            "measure", f"no measure {name!r}; known: {', '.join(MEASURES)}"
+        )
     chosen = dimension or measure.dimensions[0]
     if chosen not in measure.dimensions:
-        problems.add("dimension", f"{name} is broken down by {', '.join(measure.dimensions)}")
-    problems.raise_if_any()
+        known = ", ".join(measure.dimensions)
+        raise ValidationError.single("dimension", f"{name} is broken down by {known}")
     return measure, chosen
 
 
@@ -636,13 +640,9 @@ async def run(name: str, dimension: str | None, filters: Filters, customers: Q |
     """The measure's points for the caller's customers."""
     measure, chosen = check(name, dimension)
     if filters.segment and not await Segment.exists(name=filters.segment):
-        problems = Problems()
-        problems.add("filter.segment", f"no segment named {filters.segment!r}")
-        problems.raise_if_any()
+        raise ValidationError.single("filter.segment", f"no segment named {filters.segment!r}")
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        problems = Problems()
-        problems.add("filter.dateTo", "is before dateFrom")
-        problems.raise_if_any()
+        raise ValidationError.single("filter.dateTo", "is before dateFrom")
     return measure, chosen, await measure.compute(Ask(chosen, filters, customers, today))
 
 
