@@ -24,6 +24,7 @@ from tortoise.queryset import QuerySet
 
 from domain.application.models import Application, ApplicationChannel, ApplicationStatus
 from domain.batching import gather_in
+from domain.campaign import service as campaigns
 from domain.campaign.models import Campaign, CampaignResponse
 from domain.customer.models import Customer
 from domain.errors import ValidationError
@@ -557,17 +558,12 @@ async def reminder_reach(ask: Ask) -> list[Point]:
 
 async def campaign_responses(ask: Ask) -> list[Point]:
     """Per campaign: invited, sent, opened, clicked and converted (series = the step)."""
-    sent = Q(sent_at__isnull=False) | Q(message__status=MessageStatus.SENT)
+    found = await campaigns.tallies(_scoped(CampaignResponse.all(), ask))
     points = []
-    campaigns = await Campaign.all().order_by("starts_on", "id").values_list("id", "code")
-    for cid, code in campaigns:
-        base = _scoped(CampaignResponse.filter(campaign_id=cid), ask)
-        steps = (("invited", base), ("sent", base.filter(sent)),
-                 ("opened", base.filter(opened_at__isnull=False)),
-                 ("clicked", base.filter(clicked_at__isnull=False)),
-                 ("converted", base.filter(converted_at__isnull=False)))  # fmt: skip
-        for series, query in steps:
-            n = await query.count()
+    for cid, code in await Campaign.all().order_by("starts_on", "id").values_list("id", "code"):
+        figures = found.get(int(cid), {})
+        for series in ("invited", "sent", "opened", "clicked", "converted"):
+            n = figures.get(series, 0)
             points.append(Point(str(code), n, n, series))
     return points
 
