@@ -51,9 +51,17 @@ export const DRY_RUN = `mutation ($input: DryRunInput!) { dryRunProcess(input: $
   ... on DryRunResult { processId status path waitingAt error errorElement data serviceCalls }
   ... on ValidationError { message fields { field message } } } }`;
 
-// The sign-in both pages share: the form, sign-out, and entering at once with a kept token.
+// The sign-in both pages share: the form (drawn here), sign-out, and entering at once with a
+// kept token.
 export function startPage(enter) {
   const $ = (id) => document.getElementById(id);
+  const view = $('login-view');
+  view.innerHTML = `<form id="login-form"><h1></h1>
+    <label>Username <input id="username" autocomplete="username" required></label>
+    <label>Password <input id="password" type="password" autocomplete="current-password" required></label>
+    <button id="login-button" type="submit">Sign in</button>
+    <p id="login-error" class="error" role="alert"></p></form>`;
+  view.querySelector('h1').textContent = view.dataset.title;
   $('login-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     $('login-error').textContent = '';
