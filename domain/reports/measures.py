@@ -205,14 +205,11 @@ async def loan_count(ask: Ask) -> list[Point]:
 
 async def default_rate(ask: Ask) -> list[Point]:
     """Share of the outstanding balance that is 90+ days past due."""
-    threshold = DEFAULT_THRESHOLD_DPD
-    values = {"owed": Sum("outstanding_principal"), "n": Count("id")}
-    everything = await _grouped(_loans(ask), _loan_key(ask), values)
-    bad = {r["key"]: r for r in await _grouped(
-        _loans(ask).filter(days_past_due__gte=threshold), _loan_key(ask), values)}  # fmt: skip
-    return [Point(r["key"], _ratio(Decimal(bad[r["key"]]["owed"] or 0) if r["key"] in bad else 0,
-                                   Decimal(r["owed"] or 0)), int(r["n"]))
-            for r in everything]  # fmt: skip
+    late = Q(days_past_due__gte=DEFAULT_THRESHOLD_DPD)
+    values = {"owed": Sum("outstanding_principal"), "n": Count("id"),
+              "bad": Sum("outstanding_principal", _filter=late)}  # fmt: skip
+    return [Point(r["key"], _ratio(Decimal(r["bad"] or 0), Decimal(r["owed"] or 0)), int(r["n"]))
+            for r in await _grouped(_loans(ask), _loan_key(ask), values)]  # fmt: skip
 
 
 async def _movements(ask: Ask, cure: bool) -> list[Point]:
@@ -486,11 +483,11 @@ async def case_cure_rate(ask: Ask) -> list[Point]:
     )
     cured = Q(loan__status=LoanStatus.CLOSED) | Q(loan__status=LoanStatus.ACTIVE,
                                                   loan__days_past_due=0)  # fmt: skip
-    everything = await _grouped(query, by, {"n": Count("id")})
-    good = {r["key"]: int(r["n"]) for r in await _grouped(query.filter(cured), by,
-                                                           {"n": Count("id")})}  # fmt: skip
-    return [Point(r["key"], _ratio(good.get(r["key"], 0), int(r["n"])), int(r["n"]))
-            for r in everything]  # fmt: skip
+    # the condition on the loan joins it, for the filtered count to read
+    query = query.filter(loan__status__isnull=False)
+    values = {"n": Count("id"), "cured": Count("id", _filter=cured)}
+    return [Point(r["key"], _ratio(int(r["cured"] or 0), int(r["n"])), int(r["n"]))
+            for r in await _grouped(query, by, values)]  # fmt: skip
 
 
 async def blocked(ask: Ask) -> list[Point]:
@@ -549,11 +546,9 @@ async def reminder_reach(ask: Ask) -> list[Point]:
     by: str | RawSQL = (
         month_of("outbox_message.created_at") if ask.dimension == MONTH else "channel"
     )
-    everything = await _grouped(query, by, {"n": Count("id")})
-    sent = {r["key"]: int(r["n"]) for r in await _grouped(
-        query.filter(status=MessageStatus.SENT), by, {"n": Count("id")})}  # fmt: skip
-    return [Point(r["key"], _ratio(sent.get(r["key"], 0), int(r["n"])), int(r["n"]))
-            for r in everything]  # fmt: skip
+    values = {"n": Count("id"), "sent": Count("id", _filter=Q(status=MessageStatus.SENT))}
+    return [Point(r["key"], _ratio(int(r["sent"] or 0), int(r["n"])), int(r["n"]))
+            for r in await _grouped(query, by, values)]  # fmt: skip
 
 
 async def campaign_responses(ask: Ask) -> list[Point]:
