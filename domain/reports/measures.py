@@ -635,8 +635,3 @@ async def run(name: str, dimension: str | None, filters: Filters, customers: Q |
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise ValidationError.single("filter.dateTo", "is before dateFrom")
     return measure, chosen, await measure.compute(Ask(chosen, filters, customers, today))
-
-
-def default_range(today: date, days: int = 90) -> tuple[date, date]:
-    """The last ``days`` days up to the business date."""
-    return today - timedelta(days=days), today
