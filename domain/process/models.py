@@ -33,6 +33,12 @@ class ProcessDefinition(Model):
     dmn_xmls: fields.Field[list[str]] = fields.JSONField(default=list)
     deployed_at = fields.DatetimeField()
     deployed_by = fields.CharField(max_length=64, default="")
+    # "bundled": shipped in bpmn/processes and deployed by `lendgraph migrate`; "deployed": the
+    # institution's own (designer, deployProcess)
+    origin = fields.CharField(max_length=16, default="deployed", db_default="deployed")
+    # a retired process starts no new instances (every version of it carries the mark)
+    retired_at = fields.DatetimeField(null=True)
+    retired_by = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "process_definition"

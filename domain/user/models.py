@@ -24,6 +24,12 @@ class User(Model):
     # bumped to invalidate every token issued before (disable, "log out everywhere")
     token_version = fields.IntField(default=0, db_default=0)
     tokens_revoked_at = fields.DatetimeField(null=True)
+    # set by an administrator's reset: the temporary password only lets its holder change it
+    must_change_password = fields.BooleanField(default=False, db_default=False)
+    password_changed_at = fields.DatetimeField(null=True)
+    manager: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
+        "lendgraph.User", null=True, related_name="reports", on_delete=fields.SET_NULL
+    )
 
     class Meta:
         table = "app_user"
