@@ -9,7 +9,6 @@ from domain.application.models import Application, ApplicationStatus
 from domain.clock import service as clock
 from domain.credit.models import CreditReport
 from domain.loan.models import Loan, LoanStatus
-from domain.process.models import ProcessDefinition
 
 PROCESS_ID = "credit_approval"
 
@@ -52,10 +51,8 @@ async def start_data(application: Application) -> dict[str, Any]:
     return data
 
 
-async def start_for(application_id: int) -> runner.InstanceView | None:
-    """Start approval for a submitted application; None when the process is not deployed."""
-    if not await ProcessDefinition.exists(process_id=PROCESS_ID):
-        return None
+async def start_for(application_id: int) -> runner.InstanceView:
+    """Start approval for a submitted application (ProcessNotDeployedError when not in force)."""
     application = await Application.get(id=application_id)
     view = await runner.start(
         PROCESS_ID, await start_data(application), business_key=f"application:{application.id}"

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bpmn import runner
+from bpmn import deployments, runner
 from domain.clock import service as clock
 from domain.customer.models import Customer, CustomerTag
 from domain.loan.models import Loan, LoanStatus
-from domain.process.models import InstanceStatus, ProcessDefinition, ProcessInstance
+from domain.process.models import InstanceStatus, ProcessInstance
 from domain.profile import assignment
 from domain.profile.rfm import VALUABLE
 from domain.reports.models import CollectionCase
@@ -47,9 +47,12 @@ async def start_data(loan: Loan) -> dict[str, Any]:
 
 
 async def start_for_past_due(limit: int = 1000) -> list[runner.InstanceView]:
-    """Start collections for active past-due loans that have no running instance yet."""
-    if not await ProcessDefinition.exists(process_id=PROCESS_ID):
-        return []
+    """Start collections for active past-due loans that have no running instance yet.
+
+    Raises ProcessNotDeployedError when ``collections`` has no version in force, past-due
+    loans or not: the daily run says so rather than collect nothing.
+    """
+    await deployments.require_in_force(PROCESS_ID)
     running = ProcessInstance.filter(
         definition__process_id=PROCESS_ID,
         status__in=(InstanceStatus.RUNNING, InstanceStatus.RETRYING, InstanceStatus.FAILED),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from domain.errors import ConflictError, ErrorCode
+
 
 class BpmnError(Exception):
     """Base class for every error raised from bpmn/."""
@@ -48,3 +50,13 @@ class UnknownOperation(BpmnError):
 
 class ServiceUnavailable(WorkflowRunError):
     """A service the run called is down for now: the run is retried later, not failed."""
+
+
+class ProcessNotDeployedError(BpmnError, ConflictError):
+    """A process the operation needs has no version in force (never deployed, or retired)."""
+
+    code = ErrorCode.PROCESS_NOT_DEPLOYED
+
+    def __init__(self, process_id: str, message: str) -> None:
+        super().__init__(message)
+        self.process_id = process_id

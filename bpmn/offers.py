@@ -1,7 +1,7 @@
 """Limit-increase offers: who qualifies by the ``limit_increase`` table, tagged and offered.
 
-Each business date every borrower is weighed by the newest deployed ``limit_increase``
-process's decision (default: 6 on-time installments in a row, no DPD in 12 months, risk LOW
+Each business date every borrower is weighed by the decision of the ``limit_increase``
+version in force (default: 6 on-time installments in a row, no DPD in 12 months, risk LOW
 or MEDIUM; editable in the designer). Those who qualify carry the LIMIT_INCREASE_ELIGIBLE tag
 with the reason (so ``customers(filter: {tag: "LIMIT_INCREASE_ELIGIBLE"})`` lists them), and
 once a month an instance tells the customer (an OFFER through the outbox, consent required)
@@ -15,11 +15,11 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from bpmn import engine, ratings, runner
+from bpmn import deployments, engine, ratings, runner
 from domain.batching import chunks, gather_in
 from domain.customer.models import Customer, CustomerTag, Tag
 from domain.loan.models import Installment
-from domain.process.models import ProcessDefinition, ProcessInstance
+from domain.process.models import ProcessInstance
 
 PROCESS_ID = "limit_increase"
 TAG = "LIMIT_INCREASE_ELIGIBLE"
@@ -46,10 +46,11 @@ async def consecutive_on_time(day: date) -> dict[int, int]:
 
 
 async def run(day: date) -> dict[str, Any]:
-    """Tag who qualifies today and start this month's offers; returns counts."""
-    definition = await ProcessDefinition.filter(process_id=PROCESS_ID).order_by("-version").first()
-    if definition is None:
-        return {"eligible": 0, "offered": 0}
+    """Tag who qualifies today and start this month's offers; returns counts.
+
+    Raises ProcessNotDeployedError when ``limit_increase`` has no version in force.
+    """
+    definition = await deployments.require_in_force(PROCESS_ID)
     bundle = runner._bundle(definition)
     inputs = await ratings.inputs(day)
     streaks = await consecutive_on_time(day)

@@ -1,7 +1,7 @@
 """Risk ratings from the deployed ``customer_risk_rating`` process and its ``risk_rating`` table.
 
 Business users change how customers are rated by editing ``risk_rating.dmn`` in the designer;
-the daily profiling runs the newest version for every customer, in memory (nothing is stored
+the daily profiling runs the version in force for every customer, in memory (nothing is stored
 as a process instance), and keeps the inputs, the rule's reason and the version as the
 explanation.
 """
@@ -14,12 +14,11 @@ from typing import Any
 
 from tortoise.functions import Max
 
-from bpmn import engine, runner
+from bpmn import deployments, engine, runner
 from domain.credit.models import CreditReport
 from domain.customer.models import Customer
 from domain.enums import RiskRating
 from domain.loan.models import Installment, Loan, LoanStatus
-from domain.process.models import ProcessDefinition
 
 PROCESS_ID = "customer_risk_rating"
 
@@ -62,10 +61,8 @@ async def inputs(day: date) -> dict[int, dict[str, Any]]:
 
 
 async def compute(day: date) -> dict[int, tuple[RiskRating, dict[str, Any]]]:
-    """Rating and explanation per borrower; empty when the rating process is not deployed."""
-    definition = await ProcessDefinition.filter(process_id=PROCESS_ID).order_by("-version").first()
-    if definition is None:
-        return {}
+    """Rating and explanation per borrower (ProcessNotDeployedError when not in force)."""
+    definition = await deployments.require_in_force(PROCESS_ID)
     bundle = runner._bundle(definition)
     out = {}
     decided: dict[tuple[Any, ...], dict[str, Any]] = {}  # the same inputs, the same rating

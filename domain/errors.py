@@ -11,6 +11,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     CONFLICT = "CONFLICT"
     FORBIDDEN = "FORBIDDEN"
+    PROCESS_NOT_DEPLOYED = "PROCESS_NOT_DEPLOYED"
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,15 @@ async def db(orm: str) -> AsyncIterator[str]:
     await _empty(orm)
 
 
+@pytest.fixture
+async def shipped_processes(db: str) -> str:
+    """An empty database with the shipped processes deployed, as `lendgraph migrate` does."""
+    from bpmn import bundled
+
+    await bundled.install()
+    return db
+
+
 async def _empty(url: str) -> None:
     """Delete every row, past the append-only triggers of the audit log."""
     conn = connections.get("default")

@@ -7,7 +7,7 @@ from strawberry.scalars import JSON
 
 from api.access import require_read
 from api.context import Info
-from api.errors import ForbiddenError, ValidationError, returns_user_errors
+from api.errors import UserErrors, returns_user_errors
 from api.process.schema import DeployProcessInput
 from authz.actions import ROLES
 from bpmn import dryrun, engine, registry, validation
@@ -61,9 +61,7 @@ class DryRunResult:
     data: JSON
 
 
-DryRunProcessResult = Annotated[
-    DryRunResult | ValidationError | ForbiddenError, strawberry.union("DryRunProcessResult")
-]
+DryRunProcessResult = Annotated[DryRunResult | UserErrors, strawberry.union("DryRunProcessResult")]
 
 
 def _object(value: object, field: str) -> dict[str, Any]:

@@ -7,13 +7,7 @@ from strawberry.scalars import JSON
 
 from api.access import Audited, require, require_read
 from api.context import Info
-from api.errors import (
-    ConflictError,
-    ForbiddenError,
-    NotFoundError,
-    ValidationError,
-    returns_user_errors,
-)
+from api.errors import UserErrors, returns_user_errors
 from api.process.tasks import ProcessInstance
 from api.relay import Connection, expect_id, paged
 from bpmn import runner
@@ -59,12 +53,10 @@ class RetryProcessInstanceSuccess:
 
 
 CorrelateMessageResult = Annotated[
-    CorrelateMessageSuccess | ValidationError | ForbiddenError,
-    strawberry.union("CorrelateMessageResult"),
+    CorrelateMessageSuccess | UserErrors, strawberry.union("CorrelateMessageResult")
 ]
 RetryProcessInstanceResult = Annotated[
-    RetryProcessInstanceSuccess | NotFoundError | ConflictError | ForbiddenError,
-    strawberry.union("RetryProcessInstanceResult"),
+    RetryProcessInstanceSuccess | UserErrors, strawberry.union("RetryProcessInstanceResult")
 ]
 
 

@@ -6,9 +6,10 @@ import strawberry
 
 from api.access import Audited, require
 from api.context import Info
-from api.errors import ForbiddenError, NotFoundError, ValidationError, returns_user_errors
+from api.errors import UserErrors, returns_user_errors
 from api.process.tasks import ProcessInstance
-from bpmn import runner
+from bpmn import deployments, runner
+from domain.errors import ConflictError as DomainConflictError
 from domain.errors import NotFoundError as DomainNotFoundError
 from domain.process.models import ProcessDefinition
 from domain.process.models import ProcessInstance as InstanceModel
@@ -17,7 +18,9 @@ from domain.process.models import ProcessInstance as InstanceModel
 @strawberry.input(description="Which process's unfinished instances to move, and to which version.")
 class MigrateProcessInstancesInput:
     process_id: str
-    to_version: int | None = strawberry.field(default=None, description="Default: the latest.")
+    to_version: int | None = strawberry.field(
+        default=None, description="Default: the version in force."
+    )
     dry_run: bool = strawberry.field(default=False, description="Only say what would move.")
 
 
@@ -39,7 +42,7 @@ class MigrateProcessInstancesSuccess:
 
 
 MigrateProcessInstancesResult = Annotated[
-    MigrateProcessInstancesSuccess | ValidationError | NotFoundError | ForbiddenError,
+    MigrateProcessInstancesSuccess | UserErrors,
     strawberry.union("MigrateProcessInstancesResult"),
 ]
 
@@ -58,10 +61,14 @@ class MigrationMutations:
         target = await (
             versions.filter(version=input.to_version).first()
             if input.to_version is not None
-            else versions.order_by("-version").first()
+            else deployments.in_force(input.process_id)
         )
         if target is None:
             raise DomainNotFoundError("process version", f"{input.process_id} {input.to_version}")
+        if target.retired_at is not None:
+            raise DomainConflictError(
+                f"{input.process_id} v{target.version} is retired: deploy it again to move to it"
+            )
         older = await InstanceModel.filter(
             definition__process_id=input.process_id, status__in=runner.MIGRATABLE,
             definition__version__lt=target.version,

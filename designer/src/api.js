@@ -34,7 +34,7 @@ export async function signIn(username, password) {
 }
 
 export const ME = '{ me { username roles } }';
-export const DEFINITIONS = `{ processDefinitions { id processId version deployedAt deployedBy runningInstances bpmnXml dmnXmls } }`;
+export const DEFINITIONS = `{ processDefinitions { id processId version deployedAt deployedBy origin inForce retiredAt retiredBy runningInstances bpmnXml dmnXmls } }`;
 export const OPERATIONS = '{ serviceOperations { name description params { name type required } example } taskRoles }';
 export const CHECK = `query ($xml: String!, $dmns: [String!]!) { checkProcess(input: {bpmnXml: $xml, dmnXmls: $dmns}) { elementId reason } }`;
 export const DEPLOY = `mutation ($xml: String!, $dmns: [String!]!) { deployProcess(input: {bpmnXml: $xml, dmnXmls: $dmns}) {

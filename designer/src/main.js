@@ -66,7 +66,9 @@ async function enter() {
   panel = panel || new PropertiesPanel($('properties'), bpmn, state.catalogue);
   await refreshList();
   const wanted = new URLSearchParams(location.hash.slice(1)).get('process');
-  const first = state.definitions.find((d) => d.processId === wanted) || state.definitions[0];
+  const mine = state.definitions.filter((d) => d.processId === wanted);
+  const first = mine.find((d) => d.inForce) || mine[0]
+    || state.definitions.find((d) => d.inForce) || state.definitions[0];
   if (first) await openDefinition(first);
   else await openDraft(newProcess('new_process', 'New process'), {});
 }
@@ -84,14 +86,21 @@ async function refreshList() {
   list.replaceChildren();
   for (const [pid, versions] of byProcess) {
     versions.sort((a, b) => b.version - a.version);
-    const latest = versions[0];
-    const older = versions.slice(1).reduce((n, v) => n + v.runningInstances, 0);
+    // new instances start on the version in force (the newest not retired); a retired
+    // process has none, and opens at its newest version
+    const current = versions.find((v) => v.inForce);
+    const shown = current || versions[0];
+    const others = versions.filter((v) => v !== shown).reduce((n, v) => n + v.runningInstances, 0);
+    const where = current
+      ? `v${current.version}`
+      : `retired ${String(shown.retiredAt).slice(0, 10)} by ${shown.retiredBy}`;
     const item = document.createElement('li');
     item.className = 'process-item';
     item.dataset.processId = pid;
-    item.innerHTML = `<button class="open">${pid}</button>
-      <span class="versions">v${latest.version} · ${latest.runningInstances} running${older ? ` · ${older} on older versions` : ''}</span>`;
-    item.querySelector('.open').addEventListener('click', () => openDefinition(latest));
+    item.innerHTML = `<button class="open">${pid}</button><span class="versions"></span>`;
+    item.querySelector('.versions').textContent =
+      `${where} · ${shown.runningInstances} running${others ? ` · ${others} on other versions` : ''}`;
+    item.querySelector('.open').addEventListener('click', () => openDefinition(shown));
     list.append(item);
   }
 }

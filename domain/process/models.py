@@ -21,6 +21,13 @@ class InstanceStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class DefinitionOrigin(StrEnum):
+    """Where a deployed version came from."""
+
+    BUNDLED = "bundled"  # shipped in bpmn/processes, deployed by `lendgraph migrate`
+    DEPLOYED = "deployed"  # the institution's own (designer, deployProcess)
+
+
 class ProcessDefinition(Model):
     """One deployed version of a process with its decision tables, keyed by content hash."""
 
@@ -33,10 +40,10 @@ class ProcessDefinition(Model):
     dmn_xmls: fields.Field[list[str]] = fields.JSONField(default=list)
     deployed_at = fields.DatetimeField()
     deployed_by = fields.CharField(max_length=64, default="")
-    # "bundled": shipped in bpmn/processes and deployed by `lendgraph migrate`; "deployed": the
-    # institution's own (designer, deployProcess)
+    # a DefinitionOrigin value
     origin = fields.CharField(max_length=16, default="deployed", db_default="deployed")
-    # a retired process starts no new instances (every version of it carries the mark)
+    # a retired version starts no new instances; the version in force is the newest one not
+    # retired, and a process whose versions all carry the mark is retired
     retired_at = fields.DatetimeField(null=True)
     retired_by = fields.CharField(max_length=64, null=True)
 

@@ -181,7 +181,7 @@ MESSAGES = (
 
 
 async def test_the_daily_run_over_graphql_and_the_outbox_under_row_scope(
-    gql: GraphQLClient,
+    gql: GraphQLClient, shipped_processes: str
 ) -> None:
     from datetime import date
 

@@ -36,7 +36,7 @@ async def _sent_keys() -> set[str]:
         "dedupe_key", flat=True))  # fmt: skip
 
 
-async def test_who_gets_which_reminder_on_which_date(db: str) -> None:
+async def test_who_gets_which_reminder_on_which_date(shipped_processes: str) -> None:
     a = await _borrower("甲", date(2026, 6, 22))  # T-7 today
     b = await _borrower("乙", date(2026, 6, 18))  # T-3 today
     c = await _borrower("丙", date(2026, 6, 16))  # T-1 today, but already paid
@@ -65,7 +65,9 @@ async def test_who_gets_which_reminder_on_which_date(db: str) -> None:
     assert message.installment_id == b  # type: ignore[attr-defined]
 
 
-async def test_a_reminder_for_an_installment_paid_meanwhile_is_never_sent(db: str) -> None:
+async def test_a_reminder_for_an_installment_paid_meanwhile_is_never_sent(
+    shipped_processes: str,
+) -> None:
     a = await _borrower("甲", date(2026, 6, 22))
     await daily.run(TODAY)
     [message] = await OutboxMessage.all()
@@ -77,7 +79,7 @@ async def test_a_reminder_for_an_installment_paid_meanwhile_is_never_sent(db: st
     )  # fmt: skip
 
 
-async def test_a_failed_step_is_recorded_and_run_again(db: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_a_failed_step_is_recorded_and_run_again(shipped_processes: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     async def broken(day: date) -> dict[str, int]:
         raise RuntimeError("template store offline")
 
