@@ -7,13 +7,27 @@ from typing import Annotated
 
 import strawberry
 from graphql import ExecutionResult, GraphQLError
-from graphql.language import FieldNode, OperationDefinitionNode
+from graphql.language import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
 from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 
 from api.access import require, subject_of
 from api.context import Context, Info
-from api.errors import ForbiddenError, NotFoundError, ValidationError, returns_user_errors
+from api.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UserError,
+    ValidationError,
+    returns_user_errors,
+)
 from api.system.types import User
 from authz import auth, tokens
 from authz.subject import Subject
@@ -24,6 +38,9 @@ from domain.user.models import User as UserModel
 log = logging.getLogger("lendgraph.auth")
 # introspection too needs a token: nothing but signing in is open to anonymous callers
 PUBLIC_ROOT_FIELDS = frozenset({"login", "__typename"})
+# all a sign-in with a provisional password may do before changing it
+PASSWORD_CHANGE_FIELDS = PUBLIC_ROOT_FIELDS | {"me", "changePassword"}
+PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"  # noqa: S105  (an error code)
 
 
 async def authenticate_request(request: Request) -> Subject | None:
@@ -50,7 +67,9 @@ async def authenticate_credentials(header: str, key: str | None) -> Subject | No
 class RequireAuthentication(SchemaExtension):
     """Every operation but `login` needs an authenticated caller, introspection included.
 
-    After execution it writes one audit entry for the unmasked sensitive fields the request read.
+    A caller who signed in with a provisional password may only read `me` and call
+    `changePassword` until they have. After execution it writes one audit entry for the
+    unmasked sensitive fields the request read.
     """
 
     async def on_execute(self) -> AsyncIterator[None]:
@@ -59,9 +78,16 @@ class RequireAuthentication(SchemaExtension):
         if anonymous and not self._root_fields() <= PUBLIC_ROOT_FIELDS:
             error = context.auth_error
             message = error.message if error else "authentication required"
-            self.execution_context.result = ExecutionResult(
-                data=None,
-                errors=[GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})],
+            self._refuse(message, "UNAUTHENTICATED")
+        elif (
+            isinstance(context, Context)
+            and context.subject is not None
+            and context.subject.must_change_password
+            and not self._root_fields() <= PASSWORD_CHANGE_FIELDS
+        ):
+            self._refuse(
+                "your password is temporary: change it with changePassword first",
+                PASSWORD_CHANGE_REQUIRED,
             )
         yield
         if isinstance(context, Context) and context.sensitive_reads and context.subject:
@@ -71,19 +97,43 @@ class RequireAuthentication(SchemaExtension):
             context.sensitive_reads.clear()
             await audit.record_sensitive_reads(context.actor(), "customer", reads)
 
+    def _refuse(self, message: str, code: str) -> None:
+        self.execution_context.result = ExecutionResult(
+            data=None, errors=[GraphQLError(message, extensions={"code": code})]
+        )
+
     def _root_fields(self) -> set[str]:
         document = self.execution_context.graphql_document
         name = self.execution_context.operation_name
+        fragments = {
+            d.name.value: d
+            for d in (document.definitions if document else ())
+            if isinstance(d, FragmentDefinitionNode)
+        }
         for definition in document.definitions if document else ():
             if isinstance(definition, OperationDefinitionNode) and (
                 name is None or (definition.name is not None and definition.name.value == name)
             ):
-                return {
-                    sel.name.value
-                    for sel in definition.selection_set.selections
-                    if isinstance(sel, FieldNode)
-                }
+                return _fields(definition.selection_set, fragments, set())
         return set()
+
+
+def _fields(
+    selections: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]
+) -> set[str]:
+    """The field names of a selection set, through inline fragments and fragment spreads."""
+    names: set[str] = set()
+    for sel in selections.selections:
+        if isinstance(sel, FieldNode):
+            names.add(sel.name.value)
+        elif isinstance(sel, InlineFragmentNode):
+            names |= _fields(sel.selection_set, fragments, seen)
+        elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
+            seen.add(sel.name.value)
+            fragment = fragments.get(sel.name.value)
+            # an unknown fragment fails validation; count it as a field so nothing passes
+            names |= _fields(fragment.selection_set, fragments, seen) if fragment else {"?"}
+    return names
 
 
 @strawberry.input(description="Username and password.")
@@ -97,12 +147,17 @@ class LoginSuccess:
     token: str
     expires_at: datetime
     user: User
+    must_change_password: bool = strawberry.field(
+        description="The password is temporary: the token only allows `me` and `changePassword`."
+    )
 
 
-@strawberry.type(description="The username or password is wrong, or the account is locked.")
-class LoginError:
-    code: str
-    message: str
+@strawberry.type(
+    description="The username or password is wrong, the account is locked, or a temporary "
+    "password has expired (code PASSWORD_EXPIRED)."
+)
+class LoginError(UserError):
+    pass
 
 
 LoginResult = Annotated[LoginSuccess | LoginError, strawberry.union("LoginResult")]
@@ -121,7 +176,7 @@ class AssignRoleSuccess:
 
 
 AssignRoleResult = Annotated[
-    AssignRoleSuccess | ValidationError | NotFoundError | ForbiddenError,
+    AssignRoleSuccess | ValidationError | NotFoundError | ForbiddenError | ConflictError,
     strawberry.union("AssignRoleResult"),
 ]
 
@@ -143,10 +198,15 @@ class AuthMutations:
             user = await auth.authenticate(input.username, input.password, now=now)
         except AuthenticationError as exc:
             log.info("failed login for %r: %s", input.username[:64], exc.reason)
-            return LoginError(code="UNAUTHENTICATED", message=exc.message)
+            expired = exc.reason in ("temporary_expired", "temporary_used")
+            code = "PASSWORD_EXPIRED" if expired else "UNAUTHENTICATED"
+            return LoginError(code=code, message=exc.message)
         token = tokens.issue_token(user, now=now)
         claims = tokens.verify_token(token, now=now)
-        return LoginSuccess(token=token, expires_at=claims.exp, user=User.from_model(user))
+        return LoginSuccess(
+            token=token, expires_at=claims.exp, user=User.from_model(user),
+            must_change_password=user.must_change_password,
+        )  # fmt: skip
 
     @strawberry.mutation(
         description="Give or take away a role; effective at the user's next request."

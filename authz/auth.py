@@ -5,11 +5,12 @@ Every failure raises `AuthenticationError` (a ForbiddenError): the API answers U
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from authz.subject import Subject, Via
 from authz.tokens import Claims, TokenError, TokenProblem
-from domain.access import accounts, apikeys
+from domain.access import accounts, apikeys, credentials
 from domain.access.accounts import LoginPolicy
 from domain.access.errors import AuthenticationError, login_failed
 from domain.user.models import User
@@ -29,6 +30,11 @@ def subject_of(user: User, via: Via, roles: tuple[str, ...] | None = None) -> Su
     )
 
 
+def _password_changer(user: User) -> Subject:
+    """A user who signed in with a provisional password: no role counts until they change it."""
+    return replace(subject_of(user, "jwt", roles=()), must_change_password=True)
+
+
 async def authenticate(
     username: str,
     password: str,
@@ -43,6 +49,8 @@ async def authenticate(
     cost one argon2 verification. Each failure waits `policy.delay_after(consecutive failures)`
     seconds (via `sleep`) before raising, and the account locks for `policy.lock_for` after
     `policy.max_failures` consecutive failures. Success resets the count. `now` is wall clock.
+    A provisional password that has expired or signed in once already is refused with a
+    message of its own: only the right password reaches that check.
     """
     rules = policy or LoginPolicy.from_env()
     user = await User.get_or_none(username=username) if username else None
@@ -61,6 +69,7 @@ async def authenticate(
     if not user.is_active:
         await sleep(rules.delay_after(1))
         raise login_failed("disabled")
+    credentials.check_provisional(user, now=now)  # only reachable with the right password
     await accounts.record_success(user, password, now=now)
     return user
 
@@ -82,6 +91,8 @@ async def resolve_subject(claims: Claims) -> Subject:
         raise TokenError(TokenProblem.REVOKED, "the token has been revoked")
     if claims.external and user.tokens_revoked_at and claims.iat <= user.tokens_revoked_at:
         raise TokenError(TokenProblem.REVOKED, "the token has been revoked")
+    if user.must_change_password and not claims.external:
+        return _password_changer(user)
     return subject_of(user, "jwt")
 
 

@@ -18,6 +18,8 @@ class Subject:
     branch: str | None
     team: str | None
     via: Via
+    # signed in with a provisional password: no roles, and only changing it is allowed
+    must_change_password: bool = False
 
     def actor(
         self,

@@ -13,7 +13,10 @@ from domain.process.models import WorkTask
 
 @strawberry.type(description="Something happened to a task the subscriber may see.")
 class TaskEvent:
-    kind: str = strawberry.field(description="CREATED, CLAIMED, COMPLETED or CANCELLED.")
+    kind: str = strawberry.field(
+        description="CREATED (also when a claimed task is given back), CLAIMED, COMPLETED or "
+        "CANCELLED."
+    )
     at: datetime
     task: Task = strawberry.field(description="The task as it is now.")
 

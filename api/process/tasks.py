@@ -13,6 +13,7 @@ from api.errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    UserErrors,
     ValidationError,
     returns_user_errors,
 )
@@ -21,7 +22,6 @@ from api.relay import (
     Node,
     expect_id,
     paged,
-    parse_global_id,
     to_global_id,
 )
 from api.system.types import User
@@ -29,6 +29,7 @@ from authz.actions import Scope
 from bpmn import runner
 from domain.errors import NotFoundError as DomainNotFoundError
 from domain.errors import ValidationError as DomainValidationError
+from domain.process import claims
 from domain.process.models import ProcessInstance as InstanceModel
 from domain.process.models import WorkTask
 
@@ -151,9 +152,20 @@ class CompleteTaskInput:
     data: JSON
 
 
+@strawberry.input(description="Give a claimed task back to its role's pool.")
+class UnclaimTaskInput:
+    task_id: strawberry.ID
+
+
 @strawberry.type(description="The task is yours.")
 class ClaimTaskSuccess:
     task: Task
+
+
+@strawberry.type(description="The task is open again to everyone in its candidate role.")
+class UnclaimTaskSuccess:
+    task: Task
+    previous_assignee: User | None = strawberry.field(description="Who had claimed it.")
 
 
 @strawberry.type(description="The task is done; the process moved on.")
@@ -162,8 +174,11 @@ class CompleteTaskSuccess:
 
 
 ClaimTaskResult = Annotated[
-    ClaimTaskSuccess | NotFoundError | ConflictError | ForbiddenError,
+    ClaimTaskSuccess | ValidationError | NotFoundError | ConflictError | ForbiddenError,
     strawberry.union("ClaimTaskResult"),
+]
+UnclaimTaskResult = Annotated[
+    UnclaimTaskSuccess | UserErrors, strawberry.union("UnclaimTaskResult")
 ]
 CompleteTaskResult = Annotated[
     CompleteTaskSuccess | ValidationError | NotFoundError | ConflictError | ForbiddenError,
@@ -198,18 +213,20 @@ class TaskQueries:
 
     @strawberry.field(description="One process instance (when one of its tasks is visible).")
     async def process_instance(self, info: Info, id: strawberry.ID) -> ProcessInstance | None:
-        parsed = parse_global_id(id)
-        if parsed is None or parsed[0] != "ProcessInstance":
-            return None
-        visible = WorkTask.filter(_visible(info), instance_id=parsed[1])
+        pk = expect_id(id, "ProcessInstance", "id")
+        visible = WorkTask.filter(_visible(info), instance_id=pk)
         if not await visible.exists() and not _sees_all(info):
             return None
-        row = await InstanceModel.get_or_none(id=parsed[1]).prefetch_related("definition")
+        row = await InstanceModel.get_or_none(id=pk).prefetch_related("definition")
         return ProcessInstance.from_model(row) if row else None
 
 
 def _sees_all(info: Info) -> bool:
     return Scope.ALL in require(info, "task", "read")
+
+
+def _unclaims_any(info: Info) -> bool:
+    return Scope.ALL in require(info, "task", "unclaim")
 
 
 @strawberry.type
@@ -222,6 +239,21 @@ class TaskMutations:
             await runner.claim_task(pk, user_id=subject_of(info).user_id)
             change.object_id = pk
         return ClaimTaskSuccess(task=Task.from_model(await WorkTask.get(id=pk)))
+
+    @strawberry.mutation(description="Give a claimed task back to its candidate role's pool.")
+    @returns_user_errors
+    async def unclaim_task(self, info: Info, input: UnclaimTaskInput) -> UnclaimTaskResult:
+        pk = await _own_task(info, input.task_id, "unclaim")
+        async with Audited(info, "task.unclaim", "task") as change:
+            row, previous = await claims.unclaim_task(
+                pk, user_id=subject_of(info).user_id, any_assignee=_unclaims_any(info)
+            )
+            change.object_id = pk
+            change.before, change.after = {"assignee_id": previous}, {"assignee_id": None}
+        before = await info.context.loaders.user.load(previous)
+        return UnclaimTaskSuccess(
+            task=Task.from_model(row), previous_assignee=User.from_model(before) if before else None
+        )
 
     @strawberry.mutation(description="Complete a task; concurrent completions: one wins.")
     @returns_user_errors

@@ -8,23 +8,24 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from domain.access import audit
+from domain.access import audit, passwords
 from domain.access.audit import Actor
-from domain.errors import NotFoundError, ValidationError
+from domain.access.models import ApiKey
+from domain.access.passwords import PasswordPolicy
+from domain.errors import ConflictError, NotFoundError
 from domain.user.models import User
 
 log = logging.getLogger("lendgraph.access")
 HASHER = PasswordHasher()  # argon2id with the library's recommended cost (~0.15 s a hash)
 _dummy: dict[int, str] = {}
-MIN_PASSWORD_LENGTH = 10
 
 
 def _hasher() -> PasswordHasher:
@@ -150,20 +151,35 @@ async def _audit(actor: Actor | None, action: str, user_id: int, **change: Any) 
         await audit.record(actor, action=action, object_type="user", object_id=user_id, **change)
 
 
-async def set_password(user_id: int, password: str, *, actor: Actor | None = None) -> None:
-    """Store a new password (at least MIN_PASSWORD_LENGTH characters) and unlock the account."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError.single(
-            "password", f"must be at least {MIN_PASSWORD_LENGTH} characters"
-        )
+async def set_password(
+    user_id: int,
+    password: str,
+    *,
+    actor: Actor | None = None,
+    now: datetime | None = None,
+    must_change: bool = False,
+    policy: PasswordPolicy | None = None,
+) -> None:
+    """Store a new password that satisfies the password policy, and unlock the account.
+
+    With `must_change`, the password is provisional: it signs in once, within the policy's
+    temporary lifetime, and only to change it.
+    """
+    found: list[Any] = await User.filter(id=user_id).values_list("username", flat=True)
+    if not found:
+        raise NotFoundError("User", user_id)
+    await passwords.check(password, username=str(found[0]), policy=policy)
     hashed = await asyncio.to_thread(hash_password, password)
     async with in_transaction():
-        updated = await User.filter(id=user_id).update(
-            password_hash=hashed, failed_logins=0, locked_until=None
+        await User.filter(id=user_id).update(
+            password_hash=hashed,
+            failed_logins=0,
+            locked_until=None,
+            must_change_password=must_change,
+            password_changed_at=_aware(now or datetime.now(UTC)),
         )
-        if not updated:
-            raise NotFoundError("User", user_id)
-        await _audit(actor, "user.set_password", user_id, after={"password": "changed"})
+        after = {"password": "changed", "must_change_password": must_change}
+        await _audit(actor, "user.set_password", user_id, after=after)
 
 
 async def revoke_tokens(user_id: int, *, now: datetime, actor: Actor | None = None) -> int:
@@ -182,19 +198,42 @@ async def revoke_tokens(user_id: int, *, now: datetime, actor: Actor | None = No
 
 async def set_active(
     user_id: int, active: bool, *, now: datetime, actor: Actor | None = None
-) -> None:
-    """Enable or disable a user. Disabling also revokes every token already issued."""
+) -> int:
+    """Enable or disable a user. Returns how many API keys disabling revoked.
+
+    Disabling revokes every token and API key already issued, so they stop working at their
+    next request. Nobody disables their own account, and the last active administrator stays.
+    """
     async with in_transaction():
-        before: list[Any] = await User.filter(id=user_id).values_list("is_active", flat=True)
-        if not before:
+        # one statement locks the target and every active user in id order: two administrators
+        # disabling each other at once cannot both pass the last-administrator check
+        locked = User.filter(Q(is_active=True) | Q(id=user_id)).order_by("id")
+        rows = await locked.select_for_update()
+        target = next((row for row in rows if row.id == user_id), None)
+        if target is None:
             raise NotFoundError("User", user_id)
+        revoked = 0
+        if not active:
+            if actor is not None and actor.user_id == user_id:
+                raise ConflictError("you cannot disable your own account")
+            others = [r for r in rows if r.id != user_id and r.is_active and "admin" in r.roles]
+            if target.is_active and "admin" in target.roles and not others:
+                raise ConflictError("the last active administrator cannot be disabled")
         await User.filter(id=user_id).update(is_active=active)
+        if not active:
+            revoked = await ApiKey.filter(user_id=user_id, revoked_at__isnull=True).update(
+                revoked_at=_aware(now)
+            )
+        after: dict[str, Any] = {"is_active": active}
+        if revoked:
+            after["api_keys_revoked"] = revoked
         await _audit(
             actor,
             "user.enable" if active else "user.disable",
             user_id,
-            before={"is_active": bool(before[0])},
-            after={"is_active": active},
+            before={"is_active": target.is_active},
+            after=after,
         )
         if not active:
             await revoke_tokens(user_id, now=now)
+    return int(revoked)

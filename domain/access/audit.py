@@ -111,6 +111,26 @@ async def record(
     return entry
 
 
+async def record_each(
+    actor: Actor,
+    *,
+    action: str,
+    object_type: str,
+    changes: Sequence[tuple[object, Mapping[str, Any], Mapping[str, Any]]],
+    at: datetime | None = None,
+) -> int:
+    """Append one entry per (object id, before, after), in bulk, inside the change's transaction."""
+    moment = at or datetime.now(UTC)
+    entries = [
+        _entry(actor, action=action, object_type=object_type, object_id=object_id, at=moment,
+               before=before, after=after)
+        for object_id, before, after in changes
+    ]  # fmt: skip
+    if entries:
+        await AuditEntry.bulk_create(entries, batch_size=500)
+    return len(entries)
+
+
 READ_SENSITIVE = "read_sensitive"
 
 
