@@ -33,7 +33,7 @@ from SpiffWorkflow.util.task import TaskState
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from bpmn import collection_ops, engine, operations, registry
+from bpmn import collection_ops, deployments, engine, operations, outcomes, registry
 from bpmn.errors import BpmnError, ServiceUnavailable, WorkflowRunError
 from domain.clock import service as clock
 from domain.errors import (
@@ -269,6 +269,7 @@ async def _persist(
     instance.status = InstanceStatus.COMPLETED if handle.completed else InstanceStatus.RUNNING
     instance.error = None  # type: ignore[assignment]
     await instance.save(update_fields=["state", "revision", "status", "error", "updated_at"])
+    await outcomes.record(instance.business_key, data, completed=handle.completed)
     ready = {t.task_id: t for t in handle.ready_human_tasks()}
     rows = await WorkTask.filter(instance_id=instance.id, status__in=_ACTIVE)
     known = {row.task_id for row in rows}
@@ -405,13 +406,12 @@ async def _definition(instance: ProcessInstance) -> ProcessDefinition:
 
 
 async def start(process_id: str, data: dict[str, Any], *, business_key: str) -> InstanceView:
-    """Start the latest version of a process with ``data`` and run it to its first wait.
+    """Start the version in force of a process with ``data`` and run it to its first wait.
 
-    A run that fails leaves the instance stored FAILED or RETRYING at its start, visibly.
+    A run that fails leaves the instance stored FAILED or RETRYING at its start, visibly; a
+    process with no version in force raises ProcessNotDeployedError.
     """
-    definition = await ProcessDefinition.filter(process_id=process_id).order_by("-version").first()
-    if definition is None:
-        raise NotFoundError("process", process_id)
+    definition = await deployments.require_in_force(process_id)
     _bundle(definition)  # a definition that does not parse fails here, before any row
     async with in_transaction():
         customer = data.get("customer_id")

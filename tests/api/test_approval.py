@@ -99,3 +99,51 @@ async def test_tasks_follow_the_customers_row_scope(gql: GraphQLClient) -> None:
     assert inbox["totalCount"] == 1
     assert inbox["edges"][0]["node"]["id"] != their_sign["id"]
     assert attempt["code"] == "NOT_FOUND"
+
+
+OUTCOME = (
+    "query ($id: ID!) { node(id: $id) { ... on Application { status riskLane decisionReason } } }"
+)
+
+
+async def test_the_application_shows_its_lane_and_reason_as_the_process_decides(
+    gql: GraphQLClient,
+) -> None:
+    # given
+    await deploy_bundled()
+    am = await gql.as_user("am", ["account_manager"])
+    strong, weak = await _customer(am, score=780), await _customer(am, score=520)
+    # when a strong customer's small application and a weak customer's one are submitted
+    fast = (await gql.data(SUBMIT, id=strong, amount="20000.00"))["submitApplication"]
+    declined = (await gql.data(SUBMIT, id=weak, amount="20000.00"))["submitApplication"]
+    # then the first waits for the signature under its contract, the second is declined
+    seen = [(await gql.data(OUTCOME, id=r["application"]["id"]))["node"] for r in (fast, declined)]
+    assert seen == [
+        {"status": "CONTRACTED", "riskLane": "FAST",
+         "decisionReason": "small amount, strong and clean profile"},
+        {"status": "DECLINED", "riskLane": "DECLINE", "decisionReason": "bureau score below 550"},
+    ]  # fmt: skip
+    stored = await Application.get(risk_lane="DECLINE")
+    assert (stored.decision, stored.decided_at is not None) == ("DECLINED", True)
+
+
+async def test_a_reviewers_decline_is_kept_with_their_comment(gql: GraphQLClient) -> None:
+    # given a STANDARD application in a risk officer's inbox
+    await deploy_bundled()
+    am = await gql.as_user("am", ["account_manager"])
+    customer = await _customer(am, score=660)
+    submitted = (await gql.data(SUBMIT, id=customer, amount="80000.00"))["submitApplication"]
+    application_id = submitted["application"]["id"]
+    assert (await gql.data(OUTCOME, id=application_id))["node"]["riskLane"] == "STANDARD"
+    await User.create(username="risk", roles=["risk_officer"], password_hash=password_hash())
+    await gql.login("risk")
+    [edge] = (await gql.data(TASKS))["tasks"]["edges"]
+    # when they decline it with a comment
+    comment = "income could not be verified"
+    await gql.data(
+        COMPLETE, id=edge["node"]["id"], data={"decision": "DECLINED", "comment": comment}
+    )
+    # then
+    assert (await gql.data(OUTCOME, id=application_id))["node"] == {
+        "status": "DECLINED", "riskLane": "STANDARD", "decisionReason": comment,
+    }  # fmt: skip

@@ -1,0 +1,59 @@
+"""What a credit approval instance has decided, kept on its application as the process goes.
+
+The approval diagram decides in its own variables (`lane` and `reason` from `risk_lane.dmn`,
+`decision`, `decline_reason` and a reviewer's `comment`); the application row is what staff,
+clients and dashboards read. After every step of an instance whose business key is
+``application:<id>``, this writes the lane, the reason, and a decline when the process ended
+with one, in the step's own transaction. Approvals become CONTRACTED through the contract's
+service task.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.application.models import Application, ApplicationStatus
+
+PREFIX = "application:"
+OPEN = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW)
+_REASON_LENGTH = 400  # application.decision_reason
+
+
+def _text(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def application_id(business_key: str) -> int | None:
+    """The application an instance decides, from its business key."""
+    if not business_key.startswith(PREFIX):
+        return None
+    tail = business_key[len(PREFIX) :]
+    return int(tail) if tail.isdigit() else None
+
+
+async def record(business_key: str, data: dict[str, Any], *, completed: bool) -> None:
+    """Bring the application in line with its approval instance's decision so far."""
+    pk = application_id(business_key)
+    if pk is None:
+        return
+    application = await Application.get_or_none(id=pk)
+    if application is None:
+        return
+    changes: dict[str, Any] = {}
+    lane = _text(data, "lane")
+    if lane is not None and lane != application.risk_lane:
+        changes["risk_lane"] = lane[:32]
+    declined = completed and _text(data, "decision") == "DECLINED"
+    reason = (
+        _text(data, "decline_reason") or _text(data, "comment") or _text(data, "reason")
+        if declined
+        else _text(data, "reason")
+    )
+    if reason is not None and reason != application.decision_reason:
+        changes["decision_reason"] = reason[:_REASON_LENGTH]
+    if declined and application.status in OPEN:
+        changes.update(
+            status=ApplicationStatus.DECLINED, decision="DECLINED", decided_at=datetime.now(UTC)
+        )
+    if changes:
+        await Application.filter(id=pk).update(**changes)
