@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint unit bench schema clean designer browser-deps screenshots
+.PHONY: install demo test lint unit bench schema clean designer browser-deps screenshots fuzz audit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,20 @@ unit: install
 	    LENDGRAPH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest ;; \
 	  *) echo "== DATABASE_URL is not PostgreSQL: PostgreSQL run skipped" ;; \
 	esac
+
+## fuzz: every query and mutation, many generated documents each (LENDGRAPH_FUZZ_EXAMPLES, 200
+## by default; `make test` runs 4), on SQLite and, if DATABASE_URL is PostgreSQL, there too
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	env -u DATABASE_URL LENDGRAPH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/fuzz
+	@case "$$DATABASE_URL" in \
+	  postgres*) LENDGRAPH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/fuzz ;; \
+	esac
+
+## audit: graphql-http's GraphQL-over-HTTP audit against a real server (part of `make test`)
+audit: install designer
+	env -u DATABASE_URL LENDGRAPH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -s \
+	  tests/api/test_graphql_over_http.py
 
 ## screenshots: the designer's key screens into docs/ (for the README)
 screenshots: install designer browser-deps

@@ -8,10 +8,11 @@ from strawberry.scalars import JSON
 
 from api.access import require, require_read, subject_of
 from api.context import Info
-from api.errors import ForbiddenError, NotFoundError, ValidationError, returns_user_errors
-from api.relay import Connection, connection, encode_cursor, expect_id, id_after
+from api.errors import UserErrors, returns_user_errors
+from api.relay import Connection, connection, encode_cursor, expect_id, expect_raw_id, id_after
 from authz.masking import mask_fields
 from domain.access import apikeys, audit
+from domain.access.models import ApiKey
 from domain.access.models import AuditEntry as AuditEntryModel
 
 
@@ -106,14 +107,13 @@ class RevokeApiKeySuccess:
 
 
 UpdatePolicyResult = Annotated[
-    UpdatePolicySuccess | ValidationError | ForbiddenError, strawberry.union("UpdatePolicyResult")
+    UpdatePolicySuccess | UserErrors, strawberry.union("UpdatePolicyResult")
 ]
 CreateApiKeyResult = Annotated[
-    CreateApiKeySuccess | ValidationError | NotFoundError | ForbiddenError,
-    strawberry.union("CreateApiKeyResult"),
+    CreateApiKeySuccess | UserErrors, strawberry.union("CreateApiKeyResult")
 ]
 RevokeApiKeyResult = Annotated[
-    RevokeApiKeySuccess | NotFoundError | ForbiddenError, strawberry.union("RevokeApiKeyResult")
+    RevokeApiKeySuccess | UserErrors, strawberry.union("RevokeApiKeyResult")
 ]
 
 
@@ -139,7 +139,7 @@ class AdminQueries:
                 object_id=filter.object_id, since=filter.since, until=filter.until,
             )  # fmt: skip
         page = await audit.list_(
-            flt, first=50 if first is None else first, before_id=id_after(after)
+            flt, first=50 if first is None else first, before_id=id_after(after, AuditEntryModel)
         )
         unmasked = info.context.authorizer.may_read_sensitive(subject_of(info))
         return connection(
@@ -191,7 +191,7 @@ class AdminMutations:
     async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyResult:
         require(info, "user", "update")
         key = await apikeys.revoke_api_key(
-            int(input.key_id) if input.key_id.isdigit() else -1, now=datetime.now(UTC),
+            expect_raw_id(input.key_id, ApiKey, "keyId"), now=datetime.now(UTC),
             actor=info.context.actor(),
         )  # fmt: skip
         return RevokeApiKeySuccess(key_id=strawberry.ID(str(key.id)))

@@ -26,9 +26,12 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UnsetType
 from tortoise import Tortoise
 
+from api import graphql_http
 from api.access import scoped_loaders
 from api.auth import authenticate_credentials, authenticate_request
 from api.context import Context
@@ -59,6 +62,8 @@ class GraphQLApp(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         await self.authorizer.ensure_current()  # a policy change elsewhere applies now
+        if isinstance(request, Request):
+            request.state.sub_response = response  # process_result sets status and media type
         context = Context(
             authorizer=self.authorizer,
             request=request if isinstance(request, Request) else None,
@@ -92,6 +97,39 @@ class GraphQLApp(GraphQL[Context, None]):
         context.subject = subject
         context.loaders = scoped_loaders(self.authorizer, subject)
         return UnsetType()
+
+    async def process_result(
+        self, request: Request | WebSocket, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """The response body; for clients of application/graphql-response+json, its status."""
+        body = await super().process_result(request, result)  # type: ignore[arg-type]
+        status = graphql_http.request_error_status(result)
+        if status is not None:
+            body = graphql_http.coded(body)  # type: ignore[assignment]
+        if not isinstance(request, Request):
+            return body
+        if not graphql_http.prefers_graphql_response(request.headers.get("accept")):
+            return body  # application/json: 200 for every GraphQL result
+        sub_response: Response = request.state.sub_response
+        sub_response.headers["content-type"] = f"{graphql_http.GRAPHQL_RESPONSE}; charset=utf-8"
+        if status is None:
+            return body
+        sub_response.status_code = status
+        if status == 401:
+            sub_response.headers["www-authenticate"] = "Bearer"
+        return graphql_http.without_data(body)  # type: ignore[return-value]
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        """The JSON response, in the media type `process_result` chose."""
+        media = sub_response.headers.get("content-type")
+        if media is not None:
+            del sub_response.headers["content-type"]  # set once below, not twice
+        response = super().create_response(response_data, sub_response)
+        if media is not None:
+            response.headers["content-type"] = media
+        return response
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

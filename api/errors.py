@@ -1,19 +1,18 @@
 """Typed errors of mutation results, and the one place domain errors become them."""
 
 import functools
-import logging
 import re
-import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeAlias, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from bpmn.errors import DeployError
+from domain import columns
 from domain import errors as domain_errors
 
-log = logging.getLogger("lendgraph.api")
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -51,6 +50,9 @@ class ConflictError(UserError):
 
 
 ERROR_TYPES = (ValidationError, NotFoundError, ForbiddenError, ConflictError)
+# Every mutation result is `Annotated[…Success | UserErrors, strawberry.union("…Result")]`:
+# whatever a resolver raises that a client caused has a member to come back as.
+UserErrors: TypeAlias = ValidationError | NotFoundError | ForbiddenError | ConflictError
 
 
 def camel(path: str) -> str:
@@ -78,6 +80,19 @@ def user_error(exc: domain_errors.DomainError | DeployError) -> UserError:
     return ConflictError(code=code, message=message)
 
 
+def known_error(exc: BaseException | None) -> domain_errors.DomainError | DeployError | None:
+    """The expected failure an exception stands for, or None when it is a fault of ours.
+
+    Domain errors and refused diagrams as they are; a value a column cannot hold (too long,
+    out of range: Tortoise refuses it before any SQL runs) as a validation error on its field.
+    """
+    if isinstance(exc, domain_errors.DomainError | DeployError):
+        return exc
+    if isinstance(exc, TortoiseValidationError):
+        return columns.problem_of(exc)
+    return None
+
+
 def returns_user_errors(
     resolver: Callable[P, Awaitable[R]],
 ) -> Callable[P, Awaitable[R]]:
@@ -87,8 +102,11 @@ def returns_user_errors(
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return await resolver(*args, **kwargs)
-        except (domain_errors.DomainError, DeployError) as exc:
-            return user_error(exc)  # type: ignore[return-value]
+        except Exception as exc:
+            known = known_error(exc)
+            if known is None:
+                raise
+            return user_error(known)  # type: ignore[return-value]
 
     return wrapper
 
@@ -100,23 +118,21 @@ class ClientError(GraphQLError):
         super().__init__(message, extensions={"code": code})
 
 
-def should_mask(error: GraphQLError) -> bool:
-    """Mask everything except our client-safe errors, GraphQL syntax and validation errors."""
-    original = error.original_error
-    if original is None:
-        return False  # parse and validation errors describe the query, not the server
-    if isinstance(original, ClientError | domain_errors.DomainError):
-        return False
-    error_id = uuid.uuid4().hex[:12]
-    log.error("unexpected error %s at %s", error_id, error.path, exc_info=original)
-    if error.extensions is not None:
-        error.extensions["errorId"] = error_id
-    return True
+def with_code(error: GraphQLError) -> GraphQLError:
+    """A top-level error of an expected failure, with its message and `extensions.code`.
 
-
-def domain_error_extensions(error: GraphQLError) -> dict[str, Any]:
-    """Extensions that give a top-level domain error its code."""
-    original = error.original_error
-    if isinstance(original, domain_errors.DomainError):
-        return {"code": original.code.value}
-    return {}
+    An error of the request itself (syntax, validation, a variable's value: no path) that has
+    no code gets VALIDATION, so clients can tell every bad request from a fault of ours.
+    """
+    known = known_error(error.original_error)
+    if known is None:
+        if error.path is None and "code" not in (error.extensions or {}):
+            error.extensions = {**(error.extensions or {}), "code": "VALIDATION"}
+        return error
+    if known is not error.original_error:  # say it as the API would, not as the ORM did
+        message = user_error(known).message
+        error = GraphQLError(message, error.nodes, error.source, error.positions,
+                             error.path, known, error.extensions)  # fmt: skip
+    code = known.code.value if isinstance(known, domain_errors.DomainError) else "VALIDATION"
+    error.extensions = {**(error.extensions or {}), "code": code}
+    return error

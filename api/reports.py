@@ -21,8 +21,8 @@ from tortoise.expressions import Q
 
 from api.access import Audited, require, require_read, subject_of
 from api.context import Info
-from api.errors import ForbiddenError, NotFoundError, ValidationError, returns_user_errors
-from api.relay import expect_id, to_global_id
+from api.errors import UserErrors, returns_user_errors
+from api.relay import expect_id, optional_id, to_global_id
 from domain.errors import ValidationError as Invalid
 from domain.reports import boards, snapshots
 from domain.reports import measures as catalogue
@@ -248,12 +248,9 @@ class DeleteBoardSuccess:
     id: strawberry.ID
 
 
-SaveBoardResult = Annotated[
-    SaveBoardSuccess | ValidationError | NotFoundError | ForbiddenError,
-    strawberry.union("SaveBoardResult"),
-]
+SaveBoardResult = Annotated[SaveBoardSuccess | UserErrors, strawberry.union("SaveBoardResult")]
 DeleteBoardResult = Annotated[
-    DeleteBoardSuccess | NotFoundError | ForbiddenError, strawberry.union("DeleteBoardResult")
+    DeleteBoardSuccess | UserErrors, strawberry.union("DeleteBoardResult")
 ]
 
 
@@ -307,7 +304,7 @@ class ReportMutations:
     async def save_board(self, info: Info, input: SaveBoardInput) -> SaveBoardResult:
         require(info, "report", "read")
         subject = subject_of(info)
-        board_id = expect_id(input.id, "Board", "id") if input.id else None
+        board_id = optional_id(input.id, "Board", "id")
         async with Audited(info, "board.save", "board") as change:
             row = await boards.save(
                 user_id=subject.user_id, name=input.name, tiles=input.tiles,

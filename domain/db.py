@@ -42,7 +42,10 @@ def normalise(url: str) -> str:
 
 
 def tortoise_config(url: str | None = None) -> dict[str, Any]:
-    """The Tortoise config dict for a database URL."""
+    """The Tortoise config dict for a database URL (its models guarded by their columns)."""
+    from domain import columns  # imports the model modules: not at this module's import
+
+    columns.guard(MODEL_MODULES)
     return {
         "connections": {"default": normalise(database_url(url))},
         "apps": {

@@ -24,14 +24,21 @@ def _port() -> int:
 
 
 @contextmanager
-def api_process(url: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`lendgraph serve` on a free port; yields its base URL, stops it after the block."""
+def api_process(
+    url: str, env: dict[str, str] | None = None, log: Path | None = None
+) -> Iterator[str]:
+    """`lendgraph serve` on a free port; yields its base URL, stops it after the block.
+
+    With `log`, the process's stderr goes to that file (read it for a crash's traceback);
+    otherwise to a pipe, shown only when the process fails to start.
+    """
     port = _port()
     env = {**os.environ, "DATABASE_URL": url, "LENDGRAPH_SECRET": SECRET,
            "LENDGRAPH_MODE": "test", "LENDGRAPH_GRAPHIQL": "0", **(env or {})}  # fmt: skip
+    stderr = log.open("ab") if log is not None else subprocess.PIPE
     child = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=stderr,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -43,6 +50,8 @@ def api_process(url: str, env: dict[str, str] | None = None) -> Iterator[str]:
             except httpx.HTTPError:
                 if child.poll() is not None or time.monotonic() > deadline:
                     err = child.stderr.read().decode() if child.stderr else ""
+                    if log is not None:
+                        err = log.read_text(errors="replace")[-4000:]
                     raise RuntimeError(f"the API process did not start:\n{err}") from None
                 time.sleep(0.1)
         yield base
@@ -51,6 +60,8 @@ def api_process(url: str, env: dict[str, str] | None = None) -> Iterator[str]:
         child.wait(timeout=15)
         if child.stderr:
             child.stderr.close()
+        if log is not None and not isinstance(stderr, int):
+            stderr.close()
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from api.access import Audited, require_customer, snapshot
 from api.application.types import Application
 from api.context import Info
 from api.enums import ApplicationChannel
-from api.errors import ForbiddenError, NotFoundError, ValidationError, returns_user_errors
+from api.errors import UserErrors, returns_user_errors
 from api.relay import expect_id
 from bpmn import approval
 from domain.application import service
@@ -31,7 +31,7 @@ class SubmitApplicationSuccess:
 
 
 SubmitApplicationResult = Annotated[
-    SubmitApplicationSuccess | ValidationError | NotFoundError | ForbiddenError,
+    SubmitApplicationSuccess | UserErrors,
     strawberry.union("SubmitApplicationResult"),
 ]
 
@@ -56,6 +56,7 @@ class ApplicationMutations:
             )
             change.object_id = row.id
             change.after = snapshot(row, "customer_id", "amount", "term_months", "channel")
-            await approval.start_for(row.id)  # the approval process, when deployed
+            # no approval process in force: PROCESS_NOT_DEPLOYED, and nothing of this is kept
+            await approval.start_for(row.id)
             await row.refresh_from_db()
         return SubmitApplicationSuccess(application=Application.from_model(row))

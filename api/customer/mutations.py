@@ -9,14 +9,8 @@ from api.context import Info
 from api.customer.inputs import CreateCustomerInput, UpdateCustomerInput
 from api.customer.types import Customer
 from api.enums import Channel
-from api.errors import (
-    ConflictError,
-    ForbiddenError,
-    NotFoundError,
-    ValidationError,
-    returns_user_errors,
-)
-from api.relay import expect_id
+from api.errors import UserErrors, returns_user_errors
+from api.relay import expect_id, optional_id
 from authz.actions import Scope
 from domain.customer import service
 from domain.customer.models import Customer as CustomerModel
@@ -50,12 +44,10 @@ class UpdateCustomerSuccess:
 
 
 CreateCustomerResult = Annotated[
-    CreateCustomerSuccess | ValidationError | ConflictError | ForbiddenError,
-    strawberry.union("CreateCustomerResult"),
+    CreateCustomerSuccess | UserErrors, strawberry.union("CreateCustomerResult")
 ]
 UpdateCustomerResult = Annotated[
-    UpdateCustomerSuccess | ValidationError | NotFoundError | ConflictError | ForbiddenError,
-    strawberry.union("UpdateCustomerResult"),
+    UpdateCustomerSuccess | UserErrors, strawberry.union("UpdateCustomerResult")
 ]
 
 
@@ -77,7 +69,7 @@ def _custom(value: object) -> dict[str, Any]:
 
 
 def _manager(value: strawberry.ID | None) -> int | None:
-    return expect_id(value, "User", "accountManagerId") if value else None
+    return optional_id(value, "User", "accountManagerId")
 
 
 @strawberry.type

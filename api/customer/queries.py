@@ -8,7 +8,7 @@ from api.access import may_read_sensitive, require_read, subject_of
 from api.context import Info
 from api.customer.inputs import CustomerFilter
 from api.customer.types import Customer
-from api.relay import Connection, connection, encode_cursor, expect_id, id_after, parse_global_id
+from api.relay import Connection, connection, encode_cursor, expect_id, id_after, optional_id
 from domain.customer import service
 from domain.customer.models import Customer as CustomerModel
 from domain.errors import ValidationError
@@ -26,11 +26,7 @@ def to_domain_filter(flt: CustomerFilter | None) -> service.CustomerFilter | Non
         lifecycle_stages=list(flt.lifecycle_stages or []),
         tag=flt.tag,
         bucket=flt.bucket,
-        account_manager_id=(
-            expect_id(flt.account_manager_id, "User", "filter.accountManagerId")
-            if flt.account_manager_id
-            else None
-        ),
+        account_manager_id=optional_id(flt.account_manager_id, "User", "filter.accountManagerId"),
         branch=flt.branch,
         rfm_segment=flt.rfm_segment,
         custom_fields=[
@@ -44,10 +40,7 @@ def to_domain_filter(flt: CustomerFilter | None) -> service.CustomerFilter | Non
 class CustomerQueries:
     @strawberry.field(description="One customer by global id.")
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
-        parsed = parse_global_id(id)
-        if parsed is None or parsed[0] != "Customer":
-            return None
-        row = await info.context.loaders.customer.load(parsed[1])
+        row = await info.context.loaders.customer.load(expect_id(id, "Customer", "id"))
         return Customer.from_model(row) if row else None
 
     @strawberry.field(description="Customers matching a filter, in a stable order.")
@@ -68,7 +61,8 @@ class CustomerQueries:
                     "filter.search", "searching by ID number or phone needs read_sensitive"
                 )
         query = service.filtered(CustomerModel.filter(visible), flt)
-        result = await page(query, first=50 if first is None else first, after_id=id_after(after))
+        after_id = id_after(after, CustomerModel)
+        result = await page(query, first=50 if first is None else first, after_id=after_id)
         loader = info.context.loaders.customer
         for row in result.rows:
             loader.prime(row.id, row)

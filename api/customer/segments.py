@@ -11,7 +11,7 @@ from tortoise.queryset import QuerySet
 from api.access import Audited, require, require_read, subject_of
 from api.context import Info
 from api.customer.types import Customer
-from api.errors import ConflictError, ForbiddenError, ValidationError, returns_user_errors
+from api.errors import UserErrors, returns_user_errors
 from api.relay import Connection, paged
 from domain.customer.models import Customer as CustomerModel
 from domain.profile import segments
@@ -76,8 +76,7 @@ class DefineSegmentSuccess:
 
 
 DefineSegmentResult = Annotated[
-    DefineSegmentSuccess | ValidationError | ConflictError | ForbiddenError,
-    strawberry.union("DefineSegmentResult"),
+    DefineSegmentSuccess | UserErrors, strawberry.union("DefineSegmentResult")
 ]
 
 

@@ -7,7 +7,7 @@ import strawberry
 
 from api.access import Audited, require, subject_of
 from api.context import Info
-from api.errors import ConflictError, ForbiddenError, ValidationError, returns_user_errors
+from api.errors import UserErrors, returns_user_errors
 from bpmn import tag_rules
 from domain.profile import facts
 from domain.profile import tag_rules as rules
@@ -52,8 +52,7 @@ class SaveTagRuleSuccess:
 
 
 SaveTagRuleResult = Annotated[
-    SaveTagRuleSuccess | ValidationError | ConflictError | ForbiddenError,
-    strawberry.union("SaveTagRuleResult"),
+    SaveTagRuleSuccess | UserErrors, strawberry.union("SaveTagRuleResult")
 ]
 
 

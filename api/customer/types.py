@@ -11,12 +11,11 @@ from strawberry.scalars import JSON
 from api.access import may_read_sensitive
 from api.context import Info
 from api.enums import Channel, CustomerKind, LifecycleStage, RiskRating
-from api.relay import Connection, Node, connection, decode_cursor, encode_cursor, to_global_id
+from api.relay import Connection, Node, connection, cursor_numbers, encode_cursor, to_global_id
 from api.system.types import User
 from authz.masking import mask_id_number, mask_phone
 from domain.credit.models import CreditReport as CreditReportModel
 from domain.customer.models import Customer as CustomerModel
-from domain.errors import ValidationError
 from domain.interaction.models import Interaction as InteractionModel
 from domain.pagination import check_first
 
@@ -256,12 +255,9 @@ class Customer(Node):
 
         first = check_first(20 if first is None else first)
         rows = await info.context.loaders.interactions_by_customer.load(self.pk)
-        parts = decode_cursor(after)
-        if parts is not None:
-            if len(parts) != 2 or not all(p.lstrip("-").isdigit() for p in parts):
-                raise ValidationError.single("after", "is not a valid cursor")
-            mark = (int(parts[0]), int(parts[1]))
-            rows = [r for r in rows if _interaction_key(r) < mark]
+        mark = cursor_numbers(after, 2)
+        if mark is not None:
+            rows = [r for r in rows if _interaction_key(r) < (mark[0], mark[1])]
         page = rows[:first]
         total = len(await info.context.loaders.interactions_by_customer.load(self.pk))
 

@@ -9,9 +9,9 @@ import strawberry
 from api.access import Audited, require_customer, require_loan, snapshot, subject_of
 from api.context import Info
 from api.enums import Direction, InteractionChannel, InteractionType, Outcome
-from api.errors import ForbiddenError, NotFoundError, ValidationError, returns_user_errors
+from api.errors import UserErrors, returns_user_errors
 from api.interaction.types import Interaction
-from api.relay import expect_id
+from api.relay import expect_id, optional_id
 from domain.interaction import service
 
 
@@ -36,8 +36,7 @@ class RecordInteractionSuccess:
 
 
 RecordInteractionResult = Annotated[
-    RecordInteractionSuccess | ValidationError | NotFoundError | ForbiddenError,
-    strawberry.union("RecordInteractionResult"),
+    RecordInteractionSuccess | UserErrors, strawberry.union("RecordInteractionResult")
 ]
 
 
@@ -49,15 +48,11 @@ class InteractionMutations:
         self, info: Info, input: RecordInteractionInput
     ) -> RecordInteractionResult:
         customer_id = expect_id(input.customer_id, "Customer", "customerId")
-        loan_id = expect_id(input.loan_id, "Loan", "loanId") if input.loan_id else None
+        loan_id = optional_id(input.loan_id, "Loan", "loanId")
         scopes = await require_customer(info, "interaction", "create", customer_id)
         if loan_id is not None:
             await require_loan(info, scopes, loan_id)
-        agent_id = (
-            expect_id(input.agent_id, "User", "agentId")
-            if input.agent_id
-            else subject_of(info).user_id
-        )
+        agent_id = optional_id(input.agent_id, "User", "agentId") or subject_of(info).user_id
         async with Audited(info, "interaction.create", "interaction") as change:
             row = await service.record(
                 customer_id=customer_id,

@@ -8,13 +8,7 @@ import strawberry
 
 from api.access import Audited, require, require_loan, snapshot
 from api.context import Info
-from api.errors import (
-    ConflictError,
-    ForbiddenError,
-    NotFoundError,
-    ValidationError,
-    returns_user_errors,
-)
+from api.errors import UserErrors, returns_user_errors
 from api.loan.types import Loan, Payment
 from api.relay import expect_id
 from bpmn import runner
@@ -40,8 +34,7 @@ class PostPaymentSuccess:
 
 
 PostPaymentResult = Annotated[
-    PostPaymentSuccess | ValidationError | NotFoundError | ConflictError | ForbiddenError,
-    strawberry.union("PostPaymentResult"),
+    PostPaymentSuccess | UserErrors, strawberry.union("PostPaymentResult")
 ]
 
 

@@ -8,7 +8,7 @@ from api.access import require_read
 from api.context import Info
 from api.enums import LoanStatus
 from api.loan.types import Loan
-from api.relay import Connection, connection, encode_cursor, expect_id, id_after, parse_global_id
+from api.relay import Connection, connection, encode_cursor, expect_id, id_after
 from domain.loan.models import Loan as LoanModel
 from domain.pagination import page
 
@@ -33,10 +33,7 @@ class LoanFilter:
 class LoanQueries:
     @strawberry.field(description="One loan by global id.")
     async def loan(self, info: Info, id: strawberry.ID) -> Loan | None:
-        parsed = parse_global_id(id)
-        if parsed is None or parsed[0] != "Loan":
-            return None
-        row = await info.context.loaders.loan.load(parsed[1])
+        row = await info.context.loaders.loan.load(expect_id(id, "Loan", "id"))
         return Loan.from_model(row, await info.context.today()) if row else None
 
     @strawberry.field(description="Loans matching a filter, in a stable order.")
@@ -55,7 +52,7 @@ class LoanQueries:
                 query = query.filter(bucket=filter.bucket)
             if filter.buckets:
                 query = query.filter(bucket__in=filter.buckets)
-            if filter.customer_id:
+            if filter.customer_id is not None:
                 query = query.filter(
                     customer_id=expect_id(filter.customer_id, "Customer", "filter.customerId")
                 )
@@ -63,7 +60,7 @@ class LoanQueries:
                 query = query.filter(product__code=filter.product_code)
             if filter.min_days_past_due is not None:
                 query = query.filter(days_past_due__gte=filter.min_days_past_due)
-            if filter.collector_id:
+            if filter.collector_id is not None:
                 query = query.filter(
                     collector_id=expect_id(filter.collector_id, "User", "filter.collectorId")
                 )
@@ -77,7 +74,8 @@ class LoanQueries:
                 query = query.filter(disbursed_on__gte=filter.disbursed_from)
             if filter.disbursed_to:
                 query = query.filter(disbursed_on__lte=filter.disbursed_to)
-        result = await page(query, first=50 if first is None else first, after_id=id_after(after))
+        after_id = id_after(after, LoanModel)
+        result = await page(query, first=50 if first is None else first, after_id=after_id)
         today = await info.context.today()
         for row in result.rows:
             info.context.loaders.loan.prime(row.id, row)

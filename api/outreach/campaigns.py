@@ -15,7 +15,7 @@ from tortoise.queryset import ValuesQuery
 from api.access import Audited, require, require_read, subject_of
 from api.context import Info
 from api.customer.types import Customer
-from api.errors import ConflictError, ForbiddenError, ValidationError, returns_user_errors
+from api.errors import UserErrors, returns_user_errors
 from api.relay import Connection, paged, to_global_id
 from domain.campaign import service
 from domain.campaign.models import Campaign as CampaignModel
@@ -136,8 +136,7 @@ class LaunchCampaignSuccess:
 
 
 LaunchCampaignResult = Annotated[
-    LaunchCampaignSuccess | ValidationError | ConflictError | ForbiddenError,
-    strawberry.union("LaunchCampaignResult"),
+    LaunchCampaignSuccess | UserErrors, strawberry.union("LaunchCampaignResult")
 ]
 
 

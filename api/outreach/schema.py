@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 from api.access import Audited, read_filter, require, subject_of
 from api.context import Info
 from api.customer.types import Customer
-from api.errors import ForbiddenError, returns_user_errors
+from api.errors import UserErrors, returns_user_errors
 from api.loan.types import Installment
 from api.relay import (
     Connection,
@@ -86,7 +86,7 @@ class RunDailyJobsSuccess:
 
 
 RunDailyJobsResult = Annotated[
-    RunDailyJobsSuccess | ForbiddenError, strawberry.union("RunDailyJobsResult")
+    RunDailyJobsSuccess | UserErrors, strawberry.union("RunDailyJobsResult")
 ]
 
 

@@ -7,7 +7,7 @@ import strawberry
 
 from api.access import Audited, require, subject_of
 from api.context import Info
-from api.errors import ForbiddenError, ValidationError, returns_user_errors
+from api.errors import UserErrors, returns_user_errors
 from domain.outreach import templates
 from domain.outreach.models import MessageTemplate as TemplateModel
 
@@ -45,8 +45,7 @@ class SaveMessageTemplateSuccess:
 
 
 SaveMessageTemplateResult = Annotated[
-    SaveMessageTemplateSuccess | ValidationError | ForbiddenError,
-    strawberry.union("SaveMessageTemplateResult"),
+    SaveMessageTemplateSuccess | UserErrors, strawberry.union("SaveMessageTemplateResult")
 ]
 
 

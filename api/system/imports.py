@@ -7,7 +7,7 @@ import strawberry
 
 from api.access import require
 from api.context import Info
-from api.errors import ForbiddenError, ValidationError, returns_user_errors
+from api.errors import UserErrors, returns_user_errors
 from domain.access import audit
 from domain.errors import ValidationError as DomainValidationError
 from domain.importer import ImportFormat, ImportKind, ImportReport, import_stream
@@ -70,7 +70,7 @@ class ImportRecordsSuccess:
 
 
 ImportRecordsResult = Annotated[
-    ImportRecordsSuccess | ValidationError | ForbiddenError, strawberry.union("ImportRecordsResult")
+    ImportRecordsSuccess | UserErrors, strawberry.union("ImportRecordsResult")
 ]
 
 

@@ -11,10 +11,10 @@ from api.application.types import Application
 from api.context import Info
 from api.customer.types import Customer
 from api.enums import AmortizationMethod, CustomFieldType
-from api.errors import ConflictError, ForbiddenError, ValidationError, returns_user_errors
+from api.errors import UserErrors, returns_user_errors
 from api.interaction.types import Interaction
 from api.loan.types import Loan, Payment
-from api.relay import Node, parse_global_id
+from api.relay import Node, decode_id
 from api.system.types import User
 from domain.customfield import service as custom_fields
 from domain.customfield.models import CustomFieldDefinition as DefinitionModel
@@ -33,6 +33,7 @@ class Product:
     max_term: int
     min_amount: Decimal
     max_amount: Decimal
+    active: bool = strawberry.field(description="Whether it takes new applications.")
 
 
 @strawberry.type(description="An administrator-defined customer field.")
@@ -81,21 +82,16 @@ class DefineCustomFieldSuccess:
 
 
 SetBusinessDateResult = Annotated[
-    SetBusinessDateSuccess | ValidationError | ForbiddenError,
-    strawberry.union("SetBusinessDateResult"),
+    SetBusinessDateSuccess | UserErrors, strawberry.union("SetBusinessDateResult")
 ]
 DefineCustomFieldResult = Annotated[
-    DefineCustomFieldSuccess | ValidationError | ConflictError | ForbiddenError,
-    strawberry.union("DefineCustomFieldResult"),
+    DefineCustomFieldSuccess | UserErrors, strawberry.union("DefineCustomFieldResult")
 ]
 
 
 async def resolve_node(info: Info, global_id: str) -> Node | None:
-    """Any object by global id; unknown ids and types give null."""
-    parsed = parse_global_id(global_id)
-    if parsed is None:
-        return None
-    type_name, pk = parsed
+    """Any object by global id (null when it is not there or not visible)."""
+    type_name, pk = decode_id(global_id, "id")
     loaders = info.context.loaders
     if type_name == "Customer":
         customer = await loaders.customer.load(pk)
@@ -142,6 +138,7 @@ class SystemQueries:
                 max_term=r.max_term,
                 min_amount=r.min_amount,
                 max_amount=r.max_amount,
+                active=r.active,
             )
             for r in rows
         ]

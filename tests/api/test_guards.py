@@ -7,7 +7,9 @@ from tests import factories
 from tests.api.conftest import GraphQLClient
 
 
-async def test_node_returns_the_right_type_and_null_for_junk(gql: GraphQLClient) -> None:
+async def test_node_returns_the_right_type_null_when_absent_and_refuses_junk(
+    gql: GraphQLClient,
+) -> None:
     owner = await factories.customer("赵敏")
     query = """query ($id: ID!) { node(id: $id) { __typename id ... on Customer { name } } }"""
     found = await gql.data(query, id=to_global_id("Customer", owner.id))
@@ -16,12 +18,21 @@ async def test_node_returns_the_right_type_and_null_for_junk(gql: GraphQLClient)
         "id": to_global_id("Customer", owner.id),
         "name": "赵敏",
     }
-    assert (await gql.data(query, id="not-an-id"))["node"] is None
     assert (await gql.data(query, id=to_global_id("Customer", 424242)))["node"] is None
-    assert (await gql.data(query, id=to_global_id("Secret", owner.id)))["node"] is None
-    # customer(id:) with a loan's id is nothing, not the loan
-    assert (await gql.data("query ($id: ID!) { customer(id: $id) { id } }",
-                           id=to_global_id("Loan", 1)))["customer"] is None  # fmt: skip
+    # ids that cannot be ours are refused, naming the argument, the same everywhere
+    for junk in (
+        "not-an-id",
+        "",
+        to_global_id("Secret", owner.id),
+        to_global_id("Customer", 2**31),
+    ):
+        [error] = (await gql(query, id=junk))["errors"]
+        assert error["extensions"]["code"] == "VALIDATION"
+        assert error["message"] == "Invalid input: id: is not a known object's id"
+    # customer(id:) with a loan's id is refused, not the loan
+    body = await gql("query ($id: ID!) { customer(id: $id) { id } }", id=to_global_id("Loan", 1))
+    assert body["errors"][0]["message"] == "Invalid input: id: is not a Customer id"
+    assert body["data"] == {"customer": None}
 
 
 async def test_page_size_is_capped(gql: GraphQLClient) -> None:

@@ -132,7 +132,9 @@ async def test_bad_payment_is_refused_with_reason(gql: GraphQLClient) -> None:
     assert wrong_type["postPayment"]["message"] == "Invalid input: loanId: is not a Loan id"
 
 
-async def test_submit_application_checks_product_bounds(gql: GraphQLClient) -> None:
+async def test_submit_application_checks_product_bounds(
+    gql: GraphQLClient, shipped_processes: str
+) -> None:
     owner = await factories.customer()
     await factories.product("CONSUMER")
     submit = """mutation ($input: SubmitApplicationInput!) { submitApplication(input: $input) {
@@ -141,8 +143,8 @@ async def test_submit_application_checks_product_bounds(gql: GraphQLClient) -> N
     base = {"customerId": to_global_id("Customer", owner.id), "productCode": "CONSUMER",
             "channel": "APP", "purpose": "renovation"}  # fmt: skip
     ok = await gql.data(submit, input={**base, "amount": "50000.00", "termMonths": 24})
-    assert ok["submitApplication"]["application"] == {
-        "status": "SUBMITTED", "amount": "50000.00", "productCode": "CONSUMER",
+    assert ok["submitApplication"]["application"] == {  # stored, and its approval started
+        "status": "IN_REVIEW", "amount": "50000.00", "productCode": "CONSUMER",
         "customer": {"name": owner.name},
     }  # fmt: skip
     bad = await gql.data(submit, input={**base, "amount": "5.00", "termMonths": 99})
