@@ -1,4 +1,5 @@
-"""The `lendgraph` command: demo, seed, serve, migrate, import, export-schema, worker."""
+"""The `lendgraph` command: demo, seed, serve, migrate, import, export-schema, worker,
+create-user."""
 
 import asyncio
 import os
@@ -9,10 +10,12 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from tortoise import Tortoise
 
+from api import cli_processes, cli_users
 from domain import migrate as migrations
 
 if TYPE_CHECKING:
@@ -22,6 +25,7 @@ from domain.db import DEFAULT_DATABASE_URL, database_url
 app = typer.Typer(
     help="lendgraph: the customer graph of a credit institution.", no_args_is_help=True
 )
+app.add_typer(cli_processes.processes, name="processes")
 console = Console()
 T = TypeVar("T")
 DEFAULT_DEMO_PASSWORD = "lendgraph-demo"  # noqa: S105  (printed at start; demo data only)
@@ -55,7 +59,7 @@ def _run(url: str | None, work: Callable[[], Awaitable[T]], *, check: bool = Tru
 
 @app.command()
 def migrate(database_url_: UrlOption = None) -> None:
-    """Apply pending schema migrations."""
+    """Apply pending schema migrations, then deploy the shipped processes where due."""
 
     async def work() -> list[str]:
         return await migrations.apply(
@@ -64,6 +68,7 @@ def migrate(database_url_: UrlOption = None) -> None:
 
     applied = _run(database_url_, work, check=False)
     console.print(f"database is up to date ({len(applied)} migration(s) applied)")
+    _run(database_url_, cli_processes.deploy_bundled)  # see `lendgraph processes status`
 
 
 def _business_date(value: str | None) -> date:
@@ -163,14 +168,6 @@ def demo(
 
         return await Customer.all().count()
 
-    async def bundled() -> list[str]:
-        from bpmn.deployments import deploy_bundled
-
-        return [
-            f"{d.definition.process_id} v{d.definition.version}" for d in await deploy_bundled()
-        ]
-
-    console.print(f"processes deployed: {', '.join(_run(database_url_, bundled))}")
     if _run(database_url_, count) == 0:
         seed(database_url_, customers=customers, demo_password=demo_password,
              business_date=None, rng_seed=20261128)  # fmt: skip
@@ -272,7 +269,8 @@ def worker(
                 console.print(f"{report.business_date}: daily run {report.steps}")
                 done = report.business_date
             elif report.failed:
-                console.print(f"[red]{report.business_date}: daily run failed at {report.failed}")
+                failed = escape(report.failed)  # an error's text is not markup
+                console.print(f"[red]{report.business_date}: daily run failed at {failed}")
             done_now = await worker_round()
             if done_now.waits or done_now.messages_sent:
                 console.print(
@@ -285,6 +283,8 @@ def worker(
 
     _run(database_url_, work)
 
+
+cli_users.register(app, _run)  # create-user
 
 if __name__ == "__main__":
     app()

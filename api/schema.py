@@ -27,7 +27,7 @@ from api.customer.mutations import CustomerMutations
 from api.customer.queries import CustomerQueries
 from api.customer.segments import SegmentMutations, SegmentQueries
 from api.customer.tag_rules import TagRuleMutations, TagRuleQueries
-from api.errors import ClientError
+from api.errors import known_error, with_code
 from api.interaction.mutations import InteractionMutations
 from api.loan.mutations import LoanMutations
 from api.loan.queries import LoanQueries
@@ -41,9 +41,13 @@ from api.process.schema import ProcessMutations, ProcessQueries
 from api.process.subscriptions import TaskSubscriptions
 from api.process.tasks import TaskMutations, TaskQueries
 from api.reports import ReportMutations, ReportQueries
+from api.scalars import SCALAR_OVERRIDES
+from api.staff.mutations import StaffMutations
+from api.staff.password import PasswordMutations
+from api.staff.queries import StaffQueries
 from api.system.imports import ImportMutations
+from api.system.products import ProductMutations
 from api.system.schema import SystemMutations, SystemQueries
-from domain.errors import DomainError
 
 log = logging.getLogger("lendgraph.api")
 
@@ -68,6 +72,7 @@ Query = merge_types(
         ApplicationQueries,
         SystemQueries,
         AdminQueries,
+        StaffQueries,
         ProcessQueries,
         InstanceQueries,
         DesignQueries,
@@ -93,8 +98,11 @@ Mutation = merge_types(
         ApplicationMutations,
         InteractionMutations,
         SystemMutations,
+        ProductMutations,
         ImportMutations,
         AdminMutations,
+        StaffMutations,
+        PasswordMutations,
         ProcessMutations,
         InstanceMutations,
         MigrationMutations,
@@ -114,9 +122,9 @@ class ClientSafeErrors(MaskErrors):
 
     def _should_mask(self, error: GraphQLError) -> bool:
         original = error.original_error
-        if original is None or isinstance(original, ClientError):
-            return False  # syntax and validation errors describe the query, not the server
-        return not isinstance(original, DomainError) and not self.debug
+        if original is None or isinstance(original, GraphQLError) or error.path is None:
+            return False  # syntax, validation, variable values: they describe the request
+        return known_error(original) is None and not self.debug
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         error_id = uuid.uuid4().hex[:12]
@@ -131,11 +139,7 @@ class ClientSafeErrors(MaskErrors):
         )
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        out = super()._process_errors(errors)
-        for error in out:
-            if isinstance(error.original_error, DomainError):
-                error.extensions = {**(error.extensions or {}), "code": error.original_error.code}
-        return out
+        return [with_code(error) for error in super()._process_errors(errors)]
 
 
 Subscription = merge_types("Subscription", (TaskSubscriptions,))
@@ -155,8 +159,9 @@ def build_schema(*, debug: bool = False, introspection: bool = True) -> strawber
     if not introspection:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
-    )
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
+        scalar_overrides=SCALAR_OVERRIDES,
+    )  # fmt: skip
 
 
 schema = build_schema()
