@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -33,14 +34,17 @@ from tortoise import Tortoise
 
 from api import graphql_http
 from api.access import scoped_loaders
-from api.auth import authenticate_credentials, authenticate_request
+from api.auth import authenticate_connection, authenticate_request
 from api.context import Context
+from api.graphql_http import is_text
 from api.loaders import SCOPED, Loaders
 from api.schema import build_schema
 from authz import scoping
 from authz.enforcer import Authorizer
 from bpmn.work import worker_round
 from domain import migrate
+from domain.access import passwords
+from domain.access.accounts import LoginPolicy
 from domain.access.errors import AuthenticationError
 from domain.campaign import service as campaigns
 from domain.credit import bureau
@@ -83,13 +87,8 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Websockets sign in with their connection_init payload: Authorization or X-API-Key."""
-        params = context.connection_params or {}
-        header = params.get("Authorization") or params.get("authorization") or ""
-        key = params.get("X-API-Key") or params.get("x-api-key")
         try:
-            subject = await authenticate_credentials(
-                str(header), str(key) if key is not None else None
-            )
+            subject = await authenticate_connection(context.connection_params)
         except AuthenticationError as exc:
             raise ConnectionRejectionError({"message": exc.message}) from exc
         if subject is None:
@@ -133,6 +132,16 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # the standard decoder keeps integers exact (orjson would turn those beyond 64 bits into
+        # floats) but lets `"\ud800"` through: an unpaired surrogate is not text, and would
+        # crash argon2 and the database drivers, so the body is refused as bad JSON (400)
+        value = json.loads(data)
+        if not is_text(value):
+            text = data.decode(errors="replace") if isinstance(data, bytes) else data
+            raise json.JSONDecodeError("a string holds an unpaired surrogate", text, 0)
+        return value
 
 
 async def simulated_bureau(request: Request) -> Response:
@@ -210,8 +219,14 @@ async def _embedded_worker(interval: float = 5.0) -> None:
 def create_app(
     url: str | None = None, *, debug: bool | None = None, graphiql: bool | None = None
 ) -> Starlette:
-    """The application for a database; refuses to start on an unmigrated one."""
+    """The application for a database; refuses to start on an unmigrated one.
+
+    Settings read per request (the password policy, sign-in limits) are checked here, so a bad
+    value stops the server at start instead of failing requests later.
+    """
     url = database_url(url)
+    passwords.check_configuration()
+    LoginPolicy.from_env()
     if debug is None:
         debug = os.environ.get("LENDGRAPH_DEBUG", "") == "1"
     if graphiql is None:

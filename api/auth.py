@@ -1,7 +1,7 @@
 """Authentication of every request, and the login, me and role operations."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -41,6 +41,14 @@ PUBLIC_ROOT_FIELDS = frozenset({"login", "__typename"})
 # all a sign-in with a provisional password may do before changing it
 PASSWORD_CHANGE_FIELDS = PUBLIC_ROOT_FIELDS | {"me", "changePassword"}
 PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"  # noqa: S105  (an error code)
+
+
+async def authenticate_connection(params: Mapping[str, object] | None) -> Subject | None:
+    """The subject of a websocket's connection_init payload (Authorization or X-API-Key)."""
+    params = params or {}
+    header = params.get("Authorization") or params.get("authorization") or ""
+    key = params.get("X-API-Key") or params.get("x-api-key")
+    return await authenticate_credentials(str(header), str(key) if key is not None else None)
 
 
 async def authenticate_request(request: Request) -> Subject | None:

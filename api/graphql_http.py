@@ -71,3 +71,21 @@ def coded(body: Mapping[str, Any]) -> dict[str, Any]:
 def without_data(body: Mapping[str, Any]) -> dict[str, Any]:
     """A response body of a request error: its errors, no `data` entry."""
     return {k: v for k, v in body.items() if k != "data"}
+
+
+def is_text(value: Any) -> bool:
+    """Whether every string in a decoded JSON body (keys too) can be written as UTF-8."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True

@@ -46,8 +46,8 @@ async def authenticate(
     """The user with this username and password, or one generic AuthenticationError.
 
     Unknown user, wrong password, disabled and locked accounts all give the same message and
-    cost one argon2 verification. Each failure waits `policy.delay_after(consecutive failures)`
-    seconds (via `sleep`) before raising, and the account locks for `policy.lock_for` after
+    cost one argon2 verification. Each failure waits the same `policy.failure_delay` seconds
+    (via `sleep`) before raising, and the account locks for `policy.lock_for` after
     `policy.max_failures` consecutive failures. Success resets the count. `now` is wall clock.
     A provisional password that has expired or signed in once already is refused with a
     message of its own: only the right password reaches that check.
@@ -56,18 +56,18 @@ async def authenticate(
     user = await User.get_or_none(username=username) if username else None
     if user is None:
         await accounts.verify_password(None, password)
-        await sleep(rules.delay_after(1))
+        await sleep(rules.failure_delay)
         raise login_failed("unknown_user")
     if accounts.is_locked(user, now=now):
         await accounts.verify_password(None, password)
-        await sleep(rules.delay_after(rules.max_failures))
+        await sleep(rules.failure_delay)
         raise login_failed("locked")
     if not await accounts.verify_password(user.password_hash, password):
-        failures = await accounts.record_failure(user, now=now, policy=rules)
-        await sleep(rules.delay_after(failures))
+        await accounts.record_failure(user, now=now, policy=rules)
+        await sleep(rules.failure_delay)
         raise login_failed("bad_password")
     if not user.is_active:
-        await sleep(rules.delay_after(1))
+        await sleep(rules.failure_delay)
         raise login_failed("disabled")
     credentials.check_provisional(user, now=now)  # only reachable with the right password
     await accounts.record_success(user, password, now=now)

@@ -105,7 +105,8 @@ class StaffMutations:
 
     @strawberry.mutation(
         description="Give a user a temporary password, shown once; it signs in once, for a "
-        "limited time, only to be changed. Their current sessions end."
+        "limited time, only to be changed. Their current sessions end and their API keys are "
+        "revoked."
     )
     @returns_user_errors
     async def reset_password(self, info: Info, input: ResetPasswordInput) -> ResetPasswordResult:

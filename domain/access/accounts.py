@@ -93,8 +93,10 @@ class LoginPolicy:
 
     max_failures: int = 5
     lock_for: timedelta = timedelta(minutes=15)
-    base_delay: float = 0.25  # seconds after the first failure, doubling after each next one
-    max_delay: float = 4.0
+    # every failed sign-in waits the same: a delay that grew with an account's failures would
+    # tell an unknown username (always the first failure) from a known one; the lock bounds
+    # guessing instead
+    failure_delay: float = 0.25
 
     @classmethod
     def from_env(cls) -> "LoginPolicy":
@@ -103,12 +105,6 @@ class LoginPolicy:
             max_failures=_positive_int("LENDGRAPH_LOGIN_MAX_FAILURES", 5),
             lock_for=timedelta(minutes=_positive_int("LENDGRAPH_LOGIN_LOCK_MINUTES", 15)),
         )
-
-    def delay_after(self, failures: int) -> float:
-        """Seconds to wait before answering after this many consecutive failures."""
-        if failures <= 0:
-            return 0.0
-        return float(min(self.base_delay * 2 ** min(failures - 1, 16), self.max_delay))
 
 
 def is_locked(user: User, *, now: datetime) -> bool:

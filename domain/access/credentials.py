@@ -15,6 +15,7 @@ from domain.access import accounts, audit, passwords
 from domain.access.accounts import LoginPolicy
 from domain.access.audit import Actor
 from domain.access.errors import AuthenticationError
+from domain.access.models import ApiKey
 from domain.access.passwords import PasswordPolicy
 from domain.errors import ConflictError, NotFoundError, ValidationError
 from domain.user.models import User
@@ -45,7 +46,8 @@ def expires_at(user: User, policy: PasswordPolicy | None = None) -> datetime | N
 async def reset_password(
     user_id: int, *, now: datetime, actor: Actor | None = None, policy: PasswordPolicy | None = None
 ) -> tuple[str, datetime]:
-    """Give a user a new temporary password, ending their sessions. Returns it and its expiry.
+    """Give a user a new temporary password, ending their sessions and revoking their API keys
+    (a reset is what follows a suspected compromise). Returns the password and its expiry.
 
     The plaintext exists only in the return value: it is stored as an argon2 hash and never
     audited.
@@ -61,11 +63,12 @@ async def reset_password(
             failed_logins=0, locked_until=None, token_version=F("token_version") + 1,
             tokens_revoked_at=now,
         )  # fmt: skip
+        keys = await ApiKey.filter(user_id=user_id, revoked_at__isnull=True).update(revoked_at=now)
         if actor is not None:
             await audit.record(
                 actor, action="user.reset_password", object_type="user", object_id=user_id,
                 after={"password": "temporary", "must_change_password": True,
-                       "expires_at": now + rules.temporary_ttl},
+                       "expires_at": now + rules.temporary_ttl, "api_keys_revoked": keys},
             )  # fmt: skip
     return temporary, now + rules.temporary_ttl
 

@@ -115,20 +115,50 @@ async def check(
     problems.raise_if_any()
 
 
+BOM = b"\xef\xbb\xbf"  # files exported on Windows often start with one
+SORT_SAMPLE = 2000  # digest lines read at startup to check that the file is sorted
+
+
+def _is_digest_file(handle: BinaryIO) -> bool:
+    first = handle.readline().removeprefix(BOM).rstrip(b"\r\n")
+    handle.seek(0)
+    return bool(_SHA1_LINE.match(first))
+
+
 def is_breached(password: str, path: Path) -> bool:
     """Whether a password is in a breached-password file (plain lines or sorted SHA-1 digests)."""
     with path.open("rb") as handle:
-        first = handle.readline().rstrip(b"\n")
-        handle.seek(0)
-        if _SHA1_LINE.match(first):
+        if _is_digest_file(handle):
             digest = hashlib.sha1(password.encode(), usedforsecurity=False).hexdigest().upper()
             return _sorted_digest_contains(handle, path.stat().st_size, digest.encode())
         wanted = password.encode()
-        return any(line.rstrip(b"\r\n") == wanted for line in handle)
+        return any(line.removeprefix(BOM).rstrip(b"\r\n") == wanted for line in handle)
+
+
+def check_breached_file(path: Path) -> None:
+    """Refuse a digest file that a binary search would read wrongly (not sorted by digest)."""
+    with path.open("rb") as handle:
+        if not _is_digest_file(handle):
+            return
+        keys = [_key(line) for _, line in zip(range(SORT_SAMPLE), handle, strict=False)]
+        handle.seek(max(path.stat().st_size - 4096, 0))
+        tail = [_key(line) for line in handle.readlines()[1:] if line.strip()]
+    if keys != sorted(keys) or (tail and keys and tail[-1] < keys[-1]):
+        raise PasswordConfigError(
+            f"LENDGRAPH_PASSWORD_BREACHED_FILE {path} holds SHA-1 digests that are not sorted: "
+            "sort it (`sort -o FILE FILE`), or every lookup would miss"
+        )
+
+
+def check_configuration() -> None:
+    """Read the password and sign-in settings once, so a bad one stops a process at start."""
+    policy = PasswordPolicy.from_env()
+    if policy.breached_file is not None:
+        check_breached_file(policy.breached_file)
 
 
 def _key(line: bytes) -> bytes:
-    return line.split(b":", 1)[0].strip().upper()
+    return line.removeprefix(BOM).split(b":", 1)[0].strip().upper()
 
 
 def _line_from(handle: BinaryIO, offset: int) -> bytes | None:

@@ -131,3 +131,32 @@ async def test_a_websocket_without_a_valid_token_is_refused(db: str) -> None:
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await asyncio.wait_for(socket.recv(), 10)
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+DISABLE = """mutation ($id: ID!) { disableUser(input: {userId: $id}) { __typename
+  ... on UserError { code message } } }"""
+
+
+async def test_a_disabled_officers_open_subscription_ends_before_the_next_event(db: str) -> None:
+    from api.relay import to_global_id
+
+    await _staff()
+    customer = to_global_id("Customer", await _applicant())
+    await deploy_bundled()
+    with api_processes(db, 1) as (base,):
+        officer = await Inbox.open(base, await _token(base, "ro"))
+        admin = await _token(base, "root")
+        # when the officer is disabled while subscribed, then a review is created
+        ro = await User.get(username="ro")
+        disabled = await _post(base, admin, DISABLE, id=to_global_id("User", ro.id))
+        assert disabled["disableUser"]["__typename"] == "DisableUserSuccess", disabled
+        await _post(base, admin, SUBMIT, id=customer)
+        # then the stream ends with an error instead of the review
+        message = json.loads(await asyncio.wait_for(officer.socket.recv(), 10))
+        assert message["payload"]["data"] is None, message
+        [error] = message["payload"]["errors"]
+        assert error["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "the subscription ended" in error["message"]
+        ended = json.loads(await asyncio.wait_for(officer.socket.recv(), 10))
+        assert ended["type"] == "complete", ended
+        await officer.socket.close()

@@ -17,7 +17,7 @@ from tests.authz.support import NOW, PASSWORD, Sleeps, staff
 
 CONFIG = TokenConfig(secret=b"k" * 32)
 POLICY = PasswordPolicy(temporary_ttl=timedelta(hours=4))
-LOGIN = LoginPolicy(max_failures=3, base_delay=0, max_delay=0)
+LOGIN = LoginPolicy(max_failures=3, failure_delay=0)
 
 
 async def _sign_in(username: str, password: str, at=NOW) -> User:
@@ -118,3 +118,14 @@ async def test_disabling_ends_tokens_and_api_keys_and_keeps_an_administrator(
     entries = (await audit.list_(audit.AuditFilter(object_type="user"))).rows
     assert [e.action for e in reversed(entries)] == ["user.disable", "user.enable", "user.disable"]
     assert entries[-1].after == {"is_active": False, "api_keys_revoked": 1}
+
+
+async def test_a_reset_also_revokes_the_users_api_keys(db: str) -> None:
+    user = await staff("am1", ["account_manager"], password=PASSWORD)
+    _, plaintext = await apikeys.create_api_key(
+        user_id=user.id, role="account_manager", name="crm sync", now=NOW
+    )
+    assert (await subject_for_api_key(plaintext, now=NOW)).user_id == user.id
+    await credentials.reset_password(user.id, now=NOW + timedelta(minutes=1), policy=POLICY)
+    with pytest.raises(AuthenticationError):
+        await subject_for_api_key(plaintext, now=NOW + timedelta(minutes=2))

@@ -105,3 +105,36 @@ async def test_temporary_passwords_satisfy_the_policy_and_differ() -> None:
     for password in made:
         assert len(password) >= 20
         await passwords.check(password, username="alice", policy=PasswordPolicy(min_length=20))
+
+
+@pytest.mark.parametrize("digests", [True, False])
+def test_a_file_exported_with_a_byte_order_mark_is_still_read(
+    tmp_path: Path, digests: bool
+) -> None:
+    first, second = "Spring-2026-a", "Autumn-2026-b"
+    lines = sorted(_sha1(p) for p in (first, second)) if digests else [first, second]
+    listed = tmp_path / "breached.txt"
+    listed.write_bytes(passwords.BOM + "\r\n".join(lines).encode() + b"\r\n")
+    assert passwords.is_breached(first, listed) and passwords.is_breached(second, listed)
+    assert not passwords.is_breached("Winter-2026-c", listed)
+
+
+def test_an_unsorted_digest_file_stops_the_server_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digests = [_sha1(f"filler {n}") for n in range(50)]
+    listed = tmp_path / "breached.txt"
+    listed.write_text("\n".join(digests) + "\n", encoding="ascii")  # in the order made, unsorted
+    monkeypatch.setenv("LENDGRAPH_PASSWORD_BREACHED_FILE", str(listed))
+    with pytest.raises(PasswordConfigError, match="not sorted"):
+        passwords.check_configuration()
+    listed.write_text("\n".join(sorted(digests)) + "\n", encoding="ascii")
+    passwords.check_configuration()
+    # a missing file and a bad number stop it as well, naming the variable
+    monkeypatch.setenv("LENDGRAPH_PASSWORD_BREACHED_FILE", str(tmp_path / "missing.txt"))
+    with pytest.raises(PasswordConfigError, match="LENDGRAPH_PASSWORD_BREACHED_FILE"):
+        passwords.check_configuration()
+    monkeypatch.delenv("LENDGRAPH_PASSWORD_BREACHED_FILE")
+    monkeypatch.setenv("LENDGRAPH_TEMPORARY_PASSWORD_HOURS", "soon")
+    with pytest.raises(PasswordConfigError, match="LENDGRAPH_TEMPORARY_PASSWORD_HOURS"):
+        passwords.check_configuration()
