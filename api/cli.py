@@ -16,11 +16,12 @@ from rich.table import Table
 from tortoise import Tortoise
 
 from api import cli_processes, cli_users
+from api.cli_options import UrlOption
 from domain import migrate as migrations
 
 if TYPE_CHECKING:
     from domain.importer import ImportReport
-from domain.db import DEFAULT_DATABASE_URL, database_url
+from domain.db import database_url
 
 app = typer.Typer(
     help="lendgraph: the customer graph of a credit institution.", no_args_is_help=True
@@ -29,15 +30,6 @@ app.add_typer(cli_processes.processes, name="processes")
 console = Console()
 T = TypeVar("T")
 DEFAULT_DEMO_PASSWORD = "lendgraph-demo"  # noqa: S105  (printed at start; demo data only)
-
-UrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help=f"Database URL (default: $DATABASE_URL, else {DEFAULT_DATABASE_URL}).",
-        show_default=False,
-    ),
-]
 
 
 def _run(url: str | None, work: Callable[[], Awaitable[T]], *, check: bool = True) -> T:
@@ -140,8 +132,13 @@ def serve(
 
     url = database_url(database_url_)
     _run(url, _nothing)  # refuse early, with the fix, on an unmigrated database
+    try:
+        application = create_app(url)
+    except ValueError as exc:  # a setting that is not valid: the message names it
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
     console.print(f"serving {url} on http://{host}:{port}/graphql")
-    uvicorn.run(create_app(url), host=host, port=port, log_level="info")
+    uvicorn.run(application, host=host, port=port, log_level="info")
 
 
 async def _nothing() -> None:
@@ -268,9 +265,11 @@ def worker(
             if report.done and report.business_date != done:
                 console.print(f"{report.business_date}: daily run {report.steps}")
                 done = report.business_date
-            elif report.failed:
-                failed = escape(report.failed)  # an error's text is not markup
-                console.print(f"[red]{report.business_date}: daily run failed at {failed}")
+            elif report.failures:
+                for step, error in report.failures.items():  # an error's text is not markup
+                    console.print(f"[red]{report.business_date}: {step} failed: {escape(error)}")
+                for step, why in report.waiting.items():
+                    console.print(f"{report.business_date}: {step} {why}")
             done_now = await worker_round()
             if done_now.waits or done_now.messages_sent:
                 console.print(

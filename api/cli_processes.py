@@ -1,30 +1,20 @@
 """`lendgraph processes`: where the shipped and deployed processes stand; migrate's deploy step."""
 
 import asyncio
-from typing import Annotated
 
 import typer
 from rich.console import Console
 from tortoise import Tortoise
 
+from api.cli_options import UrlOption
 from bpmn import bundled
 from bpmn.errors import DeployError
 from domain import migrate as migrations
-from domain.db import DEFAULT_DATABASE_URL
 
 processes = typer.Typer(
     help="The processes shipped with lendgraph and the versions in force.", no_args_is_help=True
 )
 console = Console()
-
-UrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help=f"Database URL (default: $DATABASE_URL, else {DEFAULT_DATABASE_URL}).",
-        show_default=False,
-    ),
-]
 
 
 def print_entries(entries: list[bundled.Entry]) -> None:

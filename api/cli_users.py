@@ -10,22 +10,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from api.cli_options import UrlOption
 from authz.enforcer import Authorizer
 from domain.access.audit import Actor
 from domain.access.passwords import PasswordConfigError, PasswordPolicy
-from domain.db import DEFAULT_DATABASE_URL
 from domain.errors import ConflictError, ValidationError
 from domain.user import service
 
 Runner = Callable[[str | None, Callable[[], Awaitable[str]]], str]
-UrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help=f"Database URL (default: $DATABASE_URL, else {DEFAULT_DATABASE_URL}).",
-        show_default=False,
-    ),
-]
 console = Console(highlight=False)
 REFUSED = 1  # a rule refused the account (password, role, username); typer uses 2 for usage
 

@@ -4,13 +4,13 @@ import os
 from decimal import Decimal
 from typing import Any
 
-from bpmn import runner
+from bpmn import outcomes, runner
 from domain.application.models import Application, ApplicationStatus
 from domain.clock import service as clock
 from domain.credit.models import CreditReport
 from domain.loan.models import Loan, LoanStatus
 
-PROCESS_ID = "credit_approval"
+PROCESS_ID = outcomes.APPROVAL
 
 
 def _policy() -> dict[str, Any]:

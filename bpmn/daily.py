@@ -4,8 +4,9 @@ Steps: bring delinquency (DPD, buckets) to the date, profile every customer (RFM
 rating, lifecycle, behaviour tags), start collections for loans now past due, queue the
 pre-due reminders, and offer limit increases to those who qualify. Each step runs in a
 transaction holding its ``daily_run`` row, so it is done once; a crash leaves it to the next
-run (steps are idempotent); a worker that finds a step in another worker's hands stops and
-leaves the rest of the date to that worker.
+run (steps are idempotent); a step that fails is stored FAILED with the reason and retried by
+the next run, while the steps that do not need it go on (``NEEDS``); a worker that finds a
+step in another worker's hands stops and leaves the rest of the date to that worker.
 """
 
 from __future__ import annotations
@@ -71,6 +72,17 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("offers", _offers),
     ("care", _care),
 )
+# what each step reads from the steps before it: a step waits while one of these is not done
+# today, and the others go on (retiring limit_increase stops offers, not care)
+NEEDS: dict[str, tuple[str, ...]] = {
+    "delinquency": (),
+    "month_ends": ("delinquency",),
+    "profiles": ("delinquency",),
+    "collections": ("delinquency", "profiles"),
+    "reminders": ("delinquency", "profiles"),
+    "offers": ("profiles",),
+    "care": (),
+}
 
 
 @dataclass
@@ -81,7 +93,9 @@ class DailyReport:
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
     done: bool = False
     busy: bool = False  # another worker holds a step of this date
-    failed: str | None = None
+    failed: str | None = None  # the first step that failed today, with the reason
+    failures: dict[str, str] = field(default_factory=dict)  # every failed step: the reason
+    waiting: dict[str, str] = field(default_factory=dict)  # steps left for a failed one
 
 
 async def _ensure_rows(day: date) -> None:
@@ -97,6 +111,10 @@ async def run(day: date | None = None) -> DailyReport:
     report = DailyReport(day)
     await _ensure_rows(day)
     for name, step in STEPS:
+        blocked = [need for need in NEEDS[name] if need not in report.steps]
+        if blocked:
+            report.waiting[name] = f"waits for {', '.join(blocked)}"
+            continue
         try:
             async with in_transaction():
                 row = await (
@@ -122,7 +140,7 @@ async def run(day: date | None = None) -> DailyReport:
                 status=DailyStepStatus.FAILED, detail={"error": error[:2000]},
                 finished_at=datetime.now(UTC),
             )  # fmt: skip
-            report.failed = f"{name}: {error}"
-            return report
-    report.done = True
+            report.failures[name] = error
+            report.failed = report.failed or f"{name}: {error}"
+    report.done = not report.failures and not report.waiting
     return report

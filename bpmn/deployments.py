@@ -26,6 +26,7 @@ from domain.process.models import (
     ProcessDefinition,
     ProcessInstance,
 )
+from domain.transactions import savepoint
 
 BUNDLED = Path(__file__).resolve().parent / "processes"
 
@@ -167,16 +168,19 @@ async def deploy(
     for _ in range(5):  # two deployers may pick the same next version: the unique key decides
         latest = await ProcessDefinition.filter(process_id=process_id).order_by("-version").first()
         try:
-            row = await ProcessDefinition.create(
-                process_id=process_id,
-                version=(latest.version if latest else 0) + 1,
-                content_hash=digest,
-                bpmn_xml=bpmn_xml.decode("utf-8"),
-                dmn_xmls=[d.decode("utf-8") for d in dmn_xmls],
-                deployed_at=datetime.now(UTC),
-                deployed_by=deployed_by,
-                origin=origin.value,
-            )
+            # a savepoint: a lost race must not abort the caller's transaction (PostgreSQL
+            # refuses every statement after an error until the transaction rolls back)
+            async with in_transaction(), savepoint():
+                row = await ProcessDefinition.create(
+                    process_id=process_id,
+                    version=(latest.version if latest else 0) + 1,
+                    content_hash=digest,
+                    bpmn_xml=bpmn_xml.decode("utf-8"),
+                    dmn_xmls=[d.decode("utf-8") for d in dmn_xmls],
+                    deployed_at=datetime.now(UTC),
+                    deployed_by=deployed_by,
+                    origin=origin.value,
+                )
             return Deployed(row, created=True)
         except IntegrityError:
             again = await ProcessDefinition.get_or_none(content_hash=digest)

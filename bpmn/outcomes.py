@@ -4,8 +4,8 @@ The approval diagram decides in its own variables (`lane` and `reason` from `ris
 `decision`, `decline_reason` and a reviewer's `comment`); the application row is what staff,
 clients and dashboards read. After every step of an instance whose business key is
 ``application:<id>``, this writes the lane, the reason, and a decline when the process ended
-with one, in the step's own transaction. Approvals become CONTRACTED through the contract's
-service task.
+with one (an approval that ends without a contract), in the step's own transaction.
+Approvals become CONTRACTED through the contract's service task.
 """
 
 from datetime import UTC, datetime
@@ -13,6 +13,7 @@ from typing import Any
 
 from domain.application.models import Application, ApplicationStatus
 
+APPROVAL = "credit_approval"  # the process whose instances decide applications
 PREFIX = "application:"
 OPEN = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW)
 _REASON_LENGTH = 400  # application.decision_reason
@@ -31,10 +32,16 @@ def application_id(business_key: str) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
-async def record(business_key: str, data: dict[str, Any], *, completed: bool) -> None:
-    """Bring the application in line with its approval instance's decision so far."""
+async def record(
+    process_id: str, business_key: str, data: dict[str, Any], *, completed: bool
+) -> None:
+    """Bring the application in line with its approval instance's decision so far.
+
+    An approval that ends without a contract declined the application, whichever way the
+    diagram got there (a DECLINE lane, a reviewer's decline, a gateway's default flow).
+    """
     pk = application_id(business_key)
-    if pk is None:
+    if process_id != APPROVAL or pk is None:
         return
     application = await Application.get_or_none(id=pk)
     if application is None:
@@ -43,7 +50,7 @@ async def record(business_key: str, data: dict[str, Any], *, completed: bool) ->
     lane = _text(data, "lane")
     if lane is not None and lane != application.risk_lane:
         changes["risk_lane"] = lane[:32]
-    declined = completed and _text(data, "decision") == "DECLINED"
+    declined = completed and application.status in OPEN
     reason = (
         _text(data, "decline_reason") or _text(data, "comment") or _text(data, "reason")
         if declined
@@ -51,7 +58,7 @@ async def record(business_key: str, data: dict[str, Any], *, completed: bool) ->
     )
     if reason is not None and reason != application.decision_reason:
         changes["decision_reason"] = reason[:_REASON_LENGTH]
-    if declined and application.status in OPEN:
+    if declined:
         changes.update(
             status=ApplicationStatus.DECLINED, decision="DECLINED", decided_at=datetime.now(UTC)
         )

@@ -269,7 +269,9 @@ async def _persist(
     instance.status = InstanceStatus.COMPLETED if handle.completed else InstanceStatus.RUNNING
     instance.error = None  # type: ignore[assignment]
     await instance.save(update_fields=["state", "revision", "status", "error", "updated_at"])
-    await outcomes.record(instance.business_key, data, completed=handle.completed)
+    await outcomes.record(
+        definition.process_id, instance.business_key, data, completed=handle.completed
+    )
     ready = {t.task_id: t for t in handle.ready_human_tasks()}
     rows = await WorkTask.filter(instance_id=instance.id, status__in=_ACTIVE)
     known = {row.task_id for row in rows}

@@ -90,7 +90,5 @@ def test_status_and_migrate_leave_the_institutions_changes_and_the_worker_says_w
     assert _lines(migrated.stdout) == status  # nothing deployed over theirs, nothing redeployed
     worker = lendgraph("worker", "--once", "--database-url", url)
     said = " ".join(worker.stdout.split())
-    assert (
-        "daily run failed at collections: ProcessNotDeployedError: process collections was " in said
-    )
+    assert "collections failed: ProcessNotDeployedError: process collections was " in said
     assert "by ana: deploy it again in the designer" in said

@@ -232,3 +232,38 @@ async def test_a_daily_run_without_the_rating_process_fails_profiles(db: str) ->
         "profiles: ProcessNotDeployedError: process customer_risk_rating was retired on "
     )
     assert "by ana" in report.failed
+
+
+async def test_a_failed_step_stops_only_the_steps_that_need_it(db: str) -> None:
+    # given the rating process retired: profiles cannot run today
+    await bundled.install()
+    await deployments.retire("customer_risk_rating", retired_by="ana")
+    # when
+    report = await daily.run(TODAY)
+    # then what needs profiles waits, and the rest of the date is done
+    assert set(report.failures) == {"profiles"}
+    assert report.waiting == {
+        "collections": "waits for profiles",
+        "reminders": "waits for profiles",
+        "offers": "waits for profiles",
+    }
+    assert set(report.steps) == {"delinquency", "month_ends", "care"}
+    statuses = dict(await DailyRun.filter(business_date=TODAY).values_list("step", "status"))
+    assert statuses["care"] == DailyStepStatus.DONE and statuses["collections"] is None
+    # and once the process is back, the next run does the rest, and nothing twice
+    await bundled.install()  # a retired process stays retired: migrate does not bring it back
+    assert set((await daily.run(TODAY)).failures) == {"profiles"}
+    for pid, xml, dmns in deployments.bundle_files():
+        if pid == "customer_risk_rating":
+            await deployments.deploy(xml, dmns, deployed_by="ana")
+    again = await daily.run(TODAY)
+    assert again.done and not again.failures and not again.waiting
+
+
+async def test_two_migrates_at_once_deploy_each_shipped_process_once(db: str) -> None:
+    import asyncio
+
+    # compose's migrate service and an operator's own `lendgraph migrate`, at the same moment
+    await asyncio.gather(bundled.install(), bundled.install())
+    rows = await ProcessDefinition.all().values_list("process_id", "version")
+    assert sorted(rows) == sorted((pid, 1) for pid, _, _ in deployments.bundle_files())

@@ -6,6 +6,7 @@ image installs carries the shipped processes, policy and schema.
 """
 
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -60,10 +61,16 @@ def test_every_setting_compose_and_going_live_name_is_documented() -> None:
 
 
 def test_the_installed_package_carries_processes_policy_and_schema(tmp_path: Path) -> None:
-    # the Dockerfile runs `pip install .`: build the same wheel and look inside
+    # the Dockerfile copies these and runs `pip install .`: build the same wheel from a copy
+    # (a build in the work tree would leave build/ behind) and look inside
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "api", "domain", "authz", "bpmn"):
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
+        copy(ROOT / name, source / name)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), "."],
-        cwd=ROOT, check=True, timeout=300,
+        cwd=source, check=True, timeout=300,
     )  # fmt: skip
     wheel = next(tmp_path.glob("lendgraph-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -75,3 +82,18 @@ def test_the_installed_package_carries_processes_policy_and_schema(tmp_path: Pat
         f"domain/migrations/{p.name}" for p in (ROOT / "domain" / "migrations").glob("0*.py")
     }
     assert migrations <= names
+
+
+def test_a_bad_password_setting_stops_the_server_at_start(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite://{tmp_path / 'l.db'}",
+           "LENDGRAPH_PASSWORD_BREACHED_FILE": str(tmp_path / "not-mounted.txt")}  # fmt: skip
+    lendgraph = [sys.executable, "-m", "api.cli"]
+    subprocess.run([*lendgraph, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    served = subprocess.run(
+        [*lendgraph, "serve", "--port", "1"], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert served.returncode == 2, served.stdout + served.stderr
+    assert "LENDGRAPH_PASSWORD_BREACHED_FILE" in served.stdout
