@@ -6,7 +6,7 @@ from typing import Annotated, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from api.access import Audited, read_filter, require, subject_of
+from api.access import Audited, read_filter, require, require_row, snapshot, subject_of
 from api.context import Info
 from api.customer.types import Customer
 from api.errors import UserErrors, returns_user_errors
@@ -19,8 +19,11 @@ from api.relay import (
     to_global_id,
 )
 from bpmn import daily
+from domain.clock import service as clock
 from domain.enums import Channel
+from domain.errors import ValidationError
 from domain.loan.models import Installment as InstallmentModel
+from domain.outreach import claims
 from domain.outreach.models import MessagePurpose, MessageStatus
 from domain.outreach.models import OutboxMessage as MessageModel
 
@@ -68,6 +71,31 @@ class MessageFilter:
     status: MessageStatus | None = None
     purpose: MessagePurpose | None = None
     customer_id: strawberry.ID | None = None
+
+
+strawberry.enum(
+    claims.Resolution, name="MessageResolution",
+    description="What became of an UNCERTAIN message, as a person found out.",
+)  # fmt: skip
+
+
+@strawberry.input(description="A person's decision on a message whose sending was interrupted.")
+class ResolveMessageInput:
+    id: strawberry.ID
+    outcome: claims.Resolution = strawberry.field(
+        description="SENT: the gateway's log shows it; RESEND: queue it again; DROP: never send."
+    )
+    note: str | None = strawberry.field(default=None, description="What was checked.")
+
+
+@strawberry.type(description="The message after the decision.")
+class ResolveMessageSuccess:
+    outbox_message: Message = strawberry.field(description="The message as it stands now.")
+
+
+ResolveMessageResult = Annotated[
+    ResolveMessageSuccess | UserErrors, strawberry.union("ResolveMessageResult")
+]
 
 
 @strawberry.type(description="One step of a business date's daily run.")
@@ -129,3 +157,23 @@ class OutreachMutations:
             failed=report.failed,
             steps=[DailyStep(step=k, detail=cast(JSON, v)) for k, v in report.steps.items()],
         )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Resolve an UNCERTAIN message (its sender stopped mid-call): it was SENT, "
+        "RESEND it, or DROP it. Audited."
+    )
+    @returns_user_errors
+    async def resolve_message(self, info: Info, input: ResolveMessageInput) -> ResolveMessageResult:
+        pk = expect_id(input.id, "Message", "id")
+        await require_row(info, MessageModel, pk, "message", "send", "Message")
+        if input.note is not None and len(input.note) > 500:
+            raise ValidationError.single("note", "must be at most 500 characters")
+        moment = await clock.now()
+        before = await MessageModel.get(id=pk)
+        async with Audited(info, "message.resolve", "message",
+                           before=snapshot(before, "status", "reason")) as change:  # fmt: skip
+            change.object_id = pk
+            row = await claims.resolve(pk, input.outcome, input.note, moment)
+            change.after = {"status": row.status, "reason": row.reason,
+                            "outcome": input.outcome.value}  # fmt: skip
+        return ResolveMessageSuccess(outbox_message=Message.from_model(row))

@@ -4,8 +4,13 @@
   ``_FROM``, ``_STARTTLS=1``),
 - SMS and APP_PUSH to an HTTP gateway when ``LENDGRAPH_SMS_WEBHOOK_URL`` /
   ``LENDGRAPH_PUSH_WEBHOOK_URL`` is set (JSON POST, ``Idempotency-Key`` = the dedupe key,
-  optional bearer ``LENDGRAPH_WEBHOOK_KEY``),
+  optional bearer ``LENDGRAPH_WEBHOOK_KEY``); a gateway may also answer, at
+  ``LENDGRAPH_SMS_STATUS_URL`` / ``LENDGRAPH_PUSH_STATUS_URL``, what became of a key
+  (``GET {url}?idempotency_key=…``, see :func:`lookup`),
 - otherwise the demo log file (``LENDGRAPH_OUTBOX_LOG``).
+
+Every attempt at one message carries the same identity: the dedupe key as the gateway's
+idempotency key, and the same ``Message-ID`` for email (:func:`message_id`).
 
 A channel answers with a provider reference, or raises :class:`UnavailableError` (try again
 later: connection refused, timeout, 4xx SMTP replies, HTTP 429 and 5xx) or
@@ -15,12 +20,13 @@ later: connection refused, timeout, 4xx SMTP replies, HTTP 429 and 5xx) or
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import smtplib
-import uuid
+from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import parseaddr
 from pathlib import Path
 
 import httpx
@@ -64,15 +70,23 @@ async def log_file(message: OutboxMessage) -> str:
     return f"log:{message.id}"
 
 
+def message_id(message: OutboxMessage) -> str:
+    """The email's Message-ID: the same on every attempt, so a resend is recognisable."""
+    sender = parseaddr(os.environ.get("LENDGRAPH_SMTP_FROM", ""))[1]
+    domain = sender.rpartition("@")[2] or "lendgraph"
+    digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:16]
+    return f"<outbox-{message.id}.{digest}@{domain}>"
+
+
 async def smtp(message: OutboxMessage) -> str:
-    """Send an email; the Message-ID carries the dedupe key, so a resend is recognisable."""
+    """Send an email; the Message-ID is stable and the dedupe key travels in a header."""
     host = os.environ["LENDGRAPH_SMTP_HOST"]
     port = int(os.environ.get("LENDGRAPH_SMTP_PORT", "25"))
     email = EmailMessage()
     email["From"] = os.environ.get("LENDGRAPH_SMTP_FROM", "lendgraph@localhost")
     email["To"] = message.contact_point
     email["Subject"] = SUBJECTS.get(message.purpose.value, "lendgraph")
-    email["Message-ID"] = make_msgid(idstring=message.dedupe_key.replace(":", "."))
+    email["Message-ID"] = message_id(message)
     email["X-Lendgraph-Dedupe-Key"] = message.dedupe_key
     email.set_content(message.body)
 
@@ -98,11 +112,16 @@ async def smtp(message: OutboxMessage) -> str:
         raise UnavailableError("SMTP", f"{type(exc).__name__}: {exc}") from exc
 
 
-async def webhook(message: OutboxMessage, url: str) -> str:
-    """POST the message to a gateway; its JSON ``id`` (if any) is the provider reference."""
+def _headers(message: OutboxMessage) -> dict[str, str]:
     headers = {"Idempotency-Key": message.dedupe_key}
     if os.environ.get("LENDGRAPH_WEBHOOK_KEY"):
         headers["Authorization"] = f"Bearer {os.environ['LENDGRAPH_WEBHOOK_KEY']}"
+    return headers
+
+
+async def webhook(message: OutboxMessage, url: str) -> str:
+    """POST the message to a gateway; its JSON ``id`` (if any) is the provider reference."""
+    headers = _headers(message)
     payload = {
         "channel": message.channel.value, "to": message.contact_point, "body": message.body,
         "purpose": message.purpose.value, "dedupe_key": message.dedupe_key,
@@ -120,18 +139,78 @@ async def webhook(message: OutboxMessage, url: str) -> str:
         reference = answer.json().get("id")
     except (ValueError, AttributeError):
         reference = None
-    return str(reference or f"http:{uuid.uuid4().hex[:12]}")
+    return str(reference or f"http:{message.id}")
+
+
+def _gateway(message: OutboxMessage, variable: str) -> str | None:
+    names = {Channel.SMS: "SMS", Channel.APP_PUSH: "PUSH"}
+    name = names.get(message.channel)
+    if name is None:
+        return None
+    return os.environ.get(f"LENDGRAPH_{name}_{variable}") or None
 
 
 async def deliver(message: OutboxMessage) -> str:
     """Send through the channel configured for the message's channel."""
     if message.channel == Channel.EMAIL and os.environ.get("LENDGRAPH_SMTP_HOST"):
         return await smtp(message)
-    hooks = {
-        Channel.SMS: os.environ.get("LENDGRAPH_SMS_WEBHOOK_URL"),
-        Channel.APP_PUSH: os.environ.get("LENDGRAPH_PUSH_WEBHOOK_URL"),
-    }
-    url = hooks.get(message.channel)
+    url = _gateway(message, "WEBHOOK_URL")
     if url:
         return await webhook(message, url)
     return await log_file(message)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What a gateway says of a key: ``sent`` (with its reference), ``unknown`` or ``failed``."""
+
+    state: str
+    reference: str | None = None
+    reason: str | None = None
+
+
+SENT_STATES = frozenset({"accepted", "queued", "sent", "delivered"})
+FAILED_STATES = frozenset({"failed", "rejected", "refused", "undeliverable"})
+
+
+def can_look_up(message: OutboxMessage) -> bool:
+    """Whether the message's channel is a gateway with a status endpoint."""
+    if message.channel == Channel.EMAIL and os.environ.get("LENDGRAPH_SMTP_HOST"):
+        return False
+    return bool(_gateway(message, "WEBHOOK_URL") and _gateway(message, "STATUS_URL"))
+
+
+async def lookup(message: OutboxMessage) -> Lookup:
+    """Ask the gateway what became of the message's idempotency key.
+
+    ``GET {status url}?idempotency_key={dedupe key}`` (same bearer key as sending). A 404, or
+    ``{"status": "unknown"}``, means the gateway never took it; ``{"status": "accepted" |
+    "queued" | "sent" | "delivered", "id": …}`` that it did; ``"failed" | "rejected" | …``
+    that it refused it. Anything else raises :class:`UnavailableError` (ask again later).
+    """
+    url = _gateway(message, "STATUS_URL")
+    if url is None:
+        raise UnavailableError("gateway", "no status endpoint")
+    headers = _headers(message)
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
+            answer = await client.get(url, params={"idempotency_key": message.dedupe_key},
+                                      headers=headers)  # fmt: skip
+    except httpx.HTTPError as exc:
+        raise UnavailableError("gateway status", f"{type(exc).__name__}: {exc}") from exc
+    if answer.status_code == 404:
+        return Lookup("unknown")
+    if answer.status_code != 200:
+        raise UnavailableError("gateway status", f"HTTP {answer.status_code}")
+    try:
+        found = answer.json()
+        state = str(found.get("status", "")).lower()
+    except (ValueError, AttributeError) as exc:
+        raise UnavailableError("gateway status", "an answer that is not a JSON object") from exc
+    if state in SENT_STATES:
+        return Lookup("sent", reference=str(found.get("id") or f"http:{message.id}"))
+    if state in FAILED_STATES:
+        return Lookup("failed", reason=f"gateway says {state}: {found.get('reason') or ''}")
+    if state == "unknown":
+        return Lookup("unknown")
+    raise UnavailableError("gateway status", f"unexpected status {state!r}")

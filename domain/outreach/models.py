@@ -17,10 +17,12 @@ class MessageStatus(StrEnum):
     """Where an outgoing message stands."""
 
     QUEUED = "QUEUED"  # allowed now, waiting for the dispatcher
+    SENDING = "SENDING"  # claimed by a dispatcher (claimed_by) that is calling the channel
     DEFERRED = "DEFERRED"  # not allowed yet, scheduled_at says when to ask the policy again
     SENT = "SENT"
     DROPPED = "DROPPED"  # never to be sent, reason says why
     FAILED = "FAILED"  # the channel refused it, reason says why
+    UNCERTAIN = "UNCERTAIN"  # the sender stopped mid-call: a person decides (resolveMessage)
 
 
 class MessagePurpose(StrEnum):
@@ -61,11 +63,15 @@ class OutboxMessage(Model):
     attempts = fields.IntField(default=0)
     provider_ref = fields.CharField(max_length=200, null=True)  # the channel's delivery id
     process_instance_id = fields.IntField(null=True)
+    claimed_by = fields.CharField(max_length=96, null=True)  # the dispatcher sending it
+    lease_until = fields.DatetimeField(null=True)  # wall clock: past it, the claim is stale
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "outbox_message"
-        indexes = (("customer_id",), ("loan_id",), ("status", "scheduled_at"))
+        indexes = (
+            ("customer_id",), ("loan_id",), ("status", "scheduled_at"), ("status", "lease_until"),
+        )  # fmt: skip
 
 
 class MessageTemplate(Model):

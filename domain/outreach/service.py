@@ -3,8 +3,9 @@
 ``enqueue`` writes an outbox row in the caller's transaction (so a process step and its
 message commit together) with the policy's first verdict; ``dispatch_due`` asks the policy
 again at sending time, because the window or the caps may have changed, and hands allowed
-messages to their channel. The dedupe key makes every producer idempotent; a row is sent by
-one dispatcher (row locks, SKIP LOCKED on PostgreSQL) and marked SENT in the same transaction.
+messages to their channel. The dedupe key makes every producer idempotent; a row is claimed by
+one dispatcher (row locks, SKIP LOCKED on PostgreSQL) and committed as SENDING before the
+channel call; the outcome is recorded after it (see :mod:`domain.outreach.claims`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -24,12 +25,14 @@ from domain.enums import Channel
 from domain.errors import NotFoundError, UnavailableError, ValidationError
 from domain.interaction.models import Direction, Interaction, InteractionType
 from domain.loan.models import Installment
-from domain.outreach import channels
+from domain.outreach import channels, claims
 from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
 from domain.outreach.policy import Decision, History, Person, Rules, Verdict, decide
 
 FALLBACK_ORDER = (Channel.SMS, Channel.APP_PUSH, Channel.EMAIL)
 Sender = Callable[[OutboxMessage], Awaitable[str]]
+# what counts against the caps: sent, being sent, or perhaps sent (a person will tell)
+CONTACTED = (MessageStatus.SENT, MessageStatus.SENDING, MessageStatus.UNCERTAIN)
 
 
 def person_of(customer: Customer) -> Person:
@@ -78,7 +81,7 @@ async def history(
         customer_id=customer.id, direction=Direction.OUTBOUND, occurred_at__gt=since,
         type__in=(InteractionType.CALL, InteractionType.MESSAGE, InteractionType.VISIT),
     )  # fmt: skip
-    sent = OutboxMessage.filter(customer_id=customer.id, status=MessageStatus.SENT,
+    sent = OutboxMessage.filter(customer_id=customer.id, status__in=CONTACTED,
                                 sent_at__gt=since)  # fmt: skip
     if loan_id is not None:
         found.debt += await _moments(outbound.filter(loan_id=loan_id), "occurred_at")
@@ -141,11 +144,15 @@ async def enqueue(
 
 
 async def dispatch_due(
-    *, now: datetime | None = None, limit: int = 500, send: Sender | None = None
-) -> int:
-    """Ask the policy again for due messages and send the allowed ones; returns how many sent."""
+    *, now: datetime | None = None, limit: int = 500, send: Sender | None = None,
+    worker: str | None = None, wall: datetime | None = None,
+) -> int:  # fmt: skip
+    """Resolve abandoned claims, then claim each due message the policy allows, commit, and
+    call its channel; returns how many were sent. ``wall`` is the lease clock (default now)."""
     moment = now or await clock.now()
+    lease_clock = wall or datetime.now(UTC)
     sender = send or channels.deliver
+    await claims.recover_expired(moment, lease_clock, limit)
     due = Q(status__in=(MessageStatus.QUEUED, MessageStatus.DEFERRED), scheduled_at__lte=moment)
     ids = (
         await OutboxMessage.filter(due)
@@ -155,42 +162,62 @@ async def dispatch_due(
     )
     sent = 0
     for message_id in ids:
-        async with in_transaction():
-            row = await (
-                OutboxMessage.filter(due, id=message_id).select_for_update(skip_locked=True)
-                .first()
-            )  # fmt: skip
-            if row is None:
-                continue  # another dispatcher has it, or it changed
-            customer = await Customer.get(id=row.customer_id)  # type: ignore[attr-defined]
-            if await _settled(row):
-                row.status = MessageStatus.DROPPED
-                row.reason = "the installment was paid before sending"
-                await row.save(update_fields=["status", "reason"])
-                continue
-            verdict = await judge(customer, purpose=row.purpose, channel=row.channel,
-                                  loan_id=row.loan_id, now=moment)  # type: ignore[attr-defined]  # fmt: skip
-            row.attempts += 1
-            if verdict.verdict == Verdict.SEND:
-                row.status, row.sent_at = MessageStatus.SENT, moment
-                try:
-                    row.provider_ref = await sender(row)
-                    row.reason = None  # type: ignore[assignment]
-                    sent += 1
-                except UnavailableError as exc:
-                    _retry_later(row, moment, str(exc))
-                except channels.DeliveryRefused as exc:
-                    row.status, row.sent_at = MessageStatus.FAILED, None
-                    row.reason = str(exc)
-            elif verdict.verdict == Verdict.DEFER:
-                row.status, row.scheduled_at = MessageStatus.DEFERRED, verdict.at
-                row.reason = verdict.reason  # type: ignore[assignment]
-            else:
-                row.status = MessageStatus.DROPPED
-                row.reason = verdict.reason  # type: ignore[assignment]
-            await row.save(update_fields=["status", "sent_at", "reason", "scheduled_at",
-                                          "attempts", "provider_ref"])  # fmt: skip
+        row = await _claim(due, cast(int, message_id), moment, worker or claims.WORKER, lease_clock)
+        if row is not None:
+            sent += await _send(row, moment, sender)
     return sent
+
+
+async def _claim(
+    due: Q, message_id: int, moment: datetime, worker: str, wall: datetime
+) -> OutboxMessage | None:
+    """Ask the policy again and, when it allows, claim the row; committed before any call."""
+    async with in_transaction():
+        row = await (
+            OutboxMessage.filter(due, id=message_id).select_for_update(skip_locked=True).first()
+        )  # fmt: skip
+        if row is None:
+            return None  # another dispatcher has it, or it changed
+        customer = await Customer.get(id=row.customer_id)  # type: ignore[attr-defined]
+        if await _settled(row):
+            row.status = MessageStatus.DROPPED
+            row.reason = "the installment was paid before sending"
+            await row.save(update_fields=["status", "reason"])
+            return None
+        verdict = await judge(customer, purpose=row.purpose, channel=row.channel,
+                              loan_id=row.loan_id, now=moment)  # type: ignore[attr-defined]  # fmt: skip
+        if verdict.verdict == Verdict.SEND:
+            claims.claim_fields(row, worker, moment, wall)
+            await row.save(
+                update_fields=["status", "sent_at", "claimed_by", "lease_until", "attempts"]
+            )
+            return row
+        row.attempts += 1
+        if verdict.verdict == Verdict.DEFER:
+            row.status, row.scheduled_at = MessageStatus.DEFERRED, verdict.at
+        else:
+            row.status = MessageStatus.DROPPED
+        row.reason = verdict.reason  # type: ignore[assignment]
+        await row.save(update_fields=["status", "reason", "scheduled_at", "attempts"])
+        return None
+
+
+async def _send(row: OutboxMessage, moment: datetime, sender: Sender) -> int:
+    """Call the channel for a claimed row, then record the outcome if the claim still holds."""
+    try:
+        reference = await sender(row)
+    except UnavailableError as exc:
+        _retry_later(row, moment, str(exc))
+        await claims.finish(row, status=row.status, scheduled_at=row.scheduled_at,
+                            reason=row.reason, sent_at=None)  # fmt: skip
+        return 0
+    except channels.DeliveryRefused as exc:
+        await claims.finish(row, status=MessageStatus.FAILED, reason=str(exc), sent_at=None)
+        return 0
+    claims.reach("outbox.after_send")  # a fault point: accepted by the channel, not yet recorded
+    done = await claims.finish(row, status=MessageStatus.SENT, sent_at=moment,
+                               provider_ref=reference, reason=None)  # fmt: skip
+    return int(done)
 
 
 def _retry_later(row: OutboxMessage, moment: datetime, reason: str) -> None:
