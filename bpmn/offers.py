@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from bpmn import deployments, engine, ratings, runner
+from bpmn import definitions, deployments, engine, ratings, runner
 from domain.batching import chunks, gather_in
 from domain.customer.models import Customer, CustomerTag, Tag
 from domain.loan.models import Installment
@@ -51,7 +51,7 @@ async def run(day: date) -> dict[str, Any]:
     Raises ProcessNotDeployedError when ``limit_increase`` has no version in force.
     """
     definition = await deployments.require_in_force(PROCESS_ID)
-    bundle = runner._bundle(definition)
+    bundle = definitions.bundle(definition)
     inputs = await ratings.inputs(day)
     streaks = await consecutive_on_time(day)
     risk = dict(await Customer.filter(risk_rating__isnull=False).values_list("id", "risk_rating"))

@@ -14,7 +14,7 @@ from typing import Any
 
 from tortoise.functions import Max
 
-from bpmn import deployments, engine, runner
+from bpmn import definitions, deployments, engine
 from domain.credit.models import CreditReport
 from domain.customer.models import Customer
 from domain.enums import RiskRating
@@ -63,7 +63,7 @@ async def inputs(day: date) -> dict[int, dict[str, Any]]:
 async def compute(day: date) -> dict[int, tuple[RiskRating, dict[str, Any]]]:
     """Rating and explanation per borrower (ProcessNotDeployedError when not in force)."""
     definition = await deployments.require_in_force(PROCESS_ID)
-    bundle = runner._bundle(definition)
+    bundle = definitions.bundle(definition)
     out = {}
     decided: dict[tuple[Any, ...], dict[str, Any]] = {}  # the same inputs, the same rating
     for cid, values in (await inputs(day)).items():

@@ -19,22 +19,21 @@ real bureau, payments) must be idempotent on their own.
 
 from __future__ import annotations
 
-import ast
 import asyncio
-import concurrent.futures
-import json
 import os
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from SpiffWorkflow.util.task import TaskState
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from bpmn import collection_ops, deployments, engine, operations, outcomes, registry
-from bpmn.errors import BpmnError, ServiceUnavailable, WorkflowRunError
+from bpmn import collection_ops, definitions, deployments, engine, outcomes
+from bpmn.errors import BpmnError, ServiceUnavailable
+from bpmn.service_calls import ServiceCalls
+from bpmn.views import ACTIVE, data_of, json_safe, task_view, view_of
+from bpmn.views import InstanceView as InstanceView
+from bpmn.views import TaskView as TaskView
 from domain.clock import service as clock
 from domain.errors import (
     ConflictError,
@@ -42,7 +41,6 @@ from domain.errors import (
     ForbiddenError,
     NotFoundError,
     Problems,
-    UnavailableError,
 )
 from domain.process import events
 from domain.process.models import (
@@ -60,9 +58,7 @@ from domain.user.models import User
 
 assert collection_ops  # imported for its @implements registrations
 
-SERVICE_TIMEOUT_SECONDS = 30.0
 MAX_TEXT_FIELD = 2000
-HUMAN_TASK_TAGS = ("userTask", "manualTask")
 
 
 def _retry_policy() -> tuple[float, float, int]:
@@ -74,183 +70,6 @@ def _retry_policy() -> tuple[float, float, int]:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class TaskView:
-    """A human task of an instance."""
-
-    id: int
-    task_id: str
-    element_id: str
-    name: str
-    candidate_role: str | None
-    status: WorkTaskStatus
-    assignee_id: int | None
-    form: dict[str, Any] | None
-    revision: int
-
-
-@dataclass(frozen=True, slots=True)
-class InstanceView:
-    """A process instance after a call: its status, revision, data and open tasks."""
-
-    id: int
-    process_id: str
-    version: int
-    business_key: str
-    status: InstanceStatus
-    revision: int
-    data: dict[str, Any]
-    open_tasks: list[TaskView]
-    error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _TaskSpec:
-    candidate_role: str | None
-    form: dict[str, Any] | None
-
-
-_BUNDLES: dict[str, engine.ParsedBundle] = {}
-_TASK_SPECS: dict[str, dict[str, _TaskSpec]] = {}
-
-
-def _bundle(definition: ProcessDefinition) -> engine.ParsedBundle:
-    """Parsed once per content: definitions are immutable, their hash names them."""
-    found = _BUNDLES.get(definition.content_hash)
-    if found is None:
-        dmns = [d.encode("utf-8") for d in definition.dmn_xmls]
-        found = engine.parse(definition.bpmn_xml.encode("utf-8"), dmns)
-        _BUNDLES[definition.content_hash] = found
-    return found
-
-
-def _task_specs(definition: ProcessDefinition) -> dict[str, _TaskSpec]:
-    """candidate_role and form_fields of each human task, read from the diagram's metadata."""
-    found = _TASK_SPECS.get(definition.content_hash)
-    if found is not None:
-        return found
-    root = engine.secure_xml(definition.bpmn_xml.encode("utf-8"))
-    specs: dict[str, _TaskSpec] = {}
-    for tag in HUMAN_TASK_TAGS:
-        for node in root.iter(f"{{*}}{tag}"):
-            meta = {m.get("name"): m.get("value") for m in node.iter("{*}taskMetadataValue")}
-            role = None
-            if meta.get("candidate_role"):
-                try:
-                    role = str(ast.literal_eval(meta["candidate_role"]))
-                except (ValueError, SyntaxError):
-                    role = None
-            form = json.loads(meta["form_fields"]) if meta.get("form_fields") else None
-            specs[node.get("id")] = _TaskSpec(role, form)
-    _TASK_SPECS[definition.content_hash] = specs
-    return specs
-
-
-class _Services:
-    """The engine's service handler: runs registered async operations on the event loop."""
-
-    def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        instance_id: int,
-        journal: dict[str, Any],
-        user_id: int | None = None,
-    ) -> None:
-        self.loop = loop
-        self.instance_id = instance_id
-        self.journal = journal
-        self.user_id = user_id
-        self.handle: engine.WorkflowHandle | None = None
-
-    def _calling_task(self, name: str) -> tuple[str | None, str | None, dict[str, Any]]:
-        # the engine passes no task to the handler: the running service task is the READY one
-        # bound to this operation (no parallel service tasks of one operation in our diagrams)
-        workflow = self.handle._workflow if self.handle is not None else None
-        for task in workflow.get_tasks() if workflow is not None else []:
-            spec = task.task_spec
-            if getattr(spec, "operation_name", None) == name and task.state == TaskState.READY:
-                return spec.bpmn_id, str(task.id), dict(task.data)
-        return None, None, {}
-
-    def __call__(self, name: str, arguments: dict[str, Any]) -> Any:
-        element_id, task_uuid, data = self._calling_task(name)
-        key = f"{element_id or name}:{task_uuid}"
-        if task_uuid is not None and key in self.journal:
-            return self.journal[key]
-        impl = registry.implementation(name)
-        if impl is None:
-            raise WorkflowRunError(f"no implementation bound for operation {name!r}", element_id)
-        context = operations.CallContext(
-            self.instance_id, element_id, data, task_id=task_uuid, user_id=self.user_id
-        )
-
-        async def call() -> Any:
-            operations.current_call.set(context)
-            coro: Coroutine[Any, Any, Any] = impl(**arguments)
-            return await coro
-
-        future = asyncio.run_coroutine_threadsafe(call(), self.loop)
-        try:
-            result = future.result(timeout=SERVICE_TIMEOUT_SECONDS)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise ServiceUnavailable(
-                f"{name} gave no answer in {SERVICE_TIMEOUT_SECONDS:g} s", element_id
-            ) from None
-        except UnavailableError as exc:
-            raise ServiceUnavailable(f"{name}: {exc}", element_id) from exc
-        except Exception as exc:
-            raise WorkflowRunError(f"{name} failed: {exc}", element_id) from exc
-        self.journal[key] = result
-        return result
-
-
-def _data(handle: engine.WorkflowHandle) -> dict[str, Any]:
-    if handle.completed:
-        return handle.data
-    ready = handle.ready_human_tasks()
-    return handle.task_data(ready[0].task_id) if ready else handle.data
-
-
-def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
-    untag: Any = engine._json_untag
-    return dict(json.loads(json.dumps(data, default=engine._json_default), object_hook=untag))
-
-
-def _task_view(row: WorkTask) -> TaskView:
-    return TaskView(
-        id=row.id,
-        task_id=row.task_id,
-        element_id=row.element_id,
-        name=row.name,
-        candidate_role=row.candidate_role,
-        status=row.status,
-        assignee_id=row.assignee_id,  # type: ignore[attr-defined]
-        form=row.form,
-        revision=row.revision,
-    )
-
-
-_ACTIVE = (WorkTaskStatus.OPEN, WorkTaskStatus.CLAIMED)
-
-
-async def _view(
-    instance: ProcessInstance, definition: ProcessDefinition, data: dict[str, Any]
-) -> InstanceView:
-    open_rows = await WorkTask.filter(instance_id=instance.id, status__in=_ACTIVE).order_by("id")
-    return InstanceView(
-        id=instance.id,
-        process_id=definition.process_id,
-        version=definition.version,
-        business_key=instance.business_key,
-        status=instance.status,
-        revision=instance.revision,
-        data=data,
-        open_tasks=[_task_view(row) for row in open_rows],
-        error=instance.error,
-    )
-
-
 async def _persist(
     instance: ProcessInstance,
     definition: ProcessDefinition,
@@ -258,7 +77,7 @@ async def _persist(
     journal: dict[str, Any],
 ) -> InstanceView:
     """Store the state, open rows for new human tasks, cancel gone ones, rewrite due times."""
-    data = _json_safe(_data(handle))
+    data = json_safe(data_of(handle))
     instance.state = {
         "engine": engine.serialize(handle),
         "services": journal,
@@ -273,7 +92,7 @@ async def _persist(
         definition.process_id, instance.business_key, data, completed=handle.completed
     )
     ready = {t.task_id: t for t in handle.ready_human_tasks()}
-    rows = await WorkTask.filter(instance_id=instance.id, status__in=_ACTIVE)
+    rows = await WorkTask.filter(instance_id=instance.id, status__in=ACTIVE)
     known = {row.task_id for row in rows}
     for row in rows:
         if row.task_id not in ready:
@@ -281,11 +100,11 @@ async def _persist(
             row.revision += 1
             await row.save(update_fields=["status", "revision"])
             await events.record(row.id, instance.id, TaskEventKind.CANCELLED)
-    specs = _task_specs(definition)
+    specs = definitions.task_specs(definition)
     for task_id, task in ready.items():
         if task_id in known:
             continue
-        spec = specs.get(task.element_id, _TaskSpec(None, None))
+        spec = specs.get(task.element_id, definitions.TaskSpec(None, None))
         created = await WorkTask.create(
             instance_id=instance.id,
             task_id=task_id,
@@ -306,7 +125,7 @@ async def _persist(
         ]  # fmt: skip
         if timers:
             await ProcessWait.bulk_create(timers)
-    return await _view(instance, definition, data)
+    return await view_of(instance, definition, data)
 
 
 async def _hold(
@@ -343,7 +162,7 @@ async def _hold(
         )
         instance.error = f"{failure}{gave_up}"
     await instance.save(update_fields=["state", "revision", "status", "error", "updated_at"])
-    return await _view(instance, definition, data)
+    return await view_of(instance, definition, data)
 
 
 Mutation = Callable[[engine.WorkflowHandle], object]
@@ -363,10 +182,10 @@ async def _advance(
     Must run inside a transaction with the instance row locked. Errors from ``mutate`` (the
     caller's input) propagate and change nothing; errors from the run are stored by _hold.
     """
-    bundle = _bundle(definition)
+    bundle = definitions.bundle(definition)
     loop = asyncio.get_running_loop()
     before = dict((instance.state or {}).get("services", {}))
-    services = _Services(loop, instance.id, dict(before), user_id)
+    services = ServiceCalls(loop, instance.id, dict(before), user_id)
     saved = (instance.state or {}).get("engine")
     moment = await clock.now()
 
@@ -396,14 +215,14 @@ async def _advance(
         return await _hold(instance, definition, checkpoint, before, exc, attempt)
 
 
-async def _locked_instance(instance_id: int) -> ProcessInstance:
+async def locked_instance(instance_id: int) -> ProcessInstance:
     instance = await ProcessInstance.filter(id=instance_id).select_for_update().first()
     if instance is None:
         raise NotFoundError("process instance", instance_id)
     return instance
 
 
-async def _definition(instance: ProcessInstance) -> ProcessDefinition:
+async def definition_of(instance: ProcessInstance) -> ProcessDefinition:
     return await ProcessDefinition.get(id=instance.definition_id)  # type: ignore[attr-defined]
 
 
@@ -414,7 +233,7 @@ async def start(process_id: str, data: dict[str, Any], *, business_key: str) -> 
     process with no version in force raises ProcessNotDeployedError.
     """
     definition = await deployments.require_in_force(process_id)
-    _bundle(definition)  # a definition that does not parse fails here, before any row
+    definitions.bundle(definition)  # a definition that does not parse fails here, before any row
     async with in_transaction():
         customer = data.get("customer_id")
         instance = await ProcessInstance.create(
@@ -443,7 +262,7 @@ async def claim_task(task_id: int, *, user_id: int) -> TaskView:
             raise NotFoundError("task", task_id)
         await _user_with_role(user_id, row.candidate_role)
         if row.status == WorkTaskStatus.CLAIMED and row.assignee_id == user_id:  # type: ignore[attr-defined]
-            return _task_view(row)
+            return task_view(row)
         if row.status != WorkTaskStatus.OPEN:
             raise ConflictError(f"task {task_id} is {row.status}")
         row.status = WorkTaskStatus.CLAIMED
@@ -451,7 +270,7 @@ async def claim_task(task_id: int, *, user_id: int) -> TaskView:
         row.revision += 1
         await row.save(update_fields=["status", "assignee_id", "revision"])
         await events.record(row.id, row.instance_id, TaskEventKind.CLAIMED)  # type: ignore[attr-defined]
-        return _task_view(row)
+        return task_view(row)
 
 
 def validate_form(form: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:
@@ -493,14 +312,14 @@ async def complete_task(
         row = await WorkTask.filter(id=task_id).select_for_update().first()
         if row is None:
             raise NotFoundError("task", task_id)
-        if row.status not in _ACTIVE:
+        if row.status not in ACTIVE:
             raise ConflictError(f"task {task_id} is {row.status}")
         assignee: int | None = row.assignee_id  # type: ignore[attr-defined]
         if row.status == WorkTaskStatus.CLAIMED and assignee != user_id:
             raise ForbiddenError(f"task {task_id} is claimed by another user")
         await _user_with_role(user_id, row.candidate_role)
         values = validate_form(row.form, data)
-        instance = await _locked_instance(row.instance_id)  # type: ignore[attr-defined]
+        instance = await locked_instance(row.instance_id)  # type: ignore[attr-defined]
         if expected_revision is not None and instance.revision != expected_revision:
             raise ConflictError(
                 f"instance is at revision {instance.revision}, not {expected_revision}"
@@ -518,7 +337,7 @@ async def complete_task(
         await events.record(row.id, instance.id, TaskEventKind.COMPLETED)
         return await _advance(
             instance,
-            await _definition(instance),
+            await definition_of(instance),
             lambda handle: engine.finish_human_task(handle, row.task_id, values),
             user_id=user_id,
         )
@@ -544,13 +363,13 @@ async def correlate_message(
 
 async def _deliver(instance_id: int, name: str, payload: dict[str, Any]) -> InstanceView | None:
     async with in_transaction():
-        instance = await _locked_instance(instance_id)
+        instance = await locked_instance(instance_id)
         state = instance.state or {}
         if instance.status != InstanceStatus.RUNNING or name not in state.get("messages", []):
             return None
         return await _advance(
             instance,
-            await _definition(instance),
+            await definition_of(instance),
             lambda h: engine.deliver_message(h, name, payload),
         )
 
@@ -558,10 +377,10 @@ async def _deliver(instance_id: int, name: str, payload: dict[str, Any]) -> Inst
 async def retry(instance_id: int) -> InstanceView:
     """Run a FAILED or RETRYING instance again from where it stopped."""
     async with in_transaction():
-        instance = await _locked_instance(instance_id)
+        instance = await locked_instance(instance_id)
         if instance.status not in (InstanceStatus.FAILED, InstanceStatus.RETRYING):
             raise ConflictError(f"instance {instance_id} is {instance.status}, not failed")
-        return await _advance(instance, await _definition(instance))
+        return await _advance(instance, await definition_of(instance))
 
 
 async def run_due(limit: int = 100) -> int:
@@ -603,7 +422,7 @@ async def _handle_wait(wait_id: int, instance_id: int, due: Q) -> bool:
         wait = await ProcessWait.filter(due, id=wait_id).first()
         if wait is None:
             return False  # handled meanwhile
-        definition = await _definition(instance)
+        definition = await definition_of(instance)
         if wait.kind == WaitKind.RETRY and instance.status == InstanceStatus.RETRYING:
             await _advance(instance, definition, attempt=wait.attempt + 1)
         elif wait.kind == WaitKind.TIMER and instance.status == InstanceStatus.RUNNING:
@@ -612,45 +431,3 @@ async def _handle_wait(wait_id: int, instance_id: int, due: Q) -> bool:
         else:
             await wait.delete()  # left over from a state the instance is no longer in
         return True
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    """Whether an instance moves (or may move) to another version, and why not."""
-
-    instance_id: int
-    from_version: int
-    to_version: int
-    migrated: bool
-    problems: list[str]
-
-
-MIGRATABLE = (InstanceStatus.RUNNING, InstanceStatus.RETRYING, InstanceStatus.FAILED)
-
-
-async def migrate(instance_id: int, to: ProcessDefinition, *, dry_run: bool = False) -> Migration:
-    """Move an unfinished instance to version ``to`` of its process when that is safe.
-
-    The stored state names its tasks by element id and holds no spec, so moving is switching
-    the definition it is read with, once the engine finds every reached element unchanged
-    (:func:`bpmn.engine.migration_problems`). ``dry_run`` only answers whether it would move.
-    """
-    async with in_transaction():
-        instance = await _locked_instance(instance_id)
-        current = await _definition(instance)
-        problems: list[str] = []
-        if current.process_id != to.process_id:
-            problems.append(f"instance runs {current.process_id}, not {to.process_id}")
-        elif current.id == to.id:
-            problems.append(f"instance already runs version {to.version}")
-        elif instance.status not in MIGRATABLE or not instance.state:
-            problems.append(f"instance is {instance.status}")
-        else:
-            old, new, saved = _bundle(current), _bundle(to), str(instance.state["engine"])
-            problems = await asyncio.to_thread(engine.migration_problems, old, new, saved)
-        moved = not problems and not dry_run
-        if moved:
-            instance.definition_id = to.id
-            instance.revision += 1
-            await instance.save(update_fields=["definition_id", "revision", "updated_at"])
-        return Migration(instance.id, current.version, to.version, moved, problems)

@@ -8,7 +8,7 @@ from api.access import Audited, require
 from api.context import Info
 from api.errors import UserErrors, returns_user_errors
 from api.process.tasks import ProcessInstance
-from bpmn import deployments, runner
+from bpmn import deployments, instance_migration
 from domain.errors import ConflictError as DomainConflictError
 from domain.errors import NotFoundError as DomainNotFoundError
 from domain.process.models import ProcessDefinition
@@ -70,12 +70,12 @@ class MigrationMutations:
                 f"{input.process_id} v{target.version} is retired: deploy it again to move to it"
             )
         older = await InstanceModel.filter(
-            definition__process_id=input.process_id, status__in=runner.MIGRATABLE,
+            definition__process_id=input.process_id, status__in=instance_migration.MIGRATABLE,
             definition__version__lt=target.version,
         ).order_by("id").values_list("id", flat=True)  # fmt: skip
         async with Audited(info, "process.migrate", "process") as change:
             results = [
-                await runner.migrate(int(pk), target, dry_run=input.dry_run)  # type: ignore[call-overload]
+                await instance_migration.migrate(int(pk), target, dry_run=input.dry_run)  # type: ignore[call-overload]
                 for pk in older
             ]
             change.object_id = target.id

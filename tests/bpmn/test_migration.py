@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bpmn import deployments, runner
+from bpmn import deployments, instance_migration, runner
 from bpmn.deployments import BUNDLED, deploy_bundled
 from domain.process.models import ProcessDefinition, ProcessInstance
 from tests import factories
@@ -23,11 +23,11 @@ async def test_a_change_ahead_of_the_instance_moves_it_and_it_runs_on(db: str) -
         APPROVAL.replace("amount &gt; second_approval_above", "amount &gt;= second_approval_above")
     )
     assert ahead.version == 2
-    dry = await runner.migrate(view.id, ahead, dry_run=True)
+    dry = await instance_migration.migrate(view.id, ahead, dry_run=True)
     assert (dry.migrated, dry.problems) == (False, [])
     unmoved = await ProcessInstance.get(id=view.id).prefetch_related("definition")
     assert unmoved.definition.version == 1
-    moved = await runner.migrate(view.id, ahead)
+    moved = await instance_migration.migrate(view.id, ahead)
     assert (moved.migrated, moved.from_version, moved.to_version) == (True, 1, 2)
     instance = await ProcessInstance.get(id=view.id).prefetch_related("definition")
     assert instance.definition.version == 2
@@ -42,7 +42,7 @@ async def test_a_change_to_a_reached_element_is_refused_with_the_reason(db: str)
     renamed = await _version(
         APPROVAL.replace('name="Review application"', 'name="Review the application"')
     )
-    refused = await runner.migrate(view.id, renamed)
+    refused = await instance_migration.migrate(view.id, renamed)
     assert refused.migrated is False
     assert refused.problems == [
         "review_application (Review application) changed and is already reached"
@@ -54,7 +54,7 @@ async def test_a_change_to_a_reached_element_is_refused_with_the_reason(db: str)
 async def test_a_waiting_timer_that_changed_is_refused(db: str) -> None:
     view = await _review_waiting()
     renamed_timer = APPROVAL.replace("review_sla", "review_deadline")
-    refused = await runner.migrate(view.id, await _version(renamed_timer))
+    refused = await instance_migration.migrate(view.id, await _version(renamed_timer))
     assert refused.problems == [
         "review_sla (Review SLA (2 days)) changed and is already reached"
     ], refused.problems
@@ -64,8 +64,8 @@ async def test_finished_instances_and_other_processes_are_not_moved(db: str) -> 
     view = await _review_waiting()
     await deploy_bundled()
     collections = await ProcessDefinition.get(process_id="collections")
-    other = await runner.migrate(view.id, collections)
+    other = await instance_migration.migrate(view.id, collections)
     assert other.problems == ["instance runs credit_approval, not collections"]
     current = await ProcessDefinition.get(process_id="credit_approval", version=1)
-    same = await runner.migrate(view.id, current)
+    same = await instance_migration.migrate(view.id, current)
     assert same.problems and "already runs version 1" in same.problems[0]

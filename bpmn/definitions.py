@@ -1,0 +1,58 @@
+"""Deployed definitions as the runner reads them: parsed once per content, with the human
+tasks' candidate roles and forms from the diagram's metadata."""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bpmn import engine
+from domain.process.models import ProcessDefinition
+
+HUMAN_TASK_TAGS = ("userTask", "manualTask")
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    """Who a human task is offered to, and the form it takes."""
+
+    candidate_role: str | None
+    form: dict[str, Any] | None
+
+
+_BUNDLES: dict[str, engine.ParsedBundle] = {}
+_TASK_SPECS: dict[str, dict[str, TaskSpec]] = {}
+
+
+def bundle(definition: ProcessDefinition) -> engine.ParsedBundle:
+    """Parsed once per content: definitions are immutable, their hash names them."""
+    found = _BUNDLES.get(definition.content_hash)
+    if found is None:
+        dmns = [d.encode("utf-8") for d in definition.dmn_xmls]
+        found = engine.parse(definition.bpmn_xml.encode("utf-8"), dmns)
+        _BUNDLES[definition.content_hash] = found
+    return found
+
+
+def task_specs(definition: ProcessDefinition) -> dict[str, TaskSpec]:
+    """candidate_role and form_fields of each human task, read from the diagram's metadata."""
+    found = _TASK_SPECS.get(definition.content_hash)
+    if found is not None:
+        return found
+    root = engine.secure_xml(definition.bpmn_xml.encode("utf-8"))
+    specs: dict[str, TaskSpec] = {}
+    for tag in HUMAN_TASK_TAGS:
+        for node in root.iter(f"{{*}}{tag}"):
+            meta = {m.get("name"): m.get("value") for m in node.iter("{*}taskMetadataValue")}
+            role = None
+            if meta.get("candidate_role"):
+                try:
+                    role = str(ast.literal_eval(meta["candidate_role"]))
+                except (ValueError, SyntaxError):
+                    role = None
+            form = json.loads(meta["form_fields"]) if meta.get("form_fields") else None
+            specs[node.get("id")] = TaskSpec(role, form)
+    _TASK_SPECS[definition.content_hash] = specs
+    return specs
