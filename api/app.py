@@ -138,7 +138,7 @@ class GraphQLApp(GraphQL[Context, None]):
         # floats) but lets `"\ud800"` through: an unpaired surrogate is not text, and would
         # crash argon2 and the database drivers, so the body is refused as bad JSON (400)
         value = json.loads(data)
-        if not is_text(value):
+        if not is_text(data, value):
             text = data.decode(errors="replace") if isinstance(data, bytes) else data
             raise json.JSONDecodeError("a string holds an unpaired surrogate", text, 0)
         return value

@@ -7,6 +7,7 @@ execution starts (syntax, validation, variable values, no credentials) answers 4
 `application/json` and status 200 for every GraphQL result.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -73,8 +74,24 @@ def without_data(body: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k != "data"}
 
 
-def is_text(value: Any) -> bool:
-    """Whether every string in a decoded JSON body (keys too) can be written as UTF-8."""
+# how JSON spells U+D800..U+DFFF, in a body as text and as bytes
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def is_text(raw: str | bytes, value: Any) -> bool:
+    """Whether every string of a decoded JSON body (keys too) can be written as UTF-8.
+
+    Only a `\\uD8xx`..`\\uDFxx` escape in the raw body can make one that cannot (bytes are
+    decoded strictly), so the walk over the decoded value runs only for bodies that have one.
+    """
+    found = (
+        _SURROGATE_ESCAPE_BYTES.search(raw)
+        if isinstance(raw, bytes)
+        else _SURROGATE_ESCAPE.search(raw)
+    )
+    if found is None:
+        return True
     stack = [value]
     while stack:
         item = stack.pop()

@@ -1,26 +1,20 @@
 """Test databases: a real SQLite file, or a fresh PostgreSQL database when DATABASE_URL says so."""
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, time
 from pathlib import Path
 
-import asyncpg
 import pytest
 from tortoise import Tortoise, connections
 
 from domain import migrate
 from domain.db import is_postgres, tortoise_config
+from tests.pgdatabase import fresh_database
 
 os.environ.setdefault("LENDGRAPH_MODE", "test")
 TEN_AM = time(10, 0)  # the business time of day in tests: inside every contact window
 TODAY = date(2026, 6, 15)  # the business date tests start from; never the wall clock
-
-
-def _pg_admin_url(url: str) -> tuple[str, str]:
-    base, _, _ = url.rpartition("/")
-    return base, f"lendgraph_test_{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture(scope="session")
@@ -30,22 +24,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not is_postgres(configured or "sqlite://x"):
         yield f"sqlite://{tmp_path_factory.mktemp('db') / 'lendgraph.db'}"
         return
-    import asyncio
-
-    server, name = _pg_admin_url(configured.split("?")[0].replace("postgres://", "postgresql://"))
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(f"{server}/postgres")
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{server.replace('postgresql://', 'postgres://')}/{name}"
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_database(configured) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

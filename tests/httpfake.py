@@ -48,6 +48,9 @@ def serve() -> Iterator[FakeServer]:
     state: dict[str, FakeServer] = {}
 
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.do_POST()  # no body: the request is its path (query included) and headers
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             raw = self.rfile.read(length)

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -21,6 +21,21 @@ def _port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def wait_for_health(
+    base: str, children: Sequence[subprocess.Popen[bytes]], failure: Callable[[], str]
+) -> None:
+    """Wait until `base` answers /healthz; `failure()` says why when a child dies or 60 s pass."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"{base}/healthz", timeout=2).raise_for_status()
+            return
+        except httpx.HTTPError:
+            if any(c.poll() is not None for c in children) or time.monotonic() > deadline:
+                raise RuntimeError(failure()) from None
+            time.sleep(0.1)
 
 
 @contextmanager
@@ -41,19 +56,15 @@ def api_process(
         stdout=subprocess.DEVNULL, stderr=stderr,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
+
+    def failure() -> str:
+        err = child.stderr.read().decode() if child.stderr else ""
+        if log is not None:
+            err = log.read_text(errors="replace")[-4000:]
+        return f"the API process did not start:\n{err}"
+
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=2).raise_for_status()
-                break
-            except httpx.HTTPError:
-                if child.poll() is not None or time.monotonic() > deadline:
-                    err = child.stderr.read().decode() if child.stderr else ""
-                    if log is not None:
-                        err = log.read_text(errors="replace")[-4000:]
-                    raise RuntimeError(f"the API process did not start:\n{err}") from None
-                time.sleep(0.1)
+        wait_for_health(base, [child], failure)
         yield base
     finally:
         child.terminate()

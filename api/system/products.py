@@ -17,7 +17,6 @@ from api.errors import (
 )
 from api.system.schema import Product
 from domain.product import service as products
-from domain.product.models import Product as ProductModel
 
 AUDITED = ("code", "name", "method", "min_rate", "max_rate", "min_term", "max_term",
            "min_amount", "max_amount", "active")  # fmt: skip
@@ -51,22 +50,6 @@ SaveProductResult = Annotated[
 ]
 
 
-def product_view(row: ProductModel) -> Product:
-    """The GraphQL view of a product row."""
-    return Product(
-        code=row.code,
-        name=row.name,
-        method=row.method,
-        min_rate=row.min_rate,
-        max_rate=row.max_rate,
-        min_term=row.min_term,
-        max_term=row.max_term,
-        min_amount=row.min_amount,
-        max_amount=row.max_amount,
-        active=row.active,
-    )
-
-
 @strawberry.type
 class ProductMutations:
     @strawberry.mutation(description="Create or change a loan product (administrators).")
@@ -89,4 +72,4 @@ class ProductMutations:
             row, before = await products.save(terms)
             change.object_id, change.before = row.id, before
             change.after = snapshot(row, *AUDITED)
-        return SaveProductSuccess(product=product_view(row), created=before is None)
+        return SaveProductSuccess(product=Product.from_model(row), created=before is None)

@@ -35,6 +35,22 @@ class Product:
     max_amount: Decimal
     active: bool = strawberry.field(description="Whether it takes new applications.")
 
+    @classmethod
+    def from_model(cls, row: ProductModel) -> "Product":
+        """The GraphQL view of a product row."""
+        return cls(
+            code=row.code,
+            name=row.name,
+            method=row.method,
+            min_rate=row.min_rate,
+            max_rate=row.max_rate,
+            min_term=row.min_term,
+            max_term=row.max_term,
+            min_amount=row.min_amount,
+            max_amount=row.max_amount,
+            active=row.active,
+        )
+
 
 @strawberry.type(description="An administrator-defined customer field.")
 class CustomFieldDefinition:
@@ -126,22 +142,7 @@ class SystemQueries:
 
     @strawberry.field(description="Loan products.")
     async def products(self) -> list[Product]:
-        rows = await ProductModel.all().order_by("code")
-        return [
-            Product(
-                code=r.code,
-                name=r.name,
-                method=r.method,
-                min_rate=r.min_rate,
-                max_rate=r.max_rate,
-                min_term=r.min_term,
-                max_term=r.max_term,
-                min_amount=r.min_amount,
-                max_amount=r.max_amount,
-                active=r.active,
-            )
-            for r in rows
-        ]
+        return [Product.from_model(r) for r in await ProductModel.all().order_by("code")]
 
     @strawberry.field(description="Custom fields defined for customers.")
     async def custom_field_definitions(self) -> list[CustomFieldDefinition]:

@@ -43,6 +43,15 @@ def expires_at(user: User, policy: PasswordPolicy | None = None) -> datetime | N
     return user.password_changed_at + lifetime
 
 
+async def _store(user_id: int, hashed: str, *, now: datetime, provisional: bool) -> None:
+    """Keep a new password hash and end every session (failures, lock and tokens reset)."""
+    await User.filter(id=user_id).update(
+        password_hash=hashed, must_change_password=provisional, password_changed_at=now,
+        failed_logins=0, locked_until=None, token_version=F("token_version") + 1,
+        tokens_revoked_at=now,
+    )  # fmt: skip
+
+
 async def reset_password(
     user_id: int, *, now: datetime, actor: Actor | None = None, policy: PasswordPolicy | None = None
 ) -> tuple[str, datetime]:
@@ -58,11 +67,7 @@ async def reset_password(
     temporary = passwords.temporary_password(rules)
     hashed = await asyncio.to_thread(accounts.hash_password, temporary)
     async with in_transaction():
-        await User.filter(id=user_id).update(
-            password_hash=hashed, must_change_password=True, password_changed_at=now,
-            failed_logins=0, locked_until=None, token_version=F("token_version") + 1,
-            tokens_revoked_at=now,
-        )  # fmt: skip
+        await _store(user_id, hashed, now=now, provisional=True)
         keys = await ApiKey.filter(user_id=user_id, revoked_at__isnull=True).update(revoked_at=now)
         if actor is not None:
             await audit.record(
@@ -100,11 +105,7 @@ async def change_password(
     await passwords.check(new_password, username=user.username, field="new_password", policy=policy)
     hashed = await asyncio.to_thread(accounts.hash_password, new_password)
     async with in_transaction():
-        await User.filter(id=user_id).update(
-            password_hash=hashed, must_change_password=False, password_changed_at=now,
-            failed_logins=0, locked_until=None, token_version=F("token_version") + 1,
-            tokens_revoked_at=now,
-        )  # fmt: skip
+        await _store(user_id, hashed, now=now, provisional=False)
         if actor is not None:
             await audit.record(
                 actor, action="user.change_password", object_type="user", object_id=user_id,

@@ -1,20 +1,18 @@
 """A real `lendgraph serve` over its own seeded database, and a signed-in client per role."""
 
-import asyncio
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from domain.db import is_postgres
 from tests.fuzz.seed import PASSWORD
+from tests.pgdatabase import fresh_database
 from tests.serving import ROOT, api_process
 
 
@@ -27,23 +25,9 @@ def fuzz_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _seed(url)
         yield url
         return
-    server = configured.split("?")[0].replace("postgres://", "postgresql://").rpartition("/")[0]
-    name = f"lendgraph_fuzz_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(f"{server}/postgres")
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        url = f"{server.replace('postgresql://', 'postgres://')}/{name}"
+    with fresh_database(configured, "lendgraph_fuzz") as url:
         _seed(url)
         yield url
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _seed(url: str) -> None:

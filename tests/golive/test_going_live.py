@@ -28,7 +28,8 @@ import pytest
 from domain.customer.validation import resident_id_check_digit
 from domain.db import is_postgres
 from tests import httpfake
-from tests.serving import _port
+from tests.pgdatabase import fresh_database
+from tests.serving import _port, wait_for_health
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -53,27 +54,6 @@ def blocks() -> list[Block]:
     """The README's marked blocks, in the order an operator meets them."""
     section = README.read_text(encoding="utf-8").split("## Going live", 1)[1].split("\n## ", 1)[0]
     return [Block(kind, name, text) for kind, name, _, text in MARK.findall(section)]
-
-
-@contextmanager
-def fresh_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database on the server DATABASE_URL names."""
-    configured = os.environ["DATABASE_URL"].split("?")[0].replace("postgres://", "postgresql://")
-    server = configured.rpartition("/")[0]
-    name = f"lendgraph_golive_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(f"{server}/postgres")
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{server.replace('postgresql://', 'postgres://')}/{name}"
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _bureau(request: httpfake.Recorded) -> httpfake.Answer:
@@ -125,19 +105,12 @@ def _services(text: str, env: dict[str, str], work: Path) -> Iterator[str]:
             stack.callback(_stop, child)
             children.append(child)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=2).raise_for_status()
-                break
-            except httpx.HTTPError:
-                dead = [c for c in children if c.poll() is not None]
-                if dead or time.monotonic() > deadline:
-                    logs = {
-                        p.name: p.read_text(errors="replace")[-3000:] for p in work.glob("*.log")
-                    }
-                    raise AssertionError(f"services did not start: {logs}") from None
-                time.sleep(0.2)
+
+        def failure() -> str:
+            logs = {p.name: p.read_text(errors="replace")[-3000:] for p in work.glob("*.log")}
+            return f"services did not start: {logs}"
+
+        wait_for_health(base, children, failure)
         yield base
         assert all(c.poll() is None for c in children), "a service died while in use"
 
@@ -225,7 +198,10 @@ def test_the_readme_takes_a_fresh_database_to_an_application_at_signature(
     assert kinds.count("sh") >= 2 and "services" in kinds, kinds
     operations = {b.name: b.text for b in marked if b.kind == "graphql" and b.name}
     assert {"login", "saveProduct", "createUser", "changePassword"} <= set(operations)
-    with fresh_database() as url, httpfake.serve() as bureau:
+    with (
+        fresh_database(os.environ["DATABASE_URL"], "lendgraph_golive") as url,
+        httpfake.serve() as bureau,
+    ):
         bureau.responder = _bureau
         env = _environment(url, bureau.url, tmp_path)
         printed = ""
