@@ -78,6 +78,10 @@ bench: install
 	$(BIN)/python bench/customer_graph.py
 	$(BIN)/python bench/import_customers.py
 	$(BIN)/python bench/workflow.py
+	@case "$$DATABASE_URL" in \
+	  postgres*) $(BIN)/python bench/load.py ;; \
+	  *) echo "== DATABASE_URL is not PostgreSQL: bench/load.py (PostgreSQL only) skipped" ;; \
+	esac
 
 schema: install
 	$(BIN)/lendgraph export-schema

@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL at /graphql, health at /healthz."""
+"""The ASGI application: GraphQL at /graphql, health at /healthz, behind `api.limits`."""
 
 import asyncio
 import contextlib
@@ -37,18 +37,19 @@ from api.access import scoped_loaders
 from api.auth import authenticate_connection, authenticate_request
 from api.context import Context
 from api.graphql_http import is_text
+from api.limits import Backpressure, Gate, Limits
 from api.loaders import SCOPED, Loaders
 from api.schema import build_schema
 from authz import scoping
 from authz.enforcer import Authorizer
 from bpmn.work import worker_round
-from domain import migrate
+from domain import migrate, pgclient
 from domain.access import passwords
 from domain.access.accounts import LoginPolicy
 from domain.access.errors import AuthenticationError
 from domain.campaign import service as campaigns
 from domain.credit import bureau
-from domain.db import database_url, tortoise_config
+from domain.db import database_url, statement_timeout_ms, tortoise_config
 from domain.errors import NotFoundError
 from domain.settings import settings
 
@@ -100,7 +101,14 @@ class GraphQLApp(GraphQL[Context, None]):
     async def process_result(
         self, request: Request | WebSocket, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        """The response body; for clients of application/graphql-response+json, its status."""
+        """The response body; for clients of application/graphql-response+json, its status.
+
+        A result that failed because the database did not answer is no result: the request
+        answers 503 with Retry-After instead (see `api.limits`).
+        """
+        outage = pgclient.failures.get()
+        if outage and result.errors and isinstance(request, Request):
+            raise outage[0]
         body = await super().process_result(request, result)  # type: ignore[arg-type]
         status = graphql_http.request_error_status(result)
         if status is not None:
@@ -199,11 +207,29 @@ async def campaign_pixel(request: Request) -> Response:
     return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
 
 
-async def healthz(_: Request) -> Response:
-    """Liveness and database reachability."""
-    conn = Tortoise.get_connection("default")
-    await conn.execute_query("SELECT 1")
-    return JSONResponse({"status": "ok"})
+HEALTH_TIMEOUT_SECONDS = 3.0
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness and database reachability (503 "degraded" with the reason while unreachable),
+    and the requests in flight against the admission gate's slots."""
+    gate: Gate = request.app.state.gate
+    requests = {
+        "inFlight": gate.in_flight,
+        "slots": gate.slots,
+        "loopLagMs": round(gate.lag * 1000),
+    }
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
+            await Tortoise.get_connection("default").execute_query("SELECT 1")
+    except Exception as exc:  # any failure to answer is the database's state, not ours
+        error = pgclient.unavailable(exc)
+        reason = error.reason if error else f"{type(exc).__name__}: {exc}"[:200]
+        if isinstance(exc, TimeoutError):
+            reason = f"no answer within {HEALTH_TIMEOUT_SECONDS:g} s"
+        return JSONResponse({"status": "degraded", "database": reason, "requests": requests},
+                            status_code=503, headers={"Retry-After": "1"})  # fmt: skip
+    return JSONResponse({"status": "ok", "database": "ok", "requests": requests})
 
 
 async def _embedded_worker(interval: float = 5.0) -> None:
@@ -227,6 +253,8 @@ def create_app(
     url = database_url(url)
     passwords.check_configuration()
     LoginPolicy.from_env()
+    limits = Limits.from_env()
+    timeout = statement_timeout_ms()
     if debug is None:
         debug = os.environ.get("LENDGRAPH_DEBUG", "") == "1"
     if graphiql is None:
@@ -234,20 +262,24 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
+        config = tortoise_config(url, statement_timeout=timeout)
+        await Tortoise.init(config=config, _enable_global_fallback=True)
         embedded: asyncio.Task[None] | None = None
+        watching = asyncio.create_task(gate.watch())
         try:
             await migrate.check(url)
             if settings().mode == "demo":  # the demo needs no separate `lendgraph worker`
                 embedded = asyncio.create_task(_embedded_worker())
             yield
         finally:
+            watching.cancel()
             if embedded is not None:
                 embedded.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await embedded
             await Tortoise.close_connections()
 
+    gate = Gate(limits.slots, limits.max_loop_lag)
     graphql = GraphQLApp(
         build_schema(debug=debug, introspection=graphiql),
         graphql_ide="graphiql" if graphiql else None,
@@ -274,6 +306,10 @@ def create_app(
     middleware = [
         # bearer tokens, not cookies: no credentials, so no CSRF surface
         Middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
-                   allow_headers=["Authorization", "Content-Type", "X-API-Key"]),
+                   allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+                   expose_headers=["Retry-After"]),
+        Middleware(Backpressure, limits=limits, gate=gate),  # inside CORS: refusals carry it
     ]  # fmt: skip
-    return Starlette(debug=debug, routes=routes, middleware=middleware, lifespan=lifespan)
+    application = Starlette(debug=debug, routes=routes, middleware=middleware, lifespan=lifespan)
+    application.state.gate = gate
+    return application

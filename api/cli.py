@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 from tortoise import Tortoise
 
-from api import cli_processes, cli_users
+from api import cli_processes, cli_users, cli_worker
 from api.cli_options import UrlOption
 from domain import migrate as migrations
 
@@ -125,20 +125,42 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve GraphQL (GraphiQL at /graphql)."""
+    """Serve GraphQL (GraphiQL at /graphql).
+
+    On SIGTERM (or Ctrl-C) it stops accepting connections, lets the requests in flight finish
+    (for up to LENDGRAPH_SHUTDOWN_GRACE_SECONDS), closes the database pool and exits (0 after
+    SIGTERM).
+    """
+    import signal
+
     import uvicorn
 
     from api.app import create_app
+    from api.limits import Limits
 
     url = database_url(database_url_)
     _run(url, _nothing)  # refuse early, with the fix, on an unmigrated database
+    grace = os.environ.get("LENDGRAPH_SHUTDOWN_GRACE_SECONDS", "30").strip()
+    # above the idle timeout of the load balancer in front (60 s on most): a connection the
+    # server closes while the balancer sends on it is an error the client sees
+    keep_alive = os.environ.get("LENDGRAPH_KEEPALIVE_SECONDS", "75").strip()
     try:
         application = create_app(url)
+        for name, value in (("LENDGRAPH_SHUTDOWN_GRACE_SECONDS", grace),
+                            ("LENDGRAPH_KEEPALIVE_SECONDS", keep_alive)):  # fmt: skip
+            if not value.isdigit():
+                raise ValueError(f"{name} must be whole seconds: {value!r}")
+        limits = Limits.from_env()
     except ValueError as exc:  # a setting that is not valid: the message names it
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc
     console.print(f"serving {url} on http://{host}:{port}/graphql")
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    # uvicorn raises the signal it stopped on again once done; a stop it asked for and
+    # completed is a success: exit 0 instead of dying of SIGTERM
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    uvicorn.run(application, host=host, port=port, log_level="info",
+                timeout_graceful_shutdown=int(grace), timeout_keep_alive=int(keep_alive),
+                ws_max_size=limits.max_body)  # fmt: skip
 
 
 async def _nothing() -> None:
@@ -244,46 +266,8 @@ def export_schema(
     console.print(f"wrote {output}")
 
 
-@app.command()
-def worker(
-    database_url_: UrlOption = None,
-    interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 10.0,
-    once: Annotated[bool, typer.Option("--once", help="Run one round and exit.")] = False,
-) -> None:
-    """Daily work for each new business date, then rounds of timers, collections and outbox.
-
-    Several workers may run against one PostgreSQL database: each timer fires once, each
-    message is sent once.
-    """
-    from bpmn import daily
-    from bpmn.work import worker_round
-
-    async def work() -> None:
-        done: date | None = None
-        while True:
-            report = await daily.run()
-            if report.done and report.business_date != done:
-                console.print(f"{report.business_date}: daily run {report.steps}")
-                done = report.business_date
-            elif report.failures:
-                for step, error in report.failures.items():  # an error's text is not markup
-                    console.print(f"[red]{report.business_date}: {step} failed: {escape(error)}")
-                for step, why in report.waiting.items():
-                    console.print(f"{report.business_date}: {step} {why}")
-            done_now = await worker_round()
-            if done_now.waits or done_now.messages_sent:
-                console.print(
-                    f"{done_now.waits} timer(s) and retries, "
-                    f"{done_now.messages_sent} message(s) sent"
-                )
-            if once:
-                return
-            await asyncio.sleep(interval)
-
-    _run(database_url_, work)
-
-
 cli_users.register(app, _run)  # create-user
+cli_worker.register(app)  # worker
 
 if __name__ == "__main__":
     app()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bpmn import deployments, runner
+from domain import faults
 from domain.clock import service as clock
 from domain.customer.models import Customer, CustomerTag
 from domain.loan.models import Loan, LoanStatus
@@ -76,4 +77,5 @@ async def start_for_past_due(limit: int = 1000) -> list[runner.InstanceView]:
             opened_at=await clock.now(),
         )  # fmt: skip
         started.append(view)
+        faults.reach("daily.collections.started")  # a fault point: some started, not committed
     return started

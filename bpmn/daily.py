@@ -21,6 +21,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from bpmn import collections, offers, ratings, tag_rules
+from domain import faults
 from domain.clock import service as clock
 from domain.daily.models import DailyRun, DailyStepStatus
 from domain.loan.service import refresh_delinquency
@@ -59,6 +60,7 @@ async def _offers(day: date) -> dict[str, Any]:
 
 async def _profiles(day: date) -> dict[str, Any]:
     done: dict[str, Any] = {**await profiles.apply(day, await ratings.compute(day))}
+    faults.reach("daily.profiles.rated")  # ratings and labels written, tags not yet
     done["tag_rules"] = await tag_rules.apply(day)  # over today's labels and system tags
     return {**done, **await segments.refresh(day), **await assignment.assign(day)}
 
@@ -105,12 +107,19 @@ async def _ensure_rows(day: date) -> None:
                 await DailyRun.create(business_date=day, step=name)
 
 
-async def run(day: date | None = None) -> DailyReport:
-    """Run the steps of the date not done yet (the business date by default)."""
+async def run(day: date | None = None, *, stop: Callable[[], bool] | None = None) -> DailyReport:
+    """Run the steps of the date not done yet (the business date by default).
+
+    ``stop`` is asked before each step: once it answers True (the worker is shutting down)
+    the run ends there, the steps left to the next run.
+    """
     day = day or await clock.get()
     report = DailyReport(day)
     await _ensure_rows(day)
     for name, step in STEPS:
+        if stop is not None and stop():
+            report.waiting[name] = "left for the next run: the worker is stopping"
+            continue
         blocked = [need for need in NEEDS[name] if need not in report.steps]
         if blocked:
             report.waiting[name] = f"waits for {', '.join(blocked)}"
@@ -133,6 +142,7 @@ async def run(day: date | None = None) -> DailyReport:
                     DailyStepStatus.DONE, detail, datetime.now(UTC)
                 )  # fmt: skip
                 await row.save()
+                faults.reach(f"daily.{name}.before_commit")  # all written, nothing committed
                 report.steps[name] = detail
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from bpmn import definitions, deployments, engine, ratings, runner
+from domain import faults
 from domain.batching import chunks, gather_in
 from domain.customer.models import Customer, CustomerTag, Tag
 from domain.loan.models import Installment
@@ -97,4 +98,5 @@ async def run(day: date) -> dict[str, Any]:
             continue
         await runner.start(PROCESS_ID, data, business_key=keys[cid])
         offered += 1
+        faults.reach("daily.offers.started")  # a fault point: some offers started, not committed
     return {"eligible": len(eligible), "offered": offered}

@@ -1,7 +1,9 @@
 """Domain implementations of the registry's service operations (async, bound with @implements).
 
 The runner (:mod:`bpmn.runner`) calls these on the event loop inside the transaction of the
-run, so every row they write commits or rolls back together with the process state.
+run, so every row they write commits or rolls back together with the process state; except
+what an outside service answered (a credit report), which is kept on its own
+(:mod:`domain.credit.calls`) because asking again would be a second, billed, call.
 
 Results are plain JSON values (decimals as strings): the engine stores them in task data.
 """
@@ -18,6 +20,7 @@ from bpmn.registry import implements
 from domain.application.models import Application, ApplicationStatus
 from domain.clock import service as clock
 from domain.credit import bureau as credit_bureau
+from domain.credit import calls
 from domain.credit.models import CreditReport
 from domain.customer.models import Customer
 from domain.errors import ConflictError, NotFoundError, ValidationError
@@ -98,19 +101,43 @@ async def pull_report(customer_id: int, bureau: str = SIMULATED_BUREAU) -> dict[
     gets ``bureau_score`` None, which scoring treats as a thin file. An unavailable bureau
     raises UnavailableError: the process waits and retries; ``bureau`` is kept for diagrams
     that name one and is informational.
+
+    In a process the inquiry is made once per instance, element and engine task
+    (:mod:`domain.credit.calls`): its answer and report are kept even when the run that made
+    it is lost, and a replay of the run reuses them instead of asking (and paying) again.
     """
     customer = await Customer.get_or_none(id=customer_id)
     if customer is None:
         raise NotFoundError("customer", customer_id)
-    found = (
-        await credit_bureau.pull(id_number=customer.id_number, name=customer.name)
-        if customer.id_number
-        else None
-    )
+    id_number, name, income = customer.id_number, customer.name, customer.monthly_income
+
+    async def ask(key: str | None) -> credit_bureau.BureauReport | None:
+        if not id_number:
+            return None
+        return await credit_bureau.pull(id_number=id_number, name=name, key=key)
+
+    async def keep(found: credit_bureau.BureauReport | None) -> dict[str, Any]:
+        return await _keep_report(customer_id, income, found)
+
+    call = current_call.get()
+    key = calls.key_for(call.instance_id, call.element_id, call.task_id) if call else None
+    if key is None or not id_number:  # nobody is asked: nothing to claim
+        return dict((await keep(await ask(key)))["result"])
+    kept = await calls.once(
+        key, operation="credit.pull_report", instance_id=call.instance_id if call else None,
+        call=ask, keep=keep,
+    )  # fmt: skip
+    return dict(kept["result"])
+
+
+async def _keep_report(
+    customer_id: int, income: Decimal | None, found: credit_bureau.BureauReport | None
+) -> dict[str, Any]:
+    """Store a bureau answer as a credit report; the process's result and the answer as JSON."""
     if found is None:
-        return {"report_id": None, "bureau_score": None, "debt_to_income": "0.50",
-                "worst_dpd_12m": 0}  # fmt: skip
-    income = customer.monthly_income
+        result = {"report_id": None, "bureau_score": None, "debt_to_income": "0.50",
+                  "worst_dpd_12m": 0}  # fmt: skip
+        return {"result": result, "report": None}
     dti = (
         (found.total_debt / 24 / income).quantize(Decimal("0.01"))
         if income is not None and income > 0
@@ -132,12 +159,14 @@ async def pull_report(customer_id: int, bureau: str = SIMULATED_BUREAU) -> dict[
         },
         source="bpmn",
     )
-    return {
+    result = {
         "report_id": report.id,
         "bureau_score": found.score,
         "debt_to_income": str(dti),
         "worst_dpd_12m": found.worst_dpd_12m,
     }
+    answer = {"bureau": found.bureau, **credit_bureau.report_json(found)}
+    return {"result": result, "report": answer}
 
 
 @implements("loan.create_contract")

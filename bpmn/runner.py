@@ -34,15 +34,10 @@ from bpmn.service_calls import ServiceCalls
 from bpmn.views import ACTIVE, data_of, json_safe, task_view, view_of
 from bpmn.views import InstanceView as InstanceView
 from bpmn.views import TaskView as TaskView
+from domain import faults
 from domain.clock import service as clock
-from domain.errors import (
-    ConflictError,
-    DomainError,
-    ForbiddenError,
-    NotFoundError,
-    Problems,
-)
-from domain.process import events
+from domain.errors import ConflictError, DomainError, ForbiddenError, NotFoundError, Problems
+from domain.process import claims, events
 from domain.process.models import (
     InstanceStatus,
     ProcessDefinition,
@@ -313,7 +308,7 @@ async def complete_task(
         if row is None:
             raise NotFoundError("task", task_id)
         if row.status not in ACTIVE:
-            raise ConflictError(f"task {task_id} is {row.status}")
+            raise await claims.no_longer_open(row)
         assignee: int | None = row.assignee_id  # type: ignore[attr-defined]
         if row.status == WorkTaskStatus.CLAIMED and assignee != user_id:
             raise ForbiddenError(f"task {task_id} is claimed by another user")
@@ -335,12 +330,14 @@ async def complete_task(
             update_fields=["status", "completed_at", "completed_by_id", "assignee_id", "revision"]
         )
         await events.record(row.id, instance.id, TaskEventKind.COMPLETED)
-        return await _advance(
+        view = await _advance(
             instance,
             await definition_of(instance),
             lambda handle: engine.finish_human_task(handle, row.task_id, values),
             user_id=user_id,
         )
+        faults.reach("task.before_commit")  # the engine advanced and stored, nothing committed
+        return view
 
 
 async def correlate_message(

@@ -1,10 +1,20 @@
-"""Tortoise configuration: every model module listed once, one app, versioned migrations."""
+"""Tortoise configuration: every model module listed once, one app, versioned migrations.
+
+On PostgreSQL each process keeps one bounded pool (``LENDGRAPH_DB_POOL_SIZE`` connections) and
+uses :mod:`domain.pgclient`, which turns outages into typed errors; the API's connections also
+carry a statement timeout (``LENDGRAPH_STATEMENT_TIMEOUT_MS``), the workers' do not.
+"""
 
 import os
 from typing import Any
 
+from tortoise.backends.base.config_generator import expand_db_url
+
 APP = "lendgraph"
 DEFAULT_DATABASE_URL = "sqlite://lendgraph.db"
+POOL_SIZE_ENV, STATEMENT_TIMEOUT_ENV = "LENDGRAPH_DB_POOL_SIZE", "LENDGRAPH_STATEMENT_TIMEOUT_MS"
+DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS = 20, 5000
+CONNECT_TIMEOUT_SECONDS = 5.0  # opening a connection; asyncpg's own default is 60 s
 
 MODEL_MODULES = [
     "domain.user.models",
@@ -36,18 +46,61 @@ def normalise(url: str) -> str:
     for prefix in ("postgresql+asyncpg://", "postgresql://", "asyncpg://"):
         if url.startswith(prefix):
             url = "postgres://" + url[len(prefix) :]
-    if url.startswith("postgres://") and "maxsize=" not in url:
-        url += ("&" if "?" in url else "?") + "maxsize=20"
     return url
 
 
-def tortoise_config(url: str | None = None) -> dict[str, Any]:
+def _positive(name: str, default: int, *, zero: bool = False) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        value = -1
+    if value < 0 or (value == 0 and not zero):
+        least = "0 or more" if zero else "1 or more"
+        raise ValueError(f"{name} must be a whole number, {least} (got {raw!r})")
+    return value
+
+
+def pool_size() -> int:
+    """Connections one process may hold on PostgreSQL (``LENDGRAPH_DB_POOL_SIZE``, default 20)."""
+    return _positive(POOL_SIZE_ENV, DEFAULT_POOL_SIZE)
+
+
+def statement_timeout_ms() -> int:
+    """The API's per-statement limit in ms (``LENDGRAPH_STATEMENT_TIMEOUT_MS``; 0: none)."""
+    return _positive(STATEMENT_TIMEOUT_ENV, DEFAULT_STATEMENT_TIMEOUT_MS, zero=True)
+
+
+def connection(url: str, *, statement_timeout: int = 0) -> str | dict[str, Any]:
+    """Tortoise's connection entry: SQLite by URL, PostgreSQL as credentials with the pool's size.
+
+    `statement_timeout` (ms, 0 for none) is set on every connection of the pool, and the
+    driver gives up on an unanswered statement a few seconds after the server should have.
+    """
+    url = normalise(url)
+    if not url.startswith("postgres://"):
+        return url
+    credentials: dict[str, Any] = expand_db_url(url)["credentials"]
+    credentials.setdefault("maxsize", pool_size())
+    credentials["minsize"] = min(int(credentials.get("minsize", 1)), credentials["maxsize"])
+    credentials.setdefault("timeout", CONNECT_TIMEOUT_SECONDS)
+    if statement_timeout:
+        settings = dict(credentials.get("server_settings") or {})
+        settings["statement_timeout"] = str(statement_timeout)
+        credentials["server_settings"] = settings
+        credentials.setdefault("command_timeout", statement_timeout / 1000 + 5)
+    return {"engine": "domain.pgclient", "credentials": credentials}
+
+
+def tortoise_config(url: str | None = None, *, statement_timeout: int = 0) -> dict[str, Any]:
     """The Tortoise config dict for a database URL (its models guarded by their columns)."""
     from domain import columns  # imports the model modules: not at this module's import
 
     columns.guard(MODEL_MODULES)
     return {
-        "connections": {"default": normalise(database_url(url))},
+        "connections": {
+            "default": connection(database_url(url), statement_timeout=statement_timeout)
+        },
         "apps": {
             APP: {
                 "models": MODEL_MODULES,

@@ -12,6 +12,7 @@ from api.errors import UserErrors, returns_user_errors
 from api.loan.types import Loan, Payment
 from api.relay import expect_id
 from bpmn import runner
+from domain import faults
 from domain.clock import service as clock
 from domain.errors import ValidationError as DomainValidationError
 from domain.loan import service
@@ -63,6 +64,7 @@ class LoanMutations:
                     f"loan:{loan_id}",
                     {"payment_id": posted.payment.id, "amount": str(posted.payment.amount)},
                 )
+        faults.reach("payment.after_commit")  # committed, the client not told yet
         loan = await LoanModel.get(id=loan_id)
         return PostPaymentSuccess(
             payment=Payment.from_model(posted.payment),

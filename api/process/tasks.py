@@ -27,6 +27,7 @@ from api.relay import (
 from api.system.types import User
 from authz.actions import Scope
 from bpmn import runner
+from domain import faults
 from domain.errors import NotFoundError as DomainNotFoundError
 from domain.errors import ValidationError as DomainValidationError
 from domain.process import claims
@@ -264,5 +265,6 @@ class TaskMutations:
         async with Audited(info, "task.complete", "task") as change:
             view = await runner.complete_task(pk, input.data, user_id=subject_of(info).user_id)
             change.object_id, change.after = pk, {"data": input.data, "instance": view.id}
+        faults.reach("task.after_commit")  # committed, the client not told yet
         row = await InstanceModel.get(id=view.id).prefetch_related("definition")
         return CompleteTaskSuccess(process_instance=ProcessInstance.from_model(row))

@@ -4,7 +4,9 @@
 customer's ID number and name and answers ``{"reference", "score", "total_debt",
 "open_accounts", "delinquencies", "inquiries", "worst_dpd_12m"}``, or 404 when the bureau has
 no file on the person. Connection errors, timeouts, 429 and 5xx are retried with exponential
-back-off; when the attempts run out the pull raises :class:`UnavailableError` and the caller
+back-off, all under one ``Idempotency-Key`` when the caller gives one (a process's call gives
+its stable key, see :mod:`domain.credit.calls`: the bureau bills one inquiry per key); when
+the attempts run out the pull raises :class:`UnavailableError` and the caller
 (the approval process) waits and tries again later. Any other answer is a
 :class:`BureauAnswerError` with what was wrong.
 
@@ -144,9 +146,12 @@ async def fetch(
     id_number: str,
     name: str,
     transport: httpx.AsyncBaseTransport | None = None,
+    key: str | None = None,
 ) -> BureauReport | None:
     """Pull a report; None when the bureau has no file on the person (404)."""
     headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
+    if key is not None:
+        headers["Idempotency-Key"] = key
     last = "no attempt made"
     async with httpx.AsyncClient(
         timeout=config.timeout_seconds, transport=transport, headers=headers
@@ -179,11 +184,11 @@ async def fetch(
     raise UnavailableError("credit bureau", f"{last} after {config.attempts} attempts")
 
 
-async def pull(*, id_number: str, name: str) -> BureauReport | None:
+async def pull(*, id_number: str, name: str, key: str | None = None) -> BureauReport | None:
     """A report from the configured bureau, or the simulator in demo and test mode."""
     config = BureauConfig.from_env()
     if config is not None:
-        return await fetch(config, id_number=id_number, name=name)
+        return await fetch(config, id_number=id_number, name=name, key=key)
     if settings().mode in ("demo", "test"):
         return simulated_report(id_number)
     raise BureauAnswerError("no credit bureau is configured (set LENDGRAPH_BUREAU_URL)")

@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
+from domain import faults
 from domain.clock import service as clock
 from domain.errors import ConflictError, NotFoundError, Problems, ValidationError
 from domain.loan.allocation import InstallmentState, allocate, apply, prepay
@@ -162,6 +163,7 @@ async def post_payment(
                 external_id=external_id,
             )
             await _apply_payment(loan, payment, clock.local_date(paid_at))
+            faults.reach("payment.before_commit")  # payment and allocations written, uncommitted
     except IntegrityError:
         existing = await _existing(idempotency_key, loan_id, amount)
         if existing is None:

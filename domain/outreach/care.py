@@ -17,6 +17,7 @@ from typing import Any
 
 import holidays as public_holidays
 
+from domain import faults
 from domain.batching import gather_in
 from domain.clock import service as clock
 from domain.customer.models import Customer
@@ -86,4 +87,5 @@ async def produce(day: date) -> dict[str, int]:
         if key not in existing:
             await outbox.enqueue(customer_id=cid, purpose=MessagePurpose.CARE, body=body,
                                  dedupe_key=key, now=moment)  # fmt: skip
+            faults.reach("daily.care.queued")  # a fault point: some queued, not committed
     return {"queued": len(set(wanted) - existing)}

@@ -11,7 +11,6 @@ person (:func:`resolve`). Nothing is sent again unless the channel dedupes it an
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import uuid
 from datetime import datetime, timedelta
@@ -26,11 +25,6 @@ from domain.outreach.models import MessageStatus, OutboxMessage
 
 WORKER = f"{socket.gethostname()[:48]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 STOPPED = "the worker stopped while sending; check the gateway's log before resending"
-FAULT_ENV, FAULT_ACTION_ENV = "LENDGRAPH_FAULT", "LENDGRAPH_FAULT_ACTION"
-
-
-class FaultInjected(Exception):
-    """A test's fault point was reached (``LENDGRAPH_FAULT_ACTION=raise``)."""
 
 
 class Resolution(StrEnum):
@@ -39,21 +33,6 @@ class Resolution(StrEnum):
     SENT = "SENT"  # the gateway's log shows it went out
     RESEND = "RESEND"  # it did not: queue it again
     DROP = "DROP"  # never send it
-
-
-def reach(point: str) -> None:
-    """A fault point: when ``LENDGRAPH_FAULT`` names it, die here (or raise, for in-process tests).
-
-    The process is killed with SIGKILL unless ``LENDGRAPH_FAULT_ACTION=raise``. Only in
-    ``LENDGRAPH_MODE=test``: a production process never stops here.
-    """
-    if os.environ.get("LENDGRAPH_MODE") != "test":
-        return
-    if point not in os.environ.get(FAULT_ENV, "").split(","):
-        return
-    if os.environ.get(FAULT_ACTION_ENV) == "raise":
-        raise FaultInjected(point)
-    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def lease_seconds() -> float:
@@ -83,6 +62,15 @@ async def finish(row: OutboxMessage, **changes: Any) -> bool:
         lease_until=None, **changes
     )
     return bool(done)
+
+
+async def release(row: OutboxMessage) -> bool:
+    """Give back a claim whose channel call never started: the message is due again as it was."""
+    released = await OutboxMessage.filter(_still(row, row.claimed_by, row.attempts)).update(
+        status=MessageStatus.QUEUED, claimed_by=None, lease_until=None, sent_at=None,
+        attempts=row.attempts - 1,
+    )  # fmt: skip
+    return bool(released)
 
 
 async def recover_expired(moment: datetime, wall: datetime, limit: int = 500) -> int:

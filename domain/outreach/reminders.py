@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from domain import faults
 from domain.batching import gather_in
 from domain.clock import service as clock
 from domain.customer.models import CustomerTag
@@ -70,4 +71,5 @@ async def produce(today: date) -> dict[str, int]:
             installment_id=int(row["id"]), now=moment,
         )  # fmt: skip
         created += 1
+        faults.reach("daily.reminders.queued")  # a fault point: some queued, not committed
     return {"queued": created, "already_queued": len(existing)}

@@ -19,6 +19,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from domain import faults
 from domain.clock import service as clock
 from domain.customer.models import Customer
 from domain.enums import Channel
@@ -33,6 +34,7 @@ FALLBACK_ORDER = (Channel.SMS, Channel.APP_PUSH, Channel.EMAIL)
 Sender = Callable[[OutboxMessage], Awaitable[str]]
 # what counts against the caps: sent, being sent, or perhaps sent (a person will tell)
 CONTACTED = (MessageStatus.SENT, MessageStatus.SENDING, MessageStatus.UNCERTAIN)
+CONTACT_LOCK = 7301  # the advisory lock class of "contacting this customer" (PostgreSQL)
 
 
 def person_of(customer: Customer) -> Person:
@@ -146,38 +148,73 @@ async def enqueue(
 async def dispatch_due(
     *, now: datetime | None = None, limit: int = 500, send: Sender | None = None,
     worker: str | None = None, wall: datetime | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> int:  # fmt: skip
     """Resolve abandoned claims, then claim each due message the policy allows, commit, and
-    call its channel; returns how many were sent. ``wall`` is the lease clock (default now)."""
+    call its channel; returns how many were sent. ``wall`` is the lease clock (default now).
+
+    A channel that is unavailable (refused, timed out, 5xx) is not tried again in the same
+    pass: its other messages stay due for the next one, so a hanging gateway holds a pass up
+    for one channel timeout, not one per message.
+
+    ``stop`` is asked before each claim and again before each call: once it answers True
+    (the worker is shutting down) nothing more is claimed, and a claim whose call has not
+    started is given back, so a stopping worker leaves no message SENDING."""
     moment = now or await clock.now()
     lease_clock = wall or datetime.now(UTC)
     sender = send or channels.deliver
     await claims.recover_expired(moment, lease_clock, limit)
     due = Q(status__in=(MessageStatus.QUEUED, MessageStatus.DEFERRED), scheduled_at__lte=moment)
-    ids = (
+    found = (
         await OutboxMessage.filter(due)
         .order_by("scheduled_at", "id")
         .limit(limit)
-        .values_list("id", flat=True)
+        .values_list("id", "channel")
     )
-    sent = 0
-    for message_id in ids:
+    sent, down = 0, set[Channel]()
+    for message_id, channel in found:
+        if stop is not None and stop():
+            break
+        if channel in down:
+            continue
         row = await _claim(due, cast(int, message_id), moment, worker or claims.WORKER, lease_clock)
         if row is not None:
-            sent += await _send(row, moment, sender)
+            faults.reach("outbox.after_claim")  # a fault point: claimed, the channel not called
+            if stop is not None and stop():
+                await claims.release(row)
+                break
+            outcome = await _send(row, moment, sender)
+            if outcome is None:
+                down.add(channel)
+            else:
+                sent += outcome
+            faults.reach("outbox.after_outcome")  # a fault point: the outcome committed
     return sent
 
 
 async def _claim(
     due: Q, message_id: int, moment: datetime, worker: str, wall: datetime
 ) -> OutboxMessage | None:
-    """Ask the policy again and, when it allows, claim the row; committed before any call."""
-    async with in_transaction():
+    """Ask the policy again and, when it allows, claim the row; committed before any call.
+
+    On PostgreSQL the claim holds the customer's contact lock (a transaction-level advisory
+    lock) from the policy's question to the commit: two dispatchers judging two messages of
+    one customer at once would each count the other's claim as not yet made, and together
+    pass a cap that either alone respects. The second waits for the first's claim instead.
+    """
+    async with in_transaction() as conn:
         row = await (
             OutboxMessage.filter(due, id=message_id).select_for_update(skip_locked=True).first()
         )  # fmt: skip
         if row is None:
             return None  # another dispatcher has it, or it changed
+        if conn.capabilities.dialect == "postgres":
+            await conn.execute_query(
+                "SELECT pg_advisory_xact_lock($1, $2)",
+                [CONTACT_LOCK, row.customer_id],  # type: ignore[attr-defined]
+            )
+        if await _earlier_due(due, row):
+            return None  # the customer's earlier message first: whoever has it comes here next
         customer = await Customer.get(id=row.customer_id)  # type: ignore[attr-defined]
         if await _settled(row):
             row.status = MessageStatus.DROPPED
@@ -191,6 +228,7 @@ async def _claim(
             await row.save(
                 update_fields=["status", "sent_at", "claimed_by", "lease_until", "attempts"]
             )
+            faults.reach("outbox.claiming")  # a fault point: the claim written, not committed
             return row
         row.attempts += 1
         if verdict.verdict == Verdict.DEFER:
@@ -202,19 +240,29 @@ async def _claim(
         return None
 
 
-async def _send(row: OutboxMessage, moment: datetime, sender: Sender) -> int:
-    """Call the channel for a claimed row, then record the outcome if the claim still holds."""
+async def _earlier_due(due: Q, row: OutboxMessage) -> bool:
+    """Whether the customer has a message due before this one: the policy judges a customer's
+    messages in order, so which of them the caps let through never depends on which
+    dispatcher was faster."""
+    before = Q(scheduled_at__lt=row.scheduled_at) | Q(scheduled_at=row.scheduled_at, id__lt=row.id)
+    customer_id: int = row.customer_id  # type: ignore[attr-defined]
+    return await OutboxMessage.filter(due, before, customer_id=customer_id).exists()
+
+
+async def _send(row: OutboxMessage, moment: datetime, sender: Sender) -> int | None:
+    """Call the channel for a claimed row, then record the outcome if the claim still holds;
+    1 sent, 0 not, None when the channel is unavailable (the message waits for a retry)."""
     try:
         reference = await sender(row)
     except UnavailableError as exc:
         _retry_later(row, moment, str(exc))
         await claims.finish(row, status=row.status, scheduled_at=row.scheduled_at,
                             reason=row.reason, sent_at=None)  # fmt: skip
-        return 0
+        return None
     except channels.DeliveryRefused as exc:
         await claims.finish(row, status=MessageStatus.FAILED, reason=str(exc), sent_at=None)
         return 0
-    claims.reach("outbox.after_send")  # a fault point: accepted by the channel, not yet recorded
+    faults.reach("outbox.after_send")  # a fault point: accepted by the channel, not yet recorded
     done = await claims.finish(row, status=MessageStatus.SENT, sent_at=moment,
                                provider_ref=reference, reason=None)  # fmt: skip
     return int(done)

@@ -14,6 +14,7 @@ from bpmn.deployments import deploy_bundled
 from domain.application import service as applications
 from domain.application.models import Application, ApplicationChannel, ApplicationStatus
 from domain.credit.models import CreditReport
+from domain.db import is_postgres
 from domain.errors import ConflictError, ForbiddenError, ValidationError
 from domain.loan.models import Contract, Installment, Loan
 from domain.process.models import ProcessInstance, WorkTask, WorkTaskStatus
@@ -164,7 +165,10 @@ async def test_service_failure_rolls_back_the_run_and_stores_the_instance_failed
     assert view.status == "FAILED"
     assert view.error is not None and view.error.startswith("score_application: ")
     assert "scoring service down" in view.error
-    assert await CreditReport.all().count() == reports  # the run's writes are gone
+    # the run's writes are gone, but for the bureau's answer: on PostgreSQL it is kept on its
+    # own (an inquiry is billed), on SQLite it went with the run (one writer per file)
+    kept = 1 if is_postgres(db) else 0
+    assert await CreditReport.all().count() == reports + kept
     stored = await ProcessInstance.get(id=view.id)
     assert stored.status == "FAILED" and stored.error == view.error
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from domain import faults
 from domain.access.models import AuditEntry
 from domain.clock import service as clock
 from domain.enums import Channel
@@ -48,7 +49,7 @@ def _worker(url: str, tmp_path: Path, gw: Gateway, *, status: bool, fault: bool)
     if status:
         env["LENDGRAPH_SMS_STATUS_URL"] = f"{gw.url}/status"
     if fault:
-        env[claims.FAULT_ENV] = "outbox.after_send"
+        env[faults.FAULT_ENV] = "outbox.after_send"
     done = subprocess.run(
         [sys.executable, "-m", "api.cli", "worker", "--once", "--database-url", url],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
@@ -83,12 +84,12 @@ async def test_uncertain_messages_are_listed_and_resolved_by_people_who_may_send
     monkeypatch.setenv("LENDGRAPH_SEND_LEASE_SECONDS", "0")
     first = await _message("collection:u1:D3", "13800002002")
     second = await _message("collection:u2:D3", "13800002003")
-    monkeypatch.setenv(claims.FAULT_ENV, "outbox.after_send")
-    monkeypatch.setenv(claims.FAULT_ACTION_ENV, "raise")
+    monkeypatch.setenv(faults.FAULT_ENV, "outbox.after_send")
+    monkeypatch.setenv(faults.FAULT_ACTION_ENV, "raise")
     for _ in range(2):
-        with pytest.raises(claims.FaultInjected):
+        with pytest.raises(faults.FaultInjected):
             await outbox.dispatch_due()
-    monkeypatch.delenv(claims.FAULT_ENV)
+    monkeypatch.delenv(faults.FAULT_ENV)
     assert await outbox.dispatch_due() == 0
     listed = (await gql.data(UNCERTAIN))["messages"]["edges"]
     assert [e["node"]["status"] for e in listed] == ["UNCERTAIN", "UNCERTAIN"]

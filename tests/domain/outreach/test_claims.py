@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from domain import faults
 from domain.enums import Channel
 from domain.errors import UnavailableError
 from domain.outreach import channels, claims
@@ -34,8 +35,8 @@ def gw() -> Iterator[Gateway]:
 
 @pytest.fixture
 def crash_after_send(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(claims.FAULT_ENV, "outbox.after_send")
-    monkeypatch.setenv(claims.FAULT_ACTION_ENV, "raise")
+    monkeypatch.setenv(faults.FAULT_ENV, "outbox.after_send")
+    monkeypatch.setenv(faults.FAULT_ACTION_ENV, "raise")
 
 
 async def _queued(channel: Channel, key: str, **contact: Any) -> OutboxMessage:
@@ -46,9 +47,9 @@ async def _queued(channel: Channel, key: str, **contact: Any) -> OutboxMessage:
 
 async def _crash(monkeypatch: pytest.MonkeyPatch) -> None:
     """A dispatcher dies after the channel accepted, before the outcome is committed."""
-    with pytest.raises(claims.FaultInjected):
+    with pytest.raises(faults.FaultInjected):
         await outbox.dispatch_due(now=NOON, wall=WALL)
-    monkeypatch.delenv(claims.FAULT_ENV)
+    monkeypatch.delenv(faults.FAULT_ENV)
 
 
 async def test_a_claim_is_committed_before_the_call(db: str, gw: Gateway, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -107,9 +108,9 @@ async def test_a_claim_the_gateway_never_saw_is_sent_again_once(
     message = await _queued(Channel.SMS, "collection:4:D3", phone="13800001004")
 
     async def dies_before_the_call(row: OutboxMessage) -> str:
-        raise claims.FaultInjected("before the call")
+        raise faults.FaultInjected("before the call")
 
-    with pytest.raises(claims.FaultInjected):
+    with pytest.raises(faults.FaultInjected):
         await outbox.dispatch_due(now=NOON, wall=WALL, send=dies_before_the_call)
     assert await outbox.dispatch_due(now=NOON, wall=LATER) == 1
     await message.refresh_from_db()

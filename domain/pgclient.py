@@ -1,0 +1,170 @@
+"""Tortoise's asyncpg client with typed outage errors and one retry of a read on a lost connection.
+
+A connection PostgreSQL terminated (restart, failover, ``pg_terminate_backend``) or could not
+open, and a statement cancelled by ``statement_timeout``, raise :class:`DatabaseUnavailableError`
+(or its :class:`StatementTimeoutError`) instead of asyncpg's own exceptions, so the API answers
+503 with Retry-After instead of a fault of ours. A ``SELECT`` outside a transaction whose
+connection was lost is sent once more on a fresh connection, as is any statement whose
+connection could not be opened (nothing was sent); the pool's other connections are replaced
+as they are next used, since one lost connection rarely goes alone. Inside a transaction
+nothing is retried: what it wrote is gone with the connection, and the caller retries it whole.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from asyncpg import exceptions as pg  # type: ignore[import-untyped]
+from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
+from tortoise.backends.base.client import (
+    NestedTransactionContext,
+    TransactionContext,
+    TransactionContextPooled,
+)
+
+RETRY_AFTER_SECONDS = 1
+
+
+class DatabaseUnavailableError(Exception):
+    """The database cannot be reached, or dropped the connection; retrying later may work."""
+
+    code = "DATABASE_UNAVAILABLE"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class StatementTimeoutError(DatabaseUnavailableError):
+    """A statement ran longer than the process's statement timeout and was cancelled."""
+
+    code = "STATEMENT_TIMEOUT"
+
+
+# the failures of the current request (set per request by the API): a resolver's error is
+# masked by GraphQL, so the API looks here to answer 503 instead of a masked 200
+failures: contextvars.ContextVar[list[DatabaseUnavailableError] | None] = contextvars.ContextVar(
+    "lendgraph_db_failures", default=None
+)
+
+# refused at connect: nothing was sent, so anything may be sent again
+_NOT_SENT = (ConnectionRefusedError, socket.gaierror, pg.CannotConnectNowError,
+             pg.TooManyConnectionsError)  # fmt: skip
+_LOST = (pg.PostgresConnectionError, pg.AdminShutdownError, pg.CrashShutdownError)
+
+
+def unavailable(exc: BaseException) -> DatabaseUnavailableError | None:
+    """The outage an exception (or one it was raised from) stands for, else None."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        found = _classify(current)
+        if found is not None:
+            return found
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _classify(exc: BaseException) -> DatabaseUnavailableError | None:
+    name = type(exc).__name__
+    if isinstance(exc, DatabaseUnavailableError):
+        return exc
+    if isinstance(exc, pg.QueryCanceledError):
+        return StatementTimeoutError(
+            "the statement ran longer than the statement timeout and was cancelled"
+        )
+    if isinstance(exc, pg.TooManyConnectionsError):
+        return DatabaseUnavailableError("the database has no free connections")
+    if isinstance(exc, pg.CannotConnectNowError):
+        return DatabaseUnavailableError("the database is starting up or shutting down")
+    if isinstance(exc, TimeoutError):  # a connect or command timeout of the driver
+        return DatabaseUnavailableError("the database did not answer in time")
+    if isinstance(exc, OSError):  # never the address: /healthz shows the reason to anyone
+        return DatabaseUnavailableError(f"cannot connect to the database ({name})")
+    if isinstance(exc, _LOST) or (isinstance(exc, pg.InterfaceError) and "closed" in str(exc)):
+        return DatabaseUnavailableError(f"the connection to the database was lost ({name})")
+    if isinstance(exc, pg.InternalClientError):  # a termination read while the connection idled
+        return DatabaseUnavailableError(f"the connection to the database broke ({name})")
+    return None
+
+
+def _record(error: DatabaseUnavailableError) -> DatabaseUnavailableError:
+    seen = failures.get()
+    if seen is not None:
+        seen.append(error)
+    return error
+
+
+def _is_read(args: tuple[Any, ...]) -> bool:
+    query = args[0] if args and isinstance(args[0], str) else ""
+    return query.lstrip()[:6].upper() == "SELECT"
+
+
+class ResilientClient(AsyncpgDBClient):
+    """The pooled client: outages become typed errors; a read retries once on a new connection."""
+
+    async def _translate_exceptions(self, func: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        try:
+            return await super()._translate_exceptions(func, *args, **kw)
+        except Exception as exc:
+            error = unavailable(exc)
+            if error is None:
+                raise
+            slow = isinstance(error, StatementTimeoutError) or isinstance(exc, TimeoutError)
+            if slow or not (_is_read(args) or isinstance(exc, _NOT_SENT)):  # slow: not again
+                raise _record(error) from exc
+            # one connection lost, all likely lost (a restart, a failover): the pool opens
+            # new ones as each is next acquired
+            await self._expire_connections()
+        try:
+            return await super()._translate_exceptions(func, *args, **kw)
+        except Exception as exc:
+            error = unavailable(exc)
+            if error is None:
+                raise
+            raise _record(error) from exc
+
+    def _in_transaction(self) -> TransactionContext:
+        return TransactionContextPooled(ResilientTransaction(self), self._pool_init_lock)
+
+
+class ResilientTransaction(TransactionWrapper):
+    """A transaction whose lost connection is a typed error (never retried)."""
+
+    async def _translate_exceptions(self, func: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        try:
+            return await super()._translate_exceptions(func, *args, **kw)
+        except Exception as exc:
+            error = unavailable(exc)
+            if error is None:
+                raise
+            raise _record(error) from exc
+
+    def _in_transaction(self) -> TransactionContext:
+        return NestedTransactionContext(ResilientTransaction(self))
+
+    async def commit(self) -> None:
+        try:
+            await super().commit()
+        except Exception as exc:
+            error = unavailable(exc)
+            if error is None:
+                raise
+            raise _record(error) from exc
+
+    async def rollback(self) -> None:
+        try:
+            await super().rollback()
+        except Exception as exc:  # the connection is gone, and the transaction with it
+            error = unavailable(exc)
+            if error is None:
+                raise
+            self._finalized = True
+            raise _record(error) from exc
+
+
+client_class = ResilientClient  # the engine module's client, as Tortoise looks it up
