@@ -19,30 +19,36 @@ from domain.credit.models import CreditReport
 from domain.customer.models import Customer
 from domain.enums import RiskRating
 from domain.loan.models import Installment, Loan, LoanStatus
+from domain.profile.ranges import within
 
 PROCESS_ID = "customer_risk_rating"
 
 
-async def inputs(day: date) -> dict[int, dict[str, Any]]:
-    """Each borrower's rating inputs: current and worst DPD, debt-to-income, bureau score."""
+async def inputs(
+    day: date, *, lo: int | None = None, hi: int | None = None
+) -> dict[int, dict[str, Any]]:
+    """Each borrower's (``lo <= id < hi``) rating inputs: DPD now and worst, DTI, bureau score."""
+    mine = within("customer_id", lo, hi)
     current = dict(
-        await Loan.filter(status=LoanStatus.ACTIVE).annotate(d=Max("days_past_due"))
+        await Loan.filter(status=LoanStatus.ACTIVE, **mine).annotate(d=Max("days_past_due"))
         .group_by("customer_id").values_list("customer_id", "d")
     )  # fmt: skip
     worst: dict[int, int] = {}
     rows = await Installment.filter(
-        due_date__gt=day - timedelta(days=365), due_date__lte=day
-    ).values("loan__customer_id", "due_date", "paid_on")
+        due_date__gt=day - timedelta(days=365), due_date__lte=day,
+        **within("loan__customer_id", lo, hi),
+    ).values("loan__customer_id", "due_date", "paid_on")  # fmt: skip
     for row in rows:
         late = ((row["paid_on"] or day) - row["due_date"]).days
         cid = int(row["loan__customer_id"])
         worst[cid] = max(worst.get(cid, 0), late, 0)
-    reports: dict[int, CreditReport] = {}
-    for report in await CreditReport.all().order_by("customer_id", "-pulled_at", "-id"):
-        reports.setdefault(report.customer_id, report)  # type: ignore[attr-defined]
-    found = Loan.all().distinct().values_list("customer_id", flat=True)
+    reports: dict[int, tuple[Decimal, int | None]] = {}
+    pulled = CreditReport.filter(**mine).order_by("customer_id", "-pulled_at", "-id")
+    for cid, debt, score in await pulled.values_list("customer_id", "total_debt", "score"):
+        reports.setdefault(int(cid), (Decimal(debt), score))
+    found = Loan.filter(**mine).distinct().values_list("customer_id", flat=True)
     borrowers = sorted({int(c) for c in await found})  # type: ignore[call-overload]
-    incomes = dict(await Customer.filter(monthly_income__isnull=False)
+    incomes = dict(await Customer.filter(monthly_income__isnull=False, **within("id", lo, hi))
                    .values_list("id", "monthly_income"))  # fmt: skip
     out = {}
     for cid in borrowers:
@@ -50,23 +56,28 @@ async def inputs(day: date) -> dict[int, dict[str, Any]]:
         income = incomes.get(cid)
         dti = None
         if latest is not None and income:
-            dti = float((latest.total_debt / (Decimal(income) * 12)).quantize(Decimal("0.0001")))
+            dti = float((latest[0] / (Decimal(income) * 12)).quantize(Decimal("0.0001")))
         out[cid] = {
             "current_dpd": int(current.get(cid, 0) or 0),
             "worst_dpd_12m": worst.get(cid, 0),
             "debt_to_income": dti,
-            "bureau_score": latest.score if latest else None,
+            "bureau_score": latest[1] if latest else None,
         }
     return out
 
 
-async def compute(day: date) -> dict[int, tuple[RiskRating, dict[str, Any]]]:
-    """Rating and explanation per borrower (ProcessNotDeployedError when not in force)."""
+async def compute(
+    day: date, *, lo: int | None = None, hi: int | None = None
+) -> dict[int, tuple[RiskRating, dict[str, Any]]]:
+    """Rating and explanation per borrower (``lo <= id < hi``); the table once per input set.
+
+    ProcessNotDeployedError when the rating process is not in force.
+    """
     definition = await deployments.require_in_force(PROCESS_ID)
     bundle = definitions.bundle(definition)
     out = {}
     decided: dict[tuple[Any, ...], dict[str, Any]] = {}  # the same inputs, the same rating
-    for cid, values in (await inputs(day)).items():
+    for cid, values in (await inputs(day, lo=lo, hi=hi)).items():
         key = tuple(values.items())
         data = decided.get(key) or decided.setdefault(
             key, engine.evaluate(bundle, PROCESS_ID, values)

@@ -54,29 +54,39 @@ def _explain(rule: TagRule, names: list[str], values: dict[str, Any]) -> str:
     return f"rule {rule.name} v{rule.version}: {rule.condition} ({shown})"
 
 
-async def apply(day: date) -> dict[str, int]:
-    """Evaluate every rule for every customer and bring the tags up to date."""
+async def apply(day: date, *, lo: int | None = None, hi: int | None = None) -> dict[str, Any]:
+    """Evaluate every rule for the customers with ``lo <= id < hi`` and bring their tags up to date.
+
+    A rule that fails on a customer (division by zero, say) leaves that customer's tag as it
+    was and names the customer in ``failed``; the other customers follow the rule, so the
+    result does not depend on how the population is cut into ranges.
+    """
     rules = await TagRule.all().order_by("name")
     if not rules:
         return {"rules": 0, "tag_changes": 0}
-    everyone = await facts.gather(day) if any(r.enabled for r in rules) else {}
+    everyone: dict[int, dict[str, Any]] = {}
+    if any(r.enabled for r in rules):  # rules' own tags as before today's changes
+        everyone = await facts.gather(day, lo=lo, hi=hi, as_before={r.name for r in rules})
     tagged: dict[str, dict[int, str]] = {}
+    kept: dict[str, set[int]] = {}
     failures: dict[str, str] = {}
     for rule in rules:
         holders: dict[int, str] = {}
         if rule.enabled:
             names = used_names(rule.condition)
-            try:
-                for cid, values in everyone.items():
-                    own = {**values, "tags": [t for t in values["tags"] if t != rule.name]}
-                    if _EVALUATOR.evaluate(rule.condition, own) is True:
-                        holders[cid] = _explain(rule, names, own)
-            except ExpressionError as exc:
-                failures[rule.name] = f"customer {cid}: {exc.reason}"
-                continue  # a rule that fails keeps yesterday's holders
+            for cid, values in everyone.items():
+                own = {**values, "tags": [t for t in values["tags"] if t != rule.name]}
+                try:
+                    hit = _EVALUATOR.evaluate(rule.condition, own) is True
+                except ExpressionError as exc:
+                    kept.setdefault(rule.name, set()).add(cid)
+                    failures.setdefault(rule.name, f"customer {cid}: {exc.reason}")
+                    continue
+                if hit:
+                    holders[cid] = _explain(rule, names, own)
         tagged[rule.name] = holders
     descriptions = {r.name: r.description or r.condition[:400] for r in rules}
-    changed = await profiles.sync_tags(day, tagged, descriptions)
+    changed = await profiles.sync_tags(day, tagged, descriptions, lo=lo, hi=hi, keep=kept)
     out: dict[str, Any] = {"rules": len(rules), "tag_changes": changed}
     if failures:
         out["failed"] = failures

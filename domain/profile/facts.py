@@ -7,6 +7,7 @@ writes the rule. Labels (RFM, rating, stage) are read after the day's profiling 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,8 @@ from tortoise.functions import Count, Max, Sum
 from domain.customer.models import Customer, CustomerTag
 from domain.interaction.models import Direction, Interaction, InteractionChannel
 from domain.loan.models import Installment, Loan, LoanStatus
+from domain.profile.models import ProfileChange
+from domain.profile.ranges import within
 
 FACTS: dict[str, str] = {
     "rfm_recency": "RFM recency score 1-5 (0 without activity)",
@@ -53,9 +56,16 @@ def _age(born: date | None, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-async def gather(day: date) -> dict[int, dict[str, Any]]:
-    """Every customer's facts on ``day``."""
-    rows = await Customer.all().values(
+async def gather(
+    day: date, *, lo: int | None = None, hi: int | None = None, as_before: Collection[str] = (),
+) -> dict[int, dict[str, Any]]:  # fmt: skip
+    """The facts on ``day`` of every customer with ``lo <= id < hi``.
+
+    The tags named in ``as_before`` (those the rules give) read as they were before the
+    date's changes, so rules that read each other's tags see the same on a second pass.
+    """
+    mine, theirs = within("customer_id", lo, hi), within("loan__customer_id", lo, hi)
+    rows = await Customer.filter(**within("id", lo, hi)).values(
         "id", "rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_segment", "risk_rating",
         "lifecycle_stage", "branch", "kind", "birth_date",
     )  # fmt: skip
@@ -71,7 +81,7 @@ async def gather(day: date) -> dict[int, dict[str, Any]]:
             "overdue_installments": 0, "inbound_contacts": 0, "online_contacts": 0, "tags": [],
         }  # fmt: skip
     loans = await (
-        Loan.filter(status=LoanStatus.ACTIVE)
+        Loan.filter(status=LoanStatus.ACTIVE, **mine)
         .annotate(n=Count("id"), owed=Sum("outstanding_principal"), dpd=Max("days_past_due"))
         .group_by("customer_id").values("customer_id", "n", "owed", "dpd")
     )  # fmt: skip
@@ -86,14 +96,14 @@ async def gather(day: date) -> dict[int, dict[str, Any]]:
         ("overdue_installments", Q(paid_on__isnull=True, due_date__lte=day)),
     ):
         counted = await (
-            Installment.filter(condition).annotate(n=Count("id"))
+            Installment.filter(condition, **theirs).annotate(n=Count("id"))
             .group_by("loan__customer_id").values_list("loan__customer_id", "n")
         )  # fmt: skip
         for cid, n in counted:
             if int(cid) in out:
                 out[int(cid)][name] = int(n)
     contacts = await (
-        Interaction.filter(direction=Direction.INBOUND).annotate(n=Count("id"))
+        Interaction.filter(direction=Direction.INBOUND, **mine).annotate(n=Count("id"))
         .group_by("customer_id", "channel").values_list("customer_id", "channel", "n")
     )  # fmt: skip
     online = (InteractionChannel.APP, InteractionChannel.WEB)
@@ -103,9 +113,21 @@ async def gather(day: date) -> dict[int, dict[str, Any]]:
             facts["inbound_contacts"] += int(n)
             if channel in online:
                 facts["online_contacts"] += int(n)
-    names: defaultdict[int, list[str]] = defaultdict(list)
-    for cid, tag in await CustomerTag.all().values_list("customer_id", "tag__name"):
-        names[int(cid)].append(str(tag))
+    names: defaultdict[int, set[str]] = defaultdict(set)
+    for cid, tag in await CustomerTag.filter(**mine).values_list("customer_id", "tag__name"):
+        names[int(cid)].add(str(tag))
+    if as_before:
+        wanted = sorted(as_before)
+        undone = await (
+            ProfileChange.filter(Q(old__in=wanted) | Q(new__in=wanted), label="tag",
+                                 business_date=day, **mine)
+            .order_by("-id").values_list("customer_id", "old", "new")
+        )  # fmt: skip
+        for cid, old, new in undone:  # latest first, back to the state before the date
+            if new in as_before:
+                names[int(cid)].discard(str(new))
+            if old in as_before:
+                names[int(cid)].add(str(old))
     for cid, found in names.items():
         if cid in out:
             out[cid]["tags"] = sorted(found)

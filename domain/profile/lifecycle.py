@@ -14,11 +14,13 @@ import os
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.functions import Count, Max, Min
 
 from domain.enums import LifecycleStage
 from domain.interaction.models import Direction, Interaction
 from domain.loan.models import Installment, Loan, LoanStatus, Payment
+from domain.profile.ranges import within
 
 NEW_DAYS = 90
 DROP_MIN_BEFORE = 6
@@ -28,26 +30,32 @@ def _days(name: str, default: int) -> int:
     return int(os.environ.get(name, str(default)))
 
 
-async def compute(day: date) -> dict[int, tuple[LifecycleStage, dict[str, Any]]]:
-    """Stage and explanation of every customer who ever borrowed."""
+async def compute(
+    day: date, *, lo: int | None = None, hi: int | None = None
+) -> dict[int, tuple[LifecycleStage, dict[str, Any]]]:
+    """Stage and explanation of every customer (``lo <= id < hi``) who ever borrowed."""
     churn, lost = _days("LENDGRAPH_CHURN_DAYS", 90), _days("LENDGRAPH_LOST_DAYS", 365)
+    mine = within("customer_id", lo, hi)
     loans = await (
-        Loan.filter(disbursed_on__lte=day).annotate(first=Min("disbursed_on"),
+        Loan.filter(disbursed_on__lte=day, **mine).annotate(first=Min("disbursed_on"),
         last=Max("disbursed_on")).group_by("customer_id").values("customer_id", "first", "last")
     )  # fmt: skip
-    found = Loan.filter(status=LoanStatus.ACTIVE).distinct().values_list("customer_id", flat=True)
+    found = (
+        Loan.filter(status=LoanStatus.ACTIVE, **mine).distinct()
+        .values_list("customer_id", flat=True)
+    )  # fmt: skip
     active = {int(c) for c in await found}  # type: ignore[call-overload]
     recent = dict(
-        await Loan.filter(disbursed_on__gt=day - timedelta(days=365), disbursed_on__lte=day)
+        await Loan.filter(disbursed_on__gt=day - timedelta(days=365), disbursed_on__lte=day, **mine)
         .annotate(n=Count("id")).group_by("customer_id").values_list("customer_id", "n")
     )  # fmt: skip
     paid = dict(
-        await Payment.all().annotate(last=Max("paid_at")).group_by("loan__customer_id")
-        .values_list("loan__customer_id", "last")
+        await Payment.filter(**within("loan__customer_id", lo, hi)).annotate(last=Max("paid_at"))
+        .group_by("loan__customer_id").values_list("loan__customer_id", "last")
     )  # fmt: skip
     drop_days = _days("LENDGRAPH_DROP_DAYS", 90)
     ratio = float(os.environ.get("LENDGRAPH_DROP_RATIO", "0.5"))
-    activity = await _activity(day, drop_days)
+    activity = await _activity(day, drop_days, lo, hi)
     out: dict[int, tuple[LifecycleStage, dict[str, Any]]] = {}
     for row in loans:
         cid = int(row["customer_id"])
@@ -88,25 +96,42 @@ async def compute(day: date) -> dict[int, tuple[LifecycleStage, dict[str, Any]]]
     return out
 
 
-async def _activity(day: date, days: int) -> dict[int, tuple[int, int]]:
+async def _activity(
+    day: date, days: int, lo: int | None, hi: int | None
+) -> dict[int, tuple[int, int]]:
     """Per customer: own actions in the window before the last ``days``, and in the last."""
     start, middle = day - timedelta(days=2 * days), day - timedelta(days=days)
     out: dict[int, list[int]] = {}
 
-    def add(cid: Any, moment: date, n: int = 1) -> None:
-        counts = out.setdefault(int(cid), [0, 0])
-        counts[0 if moment <= middle else 1] += n
+    def add(rows: list[tuple[Any, Any, Any]]) -> None:
+        for cid, before, lately in rows:
+            counts = out.setdefault(int(cid), [0, 0])
+            counts[0] += int(before or 0)
+            counts[1] += int(lately or 0)
 
-    drawn = Loan.filter(disbursed_on__gt=start, disbursed_on__lte=day)
-    for cid, moment in await drawn.values_list("customer_id", "disbursed_on"):
-        add(cid, moment)
-    repaid = Installment.filter(paid_on__gt=start, paid_on__lte=day)
-    for cid, moment in await repaid.values_list("loan__customer_id", "paid_on"):
-        add(cid, moment)
+    # counted in the database: per customer, actions up to the middle and after it
+    add(await (
+        Loan.filter(disbursed_on__gt=start, disbursed_on__lte=day, **within("customer_id", lo, hi))
+        .annotate(b=Count("id", _filter=Q(disbursed_on__lte=middle)),
+                  a=Count("id", _filter=Q(disbursed_on__gt=middle)))
+        .group_by("customer_id").values_list("customer_id", "b", "a")
+    ))  # fmt: skip
+    add(await (
+        Installment.filter(paid_on__gt=start, paid_on__lte=day,
+                           **within("loan__customer_id", lo, hi))
+        .annotate(b=Count("id", _filter=Q(paid_on__lte=middle)),
+                  a=Count("id", _filter=Q(paid_on__gt=middle)))
+        .group_by("loan__customer_id").values_list("loan__customer_id", "b", "a")
+    ))  # fmt: skip
+    # a contact counts on its UTC date, as the rows' dates compare with the window's
     since = datetime.combine(start, time.max, UTC)
     until = datetime.combine(day, time.max, UTC)
-    started = Interaction.filter(direction=Direction.INBOUND, occurred_at__gt=since,
-                                 occurred_at__lte=until)  # fmt: skip
-    for cid, at in await started.values_list("customer_id", "occurred_at"):
-        add(cid, at.date())
+    split = datetime.combine(middle, time.max, UTC)
+    add(await (
+        Interaction.filter(direction=Direction.INBOUND, occurred_at__gt=since,
+                           occurred_at__lte=until, **within("customer_id", lo, hi))
+        .annotate(b=Count("id", _filter=Q(occurred_at__lte=split)),
+                  a=Count("id", _filter=Q(occurred_at__gt=split)))
+        .group_by("customer_id").values_list("customer_id", "b", "a")
+    ))  # fmt: skip
     return {cid: (before, lately) for cid, (before, lately) in out.items()}

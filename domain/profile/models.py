@@ -118,3 +118,22 @@ class TagRule(Model):
 
     class Meta:
         table = "tag_rule"
+
+
+class RfmBasis(Model):
+    """The population's RFM score cuts on a business date, taken once before profiling.
+
+    Scores are relative to every customer active in the window, so chunks of customers
+    profiled apart (by other workers) all score against the cuts stored here.
+    """
+
+    id = fields.IntField(primary_key=True)
+    business_date = fields.DateField(unique=True)
+    window_start = fields.DateField()
+    active = fields.IntField()  # customers active in the window
+    # per measure, the values at ranks ceil(s * active / 5), s = 1..4 (dates, counts, money)
+    cuts: fields.Field[dict[str, list[str]]] = fields.JSONField()
+    computed_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "rfm_basis"

@@ -5,6 +5,12 @@ repayments and drawdowns. M: interest and fees earned (there is no penalty inter
 exclude). Each is scored 1..5 over the customers active in the window:
 score = 1 + floor(5 * (customers strictly worse) / customers), so ties share a score and the
 best fifth gets 5. Segments follow from the scores by the first matching rule of SEGMENTS.
+
+The scores need the whole population, a range of customers only its own values: ``cuts``
+takes, in one grouped statement, the four values per measure where a score starts (the value
+at rank ceil(s * n / 5) in ascending order, s = 1..4); a value scores 1 plus the number of
+cuts it is above, which is the formula above. Ranges of customers scored with the same cuts
+score exactly as the whole population does.
 """
 
 from __future__ import annotations
@@ -15,10 +21,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from tortoise import connections
 from tortoise.expressions import F, Q
 from tortoise.functions import Count, Max, Sum
 
 from domain.loan.models import Installment, Loan
+from domain.profile.ranges import within
 
 WINDOW_MONTHS = 24
 
@@ -94,21 +102,106 @@ def segment(r: int, f: int, m: int) -> tuple[str, str]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def compute(day: date, months: int = WINDOW_MONTHS) -> dict[int, Rfm]:
-    """RFM of every customer active in the window ending on ``day``."""
+@dataclass(frozen=True, slots=True)
+class Cuts:
+    """Where each score starts over the population active in a window (see the module doc)."""
+
+    active: int
+    last: tuple[date, ...]  # recency as the date of the last event: later is better
+    frequency: tuple[int, ...]
+    margin: tuple[Decimal, ...]
+
+    def score(self, last: date, frequency: int, margin: Decimal) -> tuple[int, int, int]:
+        """R, F and M of one customer of the population."""
+        return (1 + sum(last > c for c in self.last),
+                1 + sum(frequency > c for c in self.frequency),
+                1 + sum(margin > c for c in self.margin))  # fmt: skip
+
+    def to_json(self) -> dict[str, list[str]]:
+        """The cuts as stored in ``rfm_basis.cuts``."""
+        return {"last": [d.isoformat() for d in self.last],
+                "frequency": [str(n) for n in self.frequency],
+                "margin": [str(m) for m in self.margin]}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, active: int, cuts: Mapping[str, list[str]]) -> Cuts:
+        """The cuts stored by ``to_json``."""
+        return cls(active, tuple(date.fromisoformat(d) for d in cuts["last"]),
+                   tuple(int(n) for n in cuts["frequency"]),
+                   tuple(Decimal(m) for m in cuts["margin"]))  # fmt: skip
+
+
+_CUTS_SQL = """
+WITH ev AS (
+    SELECT customer_id AS cid, 1 AS n, disbursed_on AS last, 0 AS margin
+      FROM loan WHERE disbursed_on >= {start} AND disbursed_on <= {day}
+    UNION ALL
+    SELECT l.customer_id, CASE WHEN i.paid_on <= i.due_date THEN 1 ELSE 0 END,
+           CASE WHEN i.paid_on <= i.due_date THEN i.paid_on END, i.interest_paid + i.fee_paid
+      FROM installment i JOIN loan l ON l.id = i.loan_id
+     WHERE i.paid_on >= {start} AND i.paid_on <= {day}
+), per AS (
+    SELECT SUM(n) AS f, MAX(last) AS last, ROUND(SUM(margin), 2) AS m
+      FROM ev GROUP BY cid HAVING MAX(last) IS NOT NULL
+), ranked AS (
+    SELECT last, f, m, COUNT(*) OVER () AS n, ROW_NUMBER() OVER (ORDER BY last) AS r_at,
+           ROW_NUMBER() OVER (ORDER BY f) AS f_at, ROW_NUMBER() OVER (ORDER BY m) AS m_at
+      FROM per
+)
+SELECT n, r_at, f_at, m_at, last, f, m FROM ranked
+ WHERE 5 * r_at / n <> 5 * (r_at - 1) / n OR 5 * f_at / n <> 5 * (f_at - 1) / n
+    OR 5 * m_at / n <> 5 * (m_at - 1) / n
+"""
+
+
+async def cuts(day: date, months: int = WINDOW_MONTHS) -> Cuts:
+    """The score cuts over every customer active in the window ending on ``day``."""
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    sql = _CUTS_SQL.format(start="$1" if postgres else "?", day="$2" if postgres else "?")
     start = window_start(day, months)
+    params: list[Any] = [start, day] if postgres else [start.isoformat(), day.isoformat()] * 2
+    rows = await conn.execute_query_dict(sql, params)
+    if not rows:
+        return Cuts(0, (), (), ())
+    n = int(rows[0]["n"])
+    ranks = [-(-s * n // 5) for s in range(1, 5)]  # ceil(s * n / 5)
+    r = {int(row["r_at"]): date.fromisoformat(str(row["last"])) for row in rows}
+    f = {int(row["f_at"]): int(row["f"]) for row in rows}
+    m = {int(row["m_at"]): _money(row["m"]) for row in rows}
+    return Cuts(n, tuple(r[k] for k in ranks), tuple(f[k] for k in ranks),
+                tuple(m[k] for k in ranks))  # fmt: skip
+
+
+def _money(value: Any) -> Decimal:
+    # SQLite sums the money columns as floats: the value is read back through its repr
+    raw = value if isinstance(value, Decimal) else Decimal(repr(value) if value else "0")
+    return raw.quantize(Decimal("0.01"))
+
+
+async def compute(
+    day: date, months: int = WINDOW_MONTHS, *, lo: int | None = None, hi: int | None = None,
+    basis: Cuts | None = None,
+) -> dict[int, Rfm]:  # fmt: skip
+    """RFM of the customers (``lo <= id < hi``) active in the window ending on ``day``.
+
+    Scores are against ``basis``, the population's cuts (taken now when not given).
+    """
+    start = window_start(day, months)
+    basis = basis if basis is not None else await cuts(day, months)
     last: dict[int, date] = {}
     count: dict[int, int] = {}
     margin: dict[int, Decimal] = {}
     drawdowns = await (
-        Loan.filter(disbursed_on__gte=start, disbursed_on__lte=day)
+        Loan.filter(disbursed_on__gte=start, disbursed_on__lte=day, **within("customer_id", lo, hi))
         .annotate(n=Count("id"), last=Max("disbursed_on")).group_by("customer_id")
         .values("customer_id", "n", "last")
     )  # fmt: skip
     # one pass over the window's repayments: on-time count and latest, interest and fees
     on_time_q = Q(paid_on__lte=F("due_date"))
     repaid = await (
-        Installment.filter(paid_on__gte=start, paid_on__lte=day)
+        Installment.filter(paid_on__gte=start, paid_on__lte=day,
+                           **within("loan__customer_id", lo, hi))
         .annotate(n=Count("id", _filter=on_time_q), last=Max("paid_on", _filter=on_time_q),
                   i=Sum("interest_paid"), f=Sum("fee_paid"))
         .group_by("loan__customer_id").values("loan__customer_id", "n", "last", "i", "f")
@@ -123,16 +216,10 @@ async def compute(day: date, months: int = WINDOW_MONTHS) -> dict[int, Rfm]:
             count[cid] = count.get(cid, 0) + int(row["n"])
             last[cid] = max(last.get(cid, row["last"]), row["last"])
         margin[cid] = Decimal(row["i"] or 0) + Decimal(row["f"] or 0)
-    active = list(last)
-    recency = {c: (day - last[c]).days for c in active}
-    frequency = {c: count.get(c, 0) for c in active}
-    money = {c: margin.get(c, Decimal("0")).quantize(Decimal("0.01")) for c in active}
-    r_scores = scores(recency, higher_is_better=False)
-    f_scores = scores(frequency, higher_is_better=True)
-    m_scores = scores(money, higher_is_better=True)
     out = {}
-    for c in active:
-        name, rule = segment(r_scores[c], f_scores[c], m_scores[c])
-        out[c] = Rfm(recency[c], frequency[c], money[c], r_scores[c], f_scores[c], m_scores[c],
-                     name, rule)  # fmt: skip
+    for c, latest in last.items():
+        money = margin.get(c, Decimal("0")).quantize(Decimal("0.01"))
+        r, f, m = basis.score(latest, count.get(c, 0), money)
+        name, rule = segment(r, f, m)
+        out[c] = Rfm((day - latest).days, count.get(c, 0), money, r, f, m, name, rule)
     return out

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q, Subquery
+from tortoise.functions import Count
 
 from domain.batching import chunks
 from domain.enums import LifecycleStage, RiskRating
 from domain.errors import ConflictError, Problems
 from domain.profile.models import Segment, SegmentMember, SegmentMovement
+from domain.profile.ranges import within
 from domain.profile.rfm import SEGMENTS
 
 FIELDS: dict[str, frozenset[str] | None] = {
@@ -75,26 +77,71 @@ async def define(name: str, description: str, rules: Any, *, by: str) -> Segment
 
 
 async def refresh(day: date) -> dict[str, int]:
-    """Bring every segment's members to ``day`` and record how it moved (once per date)."""
+    """Bring every segment's members to ``day`` and record how it moved."""
+    await open_movements(day)
+    moved = await refresh_range(day)
+    await close_movements(day)
+    return {"segments": await Segment.all().count(), "moved": moved}
+
+
+async def open_movements(day: date) -> int:
+    """Start the movement of every segment on ``day`` (kept when started already).
+
+    The segments with a movement of the date are the ones the ranges bring up to date, so a
+    segment defined while the date's ranges are under way waits for the next date.
+    """
+    started = set(
+        await SegmentMovement.filter(business_date=day).values_list("segment_id", flat=True)
+    )  # fmt: skip
+    fresh = [SegmentMovement(segment_id=pk, business_date=day, count=0, joined=0, left=0)
+             for pk in await Segment.all().order_by("id").values_list("id", flat=True)
+             if pk not in started]  # fmt: skip
+    if fresh:
+        await SegmentMovement.bulk_create(fresh, ignore_conflicts=True)
+    return len(started) + len(fresh)
+
+
+async def refresh_range(day: date, lo: int | None = None, hi: int | None = None) -> int:
+    """Bring the members with ``lo <= id < hi`` of the segments moving on ``day`` up to date.
+
+    Joins and leaves are added to the date's movement in the same transaction as the
+    members, so a range done twice adds nothing the second time. Returns joins plus leaves.
+    """
     from domain.customer.models import Customer
 
-    moved = 0
-    for segment in await Segment.all():
-        found = Customer.filter(member_filter(segment.rules)).distinct().values_list("id")
-        now = {int(row[0]) for row in await found}
-        held = SegmentMember.filter(segment_id=segment.id).values_list("customer_id")
-        before = {int(row[0]) for row in await held}
+    moving = SegmentMovement.filter(business_date=day).values_list("segment_id", flat=True)
+    segments = await Segment.filter(id__in=Subquery(moving)).order_by("id")
+    moved: list[tuple[int, int, int]] = []
+    for segment in segments:
+        found = Customer.filter(member_filter(segment.rules), **within("id", lo, hi))
+        now = {int(row[0]) for row in await found.distinct().values_list("id")}
+        held = SegmentMember.filter(segment_id=segment.id, **within("customer_id", lo, hi))
+        before = {int(row[0]) for row in await held.values_list("customer_id")}
         joined, left = now - before, before - now
         for batch in chunks(sorted(left)):
             await SegmentMember.filter(segment_id=segment.id, customer_id__in=batch).delete()
         if joined:
             await SegmentMember.bulk_create(
-                [SegmentMember(segment_id=segment.id, customer_id=c, since=day) for c in joined],
-                batch_size=1000,
-            )
-        await SegmentMovement.update_or_create(
-            segment_id=segment.id, business_date=day,
-            defaults={"count": len(now), "joined": len(joined), "left": len(left)},
-        )  # fmt: skip
-        moved += len(joined) + len(left)
-    return {"segments": await Segment.all().count(), "moved": moved}
+                [SegmentMember(segment_id=segment.id, customer_id=c, since=day)
+                 for c in sorted(joined)], batch_size=1000,
+            )  # fmt: skip
+        if joined or left:
+            moved.append((segment.id, len(joined), len(left)))
+    # last, in segment order: concurrent ranges wait on these rows only until they commit
+    for pk, joins, leaves in moved:
+        await SegmentMovement.filter(segment_id=pk, business_date=day).update(
+            joined=F("joined") + joins, left=F("left") + leaves
+        )
+    return sum(joins + leaves for _, joins, leaves in moved)
+
+
+async def close_movements(day: date) -> int:
+    """Set the size of every segment moving on ``day``, once all ranges are done."""
+    sizes = dict(
+        await SegmentMember.all().annotate(n=Count("id")).group_by("segment_id")
+        .values_list("segment_id", "n")
+    )  # fmt: skip
+    rows = await SegmentMovement.filter(business_date=day).values_list("id", "segment_id")
+    for pk, segment_id in rows:
+        await SegmentMovement.filter(id=pk).update(count=int(sizes.get(segment_id, 0)))
+    return len(rows)

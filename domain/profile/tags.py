@@ -15,6 +15,7 @@ from tortoise.functions import Count
 
 from domain.interaction.models import Direction, Interaction, InteractionChannel, Outcome
 from domain.loan.models import Installment
+from domain.profile.ranges import within
 
 EARLY_DAYS = 5
 RULES = {
@@ -26,12 +27,14 @@ RULES = {
 SYSTEM_TAGS = tuple(RULES)
 
 
-async def compute(day: date) -> dict[str, dict[int, str]]:
-    """For each system tag, the customers who carry it with the explanation."""
+async def compute(
+    day: date, *, lo: int | None = None, hi: int | None = None
+) -> dict[str, dict[int, str]]:
+    """For each system tag, the customers (``lo <= id < hi``) who carry it, explained."""
     out: dict[str, dict[int, str]] = {name: {} for name in SYSTEM_TAGS}
     rows = (
-        await Installment.filter(due_date__lte=day)
-        .order_by("-due_date")
+        await Installment.filter(due_date__lte=day, **within("loan__customer_id", lo, hi))
+        .order_by("-due_date", "-id")  # the id settles ties: the same six, whatever the range
         .values("loan__customer_id", "due_date", "paid_on")
     )
     last_six: defaultdict[int, list[tuple[date, date | None]]] = defaultdict(list)
@@ -57,7 +60,8 @@ async def compute(day: date) -> dict[str, dict[int, str]]:
                 f"paid {EARLY_DAYS}+ days early {len(dues)} times (latest due {max(dues)})"
             )
     contacts = await (
-        Interaction.filter(direction=Direction.INBOUND).annotate(n=Count("id"))
+        Interaction.filter(direction=Direction.INBOUND, **within("customer_id", lo, hi))
+        .annotate(n=Count("id"))
         .group_by("customer_id", "channel").values("customer_id", "channel", "n")
     )  # fmt: skip
     totals: defaultdict[int, int] = defaultdict(int)
@@ -71,7 +75,8 @@ async def compute(day: date) -> dict[str, dict[int, str]]:
         if online[cid] >= 3 and online[cid] * 2 > total:
             out["PREFERS_ONLINE"][cid] = f"{online[cid]} of {total} own contacts in the app or web"
     declined = await (
-        Interaction.filter(outcome=Outcome.OFFER_DECLINED_RATE).annotate(n=Count("id"))
+        Interaction.filter(outcome=Outcome.OFFER_DECLINED_RATE, **within("customer_id", lo, hi))
+        .annotate(n=Count("id"))
         .group_by("customer_id").values_list("customer_id", "n")
     )  # fmt: skip
     for cid, n in declined:
