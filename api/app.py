@@ -37,6 +37,7 @@ from api.access import scoped_loaders
 from api.auth import authenticate_connection, authenticate_request
 from api.context import Context
 from api.graphql_http import is_text
+from api.health import DatabaseProbe, healthz
 from api.limits import Backpressure, Gate, Limits
 from api.loaders import SCOPED, Loaders
 from api.schema import build_schema
@@ -104,9 +105,11 @@ class GraphQLApp(GraphQL[Context, None]):
         """The response body; for clients of application/graphql-response+json, its status.
 
         A result that failed because the database did not answer is no result: the request
-        answers 503 with Retry-After instead (see `api.limits`).
+        answers 503 with Retry-After instead (see `api.limits`), unless one of its transactions
+        had committed: then the answer stands, its failed fields coded DATABASE_UNAVAILABLE.
         """
-        outage = pgclient.failures.get()
+        record = pgclient.record.get()
+        outage = record.failures if record and not record.commits else []
         if outage and result.errors and isinstance(request, Request):
             raise outage[0]
         body = await super().process_result(request, result)  # type: ignore[arg-type]
@@ -207,31 +210,6 @@ async def campaign_pixel(request: Request) -> Response:
     return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
 
 
-HEALTH_TIMEOUT_SECONDS = 3.0
-
-
-async def healthz(request: Request) -> Response:
-    """Liveness and database reachability (503 "degraded" with the reason while unreachable),
-    and the requests in flight against the admission gate's slots."""
-    gate: Gate = request.app.state.gate
-    requests = {
-        "inFlight": gate.in_flight,
-        "slots": gate.slots,
-        "loopLagMs": round(gate.lag * 1000),
-    }
-    try:
-        async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
-            await Tortoise.get_connection("default").execute_query("SELECT 1")
-    except Exception as exc:  # any failure to answer is the database's state, not ours
-        error = pgclient.unavailable(exc)
-        reason = error.reason if error else f"{type(exc).__name__}: {exc}"[:200]
-        if isinstance(exc, TimeoutError):
-            reason = f"no answer within {HEALTH_TIMEOUT_SECONDS:g} s"
-        return JSONResponse({"status": "degraded", "database": reason, "requests": requests},
-                            status_code=503, headers={"Retry-After": "1"})  # fmt: skip
-    return JSONResponse({"status": "ok", "database": "ok", "requests": requests})
-
-
 async def _embedded_worker(interval: float = 5.0) -> None:
     """Demo only: the worker's rounds from inside the server (timers, collections, outbox)."""
     while True:
@@ -312,4 +290,5 @@ def create_app(
     ]  # fmt: skip
     application = Starlette(debug=debug, routes=routes, middleware=middleware, lifespan=lifespan)
     application.state.gate = gate
+    application.state.health = DatabaseProbe()
     return application

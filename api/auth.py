@@ -18,6 +18,7 @@ from graphql.language import (
 from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 
+from api import ratelimit
 from api.access import require, subject_of
 from api.context import Context, Info
 from api.errors import (
@@ -68,7 +69,9 @@ async def authenticate_credentials(header: str, key: str | None) -> Subject | No
         claims = tokens.verify_token(token.strip(), now=datetime.now(UTC))
         return await auth.resolve_subject(claims)
     if key:
-        return await auth.subject_for_api_key(key.strip())
+        subject = await auth.subject_for_api_key(key.strip())
+        ratelimit.remember_key(key.strip())  # its requests are charged to it from now on
+        return subject
     return None
 
 

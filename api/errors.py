@@ -10,7 +10,7 @@ from graphql import GraphQLError
 from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from bpmn.errors import DeployError
-from domain import columns
+from domain import columns, pgclient
 from domain import errors as domain_errors
 
 P = ParamSpec("P")
@@ -136,3 +136,16 @@ def with_code(error: GraphQLError) -> GraphQLError:
     code = known.code.value if isinstance(known, domain_errors.DomainError) else "VALIDATION"
     error.extensions = {**(error.extensions or {}), "code": code}
     return error
+
+
+def outage_error(error: GraphQLError) -> GraphQLError | None:
+    """A field the database failed to answer, said so with its code (never masked): the
+    request's other fields stand, this one was not done and may be retried."""
+    outage = pgclient.unavailable(error.original_error) if error.original_error else None
+    if outage is None:
+        return None
+    wait = pgclient.RETRY_AFTER_SECONDS
+    message = (f"The database is unavailable ({outage.reason}): this field was not done; "
+               f"retry it in {wait} s.")  # fmt: skip
+    return GraphQLError(message, error.nodes, error.source, error.positions, error.path,
+                        outage, {"code": outage.code, "retryAfter": wait})  # fmt: skip

@@ -2,14 +2,22 @@
 
 Every request but /healthz and the static pages passes, in this order:
 1. the rate limit of its caller: a token bucket per signed-in user (a valid bearer token, read
-   without the database) or API key (by its hash), else per client address; 429 + Retry-After;
+   without the database) or API key (by its hash, once verified), else per client address;
+   429 + Retry-After;
 2. the body limits: Content-Length, then the bytes actually received (chunked bodies), then
-   the size of the GraphQL variables; 413 naming the limit;
-3. the admission gate, as many slots as the database pool has connections: a request that
-   finds none free within a short wait gets 503 + Retry-After at once, instead of queueing
-   for a connection until some timeout;
+   the size of the GraphQL variables; 413 naming the limit. A caller without credentials, or
+   with an API key not yet verified, gets the small anonymous limit; a body over it with an
+   API key is let through once the key is verified (one statement);
+3. the admission gate, the database pool less a reserve (see `admission_slots`): a request
+   that finds no slot free within a short wait gets 503 + Retry-After at once, instead of
+   queueing for a connection until some timeout;
 4. a database that is unreachable, dropped the connection or cancelled a statement (see
-   `domain.pgclient`) answers 503 + Retry-After with a GraphQL-shaped error and a code.
+   `domain.pgclient`) answers 503 + Retry-After with a GraphQL-shaped error and a code,
+   unless a transaction of the request had committed: then the GraphQL answer says which
+   fields failed (a document of several mutations is never answered "retry" after one
+   applied).
+A websocket is rate-limited at its handshake and then per operation, and its queries and
+mutations pass the gate as requests do (`api.wslimits`).
 Buckets and the gate live in this process: with N API processes, a caller may make N times
 the configured rate in all.
 """
@@ -28,14 +36,15 @@ from urllib.parse import parse_qs
 
 import orjson
 
-from api.ratelimit import Buckets, Rate, caller_of, header
+from api.answers import Message, Receive, Send, busy_answer, error_answer, respond
+from api.ratelimit import Buckets, Caller, Rate, caller_of, header, remember_key, verified
+from api.wslimits import SocketGuard
+from authz import auth
 from domain import db, pgclient
+from domain.access.errors import AuthenticationError
 
 log = logging.getLogger("lendgraph.limits")
 Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MIB = 1024 * 1024
@@ -62,6 +71,13 @@ def _millis(name: str, default: int) -> float:
     return (int(raw) if raw else default) / 1000
 
 
+def admission_slots(pool: int) -> int:
+    """Requests admitted at once: the pool less a reserve, a quarter of it and at least one
+    connection, for what a request needs beside its own (an outside call's transaction of its
+    own, see `domain.credit.calls`) and for the health check."""
+    return max(1, pool - max(1, pool // 4))
+
+
 @dataclass(frozen=True)
 class Limits:
     """This process's limits, from LENDGRAPH_* variables (see the README's configuration)."""
@@ -71,7 +87,7 @@ class Limits:
     anonymous_max_body: int = ANONYMOUS_BODY
     user_rate: Rate | None = USER_RATE
     anonymous_rate: Rate | None = ANONYMOUS_RATE
-    slots: int = db.DEFAULT_POOL_SIZE
+    slots: int = admission_slots(db.DEFAULT_POOL_SIZE)
     admission_wait: float = 0.2
     max_loop_lag: float = 0.25
     test_delay: float = 0.0
@@ -93,7 +109,7 @@ class Limits:
             anonymous_max_body=_size("LENDGRAPH_ANONYMOUS_MAX_BODY_BYTES", ANONYMOUS_BODY),
             user_rate=rate("LENDGRAPH_RATE_LIMIT", "50,200"),
             anonymous_rate=rate("LENDGRAPH_ANONYMOUS_RATE_LIMIT", "20,60"),
-            slots=db.pool_size(),
+            slots=admission_slots(db.pool_size()),
             admission_wait=_millis("LENDGRAPH_ADMISSION_WAIT_MS", 200),
             max_loop_lag=_millis("LENDGRAPH_MAX_LOOP_LAG_MS", 250),
             test_delay=_millis("LENDGRAPH_TEST_DELAY_MS", 0) if test else 0.0,
@@ -153,19 +169,6 @@ class Gate:
             self.lag = max(late, self.lag * 0.5)  # a spike lasts a few ticks, not forever
 
 
-def _json(status: int, message: str, code: str, headers: dict[str, str], **extra: Any) -> Message:
-    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code, **extra}}]})
-    return {"status": status, "body": body, "headers": headers}
-
-
-async def _respond(send: Send, answer: Message) -> None:
-    headers = [(b"content-type", b"application/json"),
-               (b"content-length", str(len(answer["body"])).encode())]  # fmt: skip
-    headers += [(k.encode(), v.encode()) for k, v in answer["headers"].items()]
-    await send({"type": "http.response.start", "status": answer["status"], "headers": headers})
-    await send({"type": "http.response.body", "body": answer["body"]})
-
-
 class TooLarge(Exception):
     """A body, a websocket message or the variables exceeded their limit."""
 
@@ -175,7 +178,7 @@ class TooLarge(Exception):
 
     def answer(self) -> Message:
         """The 413 response."""
-        return _json(413, f"{self}.", "PAYLOAD_TOO_LARGE", {}, limit=self.limit,
+        return error_answer(413, f"{self}.", "PAYLOAD_TOO_LARGE", {}, limit=self.limit,
                      setting=self.setting)  # fmt: skip
 
 
@@ -185,7 +188,7 @@ def unavailable_answer(error: pgclient.DatabaseUnavailableError) -> Message:
     message = f"{error.reason}; retry in {wait} s."
     if not isinstance(error, pgclient.StatementTimeoutError):
         message = f"The database is unavailable ({error.reason}); retry in {wait} s."
-    return _json(503, message, error.code, {"retry-after": str(wait)}, retryAfter=wait)
+    return error_answer(503, message, error.code, {"retry-after": str(wait)}, retryAfter=wait)
 
 
 class Backpressure:
@@ -202,25 +205,33 @@ class Backpressure:
             await self.app(scope, receive, send)
             return
         caller = caller_of(scope)
-        refused = self._rate_limited(caller)
+        refused = self.rate_limited(caller)
         if kind == "websocket":
             if refused is not None:
                 await send({"type": "websocket.close", "code": 1008, "reason": "rate limited"})
                 return
-            await self.app(scope, self._bounded_messages(receive, send), send)
+            guard = SocketGuard(self, caller, scope, receive, send)
+            try:
+                await self.app(scope, guard.receive, guard.send)
+            finally:
+                guard.release_all()
             return
         if refused is not None:
-            await _respond(send, refused)
+            await respond(send, refused)
             return
         try:
-            body = await self._body(scope, receive, anonymous=caller[0] == "address")
+            body = await self._body(scope, receive, caller)
         except TooLarge as exc:
-            await _respond(send, exc.answer())
+            await respond(send, exc.answer())
+            return
+        except Exception as exc:  # the key's verification met an outage
+            error = pgclient.unavailable(exc)
+            if error is None:
+                raise
+            await respond(send, unavailable_answer(error))
             return
         if not await self.gate.enter(self.limits.admission_wait):
-            busy = _json(503, "The server is at capacity; retry in 1 s.", "SERVER_BUSY",
-                         {"retry-after": "1"}, retryAfter=1)  # fmt: skip
-            await _respond(send, busy)
+            await respond(send, busy_answer())
             return
         try:
             await self._admitted(scope, self._replay(body, receive), send)
@@ -235,7 +246,8 @@ class Backpressure:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        token = pgclient.failures.set([])
+        record = pgclient.RequestRecord()
+        token = pgclient.record.set(record)
         try:
             if self.limits.test_delay:
                 await asyncio.sleep(self.limits.test_delay)
@@ -245,33 +257,53 @@ class Backpressure:
             if error is None or started:
                 raise
             log.warning("503 for %s: %s", scope["path"], error.reason)
-            await _respond(send, unavailable_answer(error))
+            await respond(send, unavailable_answer(error))
         finally:
-            pgclient.failures.reset(token)
+            pgclient.record.reset(token)
 
-    def _rate_limited(self, caller: tuple[str, str]) -> Message | None:
-        kind, who = caller
-        buckets = self.anonymous if kind == "address" else self.users
+    def rate_limited(self, caller: Caller) -> Message | None:
+        """The 429 answer when the caller's bucket is empty (one token taken otherwise)."""
+        buckets = self.anonymous if caller.anonymous else self.users
         if buckets is None:
             return None
-        wait = buckets.take(f"{kind}:{who}", time.monotonic())
+        wait = buckets.take(f"{caller.kind}:{caller.who}", time.monotonic())
         if not wait:
             return None
         seconds = max(1, math.ceil(wait))
         rate = buckets.rate
-        message = (f"Too many requests for this {kind}: the limit is {rate.per_second:g} a second "
-                   f"(bursts of {rate.burst}) per API process; retry in {seconds} s.")  # fmt: skip
-        setting = "LENDGRAPH_ANONYMOUS_RATE_LIMIT" if kind == "address" else "LENDGRAPH_RATE_LIMIT"
-        return _json(429, message, "RATE_LIMITED", {"retry-after": str(seconds)},
-                     retryAfter=seconds, limit=kind, setting=setting)  # fmt: skip
+        message = (
+            f"Too many requests for this {caller.kind}: the limit is {rate.per_second:g} a "
+            f"second (bursts of {rate.burst}) per API process; retry in {seconds} s."
+        )
+        setting = "LENDGRAPH_ANONYMOUS_RATE_LIMIT" if caller.anonymous else "LENDGRAPH_RATE_LIMIT"
+        return error_answer(429, message, "RATE_LIMITED", {"retry-after": str(seconds)},
+                     retryAfter=seconds, limit=caller.kind, setting=setting)  # fmt: skip
 
-    async def _body(self, scope: Scope, receive: Receive, *, anonymous: bool) -> bytes:
-        limit, setting = self.limits.max_body, "LENDGRAPH_MAX_BODY_BYTES"
-        if anonymous and self.limits.anonymous_max_body < limit:
-            limit, setting = self.limits.anonymous_max_body, "LENDGRAPH_ANONYMOUS_MAX_BODY_BYTES"
+    def _body_limit(self, caller: Caller) -> tuple[int, str]:
+        if caller.anonymous and self.limits.anonymous_max_body < self.limits.max_body:
+            return self.limits.anonymous_max_body, "LENDGRAPH_ANONYMOUS_MAX_BODY_BYTES"
+        return self.limits.max_body, "LENDGRAPH_MAX_BODY_BYTES"
+
+    async def _larger_limit(self, caller: Caller) -> Caller:
+        """The caller whose body is over the anonymous limit, its API key verified if it has
+        one (a key verified once is known to every later request of this process)."""
+        if caller.key is None:
+            return caller
+        try:
+            await auth.subject_for_api_key(caller.key)
+        except AuthenticationError:
+            return caller
+        remember_key(caller.key)
+        return verified(caller)
+
+    async def _body(self, scope: Scope, receive: Receive, caller: Caller) -> bytes:
+        limit, setting = self._body_limit(caller)
         declared = header(scope, b"content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-            raise TooLarge("the request body", limit, setting)
+            caller = await self._larger_limit(caller)
+            limit, setting = self._body_limit(caller)
+            if int(declared) > limit:
+                raise TooLarge("the request body", limit, setting)
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -280,6 +312,9 @@ class Backpressure:
                 break  # the client went away; the app sees an empty body
             chunk = message.get("body", b"")
             size += len(chunk)
+            if size > limit and caller.key is not None:
+                caller = await self._larger_limit(caller)
+                limit, setting = self._body_limit(caller)
             if size > limit:
                 raise TooLarge("the request body", limit, setting)
             chunks.append(chunk)
@@ -321,19 +356,3 @@ class Backpressure:
             return await receive()  # then only http.disconnect
 
         return replayed
-
-    def _bounded_messages(self, receive: Receive, send: Send) -> Receive:
-        limit = self.limits.max_body
-
-        async def bounded() -> Message:
-            message = await receive()
-            if message["type"] == "websocket.receive":
-                data = message.get("text") or message.get("bytes") or b""
-                size = len(data.encode()) if isinstance(data, str) else len(data)
-                if size > limit:  # 1009: message too big
-                    await send({"type": "websocket.close", "code": 1009,
-                                "reason": f"message over {limit} bytes"})  # fmt: skip
-                    return {"type": "websocket.disconnect", "code": 1009}
-            return message
-
-        return bounded

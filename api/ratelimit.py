@@ -1,8 +1,10 @@
 """Who is asking, and how fast: callers identified without the database, and token buckets.
 
 A signed-in user is known by a valid bearer token (verified once, then recognised until it
-expires), an API key by its hash, anyone else by the client's address. Each caller has a
-token bucket that refills continuously; the buckets live in this process.
+expires), an API key by its hash once this process has seen it verified, anyone else by the
+client's address. A key not yet verified counts as its address: random keys must not buy a
+bucket each. Each caller has a token bucket that refills continuously; the buckets live in
+this process, at most `KEPT` of them, the least recently used dropped first.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections import OrderedDict
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +23,8 @@ from domain.access.apikeys import KEY_PREFIX
 from domain.access.errors import AuthenticationError
 
 Scope = MutableMapping[str, Any]
-SWEEP_AT = 10_000  # buckets kept before the full (idle) ones are dropped
+KEPT = 10_000  # buckets, verified tokens and verified keys kept per process
+KEY_SECONDS = 600.0  # a verified key is recognised this long without the database
 
 
 @dataclass(frozen=True)
@@ -48,27 +52,28 @@ class Rate:
 
 
 class Buckets:
-    """Token buckets by caller; a bucket refills continuously and is dropped once full."""
+    """Token buckets by caller; a bucket refills continuously. Past `KEPT` callers the least
+    recently seen is dropped (in constant time): it comes back full, as it would have been
+    soon, while every caller still sending keeps its bucket."""
 
     def __init__(self, rate: Rate) -> None:
         self.rate = rate
-        self._buckets: dict[str, tuple[float, float]] = {}  # caller -> (tokens, as of)
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # (tokens, as of)
 
     def take(self, caller: str, now: float) -> float:
         """0 when the caller may go on (one token taken), else the seconds until it may."""
-        tokens_, since = self._buckets.get(caller, (float(self.rate.burst), now))
+        tokens_, since = self._buckets.pop(caller, (float(self.rate.burst), now))
         tokens_ = min(float(self.rate.burst), tokens_ + (now - since) * self.rate.per_second)
+        while len(self._buckets) >= KEPT:
+            self._buckets.popitem(last=False)
         if tokens_ < 1:
             self._buckets[caller] = (tokens_, now)
             return (1 - tokens_) / self.rate.per_second
-        if len(self._buckets) >= SWEEP_AT:
-            self._sweep(now)
         self._buckets[caller] = (tokens_ - 1, now)
         return 0.0
 
-    def _sweep(self, now: float) -> None:
-        full = self.rate.burst / self.rate.per_second  # seconds for an empty bucket to refill
-        self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < full}
+    def __len__(self) -> int:
+        return len(self._buckets)
 
 
 def header(scope: Scope, name: bytes) -> str | None:
@@ -78,7 +83,8 @@ def header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-_verified: dict[str, tuple[str, float]] = {}  # token -> its subject, until it expires
+_verified: OrderedDict[str, tuple[str, float]] = OrderedDict()  # token -> subject, expiry
+_keys: OrderedDict[str, float] = OrderedDict()  # a verified key's hash -> recognised until
 
 
 def _subject_of_token(token: str) -> str | None:
@@ -91,24 +97,70 @@ def _subject_of_token(token: str) -> str | None:
         claims = tokens.verify_token(token, now=datetime.now(UTC))
     except (AuthenticationError, ValueError):
         return None  # refused later by authentication; limited as its address meanwhile
-    if len(_verified) >= SWEEP_AT:
-        _verified.clear()
+    while len(_verified) >= KEPT:
+        _verified.popitem(last=False)
     subject = f"{claims.issuer}:{claims.sub}"
     _verified[token] = (subject, claims.exp.timestamp())
     return subject
 
 
-def caller_of(scope: Scope) -> tuple[str, str]:
-    """Who asks, cheaply: ("user", id) for a valid bearer token, ("api key", its hash's start)
-    for an API key, else ("address", the client's address). No database statement."""
-    auth = header(scope, b"authorization") or ""
-    scheme, _, token = auth.partition(" ")
+def _key_id(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def remember_key(key: str) -> None:
+    """An API key authentication accepted: its bucket is its own from now on."""
+    known = _key_id(key)
+    _keys.pop(known, None)
+    while len(_keys) >= KEPT:
+        _keys.popitem(last=False)
+    _keys[known] = time.monotonic() + KEY_SECONDS
+
+
+def known_key(key: str) -> bool:
+    """Whether this process saw the key verified within `KEY_SECONDS`."""
+    until = _keys.get(_key_id(key))
+    return until is not None and until > time.monotonic()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: ("user", subject), ("api key", its hash's start) or ("address", the address);
+    `key` is an API key presented but not yet verified (counted as its address meanwhile)."""
+
+    kind: str
+    who: str
+    key: str | None = None
+
+    @property
+    def anonymous(self) -> bool:
+        """Charged, and limited in body size, as an address."""
+        return self.kind == "address"
+
+
+def caller_from(authorization: str, api_key: str, address: str) -> Caller:
+    """The caller of these credentials, cheaply: no database statement."""
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         subject = _subject_of_token(token.strip())
         if subject is not None:
-            return "user", subject
-    key = (header(scope, b"x-api-key") or "").strip()
+            return Caller("user", subject)
+    key = api_key.strip()
     if key.startswith(KEY_PREFIX):
-        return "api key", hashlib.sha256(key.encode()).hexdigest()[:24]
+        if known_key(key):
+            return Caller("api key", _key_id(key))
+        return Caller("address", address, key=key)
+    return Caller("address", address)
+
+
+def caller_of(scope: Scope) -> Caller:
+    """The caller of an HTTP request or a websocket's handshake."""
     client = scope.get("client")
-    return "address", str(client[0]) if client else "unknown"
+    address = str(client[0]) if client else "unknown"
+    return caller_from(header(scope, b"authorization") or "",
+                       header(scope, b"x-api-key") or "", address)  # fmt: skip
+
+
+def verified(caller: Caller) -> Caller:
+    """The API key's own caller, once the key is known good."""
+    return Caller("api key", _key_id(caller.key)) if caller.key else caller

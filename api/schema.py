@@ -27,7 +27,7 @@ from api.customer.mutations import CustomerMutations
 from api.customer.queries import CustomerQueries
 from api.customer.segments import SegmentMutations, SegmentQueries
 from api.customer.tag_rules import TagRuleMutations, TagRuleQueries
-from api.errors import known_error, with_code
+from api.errors import known_error, outage_error, with_code
 from api.interaction.mutations import InteractionMutations
 from api.loan.mutations import LoanMutations
 from api.loan.queries import LoanQueries
@@ -48,6 +48,7 @@ from api.staff.queries import StaffQueries
 from api.system.imports import ImportMutations
 from api.system.products import ProductMutations
 from api.system.schema import SystemMutations, SystemQueries
+from domain import pgclient
 
 log = logging.getLogger("lendgraph.api")
 
@@ -124,6 +125,8 @@ class ClientSafeErrors(MaskErrors):
         original = error.original_error
         if original is None or isinstance(original, GraphQLError) or error.path is None:
             return False  # syntax, validation, variable values: they describe the request
+        if pgclient.unavailable(original) is not None:
+            return False  # coded by outage_error
         return known_error(original) is None and not self.debug
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
@@ -139,7 +142,7 @@ class ClientSafeErrors(MaskErrors):
         )
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [with_code(error) for error in super()._process_errors(errors)]
+        return [outage_error(e) or with_code(e) for e in super()._process_errors(errors)]
 
 
 Subscription = merge_types("Subscription", (TaskSubscriptions,))

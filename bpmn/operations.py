@@ -116,16 +116,21 @@ async def pull_report(customer_id: int, bureau: str = SIMULATED_BUREAU) -> dict[
             return None
         return await credit_bureau.pull(id_number=id_number, name=name, key=key)
 
-    async def keep(found: credit_bureau.BureauReport | None) -> dict[str, Any]:
-        return await _keep_report(customer_id, income, found)
+    def encode(found: credit_bureau.BureauReport | None) -> dict[str, Any]:
+        return {"report": None if found is None else credit_bureau.answer_json(found)}
+
+    async def keep(answer: dict[str, Any]) -> dict[str, Any]:
+        found = answer.get("report")
+        report = None if found is None else credit_bureau.answer_from_json(found)
+        return await _keep_report(customer_id, income, report)
 
     call = current_call.get()
     key = calls.key_for(call.instance_id, call.element_id, call.task_id) if call else None
     if key is None or not id_number:  # nobody is asked: nothing to claim
-        return dict((await keep(await ask(key)))["result"])
+        return dict((await keep(encode(await ask(key))))["result"])
     kept = await calls.once(
         key, operation="credit.pull_report", instance_id=call.instance_id if call else None,
-        call=ask, keep=keep,
+        call=ask, encode=encode, keep=keep,
     )  # fmt: skip
     return dict(kept["result"])
 
@@ -165,8 +170,7 @@ async def _keep_report(
         "debt_to_income": str(dti),
         "worst_dpd_12m": found.worst_dpd_12m,
     }
-    answer = {"bureau": found.bureau, **credit_bureau.report_json(found)}
-    return {"result": result, "report": answer}
+    return {"result": result, "report": credit_bureau.answer_json(found)}
 
 
 @implements("loan.create_contract")

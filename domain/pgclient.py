@@ -8,13 +8,21 @@ connection was lost is sent once more on a fresh connection, as is any statement
 connection could not be opened (nothing was sent); the pool's other connections are replaced
 as they are next used, since one lost connection rarely goes alone. Inside a transaction
 nothing is retried: what it wrote is gone with the connection, and the caller retries it whole.
+
+Per request the API keeps a :class:`RequestRecord`: the outages met (a resolver's error is
+masked by GraphQL, so the API looks there to answer 503 instead of a masked 200) and the
+transactions committed (a document whose first mutation committed before the outage is not
+answered "retry": its other fields say what failed).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import contextvars
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from asyncpg import exceptions as pg  # type: ignore[import-untyped]
@@ -24,6 +32,7 @@ from tortoise.backends.base.client import (
     TransactionContext,
     TransactionContextPooled,
 )
+from tortoise.connection import get_connections
 
 RETRY_AFTER_SECONDS = 1
 
@@ -44,10 +53,17 @@ class StatementTimeoutError(DatabaseUnavailableError):
     code = "STATEMENT_TIMEOUT"
 
 
-# the failures of the current request (set per request by the API): a resolver's error is
-# masked by GraphQL, so the API looks here to answer 503 instead of a masked 200
-failures: contextvars.ContextVar[list[DatabaseUnavailableError] | None] = contextvars.ContextVar(
-    "lendgraph_db_failures", default=None
+@dataclass
+class RequestRecord:
+    """What the database did for one request: the outages met, the transactions committed."""
+
+    failures: list[DatabaseUnavailableError] = field(default_factory=list)
+    commits: int = 0
+
+
+# set per request by the API (`api.limits`); None outside a request (workers, the CLI)
+record: contextvars.ContextVar[RequestRecord | None] = contextvars.ContextVar(
+    "lendgraph_db_request", default=None
 )
 
 # refused at connect: nothing was sent, so anything may be sent again
@@ -93,15 +109,26 @@ def _classify(exc: BaseException) -> DatabaseUnavailableError | None:
 
 
 def _record(error: DatabaseUnavailableError) -> DatabaseUnavailableError:
-    seen = failures.get()
-    if seen is not None:
-        seen.append(error)
+    current = record.get()
+    if current is not None:
+        current.failures.append(error)
     return error
 
 
 def _is_read(args: tuple[Any, ...]) -> bool:
     query = args[0] if args and isinstance(args[0], str) else ""
     return query.lstrip()[:6].upper() == "SELECT"
+
+
+async def _typed(call: Awaitable[Any]) -> Any:
+    """Await a statement; an outage becomes a recorded DatabaseUnavailableError."""
+    try:
+        return await call
+    except Exception as exc:
+        error = unavailable(exc)
+        if error is None:
+            raise
+        raise _record(error) from exc
 
 
 class ResilientClient(AsyncpgDBClient):
@@ -120,41 +147,62 @@ class ResilientClient(AsyncpgDBClient):
             # one connection lost, all likely lost (a restart, a failover): the pool opens
             # new ones as each is next acquired
             await self._expire_connections()
-        try:
-            return await super()._translate_exceptions(func, *args, **kw)
-        except Exception as exc:
-            error = unavailable(exc)
-            if error is None:
-                raise
-            raise _record(error) from exc
+        return await _typed(super()._translate_exceptions(func, *args, **kw))
 
     def _in_transaction(self) -> TransactionContext:
-        return TransactionContextPooled(ResilientTransaction(self), self._pool_init_lock)
+        return PooledTransaction(ResilientTransaction(self), self._pool_init_lock)
+
+    def transaction(self, *, acquire_timeout: float | None = None) -> TransactionContext:
+        """A transaction on a connection of its own, waiting at most `acquire_timeout` seconds
+        for one (TimeoutError then: nothing is held)."""
+        return PooledTransaction(ResilientTransaction(self), self._pool_init_lock, acquire_timeout)
+
+
+class PooledTransaction(TransactionContextPooled):
+    """Tortoise's pooled transaction, except that a BEGIN that fails gives the connection back.
+
+    Tortoise sets the connection's context variable before BEGIN and releases nothing when BEGIN
+    raises (a lost connection, a cancellation): the pool loses a connection and the task keeps
+    seeing a dead transaction. Only the acquire is bounded by `acquire_timeout`.
+    """
+
+    __slots__ = ("acquire_timeout",)
+
+    def __init__(
+        self, client: Any, pool_init_lock: asyncio.Lock, acquire_timeout: float | None = None
+    ) -> None:
+        super().__init__(client, pool_init_lock)
+        self.acquire_timeout = acquire_timeout
+
+    async def __aenter__(self) -> Any:
+        await self.ensure_connection()
+        pool = self.client._parent._pool
+        self.client._connection = await pool.acquire(timeout=self.acquire_timeout)
+        self.token = get_connections().set(self.connection_name, self.client)
+        try:
+            await self.client.begin()
+        except BaseException:
+            get_connections().reset(self.token)
+            with contextlib.suppress(Exception):  # a dead connection: the pool replaces it
+                await pool.release(self.client._connection)
+            raise
+        return self.client
 
 
 class ResilientTransaction(TransactionWrapper):
     """A transaction whose lost connection is a typed error (never retried)."""
 
     async def _translate_exceptions(self, func: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-        try:
-            return await super()._translate_exceptions(func, *args, **kw)
-        except Exception as exc:
-            error = unavailable(exc)
-            if error is None:
-                raise
-            raise _record(error) from exc
+        return await _typed(super()._translate_exceptions(func, *args, **kw))
 
     def _in_transaction(self) -> TransactionContext:
         return NestedTransactionContext(ResilientTransaction(self))
 
     async def commit(self) -> None:
-        try:
-            await super().commit()
-        except Exception as exc:
-            error = unavailable(exc)
-            if error is None:
-                raise
-            raise _record(error) from exc
+        await _typed(super().commit())
+        current = record.get()
+        if current is not None and not isinstance(self._parent, TransactionWrapper):
+            current.commits += 1  # a transaction, not a savepoint, is now durable
 
     async def rollback(self) -> None:
         try:

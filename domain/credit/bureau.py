@@ -109,6 +109,16 @@ def report_json(report: BureauReport) -> dict[str, Any]:
     }
 
 
+def answer_json(report: BureauReport) -> dict[str, Any]:
+    """A report as it is stored with its call: the wire form and the bureau's name."""
+    return {"bureau": report.bureau, **report_json(report)}
+
+
+def answer_from_json(stored: dict[str, Any]) -> BureauReport:
+    """The report :func:`answer_json` stored (checked again, as when it arrived)."""
+    return _parse(str(stored.get("bureau") or SIMULATED), stored)
+
+
 def _int(body: dict[str, Any], key: str, low: int, high: int) -> int:
     value = body.get(key, 0 if key != "score" else None)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

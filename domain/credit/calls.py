@@ -13,13 +13,17 @@ called again, with the same key as the Idempotency-Key, because these calls are 
 service dedupes by key (a bureau bills one inquiry per key). A claim still within its lease is
 someone's call in flight: the caller is told the service is unavailable, and retries later.
 
+The independent transaction never waits on the caller: the rows an answer makes (a credit
+report) may point at a row the caller's transaction has locked or has just created, so they
+wait at most ``KEEP_LOCK_WAIT``; past it the answer is stored alone and the caller's
+transaction writes its rows, as a replay does after a crash.
+
 On SQLite one connection writes at a time, so the record commits with the instance (a crash
 loses both, and the replay calls again under the same key); on PostgreSQL it is independent.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import socket
@@ -30,14 +34,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from tortoise import connections
+from tortoise.backends.asyncpg.client import TransactionWrapper
 from tortoise.exceptions import IntegrityError
 
-from domain import faults
+from domain import faults, pgclient
 from domain.credit.models import CallStatus, OutsideCall
 from domain.errors import UnavailableError
+from domain.transactions import savepoint
 
 WORKER = f"{socket.gethostname()[:48]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 ACQUIRE_SECONDS = 10.0  # waiting longer for a connection of its own: the service counts as down
+LOCK_WAIT = "5s"  # the claim waits this long for another caller's claim
+KEEP_LOCK_WAIT = "100ms"  # the answer's rows wait this long for a lock, then the caller keeps them
+UNKEPT = "unkept"  # a stored answer whose rows the caller's transaction keeps
 A = TypeVar("A")
 
 
@@ -53,29 +62,73 @@ def key_for(instance_id: int, element_id: str | None, task_id: str | None) -> st
     return f"lendgraph:{instance_id}:{element_id or '-'}:{task_id}"
 
 
+def _root(client: Any) -> Any:
+    """The pooled client under a transaction and its savepoints."""
+    while isinstance(client, TransactionWrapper):
+        client = client._parent
+    return client
+
+
 @contextlib.asynccontextmanager
 async def independent() -> AsyncIterator[bool]:
     """A transaction of its own (True), committed whatever the caller's does; on SQLite the
     caller's (False), since a second writer would wait for the caller's commit forever."""
-    current = connections.get("default")
-    root = getattr(current, "_parent", current)
-    if getattr(root, "_pool", None) is None or root.capabilities.dialect != "postgres":
+    root = _root(connections.get("default"))
+    if not isinstance(root, pgclient.ResilientClient):
         yield False
         return
-    transaction = root._in_transaction()
-    try:
-        async with asyncio.timeout(ACQUIRE_SECONDS):
-            await transaction.__aenter__()
+    try:  # only the wait for a connection is bounded: a BEGIN cut short would leak one
+        transaction = root.transaction(acquire_timeout=ACQUIRE_SECONDS)
+        await transaction.__aenter__()
     except TimeoutError:
         raise UnavailableError("database", "no connection free for an outside call") from None
     try:
         # the caller's transaction holds its locks until the call returns: never wait on them
-        await transaction.client.execute_script("SET LOCAL lock_timeout = '5s'")
+        await transaction.client.execute_script(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
         yield True
     except BaseException:
         await transaction.__aexit__(*sys.exc_info())
         raise
     await transaction.__aexit__(None, None, None)
+
+
+def _waited_for_a_lock(exc: BaseException) -> bool:
+    current: BaseException | None = exc
+    while current is not None:
+        if getattr(current, "sqlstate", None) == "55P03":  # lock_not_available
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+async def _keep_without_waiting(
+    raw: dict[str, Any], keep: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+) -> dict[str, Any] | None:
+    """``keep(raw)`` in the independent transaction, unless it would wait for a lock: the rows
+    it writes may point at rows the caller's own transaction holds (a customer it locked or
+    has just created), and the caller waits for this transaction. None then: nothing written."""
+    client = connections.get("default")
+    await client.execute_script(f"SET LOCAL lock_timeout = '{KEEP_LOCK_WAIT}'")
+    try:
+        async with savepoint():
+            return await keep(raw)
+    except Exception as exc:
+        if not _waited_for_a_lock(exc):
+            raise
+        return None
+    finally:
+        await client.execute_script(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+
+
+async def _kept(
+    answer: dict[str, Any] | None, keep: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    """What a stored answer keeps; an answer stored without its rows is kept now, in the
+    caller's transaction (which commits them, or loses them for its replay to keep again)."""
+    stored = dict(answer or {})
+    if set(stored) == {UNKEPT}:
+        return await keep(dict(stored[UNKEPT]))
+    return stored
 
 
 async def _claim(key: str, operation: str, instance_id: int | None) -> OutsideCall:
@@ -116,13 +169,17 @@ async def once(
     operation: str,
     instance_id: int | None,
     call: Callable[[str], Awaitable[A]],
-    keep: Callable[[A], Awaitable[dict[str, Any]]],
+    encode: Callable[[A], dict[str, Any]],
+    keep: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]],
 ) -> dict[str, Any]:
-    """Make ``call(key)`` at most once per stored answer; ``keep`` turns the answer into rows
-    and the JSON that is stored, committed in one transaction with the record, and returned."""
+    """Make ``call(key)`` at most once per stored answer. ``encode`` turns the answer into
+    JSON; ``keep`` turns that JSON into rows and returns the JSON that is stored and returned.
+    The answer and its rows commit in one transaction with the record, as soon as they come;
+    when the rows would wait for a lock, the answer alone is stored and the caller's
+    transaction keeps the rows."""
     row = await _claim(key, operation, instance_id)
     if row.status == CallStatus.DONE:
-        return dict(row.answer or {})
+        return await _kept(row.answer, keep)
     try:
         answer = await call(key)
     except Exception as exc:
@@ -130,14 +187,18 @@ async def once(
             await _finish(row, status=CallStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
         raise
     faults.reach("outside.before_store")
-    async with independent():
+    raw = encode(answer)
+    async with independent() as own:
         stored = await OutsideCall.filter(id=row.id).select_for_update().get()
         if stored.status == CallStatus.DONE:  # a caller that took the lapsed claim stored first
-            return dict(stored.answer or {})
-        kept = await keep(answer)  # the first answer stored wins, whoever holds the claim now
-        await OutsideCall.filter(id=row.id).update(
-            status=CallStatus.DONE, answer=kept, error=None, lease_until=None,
-            answered_at=datetime.now(UTC),
-        )  # fmt: skip
+            kept = stored.answer
+        else:  # the first answer stored wins, whoever holds the claim now
+            kept = await _keep_without_waiting(raw, keep) if own else await keep(raw)
+            if kept is None:
+                kept = {UNKEPT: raw}
+            await OutsideCall.filter(id=row.id).update(
+                status=CallStatus.DONE, answer=kept, error=None, lease_until=None,
+                answered_at=datetime.now(UTC),
+            )  # fmt: skip
     faults.reach("outside.after_store")
-    return kept
+    return await _kept(kept, keep)

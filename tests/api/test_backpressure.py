@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import websockets
 
@@ -140,18 +141,29 @@ async def test_each_signed_in_user_has_a_bucket_and_the_one_over_it_gets_429(
     assert health.status_code == 200  # health checks are never limited
 
 
-async def test_an_api_key_has_a_bucket_of_its_own(limited: str) -> None:
+async def test_an_api_key_has_a_bucket_of_its_own_once_verified(limited: str) -> None:
     ana = await User.get(username="ana")
     _, key = await apikeys.create_api_key(user_id=ana.id, role="admin", name="ledger sync",
                                           now=datetime.now(UTC))  # fmt: skip
     async with _client(limited, "127.0.0.5") as http:
         answers = [await http.post("/graphql", json=ME, headers={"X-API-Key": key})
-                   for _ in range(5)]  # fmt: skip
-        unsigned = await http.post("/graphql", json=TYPENAME)
-    assert [a.status_code for a in answers] == [200] * 4 + [429]
+                   for _ in range(6)]  # fmt: skip
+        unsigned = [await http.post("/graphql", json=TYPENAME) for _ in range(6)]
+    # the first request, its key not yet verified, was its address's; then 4 of the key's own
+    assert [a.status_code for a in answers] == [200] * 5 + [429]
     assert answers[0].json() == {"data": {"me": {"username": "ana"}}}
     assert _error(answers[-1])["extensions"]["limit"] == "api key"
-    assert unsigned.status_code == 200  # the address's own bucket is untouched
+    assert [a.status_code for a in unsigned] == [200] * 5 + [429]  # 6 less the key's first
+
+
+async def test_keys_that_do_not_verify_are_charged_to_their_address(limited: str) -> None:
+    async with _client(limited, "127.0.0.7") as http:
+        answers = [await http.post("/graphql", json=TYPENAME,
+                                   headers={"X-API-Key": f"lgk_made-up-{n}"})
+                   for n in range(7)]  # fmt: skip
+    # each random key is a bucket nobody gets: they all drain the address's
+    assert [a.status_code for a in answers] == [200] * 6 + [429]
+    assert _error(answers[-1])["extensions"]["limit"] == "address"
 
 
 async def test_anonymous_callers_are_limited_by_address(limited: str) -> None:
@@ -168,21 +180,97 @@ async def test_anonymous_callers_are_limited_by_address(limited: str) -> None:
 async def test_callers_without_credentials_may_send_only_small_bodies(staff: str) -> None:
     env = {"LENDGRAPH_ANONYMOUS_MAX_BODY_BYTES": "2048"}  # the signed-in limit stays 24 MiB
     big = {**ME, "variables": {"note": "z" * 3000}}
+    ana = await User.get(username="ana")
+    _, key = await apikeys.create_api_key(user_id=ana.id, role="admin", name="nightly import",
+                                          now=datetime.now(UTC))  # fmt: skip
     with api_process(staff, env) as base:
         async with _client(base, "127.0.0.6") as http:
             token = await _token(http, "ana")
             anonymous = await http.post("/graphql", json=big)
             forged = await http.post("/graphql", json=big,
                                      headers={"Authorization": "Bearer not.a.token"})  # fmt: skip
+            made_up = await http.post("/graphql", json=big, headers={"X-API-Key": "lgk_nope"})
             signed_in = await http.post("/graphql", json=big,
                                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
-    for answer in (anonymous, forged):
+            # an integration's first request after a restart may be its big import
+            with_key = await http.post("/graphql", json=big, headers={"X-API-Key": key})
+    assert with_key.status_code == 200, with_key.text
+    assert with_key.json() == {"data": {"me": {"username": "ana"}}}
+    for answer in (anonymous, forged, made_up):
         assert answer.status_code == 413
         assert _error(answer)["extensions"] == {
             "code": "PAYLOAD_TOO_LARGE", "limit": 2048,
             "setting": "LENDGRAPH_ANONYMOUS_MAX_BODY_BYTES"}  # fmt: skip
     assert signed_in.status_code == 200
     assert signed_in.json() == {"data": {"me": {"username": "ana"}}}
+
+
+async def _socket(base: str, token: str) -> Any:
+    """A graphql-transport-ws connection signed in with `token`."""
+    socket = await websockets.connect(base.replace("http://", "ws://") + "/graphql",
+                                      subprotocols=["graphql-transport-ws"])  # fmt: skip
+    await socket.send(orjson.dumps({"type": "connection_init",
+                                    "payload": {"Authorization": f"Bearer {token}"}}).decode())  # fmt: skip
+    assert orjson.loads(await asyncio.wait_for(socket.recv(), 10))["type"] == "connection_ack"
+    return socket
+
+
+async def _operation(socket: Any, op: str, query: str) -> list[dict[str, Any]]:
+    """Run one operation over the socket: the messages up to its complete or error."""
+    await socket.send(orjson.dumps({"id": op, "type": "subscribe",
+                                    "payload": {"query": query}}).decode())  # fmt: skip
+    messages: list[dict[str, Any]] = []
+    while not messages or messages[-1]["type"] not in ("complete", "error"):
+        messages.append(orjson.loads(await asyncio.wait_for(socket.recv(), 10)))
+        assert messages[-1].get("id") == op, messages
+    return messages
+
+
+async def test_every_operation_over_a_websocket_is_charged_to_its_user(limited: str) -> None:
+    await User.create(username="cy", roles=["admin"], password_hash=password_hash())
+    async with _client(limited, "127.0.0.8") as http:
+        token = await _token(http, "cy")
+    socket = await _socket(limited, token)
+    try:
+        answers = [await _operation(socket, f"q{n}", ME["query"]) for n in range(5)]
+        # the socket stays open: the refusal was the operation's, not the connection's
+        await socket.send(orjson.dumps({"type": "ping"}).decode())
+        pong = orjson.loads(await asyncio.wait_for(socket.recv(), 10))
+    finally:
+        await socket.close()
+    for answer in answers[:4]:
+        assert [m["type"] for m in answer] == ["next", "complete"]
+        assert answer[0]["payload"] == {"data": {"me": {"username": "cy"}}}
+    [refused] = answers[4]
+    assert refused["type"] == "error"
+    [error] = refused["payload"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert error["extensions"]["limit"] == "user" and error["extensions"]["retryAfter"] >= 5
+    assert pong["type"] == "pong"
+
+
+async def test_a_query_over_a_websocket_waits_for_a_slot_like_a_request(staff: str) -> None:
+    env = {"LENDGRAPH_DB_POOL_SIZE": "3", "LENDGRAPH_ADMISSION_WAIT_MS": "50",
+           "LENDGRAPH_TEST_DELAY_MS": "800"}  # fmt: skip
+    with api_process(staff, env) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            token = await _token(http, "ana")
+            socket = await _socket(base, token)
+            try:
+                slow = [asyncio.ensure_future(http.post("/graphql", json=TYPENAME))
+                        for _ in range(2)]  # fmt: skip
+                await _settled(http, 2)
+                busy = await _operation(socket, "busy", ME["query"])
+                await asyncio.gather(*slow)
+                served = await _operation(socket, "served", ME["query"])
+                await _settled(http, 0)  # the socket's query gave its slot back
+            finally:
+                await socket.close()
+    [refused] = busy
+    assert refused["type"] == "error"
+    assert refused["payload"][0]["extensions"]["code"] == "SERVER_BUSY"
+    assert [m["type"] for m in served] == ["next", "complete"]
+    assert served[0]["payload"] == {"data": {"me": {"username": "ana"}}}
 
 
 async def _settled(http: httpx.AsyncClient, in_flight: int) -> None:
@@ -194,7 +282,8 @@ async def _settled(http: httpx.AsyncClient, in_flight: int) -> None:
 
 
 async def test_a_request_that_finds_every_slot_taken_gets_503_at_once(staff: str) -> None:
-    env = {"LENDGRAPH_DB_POOL_SIZE": "2", "LENDGRAPH_ADMISSION_WAIT_MS": "50",
+    # a pool of 3 admits 2 requests: one connection stays for outside calls and health
+    env = {"LENDGRAPH_DB_POOL_SIZE": "3", "LENDGRAPH_ADMISSION_WAIT_MS": "50",
            "LENDGRAPH_TEST_DELAY_MS": "800"}  # fmt: skip
     with api_process(staff, env) as base:
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:

@@ -32,7 +32,7 @@ import asyncpg
 
 from domain import faults
 from domain.db import is_postgres
-from tests.pgdatabase import fresh_database
+from tests.pgdatabase import admin, fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_DAY = date(2026, 6, 19)
@@ -171,19 +171,11 @@ class Portfolio:
             yield f"sqlite://{target}"
             return
         server, _, template = self.template.rpartition("/")
-        asyncio.run(_admin(server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        asyncio.run(admin(_pg(server), f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         try:
             yield f"{server}/{name}"
         finally:
-            asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(server: str, sql: str) -> None:
-    conn = await asyncpg.connect(f"{_pg(server)}/postgres")
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+            asyncio.run(admin(_pg(server), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @contextmanager

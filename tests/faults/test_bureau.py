@@ -7,11 +7,13 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from tortoise.transactions import in_transaction
 
 from api.relay import to_global_id
 from bpmn import operations, runner
@@ -19,6 +21,7 @@ from bpmn.deployments import deploy_bundled
 from domain import faults
 from domain.application.models import Application
 from domain.credit.models import CallStatus, CreditReport, OutsideCall
+from domain.customer.models import Customer
 from domain.db import is_postgres
 from domain.process.models import ProcessInstance, WorkTask
 from tests import factories
@@ -211,3 +214,37 @@ async def test_a_key_asked_again_gets_the_stored_report(db: str, bureau: FakeSer
     ]
     assert other["report_id"] != first["report_id"]
     assert await CreditReport.filter(customer_id=owner.id).count() == 2
+
+
+async def test_an_answer_whose_report_would_wait_for_the_callers_lock_is_kept_by_the_caller(
+    db: str, bureau: FakeServer
+) -> None:
+    if not is_postgres(db):
+        pytest.skip("on SQLite the answer commits with the caller's transaction anyway")
+    # given a step whose own transaction holds the customer's row (locked FOR UPDATE)
+    bureau.script = [Answer(body=GOOD)]
+    owner = await factories.customer(monthly_income="30000", id_type="OTHER", id_number="K-L")
+    token = operations.current_call.set(operations.CallContext(43, "pull_report", task_id="t1"))
+    try:
+        started = time.monotonic()
+        with pytest.raises(RuntimeError, match="the step failed later"):
+            async with in_transaction():
+                await Customer.filter(id=owner.id).select_for_update().first()
+                first = await operations.pull_report(owner.id)
+                # the report is the step's, not yet anyone else's
+                assert await CreditReport.filter(customer_id=owner.id).count() == 1
+                raise RuntimeError("the step failed later")
+        waited = time.monotonic() - started
+        # then the answer was stored without waiting for the lock, its report went with the
+        # step; the step's replay keeps the report again from the stored answer
+        [call] = await OutsideCall.all()
+        assert call.status == CallStatus.DONE and set(call.answer or {}) == {"unkept"}
+        assert await CreditReport.filter(customer_id=owner.id).count() == 0
+        async with in_transaction():
+            again = await operations.pull_report(owner.id)
+    finally:
+        operations.current_call.reset(token)
+    assert waited < 3  # not the claim's 5 s lock timeout
+    assert first["bureau_score"] == again["bureau_score"] == 705
+    assert len(bureau.requests) == 1
+    assert await CreditReport.filter(customer_id=owner.id).count() == 1

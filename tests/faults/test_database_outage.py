@@ -15,9 +15,11 @@ import asyncpg
 import httpx
 import pytest
 
+from api import health
 from domain.clock.models import BusinessDay
 from domain.customer.models import Customer
 from domain.db import is_postgres
+from domain.product.models import Product
 from domain.user.models import User
 from tests.api.conftest import PASSWORD, password_hash
 from tests.conftest import TEN_AM, TODAY, _empty
@@ -206,10 +208,12 @@ async def test_healthz_and_requests_follow_the_database_away_and_back(served: Se
         before = await http.get("/healthz")
         served.proxy.down()
         try:
+            await asyncio.sleep(health.CACHE_SECONDS)  # the probe's answer is kept this long
             down = await http.get("/healthz")
             refused = await served.post(ME)
         finally:
             served.proxy.up()
+        await asyncio.sleep(health.CACHE_SECONDS)
         back = await http.get("/healthz")
     after = await served.post(ME)
     assert before.status_code == 200
@@ -221,3 +225,37 @@ async def test_healthz_and_requests_follow_the_database_away_and_back(served: Se
     _unavailable(refused)
     assert back.status_code == 200 and back.json()["database"] == "ok"
     assert after.status_code == 200 and after.json() == {"data": {"me": {"username": "ana"}}}
+
+
+BOTH = """mutation ($name: String!) {
+  customer: createCustomer(input: {name: $name, kind: PERSON})
+    { __typename ... on CreateCustomerSuccess { customer { name } } }
+  product: saveProduct(input: {code: "OUTAGE", name: "Outage", method: EQUAL_INSTALLMENT,
+      minRate: "0.0600", maxRate: "0.2400", minTerm: 6, maxTerm: 36,
+      minAmount: "1000.00", maxAmount: "100000.00"}) { __typename } }"""
+
+
+async def test_a_document_whose_first_mutation_committed_is_not_answered_retry(
+    served: Served,
+) -> None:
+    admin = await served.admin()
+    try:
+        async with admin.transaction():  # the second mutation waits behind this lock
+            await admin.execute("LOCK TABLE product IN ACCESS EXCLUSIVE MODE")
+            both = asyncio.ensure_future(served.post(BOTH, name="Han Mei"))
+            await _waiting_for_lock(admin, 1)
+            assert await admin.fetchval(TERMINATE) >= 1
+        answer = await both
+    finally:
+        await admin.close()
+    # the customer was created: a 503 "retry" would create it twice. The answer names the
+    # field that failed (its null result voids `data`: mutation results are non-null)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["path"] == ["product"]
+    assert error["extensions"] == {"code": "DATABASE_UNAVAILABLE", "retryAfter": 1}
+    assert "this field was not done" in error["message"]
+    assert await Customer.filter(name="Han Mei").count() == 1
+    assert await Product.filter(code="OUTAGE").count() == 0
