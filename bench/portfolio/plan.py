@@ -187,7 +187,7 @@ def loans(d: Draws, *, first_id: int, business_date: date, product_ids: dict[str
       method = 'EQUAL_INSTALLMENT' AS ei,
       -- r/12 to 40 significant digits, as domain.loan.schedule.monthly_rate computes it
       round(annual_rate::numeric(60, 50) / 12,
-            39 - floor(log10(greatest(annual_rate, 0.000001) / 12))::int) AS i40,
+            39 - floor(log(greatest(annual_rate, 0.000001)::float8 / 12))::int) AS i40,
       round(principal / term, 2) AS lvl,
       CASE WHEN annual_rate = 0 THEN round(principal / term, 2)
            ELSE round(principal * (annual_rate / 12) / (1 - power(

@@ -39,7 +39,7 @@ def _interest(o: str, rate: str = "rate") -> str:
     product = f"({o} * {rate})"
     return (
         f"CASE WHEN {product} = 0 THEN 0 ELSE round(round({product}, "
-        f"39 - floor(log10({product}))::int), 2) END"
+        f"39 - floor(log({product}::float8))::int), 2) END"
     )
 
 
