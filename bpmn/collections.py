@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bpmn import deployments, runner
-from domain import faults
+from bpmn import bulk, deployments, runner
+from domain.batching import gather_in
 from domain.clock import service as clock
 from domain.customer.models import Customer, CustomerTag
 from domain.loan.models import Loan, LoanStatus
+from domain.process import rows
 from domain.process.models import InstanceStatus, ProcessInstance
 from domain.profile import assignment
 from domain.profile.rfm import VALUABLE
@@ -47,11 +48,57 @@ async def start_data(loan: Loan) -> dict[str, Any]:
     }
 
 
+async def _start_data_many(loans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``start_data`` for many loans: the customers' risk, segment and STRATEGIC tag read once."""
+    owners = {int(loan["customer_id"]) for loan in loans}
+    customers = {
+        row["id"]: row
+        for row in await gather_in(owners, lambda ids: Customer.filter(id__in=ids).values(
+            "id", "risk_rating", "rfm_segment"))
+    }  # fmt: skip
+    strategic = set(
+        await gather_in(
+            owners,
+            lambda ids: CustomerTag.filter(
+                customer_id__in=ids, tag__name=assignment.STRATEGIC
+            ).values_list("customer_id", flat=True),
+        )
+    )
+    out = []
+    for loan in loans:
+        customer = customers[loan["customer_id"]]
+        segment = customer["rfm_segment"] or ""
+        value = "HIGH" if segment in VALUABLE or customer["id"] in strategic else (
+            "LOW" if segment in LOW_VALUE else "MEDIUM")  # fmt: skip
+        risk = customer["risk_rating"]
+        out.append({
+            "loan_id": loan["id"], "customer_id": customer["id"], "bucket": loan["bucket"],
+            "days_past_due": loan["days_past_due"],
+            "risk_rating": str(risk) if risk else None, "value_segment": value,
+        })  # fmt: skip
+    return out
+
+
+async def _open_cases(views: list[runner.InstanceView], starts: dict[str, bulk.Start]) -> None:
+    """The case and its strategy, for the dashboard's contacts, recoveries and cures."""
+    opened = await clock.now()
+    cases = []
+    for view in views:
+        data, strategy = starts[view.business_key].data, view.data.get("strategy")
+        cases.append({
+            "loan_id": data["loan_id"], "customer_id": data["customer_id"],
+            "instance_id": view.id, "strategy": str(strategy) if strategy else None,
+            "bucket": data["bucket"], "opened_at": opened,
+        })  # fmt: skip
+    await rows.insert(CollectionCase, cases)
+
+
 async def start_for_past_due(limit: int = 1000) -> list[runner.InstanceView]:
     """Start collections for active past-due loans that have no running instance yet.
 
-    Raises ProcessNotDeployedError when ``collections`` has no version in force, past-due
-    loans or not: the daily run says so rather than collect nothing.
+    In bulk (:mod:`bpmn.bulk`): batches of instances with their cases, each batch one
+    transaction. Raises ProcessNotDeployedError when ``collections`` has no version in
+    force, past-due loans or not: the daily run says so rather than collect nothing.
     """
     await deployments.require_in_force(PROCESS_ID)
     running = ProcessInstance.filter(
@@ -59,23 +106,20 @@ async def start_for_past_due(limit: int = 1000) -> list[runner.InstanceView]:
         status__in=(InstanceStatus.RUNNING, InstanceStatus.RETRYING, InstanceStatus.FAILED),
     ).values_list("business_key", flat=True)
     busy = {str(k) for k in await running}
-    started: list[runner.InstanceView] = []
-    candidates = Loan.filter(status=LoanStatus.ACTIVE, days_past_due__gt=0).order_by("id")
-    for loan in await candidates:
-        if len(started) >= limit:
-            break
-        key = f"loan:{loan.id}"
-        if key in busy:
-            continue
-        view = await runner.start(PROCESS_ID, await start_data(loan), business_key=key)
-        # the case and its strategy, for the dashboard's contacts, recoveries and cures
-        strategy = view.data.get("strategy")
-        owner: int = loan.customer_id  # type: ignore[attr-defined]
-        await CollectionCase.create(
-            loan_id=loan.id, customer_id=owner, instance_id=view.id,
-            strategy=str(strategy) if strategy else None, bucket=loan.bucket,
-            opened_at=await clock.now(),
-        )  # fmt: skip
-        started.append(view)
-        faults.reach("daily.collections.started")  # a fault point: some started, not committed
-    return started
+    candidates = (
+        await Loan.filter(status=LoanStatus.ACTIVE, days_past_due__gt=0)
+        .order_by("id").values("id", "customer_id", "bucket", "days_past_due")
+    )  # fmt: skip
+    fresh = [loan for loan in candidates if f"loan:{loan['id']}" not in busy][:limit]
+    starts = {
+        f"loan:{data['loan_id']}": bulk.Start(f"loan:{data['loan_id']}", data)
+        for data in await _start_data_many(fresh)
+    }
+
+    async def open_cases(views: list[runner.InstanceView]) -> None:
+        await _open_cases(views, starts)
+
+    return await bulk.start_many(
+        PROCESS_ID, starts.values(), opaque=("loan_id", "customer_id", "days_past_due"),
+        after_batch=open_cases, fault_point="daily.collections.started",
+    )  # fmt: skip

@@ -15,8 +15,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from bpmn import definitions, deployments, engine, ratings, runner
-from domain import faults
+from bpmn import bulk, definitions, deployments, engine, ratings
 from domain.batching import chunks, gather_in
 from domain.customer.models import Customer, CustomerTag, Tag
 from domain.loan.models import Installment
@@ -92,11 +91,11 @@ async def run(day: date) -> dict[str, Any]:
     keys = {c: f"limit:{c}:{month}" for c in eligible}
     started = {str(k) for k in await gather_in(keys.values(), lambda batch: ProcessInstance.filter(
         business_key__in=batch).values_list("business_key", flat=True))}  # fmt: skip
-    offered = 0
-    for cid, (_, data) in eligible.items():
-        if keys[cid] in started:
-            continue
-        await runner.start(PROCESS_ID, data, business_key=keys[cid])
-        offered += 1
-        faults.reach("daily.offers.started")  # a fault point: some offers started, not committed
-    return {"eligible": len(eligible), "offered": offered}
+    starts = [
+        bulk.Start(keys[cid], data) for cid, (_, data) in eligible.items()
+        if keys[cid] not in started
+    ]  # fmt: skip
+    offered = await bulk.start_many(
+        PROCESS_ID, starts, opaque=("customer_id",), fault_point="daily.offers.started"
+    )
+    return {"eligible": len(eligible), "offered": len(offered)}

@@ -240,6 +240,13 @@ async def start(process_id: str, data: dict[str, Any], *, business_key: str) -> 
         return await _advance(instance, definition, start_data=data)
 
 
+async def run_new(
+    instance: ProcessInstance, definition: ProcessDefinition, data: dict[str, Any]
+) -> InstanceView:
+    """Run an instance row created in the caller's transaction to its first wait, as start."""
+    return await _advance(instance, definition, start_data=data)
+
+
 async def _user_with_role(user_id: int, role: str | None) -> User:
     user = await User.get_or_none(id=user_id)
     if user is None:

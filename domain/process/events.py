@@ -22,6 +22,7 @@ from tortoise import connections
 
 from domain.db import database_url, is_postgres, normalise
 from domain.process.models import TaskEvent, TaskEventKind
+from domain.process.rows import insert
 
 CHANNEL = "lendgraph_task_events"
 
@@ -72,6 +73,21 @@ async def record(task_id: int, instance_id: int, kind: TaskEventKind) -> None:
         await connections.get("default").execute_query(
             "SELECT pg_notify($1, $2)", [CHANNEL, str(event.id)]
         )
+    else:
+        _hub.wake()
+
+
+async def record_many(rows: list[tuple[int, int, TaskEventKind]]) -> None:
+    """Write many events (task id, instance id, kind) in one statement, announced once."""
+    if not rows:
+        return
+    at = datetime.now(UTC)
+    await insert(
+        TaskEvent, [{"task_id": t, "instance_id": i, "kind": k, "at": at} for t, i, k in rows]
+    )
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, "many"])
     else:
         _hub.wake()
 
