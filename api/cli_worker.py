@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import signal
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
@@ -25,6 +26,7 @@ from tortoise.exceptions import OperationalError
 
 from api.cli_options import UrlOption
 from domain import migrate as migrations
+from domain.daily.chunks import chunk_size
 from domain.pgclient import unavailable
 
 console = Console(highlight=False, soft_wrap=True)  # one line per event, whatever the width
@@ -109,11 +111,28 @@ async def _connect(url: str | None) -> None:
     await migrations.check(url)
 
 
-async def _round(stop: Stop, done: date | None) -> date | None:
+PROGRESS_EVERY = 5.0  # seconds between two progress lines of the daily run
+
+
+class Progress:
+    """Prints the daily run's progress (step, chunks done of all, estimate), at most once
+    every `PROGRESS_EVERY` seconds, so a run of thousands of chunks stays readable."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def __call__(self, line: str) -> None:
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_EVERY:
+            self.last = now
+            console.print(escape(line))
+
+
+async def _round(stop: Stop, done: date | None, progress: Progress) -> date | None:
     """One round; returns the business date whose daily run is reported done."""
     from bpmn.work import worker_round
 
-    result = await worker_round(stop=stop)
+    result = await worker_round(stop=stop, notify=progress)
     report = result.daily
     if report.done and report.business_date != done:
         console.print(f"{report.business_date}: daily run {report.steps}")
@@ -135,13 +154,14 @@ async def work(url: str | None, *, interval: float, once: bool, backoff: Backoff
     stop = Stop()
     stop.install()
     connected, done = False, None
+    progress = Progress()
     try:
         while not stop():
             try:
                 if not connected:
                     await _connect(url)
                     connected = True
-                done = await _round(stop, done)
+                done = await _round(stop, done, progress)
                 backoff.reset()
             except Exception as exc:
                 reason = why_unavailable(exc)
@@ -188,6 +208,11 @@ def register(app: typer.Typer) -> None:
         waits (one line per try, pauses doubling up to --backoff-max); with --once it exits 1
         (2 if not migrated) instead. SIGTERM finishes the message being sent and exits 0.
         """
+        try:
+            chunk_size()  # a bad setting stops the worker now, not in the middle of a date
+        except ValueError as exc:
+            console.print(f"[red]error:[/red] {escape(str(exc))}")
+            raise typer.Exit(2) from None
         status = asyncio.run(
             work(database_url_, interval=interval, once=once,
                  backoff=Backoff(first=backoff, cap=backoff_max))

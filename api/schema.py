@@ -45,6 +45,7 @@ from api.scalars import SCALAR_OVERRIDES
 from api.staff.mutations import StaffMutations
 from api.staff.password import PasswordMutations
 from api.staff.queries import StaffQueries
+from api.system.daily import DailyRunQueries
 from api.system.imports import ImportMutations
 from api.system.products import ProductMutations
 from api.system.schema import SystemMutations, SystemQueries
@@ -72,6 +73,7 @@ Query = merge_types(
         LoanQueries,
         ApplicationQueries,
         SystemQueries,
+        DailyRunQueries,
         AdminQueries,
         StaffQueries,
         ProcessQueries,

@@ -2,11 +2,15 @@
 
 Seeds N customers (default 100,000) with their loans, schedules, payments and interactions
 into a fresh database, deploys the bundled processes, then runs the daily run of the next
-business date (delinquency, profiles with RFM, risk ratings by the decision table, lifecycle,
-tags and segments, collections for loans past due, pre-due reminders, limit-increase offers)
-and prints each step's time, what it did, and the process's peak memory.
+business date (the first run after loading: delinquency, month ends, profiles with RFM, risk
+ratings by the decision table, lifecycle, tags and segments, collections for loans past due,
+pre-due reminders, limit-increase offers, care) with --workers worker processes sharing its
+chunks, then the date after (the steady state), then the same date again. For each run it
+prints per step: wall seconds, chunks, the chunks' seconds and statements (PostgreSQL), what
+the step did, and each worker's seconds and peak memory.
 
-    python bench/daily.py [--customers 100000] [--database-url postgres://…/db] [--build sql|python]
+    python bench/daily.py [--customers 100000] [--workers 2] [--chunk 20000]
+        [--database-url postgres://…/db] [--build sql|python]
 
 On PostgreSQL the portfolio is built inside the database by set-based statements
 (`bench/portfolio`, `--build sql`, the default there); `--build python` (and SQLite) seeds
@@ -18,11 +22,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import resource
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 from tortoise import Tortoise, connections
 
@@ -31,6 +40,7 @@ from domain.db import is_postgres, tortoise_config
 
 os.environ.setdefault("LENDGRAPH_MODE", "demo")  # the bench moves the business date
 PASSWORD = "bench-password"
+HERE = Path(__file__).resolve().parent
 BUSINESS_DATE = date(2026, 6, 15)
 
 
@@ -44,6 +54,8 @@ async def main() -> None:
 async def _main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes sharing a date")
+    parser.add_argument("--chunk", type=int, default=20_000, help="customers per chunk")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--build", choices=("sql", "python"), default=None,
                         help="how to build the portfolio (default: sql on PostgreSQL)")  # fmt: skip
@@ -57,7 +69,6 @@ async def _main() -> None:
 
     import portfolio
 
-    from bpmn import daily
     from bpmn.deployments import deploy_bundled
     from domain.clock import service as clock
     from domain.profile import segments
@@ -82,41 +93,86 @@ async def _main() -> None:
     await segments.define("valuable_low_risk", "", {"rfm_segment": ["CHAMPIONS", "LOYAL"],
                           "risk_rating": ["LOW", "MEDIUM"]}, by="bench")  # fmt: skip
     day = await clock.get() + timedelta(days=1)
-    await clock.set_(day)
 
-    timings: dict[str, float] = {}
-    original = list(daily.STEPS)
-
-    def timed(name: str, step: daily.Step) -> daily.Step:
-        async def run(d: object) -> dict[str, object]:
-            t0 = time.perf_counter()
-            out = await step(d)  # type: ignore[arg-type]
-            timings[name] = time.perf_counter() - t0
-            return out
-
-        return run  # type: ignore[return-value]
-
-    daily.STEPS = tuple((name, timed(name, step)) for name, step in original)
-    t0 = time.perf_counter()
-    report = await daily.run(day)
-    total = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    again = await daily.run(day)
-    rerun = time.perf_counter() - t1
+    first = await _run(url, day, args.workers, args.chunk)
+    steady = await _run(url, day + timedelta(days=1), args.workers, args.chunk)
+    again = await _run(url, day + timedelta(days=1), 1, args.chunk)
     await Tortoise.close_connections()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     backend = "PostgreSQL" if is_postgres(url) else "SQLite"
     print(f"daily run, {backend}, {args.customers:,} customers "
-          f"(built by {build} in {seeded:.0f} s), "
-          f"business date {day}")  # fmt: skip
-    assert report.done, report.failed
-    print("| step | seconds | result |")
-    print("| --- | --- | --- |")
-    for name, _ in original:
-        print(f"| {name} | {timings.get(name, 0):.1f} | {report.steps.get(name)} |")
-    print(f"| total | {total:.1f} | |")
-    print(f"re-run of the same date: {rerun:.2f} s, done={again.done} (nothing repeated)")
-    print(f"peak memory (max RSS of this process, seeding included): {peak:.0f} MB")
+          f"(built by {build} in {seeded:.0f} s, peak {peak:.0f} MB), {args.workers} worker(s), "
+          f"chunks of {args.chunk:,} customers")  # fmt: skip
+    for title, figures in (("first run after loading", first), ("steady state", steady)):
+        _print(title, figures)
+    print(f"re-run of the same date: {again.seconds:.2f} s, nothing repeated")
+
+
+@dataclass
+class Figures:
+    """A date's run: wall time, each worker's line, each step's row."""
+
+    day: date
+    seconds: float
+    workers: list[dict[str, Any]]
+    steps: list[tuple[Any, ...]]
+
+
+STEP_FIGURES = """
+SELECT r.step, extract(epoch FROM max(c.finished_at) - min(r.started_at)), count(c.id),
+       sum(c.seconds), sum(c.statements), count(DISTINCT c.worker), min(r.detail::text)
+FROM daily_run r LEFT JOIN daily_chunk c ON c.business_date = r.business_date AND c.step = r.step
+WHERE r.business_date = $1 GROUP BY r.step"""
+
+
+async def _run(url: str, day: date, workers: int, chunk: int) -> Figures:
+    """The date's daily run by `workers` processes at once; its figures from the tables."""
+    from bpmn import daily
+    from domain.clock import service as clock
+
+    await clock.set_(day)
+    env = {**os.environ, "LENDGRAPH_DAILY_CHUNK_CUSTOMERS": str(chunk)}
+    started = time.perf_counter()
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(HERE / "daily_worker.py"),
+            url,
+            day.isoformat(),
+            env=env,
+            cwd=HERE.parent,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(workers)
+    ]
+    outputs = [await child.communicate() for child in children]
+    seconds = time.perf_counter() - started
+    lines = [json.loads(out.decode().strip().splitlines()[-1]) for out, _ in outputs]
+    for child, line in zip(children, lines, strict=True):
+        assert child.returncode == 0 and line["done"], line
+    if is_postgres(url):
+        conn = connections.get("default")
+        found = {r[0]: r for r in (await conn.execute_query(STEP_FIGURES, [day]))[1]}
+    else:  # the same figures, SQLite's way
+        found = {}
+    names = [name for name, _ in daily.STEPS]
+    return Figures(day, seconds, lines, [tuple(found[n]) if n in found else (n,) for n in names])
+
+
+def _print(title: str, figures: Figures) -> None:
+    print(f"\n{title}: business date {figures.day}, {figures.seconds:.1f} s wall")
+    print("| step | wall s | chunks | chunk s (sum) | statements | workers | result |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for row in figures.steps:
+        if len(row) == 1:
+            print(f"| {row[0]} | | | | | | |")
+            continue
+        name, wall, count, spent, statements, who, detail = row
+        print(f"| {name} | {float(wall or 0):.1f} | {count} | {float(spent or 0):.1f} | "
+              f"{statements or ''} | {who} | {detail} |")  # fmt: skip
+    for n, line in enumerate(figures.workers, 1):
+        print(f"worker {n}: {line['seconds']} s, {line['chunks']} chunks, "
+              f"peak {line['peak_mb']} MB")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from bpmn import ratings, tag_rules
+from domain import faults
 from domain.profile import chunks, segments
 from domain.profile import service as profiles
 
@@ -36,6 +37,7 @@ async def profile_chunk(day: date, lo: int | None, hi: int | None) -> dict[str, 
         basis = await chunks.basis(day)
         rated = await ratings.compute(day, lo=lo, hi=hi)
         done = await profiles.apply(day, rated, lo=lo, hi=hi, basis=basis)
+        faults.reach("daily.profiles.rated")  # ratings and labels written, tags not yet
         ruled = await tag_rules.apply(day, lo=lo, hi=hi)  # over today's labels and system tags
         moved = await segments.refresh_range(day, lo, hi)
     return {**done, "rated": len(rated), "rules": int(ruled["rules"]),

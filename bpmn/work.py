@@ -29,7 +29,9 @@ def _never() -> bool:
     return False
 
 
-async def worker_round(stop: Callable[[], bool] | None = None) -> Round:
+async def worker_round(
+    stop: Callable[[], bool] | None = None, notify: Callable[[str], None] | None = None
+) -> Round:
     """The daily run of the business date (once: collections start there), due timers and
     retries, and the outbox. Each part is safe to run from several workers on PostgreSQL.
 
@@ -38,14 +40,15 @@ async def worker_round(stop: Callable[[], bool] | None = None) -> Round:
     what is sent always sees the date's delinquency, ratings and new messages, however many
     workers there are. A round that sees the business date move ends after its daily run.
 
-    ``stop`` is asked between pieces of work (a step, a pass over the timers, a message):
+    ``stop`` is asked between pieces of work (a chunk, a pass over the timers, a message):
     once it answers True the round ends there, with nothing of its own left in flight.
+    ``notify`` hears the daily run's progress after each chunk this worker did.
     """
     stopping = stop or _never
-    report = await daily.run(stop=stopping)
+    report = await daily.run(stop=stopping, notify=notify)
     while report.busy and not stopping():
         await asyncio.sleep(BUSY_POLL_SECONDS)
-        report = await daily.run(report.business_date, stop=stopping)
+        report = await daily.run(report.business_date, stop=stopping, notify=notify)
     waits = sent = 0
     if await clock.get() != report.business_date:
         return Round(waits, sent, report)  # the next round starts with the new date's run

@@ -65,6 +65,17 @@ class RequestRecord:
 record: contextvars.ContextVar[RequestRecord | None] = contextvars.ContextVar(
     "lendgraph_db_request", default=None
 )
+# statements sent while a counter is set (a chunk of the daily run counts its own)
+statements: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "lendgraph_db_statements", default=None
+)
+
+
+def _counted() -> None:
+    counter = statements.get()
+    if counter is not None:
+        counter[0] += 1
+
 
 # refused at connect: nothing was sent, so anything may be sent again
 _NOT_SENT = (ConnectionRefusedError, socket.gaierror, pg.CannotConnectNowError,
@@ -135,6 +146,7 @@ class ResilientClient(AsyncpgDBClient):
     """The pooled client: outages become typed errors; a read retries once on a new connection."""
 
     async def _translate_exceptions(self, func: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        _counted()
         try:
             return await super()._translate_exceptions(func, *args, **kw)
         except Exception as exc:
@@ -193,6 +205,7 @@ class ResilientTransaction(TransactionWrapper):
     """A transaction whose lost connection is a typed error (never retried)."""
 
     async def _translate_exceptions(self, func: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        _counted()
         return await _typed(super()._translate_exceptions(func, *args, **kw))
 
     def _in_transaction(self) -> TransactionContext:

@@ -18,6 +18,7 @@ from api.relay import (
     paged,
     to_global_id,
 )
+from api.system.daily import DailyRun, daily_run_of
 from bpmn import daily
 from domain.clock import service as clock
 from domain.enums import Channel
@@ -111,6 +112,9 @@ class RunDailyJobsSuccess:
     busy: bool = strawberry.field(description="Another worker is running a step right now.")
     failed: str | None = strawberry.field(description="The step that failed, and why.")
     steps: list[DailyStep]
+    progress: DailyRun = strawberry.field(
+        description="Every step's chunks done and failed, and an estimate (as `dailyRun`)."
+    )
 
 
 RunDailyJobsResult = Annotated[
@@ -156,6 +160,7 @@ class OutreachMutations:
             business_date=report.business_date, done=report.done, busy=report.busy,
             failed=report.failed,
             steps=[DailyStep(step=k, detail=cast(JSON, v)) for k, v in report.steps.items()],
+            progress=await daily_run_of(report.business_date),
         )  # fmt: skip
 
     @strawberry.mutation(

@@ -33,3 +33,39 @@ class DailyRun(Model):
     class Meta:
         table = "daily_run"
         unique_together = (("business_date", "step"),)
+
+
+class ChunkStatus(StrEnum):
+    """Where a chunk of a step stands."""
+
+    PENDING = "PENDING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+
+class DailyChunk(Model):
+    """A range of customers (ids ``lo`` ≤ id < ``hi``) for one step of one business date.
+
+    A worker claims a chunk with ``FOR UPDATE SKIP LOCKED`` inside the transaction that does
+    its work, so every chunk is done once, by whoever comes first. A worker that dies
+    mid-chunk loses its transaction and leaves the chunk PENDING for the next one. A chunk
+    that fails is FAILED with the error and its attempts, and is taken again by a later run.
+    """
+
+    id = fields.IntField(primary_key=True)
+    business_date = fields.DateField()
+    step = fields.CharField(max_length=32)
+    lo = fields.BigIntField()
+    hi = fields.BigIntField()
+    status = fields.CharEnumField(ChunkStatus, max_length=8, default=ChunkStatus.PENDING)
+    detail: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
+    error = fields.TextField(null=True)
+    attempts = fields.IntField(default=0)
+    worker = fields.CharField(max_length=96, null=True)
+    seconds = fields.FloatField(null=True)
+    statements = fields.IntField(null=True)  # sent by the chunk (PostgreSQL)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "daily_chunk"
+        unique_together = (("business_date", "step", "lo"),)

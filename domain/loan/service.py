@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from domain import faults
 from domain.clock import service as clock
+from domain.daily.chunks import EVERYONE, Span
 from domain.errors import ConflictError, NotFoundError, Problems, ValidationError
 from domain.loan.allocation import InstallmentState, allocate, apply, prepay
 from domain.loan.delinquency import bucket_for, days_past_due
@@ -244,18 +245,23 @@ async def _set_delinquency(loan: Loan, business_date: date) -> None:
     loan.dpd_as_of = business_date
 
 
-async def refresh_delinquency(business_date: date) -> int:
-    """Recompute DPD and bucket of every active loan as of a date; returns loans changed."""
+async def refresh_delinquency(business_date: date, *, customers: Span = EVERYONE) -> int:
+    """Recompute DPD and bucket of every active loan (of these customers) as of a date;
+    returns loans changed."""
+    active = Loan.filter(customers.q(), status=LoanStatus.ACTIVE)
     oldest = await (
         Installment.filter(
-            paid_on__isnull=True, due_date__lt=business_date, loan__status=LoanStatus.ACTIVE
+            customers.q("loan__customer_id"),
+            paid_on__isnull=True,
+            due_date__lt=business_date,
+            loan__status=LoanStatus.ACTIVE,
         )
         .annotate(oldest=Min("due_date"))
         .group_by("loan_id")
         .values_list("loan_id", "oldest")
     )
     target = {loan_id: (business_date - due).days for loan_id, due in oldest}
-    current = await Loan.filter(status=LoanStatus.ACTIVE).values_list("id", "days_past_due")
+    current = await active.values_list("id", "days_past_due")
     by_dpd: defaultdict[int, list[int]] = defaultdict(list)
     for loan_id, dpd in current:
         new = target.get(loan_id, 0)
@@ -268,7 +274,7 @@ async def refresh_delinquency(business_date: date) -> int:
                 await Loan.filter(id__in=ids[start : start + 500]).update(
                     days_past_due=dpd, bucket=bucket_for(dpd, buckets)
                 )
-        await Loan.filter(status=LoanStatus.ACTIVE).update(dpd_as_of=business_date)
+        await active.update(dpd_as_of=business_date)
     return sum(len(ids) for ids in by_dpd.values())
 
 

@@ -21,6 +21,7 @@ from domain import faults
 from domain.batching import gather_in
 from domain.clock import service as clock
 from domain.customer.models import Customer
+from domain.daily.chunks import EVERYONE, Span
 from domain.outreach import service as outbox
 from domain.outreach import templates
 from domain.outreach.models import MessagePurpose, OutboxMessage
@@ -60,8 +61,9 @@ def holidays(year: int) -> dict[date, str]:
     return calendar
 
 
-async def produce(day: date) -> dict[str, int]:
-    """Queue today's birthday and holiday greetings; returns how many were new."""
+async def produce(day: date, *, customers: Span = EVERYONE) -> dict[str, int]:
+    """Queue today's birthday and holiday greetings (to these customers); returns how many
+    were new."""
     moment = await clock.now()
     wanted: dict[str, tuple[int, str]] = {}
     library = await templates.load()
@@ -72,13 +74,13 @@ async def produce(day: date) -> dict[str, int]:
         tone = templates.tone_for(segment, row["risk_rating"])
         return library.render(key, {"name": row["name"], **values}, segment, tone)
 
-    for row in await Customer.filter(birth_date__isnull=False).values(*columns):
+    for row in await Customer.filter(customers.q("id"), birth_date__isnull=False).values(*columns):
         if (row["birth_date"].month, row["birth_date"].day) == (day.month, day.day):
             body = text("care.birthday", row)
             wanted[f"care:birthday:{row['id']}:{day.year}"] = (int(row["id"]), body)
     holiday = holidays(day.year).get(day)
     if holiday:
-        for row in await Customer.all().values(*columns):
+        for row in await Customer.filter(customers.q("id")).values(*columns):
             body = text("care.holiday", row, holiday=holiday)
             wanted[f"care:holiday:{row['id']}:{day.isoformat()}"] = (int(row["id"]), body)
     existing = {str(k) for k in await gather_in(wanted, lambda batch: OutboxMessage.filter(

@@ -13,6 +13,7 @@ from domain import faults
 from domain.batching import gather_in
 from domain.clock import service as clock
 from domain.customer.models import CustomerTag
+from domain.daily.chunks import EVERYONE, Span
 from domain.loan.models import Installment, LoanStatus
 from domain.outreach import service as outbox
 from domain.outreach import templates
@@ -28,18 +29,20 @@ def key(installment_id: int, offset: int) -> str:
     return f"reminder:{installment_id}:T-{offset}"
 
 
-async def produce(today: date) -> dict[str, int]:
-    """Queue the reminders due on ``today``; returns how many were new and how many existed."""
+async def produce(today: date, *, customers: Span = EVERYONE) -> dict[str, int]:
+    """Queue the reminders due on ``today`` (to these customers); returns how many were new
+    and how many existed."""
     by_due = {today + timedelta(days=n): n for n in (*OFFSETS, *EXTRA_FOR_LATE)}
     rows = await Installment.filter(
-        paid_on__isnull=True, due_date__in=list(by_due), loan__status=LoanStatus.ACTIVE
+        customers.q("loan__customer_id"), paid_on__isnull=True, due_date__in=list(by_due),
+        loan__status=LoanStatus.ACTIVE,
     ).values(
         "id", "loan_id", "due_date", "principal_due", "interest_due", "fee_due",
         "principal_paid", "interest_paid", "fee_paid", "loan__customer_id", "loan__customer__name",
         "loan__customer__rfm_segment", "loan__customer__risk_rating",
     )  # fmt: skip
-    customers = {int(r["loan__customer_id"]) for r in rows}
-    late = set(await gather_in(customers, lambda batch: CustomerTag.filter(
+    owners = {int(r["loan__customer_id"]) for r in rows}
+    late = set(await gather_in(owners, lambda batch: CustomerTag.filter(
         customer_id__in=batch, tag__name=LATE_TAG
     ).values_list("customer_id", flat=True)))  # fmt: skip
     wanted = {}

@@ -243,11 +243,12 @@ async def test_a_failed_step_stops_only_the_steps_that_need_it(db: str) -> None:
     # then what needs profiles waits, and the rest of the date is done
     assert set(report.failures) == {"profiles"}
     assert report.waiting == {
-        "collections": "waits for profiles",
-        "reminders": "waits for profiles",
-        "offers": "waits for profiles",
+        "profiles_finish": "waits for profiles",
+        "collections": "waits for profiles_finish",
+        "reminders": "waits for profiles_finish",
+        "offers": "waits for profiles_finish",
     }
-    assert set(report.steps) == {"delinquency", "month_ends", "care"}
+    assert set(report.steps) == {"delinquency", "month_ends", "profiles_prepare", "care"}
     statuses = dict(await DailyRun.filter(business_date=TODAY).values_list("step", "status"))
     assert statuses["care"] == DailyStepStatus.DONE and statuses["collections"] is None
     # and once the process is back, the next run does the rest, and nothing twice

@@ -22,7 +22,7 @@ Rows = dict[str, list[tuple[Any, ...]]]
 SKIP_TABLES = frozenset({"tortoise_migrations", "sqlite_sequence"})
 WALL_CLOCK = frozenset({
     "created_at", "updated_at", "started_at", "finished_at", "deployed_at", "completed_at",
-    "lease_until", "claimed_by", "at",
+    "lease_until", "claimed_by", "at", "worker", "seconds", "computed_at", "statements",
 })  # fmt: skip
 # columns that are the run's own random or id-derived values
 OPAQUE = {"process_instance": {"state"}, "work_task": {"task_id"}, "process_wait": {"task_id"},

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bpmn.daily import STEPS
 from tests.domain.outreach.gateway import Gateway, gateway
 from tests.faults.dump import differences, dump
 from tests.faults.portfolio import (
@@ -70,7 +71,7 @@ def test_four_workers_over_ten_dates_equal_one_worker(seeded: Portfolio, tmp_pat
                                             "WHERE status = 'SENT'"))  # fmt: skip
     assert not (diff := differences(got, want)), "\n".join(diff)
     runs = [dict(r) for r in got["daily_run"]]
-    assert len(runs) == 7 * len(DATES) and {r["status"] for r in runs} == {"DONE"}
+    assert len(runs) == len(STEPS) * len(DATES) and {r["status"] for r in runs} == {"DONE"}
     received4 = gw4.posts + logged(tmp_path / "four")
     received1 = gw1.posts + logged(tmp_path / "one")
     assert set(received4) == sent4 and set(received4.values()) == {1}  # each exactly once

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from bpmn import daily
 from domain.clock import service as clock
 from domain.customer.models import CustomerTag
+from domain.daily.chunks import Span
 from domain.daily.models import DailyRun
 from domain.enums import Channel
 from domain.loan.models import Installment
@@ -80,7 +81,7 @@ async def test_a_reminder_for_an_installment_paid_meanwhile_is_never_sent(
 
 
 async def test_a_failed_step_is_recorded_and_run_again(shipped_processes: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    async def broken(day: date) -> dict[str, int]:
+    async def broken(day: date, span: Span) -> dict[str, int]:
         raise RuntimeError("template store offline")
 
     steps = tuple((n, broken if n == "reminders" else s) for n, s in daily.STEPS)
