@@ -13,6 +13,7 @@ from bpmn import bulk, deployments, runner
 from domain.batching import gather_in
 from domain.clock import service as clock
 from domain.customer.models import Customer, CustomerTag
+from domain.daily.chunks import EVERYONE, Span
 from domain.loan.models import Loan, LoanStatus
 from domain.process import rows
 from domain.process.models import InstanceStatus, ProcessInstance
@@ -93,23 +94,26 @@ async def _open_cases(views: list[runner.InstanceView], starts: dict[str, bulk.S
     await rows.insert(CollectionCase, cases)
 
 
-async def start_for_past_due(limit: int = 1000) -> list[runner.InstanceView]:
-    """Start collections for active past-due loans that have no running instance yet.
+async def start_for_past_due(
+    limit: int = 1000, *, customers: Span = EVERYONE
+) -> list[runner.InstanceView]:
+    """Start collections for active past-due loans (of these customers) that have no running
+    instance yet.
 
     In bulk (:mod:`bpmn.bulk`): batches of instances with their cases, each batch one
     transaction. Raises ProcessNotDeployedError when ``collections`` has no version in
     force, past-due loans or not: the daily run says so rather than collect nothing.
     """
     await deployments.require_in_force(PROCESS_ID)
-    running = ProcessInstance.filter(
-        definition__process_id=PROCESS_ID,
-        status__in=(InstanceStatus.RUNNING, InstanceStatus.RETRYING, InstanceStatus.FAILED),
-    ).values_list("business_key", flat=True)
-    busy = {str(k) for k in await running}
     candidates = (
-        await Loan.filter(status=LoanStatus.ACTIVE, days_past_due__gt=0)
+        await Loan.filter(customers.q(), status=LoanStatus.ACTIVE, days_past_due__gt=0)
         .order_by("id").values("id", "customer_id", "bucket", "days_past_due")
     )  # fmt: skip
+    keys = [f"loan:{loan['id']}" for loan in candidates]
+    busy = {str(k) for k in await gather_in(keys, lambda batch: ProcessInstance.filter(
+        definition__process_id=PROCESS_ID, business_key__in=batch,
+        status__in=(InstanceStatus.RUNNING, InstanceStatus.RETRYING, InstanceStatus.FAILED),
+    ).values_list("business_key", flat=True))}  # fmt: skip
     fresh = [loan for loan in candidates if f"loan:{loan['id']}" not in busy][:limit]
     starts = {
         f"loan:{data['loan_id']}": bulk.Start(f"loan:{data['loan_id']}", data)

@@ -44,7 +44,7 @@ async def _month_ends(day: date, span: Span) -> dict[str, Any]:
 
 
 async def _collections(day: date, span: Span) -> dict[str, Any]:
-    started = await collections.start_for_past_due(limit=1_000_000)
+    started = await collections.start_for_past_due(limit=10_000_000, customers=span)
     return {"started": len(started)}
 
 
@@ -57,7 +57,7 @@ async def _care(day: date, span: Span) -> dict[str, Any]:
 
 
 async def _offers(day: date, span: Span) -> dict[str, Any]:
-    return await offers.run(day)
+    return await offers.run(day, customers=span)
 
 
 async def _profiles_prepare(day: date, span: Span) -> dict[str, Any]:
@@ -102,7 +102,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "care": (),
 }
 # steps that need the whole portfolio at once: one chunk of everyone
-WHOLE = frozenset({"month_ends", "profiles_prepare", "profiles_finish", "collections", "offers"})
+WHOLE = frozenset({"month_ends", "profiles_prepare", "profiles_finish"})
 
 
 @dataclass

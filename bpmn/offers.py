@@ -18,6 +18,7 @@ from typing import Any
 from bpmn import bulk, definitions, deployments, engine, ratings
 from domain.batching import chunks, gather_in
 from domain.customer.models import Customer, CustomerTag, Tag
+from domain.daily.chunks import EVERYONE, Span
 from domain.loan.models import Installment
 from domain.process.models import ProcessInstance
 
@@ -25,10 +26,10 @@ PROCESS_ID = "limit_increase"
 TAG = "LIMIT_INCREASE_ELIGIBLE"
 
 
-async def consecutive_on_time(day: date) -> dict[int, int]:
+async def consecutive_on_time(day: date, customers: Span = EVERYONE) -> dict[int, int]:
     """Per customer: installments paid on time in a row, counting back from the latest due."""
     rows = (
-        await Installment.filter(due_date__lte=day)
+        await Installment.filter(customers.q("loan__customer_id"), due_date__lte=day)
         .order_by("-due_date", "-id")
         .values("loan__customer_id", "due_date", "paid_on")
     )
@@ -45,16 +46,18 @@ async def consecutive_on_time(day: date) -> dict[int, int]:
     return dict(streak)
 
 
-async def run(day: date) -> dict[str, Any]:
-    """Tag who qualifies today and start this month's offers; returns counts.
+async def run(day: date, *, customers: Span = EVERYONE) -> dict[str, Any]:
+    """Tag who qualifies today (of these customers) and start this month's offers; returns
+    counts.
 
     Raises ProcessNotDeployedError when ``limit_increase`` has no version in force.
     """
     definition = await deployments.require_in_force(PROCESS_ID)
     bundle = definitions.bundle(definition)
-    inputs = await ratings.inputs(day)
-    streaks = await consecutive_on_time(day)
-    risk = dict(await Customer.filter(risk_rating__isnull=False).values_list("id", "risk_rating"))
+    inputs = await ratings.inputs(day, lo=customers.lo, hi=customers.hi)
+    streaks = await consecutive_on_time(day, customers)
+    rated = Customer.filter(customers.q("id"), risk_rating__isnull=False)
+    risk = dict(await rated.values_list("id", "risk_rating"))
     eligible: dict[int, tuple[str, dict[str, Any]]] = {}
     decided: dict[tuple[Any, ...], dict[str, Any]] = {}
     for cid, values in inputs.items():
@@ -77,7 +80,7 @@ async def run(day: date) -> dict[str, Any]:
     tag, _ = await Tag.get_or_create(
         name=TAG, defaults={"description": "qualifies for a limit increase (limit_increase.dmn)"}
     )
-    holders = CustomerTag.filter(tag_id=tag.id).values_list("customer_id", flat=True)
+    holders = CustomerTag.filter(customers.q(), tag_id=tag.id).values_list("customer_id", flat=True)
     had = {int(c) for c in await holders}  # type: ignore[call-overload]
     gone = [c for c in had if c not in eligible]
     for batch in chunks(gone):

@@ -32,8 +32,9 @@ from domain.interaction.models import Direction, Interaction
 from domain.loan.delinquency import DEFAULT_THRESHOLD_DPD
 from domain.loan.models import Loan, LoanStatus, Payment
 from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
+from domain.product.models import Product
 from domain.profile.models import ProfileChange, Segment, SegmentMember
-from domain.reports.models import CollectionCase, LoanMonthEnd
+from domain.reports.models import CollectionCase, LoanMonthEnd, LoanMonthSummary
 from domain.reports.snapshots import end_of, month_ends
 from domain.settings import settings
 
@@ -213,13 +214,22 @@ async def default_rate(ask: Ask) -> list[Point]:
 
 
 async def _movements(ask: Ask, cure: bool) -> list[Point]:
-    """Roll or cure rates over the last seven month ends in the range (six movements)."""
-    base = _scoped(LoanMonthEnd.all(), ask)
-    if ask.filters.product_code:
-        base = base.filter(loan__product__code=ask.filters.product_code)
-    last = ask.filters.date_to or ask.today
+    """Roll or cure rates over the last seven month ends in the range (six movements).
+
+    Over the whole portfolio (no scope, segment or branch) they are read from the month ends'
+    summaries, a few hundred rows; otherwise from the caller's loans' positions.
+    """
+    f = ask.filters
+    summed = ask.customers is None and not f.segment and not f.branch
+    count = "loans" if summed else "id"
+    base = LoanMonthSummary.all() if summed else _scoped(LoanMonthEnd.all(), ask)
+    if f.product_code:
+        product = Product.filter(code=f.product_code).values("id")
+        base = base.filter(product_id__in=Subquery(product)) if summed else base.filter(
+            loan__product__code=f.product_code)  # fmt: skip
+    last = f.date_to or ask.today
     wanted = [d for d in month_ends(last + timedelta(days=1), 7)
-              if ask.filters.date_from is None or d >= ask.filters.date_from]  # fmt: skip
+              if f.date_from is None or d >= f.date_from]  # fmt: skip
     held: defaultdict[tuple[date, str], Decimal] = defaultdict(Decimal)
     for end, bucket, owed in await (
         base.filter(month_end__in=wanted).annotate(o=Sum("outstanding"))
@@ -232,7 +242,7 @@ async def _movements(ask: Ask, cure: bool) -> list[Point]:
         return []
     moved = await (
         base.filter(month_end__in=[b for _, b in pairs], prev_bucket__isnull=False)
-        .annotate(o=Sum("prev_outstanding"), n=Count("id"))
+        .annotate(o=Sum("prev_outstanding"), n=Sum(count) if summed else Count(count))
         .group_by("month_end", "prev_bucket", "bucket")
         .values_list("month_end", "prev_bucket", "bucket", "o", "n")
     )  # fmt: skip

@@ -3,7 +3,8 @@
 A position at month end D is taken from the facts, not from today's loan row: DPD counts from
 the oldest installment due before D that was not paid by D, the balance is the principal of
 the installments not paid by D. Each complete month (its end before the business date) is
-computed once, the last ``MONTHS`` of them on the first run, one more each month after.
+computed once, the last ``MONTHS`` of them on the first run, one more each month after, and
+summed by product and bucket (:class:`LoanMonthSummary`) for the portfolio-wide rates.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from tortoise.expressions import Q
-from tortoise.functions import Min, Sum
+from tortoise.functions import Count, Min, Sum
 
 from domain.loan.delinquency import bucket_for
 from domain.loan.models import Installment, Loan, LoanStatus
-from domain.reports.models import LoanMonthEnd
+from domain.reports.models import LoanMonthEnd, LoanMonthSummary
 from domain.settings import settings
 
 MONTHS = 13  # a year of month-over-month movements
@@ -62,6 +63,25 @@ async def _positions(day: date) -> dict[int, tuple[int, str, int, Decimal]]:
     return out
 
 
+async def summarize(end: date) -> int:
+    """Sum the month end's positions by product, bucket and bucket before (one grouped read);
+    returns the summary rows made."""
+    grouped = await (
+        LoanMonthEnd.filter(month_end=end)
+        .annotate(n=Count("id"), owed=Sum("outstanding"), before=Sum("prev_outstanding"))
+        .group_by("loan__product_id", "bucket", "prev_bucket")
+        .values_list("loan__product_id", "bucket", "prev_bucket", "n", "owed", "before")
+    )  # fmt: skip
+    await LoanMonthSummary.filter(month_end=end).delete()
+    await LoanMonthSummary.bulk_create([
+        LoanMonthSummary(month_end=end, product_id=product, bucket=bucket, prev_bucket=prev,
+                         loans=n, outstanding=Decimal(owed or 0),
+                         prev_outstanding=None if before is None else Decimal(before))
+        for product, bucket, prev, n, owed, before in grouped
+    ], batch_size=BATCH)  # fmt: skip
+    return len(grouped)
+
+
 async def ensure(day: date, months: int = MONTHS) -> dict[str, int]:
     """Compute the month ends before ``day`` that are missing; returns how many rows were made."""
     made = 0
@@ -70,6 +90,8 @@ async def ensure(day: date, months: int = MONTHS) -> dict[str, int]:
     for end in month_ends(day, months):
         if await LoanMonthEnd.exists(month_end=end):
             previous = None  # read from the table if the next month needs it
+            if not await LoanMonthSummary.exists(month_end=end):
+                await summarize(end)  # positions kept before summaries were
             continue
         if previous is None:
             before = end.replace(day=1) - timedelta(days=1)
@@ -98,6 +120,7 @@ async def ensure(day: date, months: int = MONTHS) -> dict[str, int]:
                                         bucket=ended, days_past_due=0, outstanding=Decimal(0),
                                         prev_bucket=prev[0], prev_outstanding=prev[1]))  # fmt: skip
         await LoanMonthEnd.bulk_create(records, batch_size=BATCH)
+        await summarize(end)
         made += len(records)
         computed += 1 if records else 0  # a month without loans is looked at again, cheaply
         previous = {r.loan_id: (r.bucket, r.outstanding) for r in records if r.bucket[0] == "M"}  # type: ignore[attr-defined]

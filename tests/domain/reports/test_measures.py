@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from tortoise.expressions import Q
 
 from domain.application.models import Application, ApplicationChannel, ApplicationStatus
 from domain.customer.models import Customer
@@ -18,7 +19,7 @@ from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
 from domain.process.models import ProcessDefinition, ProcessInstance, WorkTask
 from domain.product.models import Product
 from domain.reports import measures, snapshots
-from domain.reports.models import LoanMonthEnd
+from domain.reports.models import LoanMonthEnd, LoanMonthSummary
 from tests import factories
 from tests.conftest import TODAY
 
@@ -153,6 +154,19 @@ async def test_roll_and_cure_rates_follow_month_end_positions(db: str) -> None:
     assert {k: v for k, v in got_roll.items() if v is not None} == expected_roll
     assert {k: v for k, v in got_cure.items() if v is not None} == expected_cure
     assert expected_cure[("M1", "2026-05")] == 1.0  # the loan that caught up in May
+    # the portfolio-wide rates came from the summaries; a scope that sees every customer
+    # reads the positions themselves, and finds the same
+    assert await LoanMonthSummary.filter(month_end=ends[-1]).count() > 0
+    everyone = measures.Ask("bucket", window, Q(id__gte=0), TODAY)
+    assert [(p.key, p.series, p.value, p.count) for p in await measures.roll_rate(everyone)] == [
+        (p.key, p.series, p.value, p.count)
+        for p in await measures.roll_rate(_ask("bucket", window))
+    ]
+    assert await measures.cure_rate(everyone) == await measures.cure_rate(_ask("bucket", window))
+    # and month ends kept before summaries were get theirs at the next run
+    await LoanMonthSummary.all().delete()
+    assert await snapshots.ensure(TODAY) == {"months": 0, "rows": 0}
+    assert await measures.roll_rate(_ask("bucket", window)) == await measures.roll_rate(everyone)
 
 
 async def test_the_funnel_decision_times_and_no_human_share(db: str) -> None:
