@@ -12,12 +12,11 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from tortoise.expressions import Q
-from tortoise.functions import Count, Min, Sum
+from tortoise import connections
+from tortoise.functions import Count, Sum
 
-from domain.loan.delinquency import bucket_for
-from domain.loan.models import Installment, Loan, LoanStatus
 from domain.reports.models import LoanMonthEnd, LoanMonthSummary
 from domain.settings import settings
 
@@ -40,27 +39,75 @@ def end_of(month: date) -> date:
     return month.replace(day=monthrange(month.year, month.month)[1])
 
 
-async def _positions(day: date) -> dict[int, tuple[int, str, int, Decimal]]:
-    """loan id -> (customer id, bucket, DPD, balance) of every loan open at the end of ``day``."""
-    unpaid = Q(paid_on__isnull=True) | Q(paid_on__gt=day)
-    loans = await Loan.filter(
-        Q(closed_on__isnull=True) | Q(closed_on__gt=day), disbursed_on__lte=day
-    ).values_list("id", "customer_id")
-    oldest = dict(
-        await Installment.filter(unpaid, due_date__lt=day, loan__disbursed_on__lte=day)
-        .annotate(first=Min("due_date")).group_by("loan_id").values_list("loan_id", "first")
+# positions of the loans open at the month end: DPD from the oldest installment due before it
+# and not paid by it, the balance from the principal not paid by it; the bucket before from
+# the month end before (loans open then)
+POSITIONS = """
+INSERT INTO loan_month_end (month_end, loan_id, customer_id, bucket, days_past_due,
+                            outstanding, prev_bucket, prev_outstanding)
+SELECT {end}, x.id, x.customer_id, {bucket}, x.dpd, x.owed, p.bucket, p.outstanding
+FROM (
+  SELECT l.id, l.customer_id,
+         COALESCE({days_since_oldest}, 0) AS dpd,
+         COALESCE(SUM(i.principal_due) FILTER (WHERE {unpaid}), 0) AS owed
+  FROM loan l LEFT JOIN installment i ON i.loan_id = l.id
+  WHERE l.disbursed_on <= {end} AND (l.closed_on IS NULL OR l.closed_on > {end})
+  GROUP BY l.id, l.customer_id
+) x
+LEFT JOIN loan_month_end p ON p.month_end = {before} AND p.loan_id = x.id
+  AND p.bucket NOT IN ('CLOSED', 'CHARGED_OFF')"""
+# loans closed or charged off during the month: a row each, nothing outstanding
+GONE = """
+INSERT INTO loan_month_end (month_end, loan_id, customer_id, bucket, days_past_due,
+                            outstanding, prev_bucket, prev_outstanding)
+SELECT {end}, l.id, l.customer_id,
+       CASE WHEN l.status = 'CHARGED_OFF' THEN 'CHARGED_OFF' ELSE 'CLOSED' END, 0, 0,
+       p.bucket, p.outstanding
+FROM loan l
+LEFT JOIN loan_month_end p ON p.month_end = {before} AND p.loan_id = l.id
+  AND p.bucket NOT IN ('CLOSED', 'CHARGED_OFF')
+WHERE l.closed_on >= {start} AND l.closed_on <= {end}"""
+
+
+def _sql(template: str, postgres: bool, end: date) -> tuple[str, list[Any]]:
+    """The statement for one month end in the connection's dialect, and its parameters."""
+    values: list[Any] = []
+
+    def param(value: Any) -> str:
+        values.append(value)
+        return f"${len(values)}" if postgres else "?"
+
+    start, before = end.replace(day=1), end.replace(day=1) - timedelta(days=1)
+    unpaid = "i.paid_on IS NULL OR i.paid_on > {end}"
+    oldest = f"MIN(i.due_date) FILTER (WHERE ({unpaid}) AND i.due_date < {{end}})"
+    since = (f"({{end}}::date - {oldest})" if postgres
+             else f"CAST(julianday({{end}}) - julianday({oldest}) AS INTEGER)")  # fmt: skip
+    cases = " ".join(
+        f"WHEN x.dpd >= {b.min_dpd}" + (f" AND x.dpd <= {b.max_dpd}" if b.max_dpd is not None
+                                         else "") + " THEN {" + f"bucket_{n}" + "}"
+        for n, b in enumerate(settings().buckets)
     )  # fmt: skip
-    owed = dict(
-        await Installment.filter(unpaid, loan__disbursed_on__lte=day)
-        .annotate(p=Sum("principal_due")).group_by("loan_id").values_list("loan_id", "p")
-    )  # fmt: skip
-    buckets = settings().buckets
-    out = {}
-    for loan_id, customer_id in loans:
-        first = oldest.get(loan_id)
-        dpd = (day - first).days if first is not None else 0
-        out[loan_id] = (customer_id, bucket_for(dpd, buckets), dpd, Decimal(owed.get(loan_id) or 0))
-    return out
+    names = {f"bucket_{n}": b.name for n, b in enumerate(settings().buckets)}
+    text = template.replace("{bucket}", f"CASE {cases} END").replace(
+        "{days_since_oldest}", since).replace("{unpaid}", unpaid)  # fmt: skip
+    # parameters in the order they appear; each placeholder is one parameter
+    out, rest = "", text
+    known = {"end": end, "before": before, "start": start, **names}
+    while "{" in rest:
+        head, _, tail = rest.partition("{")
+        name, _, rest = tail.partition("}")
+        out += head + param(known[name])
+    return out + rest, values
+
+
+async def _keep_positions(end: date) -> int:
+    """Write the month end's rows (two set-based statements); returns how many."""
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    for template in (POSITIONS, GONE):
+        sql, values = _sql(template, postgres, end)
+        await conn.execute_query(sql, values)
+    return await LoanMonthEnd.filter(month_end=end).count()
 
 
 async def summarize(end: date) -> int:
@@ -86,42 +133,13 @@ async def ensure(day: date, months: int = MONTHS) -> dict[str, int]:
     """Compute the month ends before ``day`` that are missing; returns how many rows were made."""
     made = 0
     computed = 0
-    previous: dict[int, tuple[str, Decimal]] | None = None
     for end in month_ends(day, months):
         if await LoanMonthEnd.exists(month_end=end):
-            previous = None  # read from the table if the next month needs it
             if not await LoanMonthSummary.exists(month_end=end):
                 await summarize(end)  # positions kept before summaries were
             continue
-        if previous is None:
-            before = end.replace(day=1) - timedelta(days=1)
-            rows = await LoanMonthEnd.filter(month_end=before).values_list(
-                "loan_id", "bucket", "outstanding"
-            )
-            previous = {int(i): (str(b), Decimal(o)) for i, b, o in rows}
-        positions = await _positions(end)
-        start = end.replace(day=1)
-        gone = await Loan.filter(closed_on__gte=start, closed_on__lte=end).values_list(
-            "id", "customer_id", "status"
-        )
-        records = [
-            LoanMonthEnd(month_end=end, loan_id=loan_id, customer_id=cid, bucket=bucket,
-                         days_past_due=dpd, outstanding=balance,
-                         prev_bucket=previous.get(loan_id, (None, None))[0],
-                         prev_outstanding=previous.get(loan_id, (None, None))[1])
-            for loan_id, (cid, bucket, dpd, balance) in positions.items()
-        ]  # fmt: skip
-        for loan_id, cid, status in gone:
-            if loan_id in positions:
-                continue
-            ended = "CHARGED_OFF" if status == LoanStatus.CHARGED_OFF else "CLOSED"
-            prev = previous.get(int(loan_id), (None, None))
-            records.append(LoanMonthEnd(month_end=end, loan_id=loan_id, customer_id=cid,
-                                        bucket=ended, days_past_due=0, outstanding=Decimal(0),
-                                        prev_bucket=prev[0], prev_outstanding=prev[1]))  # fmt: skip
-        await LoanMonthEnd.bulk_create(records, batch_size=BATCH)
+        rows = await _keep_positions(end)
         await summarize(end)
-        made += len(records)
-        computed += 1 if records else 0  # a month without loans is looked at again, cheaply
-        previous = {r.loan_id: (r.bucket, r.outstanding) for r in records if r.bucket[0] == "M"}  # type: ignore[attr-defined]
+        made += rows
+        computed += 1 if rows else 0  # a month without loans is looked at again, cheaply
     return {"months": computed, "rows": made}

@@ -321,3 +321,28 @@ async def test_every_measure_answers_every_dimension_under_every_filter(db: str)
     bj = {p.key: p.count for p in await measures.outstanding(
         _ask("month", measures.Filters(branch="BJ01")))}  # fmt: skip
     assert bj == {"2025-12": 2}
+
+
+async def test_loans_that_close_or_are_charged_off_leave_a_row_with_their_bucket_before(
+    db: str,
+) -> None:
+    loans = await _portfolio()
+    # the cured loan was repaid in full on 2026-05-20; the one at M4 charged off on 05-31
+    await Loan.filter(id=loans["cured"].id).update(status=LoanStatus.CLOSED,
+                                                  closed_on=date(2026, 5, 20))  # fmt: skip
+    await Loan.filter(id=loans["m4"].id).update(status=LoanStatus.CHARGED_OFF,
+                                               closed_on=date(2026, 5, 31))  # fmt: skip
+    await snapshots.ensure(TODAY)
+    may = {r.loan_id: r for r in await LoanMonthEnd.filter(month_end=date(2026, 5, 31))}  # type: ignore[attr-defined]
+    april = {r.loan_id: r for r in await LoanMonthEnd.filter(month_end=date(2026, 4, 30))}  # type: ignore[attr-defined]
+    closed, lost = may[loans["cured"].id], may[loans["m4"].id]
+    assert (closed.bucket, closed.outstanding, closed.days_past_due) == ("CLOSED", 0, 0)
+    assert (closed.prev_bucket, closed.prev_outstanding) == (
+        april[loans["cured"].id].bucket, april[loans["cured"].id].outstanding)  # fmt: skip
+    assert april[loans["cured"].id].bucket == "M1"  # 04-15 unpaid at the end of April
+    assert (lost.bucket, lost.outstanding) == ("CHARGED_OFF", 0)
+    assert lost.prev_bucket == april[loans["m4"].id].bucket == "M2"
+    assert loans["current"].id in may and may[loans["current"].id].bucket == "M0"
+    # nothing the month before a loan opened: no bucket before
+    assert (await LoanMonthEnd.get(month_end=date(2025, 12, 31), loan_id=loans["m2"].id)
+            ).prev_bucket is None  # fmt: skip
