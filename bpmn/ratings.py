@@ -4,17 +4,23 @@ Business users change how customers are rated by editing ``risk_rating.dmn`` in 
 the daily profiling runs the version in force for every customer, in memory (nothing is stored
 as a process instance), and keeps the inputs, the rule's reason and the version as the
 explanation.
+
+Nearly every customer's inputs are distinct (DTI and score are continuous), so the table runs
+once per class of inputs it cannot tell apart (:mod:`bpmn.decision_classes`, read from the
+version in force), not once per customer: the rule is shared, the inputs shown are each
+customer's own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from tortoise.functions import Max
 
-from bpmn import definitions, deployments, engine
+from bpmn import decision_classes, definitions, deployments, engine
 from domain.credit.models import CreditReport
 from domain.customer.models import Customer
 from domain.enums import RiskRating
@@ -69,19 +75,21 @@ async def inputs(
 async def compute(
     day: date, *, lo: int | None = None, hi: int | None = None
 ) -> dict[int, tuple[RiskRating, dict[str, Any]]]:
-    """Rating and explanation per borrower (``lo <= id < hi``); the table once per input set.
+    """Rating and explanation per borrower (``lo <= id < hi``); the table once per class.
 
     ProcessNotDeployedError when the rating process is not in force.
     """
     definition = await deployments.require_in_force(PROCESS_ID)
     bundle = definitions.bundle(definition)
+    classes = decision_classes.of(bundle, PROCESS_ID)
     out = {}
-    decided: dict[tuple[Any, ...], dict[str, Any]] = {}  # the same inputs, the same rating
+    decided: dict[Hashable, dict[str, Any]] = {}  # the same class, the same rule and rating
     for cid, values in (await inputs(day, lo=lo, hi=hi)).items():
-        key = tuple(values.items())
-        data = decided.get(key) or decided.setdefault(
-            key, engine.evaluate(bundle, PROCESS_ID, values)
-        )
+        key = classes.key(values)
+        data = decided.get(key)
+        if data is None:
+            data = decided[key] = engine.evaluate(bundle, PROCESS_ID, values)
+        # only the table's outputs are read from the class's answer: no input is named so
         rating = RiskRating(str(data["risk_rating"]))
         out[cid] = (rating, {
             "rule": f"{rating.value}: {data.get('reason', '')}", "inputs": values,
