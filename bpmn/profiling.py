@@ -3,9 +3,9 @@
 - ``prepare_profiles(day)``, whole, once before any range: the population's RFM score cuts
   (stored), the tags the ranges write, each segment's movement of the date.
 - ``profile_chunk(day, lo, hi)``, per range ``lo <= id < hi``, one transaction, idempotent:
-  risk ratings (the decision table once per distinct input combination), RFM, lifecycle and
-  behaviour tags, profile rows and explained changes, administrators' tag rules, segment
-  members (their joins and leaves added to the date's movements).
+  risk ratings (the decision table once per class of inputs it cannot tell apart), RFM,
+  lifecycle and behaviour tags, profile rows and explained changes, administrators' tag rules,
+  segment members (their joins and leaves added to the date's movements).
 - ``finish_profiles(day)``, whole, once after every range: segment sizes and account managers.
 
 Ranges may run in any order, in any process, and again: a range done twice changes nothing
