@@ -60,7 +60,7 @@ async def run(day: date, *, customers: Span = EVERYONE) -> dict[str, Any]:
     risk = dict(await rated.values_list("id", "risk_rating"))
     eligible: dict[int, tuple[str, dict[str, Any]]] = {}
     decided: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for cid, values in inputs.items():
+    for cid, values in sorted(inputs.items()):  # started in the same order anywhere
         data = {
             "customer_id": cid,
             "consecutive_on_time": streaks.get(cid, 0),

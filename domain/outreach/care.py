@@ -74,13 +74,14 @@ async def produce(day: date, *, customers: Span = EVERYONE) -> dict[str, int]:
         tone = templates.tone_for(segment, row["risk_rating"])
         return library.render(key, {"name": row["name"], **values}, segment, tone)
 
-    for row in await Customer.filter(customers.q("id"), birth_date__isnull=False).values(*columns):
+    born = Customer.filter(customers.q("id"), birth_date__isnull=False).order_by("id")
+    for row in await born.values(*columns):
         if (row["birth_date"].month, row["birth_date"].day) == (day.month, day.day):
             body = text("care.birthday", row)
             wanted[f"care:birthday:{row['id']}:{day.year}"] = (int(row["id"]), body)
     holiday = holidays(day.year).get(day)
     if holiday:
-        for row in await Customer.filter(customers.q("id")).values(*columns):
+        for row in await Customer.filter(customers.q("id")).order_by("id").values(*columns):
             body = text("care.holiday", row, holiday=holiday)
             wanted[f"care:holiday:{row['id']}:{day.isoformat()}"] = (int(row["id"]), body)
     existing = {str(k) for k in await gather_in(wanted, lambda batch: OutboxMessage.filter(

@@ -36,7 +36,7 @@ async def produce(today: date, *, customers: Span = EVERYONE) -> dict[str, int]:
     rows = await Installment.filter(
         customers.q("loan__customer_id"), paid_on__isnull=True, due_date__in=list(by_due),
         loan__status=LoanStatus.ACTIVE,
-    ).values(
+    ).order_by("loan__customer_id", "due_date", "id").values(  # queued in the same order anywhere
         "id", "loan_id", "due_date", "principal_due", "interest_due", "fee_due",
         "principal_paid", "interest_paid", "fee_paid", "loan__customer_id", "loan__customer__name",
         "loan__customer__rfm_segment", "loan__customer__risk_rating",

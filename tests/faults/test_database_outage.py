@@ -123,7 +123,8 @@ async def served(orm: str) -> AsyncIterator[Served]:
     proxy.up()
     user = server.rpartition("@")[0]
     through = f"postgres://{user}@127.0.0.1:{proxy.port}/{name}"
-    env = {"LENDGRAPH_STATEMENT_TIMEOUT_MS": str(TIMEOUT_MS), "LENDGRAPH_DB_POOL_SIZE": "4"}
+    # a pool of 5 admits 4 requests at once (one connection is kept in reserve)
+    env = {"LENDGRAPH_STATEMENT_TIMEOUT_MS": str(TIMEOUT_MS), "LENDGRAPH_DB_POOL_SIZE": "5"}
     try:
         with api_process(through, env) as base:
             async with httpx.AsyncClient(base_url=base) as http:
