@@ -50,7 +50,7 @@ from domain.access.accounts import LoginPolicy
 from domain.access.errors import AuthenticationError
 from domain.campaign import service as campaigns
 from domain.credit import bureau
-from domain.db import database_url, statement_timeout_ms, tortoise_config
+from domain.db import database_url, planner_settings, statement_timeout_ms, tortoise_config
 from domain.errors import NotFoundError
 from domain.settings import settings
 
@@ -232,6 +232,7 @@ def create_app(
     passwords.check_configuration()
     LoginPolicy.from_env()
     limits = Limits.from_env()
+    planner_settings()  # a bad value names its variable now, not at the first connection
     timeout = statement_timeout_ms()
     if debug is None:
         debug = os.environ.get("LENDGRAPH_DEBUG", "") == "1"

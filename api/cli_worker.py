@@ -27,6 +27,7 @@ from tortoise.exceptions import OperationalError
 from api.cli_options import UrlOption
 from domain import migrate as migrations
 from domain.daily.chunks import chunk_size
+from domain.db import planner_settings
 from domain.pgclient import unavailable
 
 console = Console(highlight=False, soft_wrap=True)  # one line per event, whatever the width
@@ -208,8 +209,9 @@ def register(app: typer.Typer) -> None:
         waits (one line per try, pauses doubling up to --backoff-max); with --once it exits 1
         (2 if not migrated) instead. SIGTERM finishes the message being sent and exits 0.
         """
-        try:
-            chunk_size()  # a bad setting stops the worker now, not in the middle of a date
+        try:  # a bad setting stops the worker now, not in the middle of a date
+            chunk_size()
+            planner_settings()
         except ValueError as exc:
             console.print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(2) from None
