@@ -112,7 +112,7 @@ class DailyReport:
     business_date: date
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
     done: bool = False
-    busy: bool = False  # another worker holds a step of this date
+    busy: bool = False  # other workers hold chunks of this date
     failed: str | None = None  # the first step that failed today, with the reason
     failures: dict[str, str] = field(default_factory=dict)  # every failed step: the reason
     waiting: dict[str, str] = field(default_factory=dict)  # steps left for a failed one
