@@ -50,7 +50,8 @@ def normalise(url: str) -> str:
     return url
 
 
-def _positive(name: str, default: int, *, zero: bool = False) -> int:
+def positive_setting(name: str, default: int, *, zero: bool = False) -> int:
+    """A whole-number setting from the environment (ValueError naming it when not valid)."""
     raw = os.environ.get(name, "").strip()
     try:
         value = int(raw) if raw else default
@@ -64,12 +65,12 @@ def _positive(name: str, default: int, *, zero: bool = False) -> int:
 
 def pool_size() -> int:
     """Connections one process may hold on PostgreSQL (``LENDGRAPH_DB_POOL_SIZE``, default 20)."""
-    return _positive(POOL_SIZE_ENV, DEFAULT_POOL_SIZE)
+    return positive_setting(POOL_SIZE_ENV, DEFAULT_POOL_SIZE)
 
 
 def statement_timeout_ms() -> int:
     """The API's per-statement limit in ms (``LENDGRAPH_STATEMENT_TIMEOUT_MS``; 0: none)."""
-    return _positive(STATEMENT_TIMEOUT_ENV, DEFAULT_STATEMENT_TIMEOUT_MS, zero=True)
+    return positive_setting(STATEMENT_TIMEOUT_ENV, DEFAULT_STATEMENT_TIMEOUT_MS, zero=True)
 
 
 def connection(url: str, *, statement_timeout: int = 0) -> str | dict[str, Any]:

@@ -28,6 +28,7 @@ from tortoise.transactions import in_transaction
 from domain import faults, pgclient
 from domain.customer.models import Customer
 from domain.daily.models import ChunkStatus, DailyChunk, DailyRun
+from domain.db import positive_setting
 
 WORKER = f"{socket.gethostname()[:48]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 CHUNK_ENV = "LENDGRAPH_DAILY_CHUNK_CUSTOMERS"
@@ -56,12 +57,7 @@ Work = Callable[[date, Span], Awaitable[dict[str, Any]]]
 
 def chunk_size() -> int:
     """Customers per chunk (``LENDGRAPH_DAILY_CHUNK_CUSTOMERS``, default 20,000)."""
-    raw = os.environ.get(CHUNK_ENV, "").strip()
-    if not raw:
-        return DEFAULT_CHUNK
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{CHUNK_ENV} must be a whole number, 1 or more (got {raw!r})")
-    return int(raw)
+    return positive_setting(CHUNK_ENV, DEFAULT_CHUNK)
 
 
 async def spans(size: int) -> list[Span]:
