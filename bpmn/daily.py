@@ -1,6 +1,7 @@
 """The daily work of a business date: each step once, in order, shared by several workers.
 
-Steps: bring delinquency (DPD, buckets) to the date, keep month-end positions, profile every
+Steps: bring delinquency (DPD, buckets) to the date, keep month-end positions (and their
+sums by product and bucket), profile every
 customer (RFM, risk rating, lifecycle, behaviour tags), start collections for loans now past
 due, queue the pre-due reminders, offer limit increases to those who qualify, and send care
 messages. A step that works customer by customer is cut into chunks of customer ids
@@ -40,7 +41,11 @@ async def _delinquency(day: date, span: Span) -> dict[str, Any]:
 
 
 async def _month_ends(day: date, span: Span) -> dict[str, Any]:
-    return await snapshots.ensure(day)
+    return await snapshots.keep_positions(day, span)
+
+
+async def _month_summaries(day: date, span: Span) -> dict[str, Any]:
+    return await snapshots.summarize_missing(day)
 
 
 async def _collections(day: date, span: Span) -> dict[str, Any]:
@@ -80,6 +85,7 @@ async def _profiles_finish(day: date, span: Span) -> dict[str, Any]:
 STEPS: tuple[tuple[str, Step], ...] = (
     ("delinquency", _delinquency),
     ("month_ends", _month_ends),  # loan positions of complete months, for roll and cure rates
+    ("month_summaries", _month_summaries),  # …summed by product and bucket, once all are kept
     ("profiles_prepare", _profiles_prepare),  # the population's RFM cuts, for every chunk
     ("profiles", _profiles),  # before collections and reminders: they read ratings and tags
     ("profiles_finish", _profiles_finish),  # segment sizes, managers for valuable customers
@@ -93,6 +99,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
 NEEDS: dict[str, tuple[str, ...]] = {
     "delinquency": (),
     "month_ends": ("delinquency",),
+    "month_summaries": ("month_ends",),
     "profiles_prepare": ("delinquency",),
     "profiles": ("delinquency", "profiles_prepare"),
     "profiles_finish": ("profiles",),
@@ -102,7 +109,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "care": (),
 }
 # steps that need the whole portfolio at once: one chunk of everyone
-WHOLE = frozenset({"month_ends", "profiles_prepare", "profiles_finish"})
+WHOLE = frozenset({"month_summaries", "profiles_prepare", "profiles_finish"})
 
 
 @dataclass

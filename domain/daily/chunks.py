@@ -50,6 +50,10 @@ class Span:
             bounds[f"{field}__lt"] = self.hi
         return Q(**bounds)
 
+    def where(self, column: str) -> str:
+        """The same filter as SQL over ``column``, with the parameters ``:lo`` and ``:hi``."""
+        return f"{column} >= :lo" + (f" AND {column} < :hi" if self.hi < OPEN else "")
+
 
 EVERYONE = Span(0, OPEN)
 Work = Callable[[date, Span], Awaitable[dict[str, Any]]]
@@ -184,11 +188,14 @@ async def state(day: date, step: str, skip: set[int]) -> StepState:
 
 # counts every chunk reports alike (the rules applied, the segments kept): taken once
 SAME_IN_EVERY_CHUNK = frozenset({"rules", "segments"})
+# counts of things every chunk does its part of (the month ends kept): the most any chunk did
+LARGEST_OF_CHUNKS = frozenset({"months"})
 
 
 def merge(details: list[dict[str, Any]]) -> dict[str, Any]:
-    """The chunks' details as one step's: numbers added (but `SAME_IN_EVERY_CHUNK`), mappings
-    merged, lists joined, any other value the first chunk's."""
+    """The chunks' details as one step's: numbers added (but `SAME_IN_EVERY_CHUNK`, and the
+    largest of `LARGEST_OF_CHUNKS`), mappings merged, lists joined, any other value the first
+    chunk's."""
     out: dict[str, Any] = {}
     for detail in details:
         for key, value in detail.items():
@@ -198,6 +205,8 @@ def merge(details: list[dict[str, Any]]) -> dict[str, Any]:
                 out[key] = merge([out[key], value])
             elif isinstance(value, list) and isinstance(out[key], list):
                 out[key] = [*out[key], *value]
+            elif _number(value) and _number(out[key]) and key in LARGEST_OF_CHUNKS:
+                out[key] = max(out[key], value)
             elif _number(value) and _number(out[key]) and key not in SAME_IN_EVERY_CHUNK:
                 out[key] = out[key] + value
     return out

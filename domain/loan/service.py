@@ -1,15 +1,13 @@
 """Loans: creation with their schedule, payment posting, delinquency."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
-from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
-from domain import faults
+from domain import faults, sqltext
 from domain.clock import service as clock
 from domain.daily.chunks import EVERYONE, Span
 from domain.errors import ConflictError, NotFoundError, Problems, ValidationError
@@ -245,37 +243,41 @@ async def _set_delinquency(loan: Loan, business_date: date) -> None:
     loan.dpd_as_of = business_date
 
 
+# loans of the span whose DPD moves: the days since the oldest installment due before the date
+# and not paid, 0 when none; the bucket follows the DPD
+_DPD_MOVES = """
+UPDATE loan SET days_past_due = x.dpd, bucket = {bucket}, dpd_as_of = :day
+FROM (
+  SELECT l.id, COALESCE({since_oldest}, 0) AS dpd
+  FROM loan l LEFT JOIN installment i
+    ON i.loan_id = l.id AND i.paid_on IS NULL AND i.due_date < :day
+  WHERE l.status = 'ACTIVE' AND {span}
+  GROUP BY l.id
+) x
+WHERE loan.id = x.id AND loan.days_past_due <> x.dpd"""
+# the others hold as they were on the date
+_DPD_HOLDS = """
+UPDATE loan SET dpd_as_of = :day
+WHERE status = 'ACTIVE' AND {span}
+  AND (dpd_as_of IS NULL OR dpd_as_of <> :day)"""
+
+
 async def refresh_delinquency(business_date: date, *, customers: Span = EVERYONE) -> int:
-    """Recompute DPD and bucket of every active loan (of these customers) as of a date;
-    returns loans changed."""
-    active = Loan.filter(customers.q(), status=LoanStatus.ACTIVE)
-    oldest = await (
-        Installment.filter(
-            customers.q("loan__customer_id"),
-            paid_on__isnull=True,
-            due_date__lt=business_date,
-            loan__status=LoanStatus.ACTIVE,
-        )
-        .annotate(oldest=Min("due_date"))
-        .group_by("loan_id")
-        .values_list("loan_id", "oldest")
-    )
-    target = {loan_id: (business_date - due).days for loan_id, due in oldest}
-    current = await active.values_list("id", "days_past_due")
-    by_dpd: defaultdict[int, list[int]] = defaultdict(list)
-    for loan_id, dpd in current:
-        new = target.get(loan_id, 0)
-        if new != dpd:
-            by_dpd[new].append(loan_id)
-    buckets = settings().buckets
+    """Recompute DPD and bucket of every active loan (of these customers) as of a date, in
+    two set-based statements; returns loans changed."""
+    pg = sqltext.postgres()
+    bucket, names = sqltext.bucket_case("x.dpd", settings().buckets)
+    since = sqltext.days_between(":day", "MIN(i.due_date)", pg=pg)
+    values = {"day": business_date, "lo": customers.lo, "hi": customers.hi, **names}
     async with in_transaction():
-        for dpd, ids in by_dpd.items():
-            for start in range(0, len(ids), 500):
-                await Loan.filter(id__in=ids[start : start + 500]).update(
-                    days_past_due=dpd, bucket=bucket_for(dpd, buckets)
-                )
-        await active.update(dpd_as_of=business_date)
-    return sum(len(ids) for ids in by_dpd.values())
+        moved, _ = await sqltext.execute(
+            _DPD_MOVES.replace("{bucket}", bucket)
+            .replace("{since_oldest}", since)
+            .replace("{span}", customers.where("l.customer_id")),
+            values,
+        )
+        await sqltext.execute(_DPD_HOLDS.replace("{span}", customers.where("customer_id")), values)
+    return moved
 
 
 async def move_business_date(new_date: date, *, allow_backwards: bool = False) -> date:

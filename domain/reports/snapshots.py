@@ -5,6 +5,10 @@ the oldest installment due before D that was not paid by D, the balance is the p
 the installments not paid by D. Each complete month (its end before the business date) is
 computed once, the last ``MONTHS`` of them on the first run, one more each month after, and
 summed by product and bucket (:class:`LoanMonthSummary`) for the portfolio-wide rates.
+
+The daily run writes positions range of customers by range (:func:`keep_positions`, any
+worker, any order) and sums a month end once every range has been written
+(:func:`summarize_missing`); a summary is the mark of a month end kept for everyone.
 """
 
 from __future__ import annotations
@@ -12,11 +16,11 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
-from tortoise import connections
 from tortoise.functions import Count, Sum
 
+from domain import sqltext
+from domain.daily.chunks import EVERYONE, Span
 from domain.reports.models import LoanMonthEnd, LoanMonthSummary
 from domain.settings import settings
 
@@ -39,75 +43,58 @@ def end_of(month: date) -> date:
     return month.replace(day=monthrange(month.year, month.month)[1])
 
 
-# positions of the loans open at the month end: DPD from the oldest installment due before it
-# and not paid by it, the balance from the principal not paid by it; the bucket before from
-# the month end before (loans open then)
+# positions of the span's loans open at the month end: DPD from the oldest installment due
+# before it and not paid by it, the balance from the principal not paid by it; the bucket
+# before from the month end before (loans open then)
 POSITIONS = """
 INSERT INTO loan_month_end (month_end, loan_id, customer_id, bucket, days_past_due,
                             outstanding, prev_bucket, prev_outstanding)
-SELECT {end}, x.id, x.customer_id, {bucket}, x.dpd, x.owed, p.bucket, p.outstanding
+SELECT :end, x.id, x.customer_id, {bucket}, x.dpd, x.owed, p.bucket, p.outstanding
 FROM (
   SELECT l.id, l.customer_id,
          COALESCE({days_since_oldest}, 0) AS dpd,
          COALESCE(SUM(i.principal_due) FILTER (WHERE {unpaid}), 0) AS owed
   FROM loan l LEFT JOIN installment i ON i.loan_id = l.id
-  WHERE l.disbursed_on <= {end} AND (l.closed_on IS NULL OR l.closed_on > {end})
+  WHERE l.disbursed_on <= :end AND (l.closed_on IS NULL OR l.closed_on > :end) AND {span}
   GROUP BY l.id, l.customer_id
 ) x
-LEFT JOIN loan_month_end p ON p.month_end = {before} AND p.loan_id = x.id
+LEFT JOIN loan_month_end p ON p.month_end = :before AND p.loan_id = x.id
   AND p.bucket NOT IN ('CLOSED', 'CHARGED_OFF')"""
-# loans closed or charged off during the month: a row each, nothing outstanding
+# the span's loans closed or charged off during the month: a row each, nothing outstanding
 GONE = """
 INSERT INTO loan_month_end (month_end, loan_id, customer_id, bucket, days_past_due,
                             outstanding, prev_bucket, prev_outstanding)
-SELECT {end}, l.id, l.customer_id,
+SELECT :end, l.id, l.customer_id,
        CASE WHEN l.status = 'CHARGED_OFF' THEN 'CHARGED_OFF' ELSE 'CLOSED' END, 0, 0,
        p.bucket, p.outstanding
 FROM loan l
-LEFT JOIN loan_month_end p ON p.month_end = {before} AND p.loan_id = l.id
+LEFT JOIN loan_month_end p ON p.month_end = :before AND p.loan_id = l.id
   AND p.bucket NOT IN ('CLOSED', 'CHARGED_OFF')
-WHERE l.closed_on >= {start} AND l.closed_on <= {end}"""
+WHERE l.closed_on >= :start AND l.closed_on <= :end AND {span}"""
 
 
-def _sql(template: str, postgres: bool, end: date) -> tuple[str, list[Any]]:
-    """The statement for one month end in the connection's dialect, and its parameters."""
-    values: list[Any] = []
-
-    def param(value: Any) -> str:
-        values.append(value)
-        return f"${len(values)}" if postgres else "?"
-
-    start, before = end.replace(day=1), end.replace(day=1) - timedelta(days=1)
-    unpaid = "i.paid_on IS NULL OR i.paid_on > {end}"
-    oldest = f"MIN(i.due_date) FILTER (WHERE ({unpaid}) AND i.due_date < {{end}})"
-    since = (f"({{end}}::date - {oldest})" if postgres
-             else f"CAST(julianday({{end}}) - julianday({oldest}) AS INTEGER)")  # fmt: skip
-    cases = " ".join(
-        f"WHEN x.dpd >= {b.min_dpd}" + (f" AND x.dpd <= {b.max_dpd}" if b.max_dpd is not None
-                                         else "") + " THEN {" + f"bucket_{n}" + "}"
-        for n, b in enumerate(settings().buckets)
-    )  # fmt: skip
-    names = {f"bucket_{n}": b.name for n, b in enumerate(settings().buckets)}
-    text = template.replace("{bucket}", f"CASE {cases} END").replace(
-        "{days_since_oldest}", since).replace("{unpaid}", unpaid)  # fmt: skip
-    # parameters in the order they appear; each placeholder is one parameter
-    out, rest = "", text
-    known = {"end": end, "before": before, "start": start, **names}
-    while "{" in rest:
-        head, _, tail = rest.partition("{")
-        name, _, rest = tail.partition("}")
-        out += head + param(known[name])
-    return out + rest, values
+def _statement(template: str, pg: bool, customers: Span) -> str:
+    """The statement of one month end for the span, in the connection's dialect."""
+    unpaid = "i.paid_on IS NULL OR i.paid_on > :end"
+    oldest = f"MIN(i.due_date) FILTER (WHERE ({unpaid}) AND i.due_date < :end)"
+    bucket, _ = sqltext.bucket_case("x.dpd", settings().buckets)
+    return (
+        template.replace("{bucket}", bucket)
+        .replace("{days_since_oldest}", sqltext.days_between(":end", oldest, pg=pg))
+        .replace("{unpaid}", unpaid)
+        .replace("{span}", customers.where("l.customer_id"))
+    )
 
 
-async def _keep_positions(end: date) -> int:
-    """Write the month end's rows (two set-based statements); returns how many."""
-    conn = connections.get("default")
-    postgres = conn.capabilities.dialect == "postgres"
+async def _keep_positions(end: date, customers: Span) -> int:
+    """Write the month end's rows of the span (two set-based statements); returns how many."""
+    pg = sqltext.postgres()
+    _, names = sqltext.bucket_case("x.dpd", settings().buckets)
+    values = {"end": end, "start": end.replace(day=1), "before": end.replace(day=1)
+              - timedelta(days=1), "lo": customers.lo, "hi": customers.hi, **names}  # fmt: skip
     for template in (POSITIONS, GONE):
-        sql, values = _sql(template, postgres, end)
-        await conn.execute_query(sql, values)
-    return await LoanMonthEnd.filter(month_end=end).count()
+        await sqltext.execute(_statement(template, pg, customers), values)
+    return await LoanMonthEnd.filter(customers.q(), month_end=end).count()
 
 
 async def summarize(end: date) -> int:
@@ -129,17 +116,42 @@ async def summarize(end: date) -> int:
     return len(grouped)
 
 
-async def ensure(day: date, months: int = MONTHS) -> dict[str, int]:
-    """Compute the month ends before ``day`` that are missing; returns how many rows were made."""
-    made = 0
-    computed = 0
+async def keep_positions(
+    day: date, customers: Span = EVERYONE, months: int = MONTHS
+) -> dict[str, int]:
+    """Write the positions of the span's loans at the month ends before ``day`` not yet kept
+    (a month end whose summary exists is kept for everyone); returns the months and rows made.
+
+    Months go oldest first, each reading the one before for the bucket before.
+    """
+    made = computed = 0
     for end in month_ends(day, months):
-        if await LoanMonthEnd.exists(month_end=end):
-            if not await LoanMonthSummary.exists(month_end=end):
-                await summarize(end)  # positions kept before summaries were
+        if await LoanMonthSummary.exists(month_end=end):
             continue
-        rows = await _keep_positions(end)
-        await summarize(end)
+        if await LoanMonthEnd.exists(customers.q(), month_end=end):
+            continue  # this span's done, others maybe not (a month without loans: again)
+        rows = await _keep_positions(end, customers)
         made += rows
-        computed += 1 if rows else 0  # a month without loans is looked at again, cheaply
+        computed += 1 if rows else 0
     return {"months": computed, "rows": made}
+
+
+async def summarize_missing(day: date, months: int = MONTHS) -> dict[str, int]:
+    """Sum the month ends before ``day`` whose positions are kept (for every span) and that
+    have no summary yet; returns the month ends summed."""
+    summed = 0
+    for end in month_ends(day, months):
+        if await LoanMonthEnd.exists(month_end=end) and not await LoanMonthSummary.exists(
+            month_end=end
+        ):
+            await summarize(end)
+            summed += 1
+    return {"summarized": summed}
+
+
+async def ensure(day: date, months: int = MONTHS) -> dict[str, int]:
+    """Compute the month ends before ``day`` that are missing, positions and summaries, for
+    every customer at once; returns how many months and rows were made."""
+    made = await keep_positions(day, EVERYONE, months)
+    await summarize_missing(day, months)
+    return made

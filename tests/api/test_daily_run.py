@@ -42,7 +42,9 @@ async def test_the_run_cut_in_chunks_reports_each_step_done(
     assert [s["step"] for s in shown["steps"]] == [name for name, _ in daily.STEPS]
     assert shown["done"] is True and shown["businessDate"] == "2026-06-15"
     assert (steps["delinquency"]["chunks"], steps["delinquency"]["chunksDone"]) == (3, 3)
-    assert (steps["month_ends"]["chunks"], steps["month_ends"]["chunksDone"]) == (1, 1)
+    assert (steps["month_ends"]["chunks"], steps["month_ends"]["chunksDone"]) == (3, 3)
+    summaries = steps["month_summaries"]
+    assert (summaries["chunks"], summaries["chunksDone"]) == (1, 1)  # over everyone at once
     assert steps["reminders"]["detail"] == {"queued": 5, "already_queued": 0}  # over 3 chunks
     assert all(s["status"] == "DONE" and s["estimatedSecondsLeft"] == 0 for s in steps.values())
     assert steps["reminders"]["workers"] == 1 and steps["reminders"]["failures"] == []

@@ -248,7 +248,13 @@ async def test_a_failed_step_stops_only_the_steps_that_need_it(db: str) -> None:
         "reminders": "waits for profiles_finish",
         "offers": "waits for profiles_finish",
     }
-    assert set(report.steps) == {"delinquency", "month_ends", "profiles_prepare", "care"}
+    assert set(report.steps) == {
+        "delinquency",
+        "month_ends",
+        "month_summaries",
+        "profiles_prepare",
+        "care",
+    }
     statuses = dict(await DailyRun.filter(business_date=TODAY).values_list("step", "status"))
     assert statuses["care"] == DailyStepStatus.DONE and statuses["collections"] is None
     # and once the process is back, the next run does the rest, and nothing twice

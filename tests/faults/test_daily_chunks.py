@@ -80,7 +80,8 @@ def test_one_worker_over_chunks_does_what_one_chunk_does(
         chunks = _chunks(url)
         _same_as_whole(url, tmp_path, whole)
     assert chunks["delinquency"] == {"DONE": 6} and chunks["care"] == {"DONE": 6}
-    assert chunks["month_ends"] == {"DONE": 1}  # a step over the whole portfolio: one chunk
+    assert chunks["month_ends"] == {"DONE": 6}  # positions range by range
+    assert chunks["month_summaries"] == {"DONE": 1}  # a step over the whole portfolio: one chunk
 
 
 @pytest.mark.skipif(not on_postgres(), reason="several workers need row claims (PostgreSQL)")

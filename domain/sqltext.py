@@ -1,0 +1,66 @@
+"""Raw SQL written once for both databases: named parameters and the few spellings that differ.
+
+Set-based statements are written with ``:name`` parameters; :func:`bind` turns them into the
+connection's placeholders (``$1`` on PostgreSQL, ``?`` on SQLite) and the list of values in
+the order they appear, a name used twice giving two values. ``::`` casts are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tortoise import connections
+
+_NAME = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def postgres() -> bool:
+    """Whether the default connection is PostgreSQL."""
+    return str(connections.get("default").capabilities.dialect) == "postgres"
+
+
+def bind(sql: str, values: Mapping[str, Any], *, pg: bool) -> tuple[str, list[Any]]:
+    """``sql`` with its ``:name`` parameters as placeholders of the dialect, and their values.
+
+    Raises KeyError naming a parameter that ``values`` lacks.
+    """
+    out: list[Any] = []
+
+    def placeholder(found: re.Match[str]) -> str:
+        name = found.group(1)
+        if name not in values:
+            raise KeyError(f"the statement's parameter :{name} has no value")
+        out.append(values[name])
+        return f"${len(out)}" if pg else "?"
+
+    return _NAME.sub(placeholder, sql), out
+
+
+def days_between(later: str, earlier: str, *, pg: bool) -> str:
+    """The expression of whole days from the date ``earlier`` to the date ``later``."""
+    if pg:
+        return f"(({later})::date - ({earlier})::date)"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def bucket_case(
+    dpd: str, buckets: Sequence[Any], prefix: str = "bucket"
+) -> tuple[str, dict[str, str]]:
+    """A CASE naming the DPD bucket of the expression ``dpd`` (bounds inlined as integers,
+    names as parameters ``:{prefix}_n``), and those parameters."""
+    cases, names = [], {}
+    for n, bucket in enumerate(buckets):
+        upper = f" AND {dpd} <= {int(bucket.max_dpd)}" if bucket.max_dpd is not None else ""
+        cases.append(f"WHEN {dpd} >= {int(bucket.min_dpd)}{upper} THEN :{prefix}_{n}")
+        names[f"{prefix}_{n}"] = bucket.name
+    return f"CASE {' '.join(cases)} END", names
+
+
+async def execute(sql: str, values: Mapping[str, Any]) -> tuple[int, list[Any]]:
+    """Run ``sql`` with named parameters on the default connection: (rows affected, rows)."""
+    conn = connections.get("default")
+    text, ordered = bind(sql, values, pg=str(conn.capabilities.dialect) == "postgres")
+    count, rows = await conn.execute_query(text, ordered)
+    return int(count or 0), list(rows)
