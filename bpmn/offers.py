@@ -6,12 +6,13 @@ or MEDIUM; editable in the designer). Those who qualify carry the LIMIT_INCREASE
 with the reason (so ``customers(filter: {tag: "LIMIT_INCREASE_ELIGIBLE"})`` lists them), and
 once a month an instance tells the customer (an OFFER through the outbox, consent required)
 and gives the account manager a call task. The decision depends on the three inputs only,
-so it runs once per distinct combination of them (a few hundred), not once per borrower.
+so it runs once per distinct combination of them (a few hundred), not once per borrower, and
+its answers are kept for the next chunks of the same version. The on-time streak is counted
+in SQL (:mod:`domain.loan.streaks`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -19,31 +20,28 @@ from bpmn import bulk, definitions, deployments, engine, ratings
 from domain.batching import chunks, gather_in
 from domain.customer.models import Customer, CustomerTag, Tag
 from domain.daily.chunks import EVERYONE, Span
-from domain.loan.models import Installment
+from domain.loan.streaks import on_time
 from domain.process.models import ProcessInstance
 
 PROCESS_ID = "limit_increase"
 TAG = "LIMIT_INCREASE_ELIGIBLE"
 
 
-async def consecutive_on_time(day: date, customers: Span = EVERYONE) -> dict[int, int]:
-    """Per customer: installments paid on time in a row, counting back from the latest due."""
-    rows = (
-        await Installment.filter(customers.q("loan__customer_id"), due_date__lte=day)
-        .order_by("-due_date", "-id")
-        .values("loan__customer_id", "due_date", "paid_on")
-    )
-    streak: dict[int, int] = defaultdict(int)
-    broken: set[int] = set()
-    for row in rows:
-        cid = int(row["loan__customer_id"])
-        if cid in broken:
-            continue
-        if row["paid_on"] is not None and row["paid_on"] <= row["due_date"]:
-            streak[cid] += 1
-        else:
-            broken.add(cid)
-    return dict(streak)
+Weighed = tuple[Any, ...]
+# Per deployed version (its content hash): the process's answer per combination of the inputs
+# it weighs. The answer depends on the version and those inputs only, so every chunk this
+# process does reuses it; bounded, a few thousand combinations at most in practice.
+_DECIDED: dict[str, dict[Weighed, dict[str, Any]]] = {}
+KEPT = 50_000
+
+
+def _decided(content_hash: str) -> dict[Weighed, dict[str, Any]]:
+    """The answers kept for this version (those of any other version are let go)."""
+    kept = _DECIDED.get(content_hash)
+    if kept is None or len(kept) > KEPT:
+        _DECIDED.clear()
+        kept = _DECIDED[content_hash] = {}
+    return kept
 
 
 async def run(day: date, *, customers: Span = EVERYONE) -> dict[str, Any]:
@@ -55,11 +53,11 @@ async def run(day: date, *, customers: Span = EVERYONE) -> dict[str, Any]:
     definition = await deployments.require_in_force(PROCESS_ID)
     bundle = definitions.bundle(definition)
     inputs = await ratings.inputs(day, lo=customers.lo, hi=customers.hi)
-    streaks = await consecutive_on_time(day, customers)
+    streaks = await on_time(day, customers)
     rated = Customer.filter(customers.q("id"), risk_rating__isnull=False)
     risk = dict(await rated.values_list("id", "risk_rating"))
     eligible: dict[int, tuple[str, dict[str, Any]]] = {}
-    decided: dict[tuple[Any, ...], dict[str, Any]] = {}
+    decided = _decided(definition.content_hash)
     for cid, values in sorted(inputs.items()):  # started in the same order anywhere
         data = {
             "customer_id": cid,
@@ -69,7 +67,7 @@ async def run(day: date, *, customers: Span = EVERYONE) -> dict[str, Any]:
         }
         # in memory: the decision only, its service tasks answered with nothing. The
         # customer id is there for those tasks; the decision is taken once per distinct
-        # combination of the inputs it weighs.
+        # combination of the inputs it weighs (and kept for the next chunks).
         weighed = (data["consecutive_on_time"], data["worst_dpd_12m"], data["risk_rating"])
         result = decided.get(weighed)
         if result is None:
