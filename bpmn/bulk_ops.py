@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -29,13 +29,11 @@ from domain.clock import service as clock
 from domain.customer.models import Customer
 from domain.enums import Channel
 from domain.errors import NotFoundError, ValidationError
-from domain.interaction.models import Direction, Interaction, InteractionType
 from domain.loan.models import Installment, Loan, LoanStatus
 from domain.outreach import templates
-from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
-from domain.outreach.policy import Decision, History, Rules, Verdict, decide
-from domain.outreach.service import CONTACTED, choose_channel, person_of, utc
-from domain.process import rows as process_rows
+from domain.outreach.batch import Contacts, Message, enqueue_many, people
+from domain.outreach.models import MessagePurpose, OutboxMessage
+from domain.outreach.policy import Rules, Verdict
 from domain.user.models import User
 
 
@@ -88,19 +86,7 @@ async def _by_id(model: Any, ids: set[int], *columns: str) -> dict[int, Any]:
 DUE = ("loan_id", "due_date", "principal_due", "interest_due", "fee_due", "principal_paid",
        "interest_paid", "fee_paid")  # fmt: skip
 LOAN = ("customer_id", "collector_id", "status", "days_past_due")
-CUSTOMER = (
-    "name", "phone", "email", "preferred_channel", "time_zone", "consent_sms",
-    "consent_app_push", "consent_email", "consent_phone", "rfm_segment", "risk_rating",
-)  # fmt: skip
-
-
-async def _customers(ids: set[int]) -> dict[int, Any]:
-    """Customers as the policy reads them (plain rows, their ``person`` worked out once)."""
-    found = await _by_id(Customer, ids, *CUSTOMER)
-    for row in found.values():
-        row.preferred_channel = Channel(row.preferred_channel) if row.preferred_channel else None
-        row.person = person_of(row)  # what the policy knows of them, once per customer
-    return found
+CUSTOMER = ("name", "rfm_segment", "risk_rating")  # what messages say, beside the policy's
 
 
 async def assign_collectors(calls: list[BulkCall], moment: datetime) -> Answers:
@@ -147,62 +133,12 @@ async def assign_collectors(calls: list[BulkCall], moment: datetime) -> Answers:
     return out
 
 
-@dataclass
-class _Contacts:
-    """Earlier contacts of a set of customers (what ``outbox.history`` reads), read once."""
-
-    outbound: dict[int, list[tuple[int | None, str, datetime]]]
-    sent: dict[int, list[tuple[int | None, str, datetime]]]
-
-    @classmethod
-    async def of(cls, customers: set[int], now: datetime, rules: Rules) -> _Contacts:
-        since = now - timedelta(days=max(rules.debt_cap_days, 2))
-        kinds = (InteractionType.CALL, InteractionType.MESSAGE, InteractionType.VISIT)
-        found = cls(defaultdict(list), defaultdict(list))
-        columns = ("customer_id", "loan_id", "type", "occurred_at")
-        outbound = await gather_in(customers, lambda b: Interaction.filter(
-            customer_id__in=b, direction=Direction.OUTBOUND, occurred_at__gt=since,
-            type__in=kinds).values_list(*columns))  # fmt: skip
-        for cid, loan, kind, at in outbound:
-            if at is not None:
-                found.outbound[cid].append((loan, str(kind), utc(at)))
-        for cid, loan, point, at in await gather_in(customers, lambda b: OutboxMessage.filter(
-                customer_id__in=b, status__in=CONTACTED, sent_at__gt=since).values_list(
-                "customer_id", "loan_id", "contact_point", "sent_at")):  # fmt: skip
-            if at is not None:
-                found.sent[cid].append((loan, str(point), utc(at)))
-        return found
-
-    def history(self, customer: Any, loan_id: int | None, point: str) -> History:
-        """As ``domain.outreach.service.history`` counts them."""
-        found = History()
-        outbound, sent = self.outbound.get(customer.id, []), self.sent.get(customer.id, [])
-        if loan_id is not None:
-            found.debt += [at for loan, _, at in outbound if loan == loan_id]
-            found.debt += [at for loan, _, at in sent if loan == loan_id]
-        found.point += [at for _, p, at in sent if p == point]
-        if point == customer.phone:
-            found.point += [at for _, k, at in outbound if k == InteractionType.CALL.value]
-        return found
-
-    def judge(
-        self, customer: Any, purpose: MessagePurpose, channel: Channel, loan_id: int | None,
-        now: datetime, rules: Rules,
-    ) -> Decision:  # fmt: skip
-        """As ``domain.outreach.service.judge`` decides."""
-        person = customer.person
-        past = self.history(customer, loan_id, person.contact_points.get(channel, ""))
-        debt_related = purpose == MessagePurpose.COLLECTION and loan_id is not None
-        return decide(purpose=purpose, channel=channel, person=person, now=now, history=past,
-                      debt_related=debt_related, rules=rules)  # fmt: skip
-
-
 async def check_contacts(calls: list[BulkCall], moment: datetime) -> Answers:
     """``contact.check`` for many loans."""
     loans = await _by_id(Loan, {int(c.arguments["loan_id"]) for c in calls}, *LOAN)
-    customers = await _customers({loan.customer_id for loan in loans.values()})
+    customers = await people({loan.customer_id for loan in loans.values()})
     rules = Rules.from_env()
-    contacts = await _Contacts.of(set(customers), moment, rules)
+    contacts = await Contacts.of(customers, moment, rules)
     out: Answers = []
     for call in calls:
         loan = loans.get(int(call.arguments["loan_id"]))
@@ -218,13 +154,9 @@ async def check_contacts(calls: list[BulkCall], moment: datetime) -> Answers:
     return out
 
 
-STATUS = {Verdict.SEND: MessageStatus.QUEUED, Verdict.DEFER: MessageStatus.DEFERRED,
-          Verdict.DROP: MessageStatus.DROPPED}  # fmt: skip
-
-
 async def send_messages(calls: list[BulkCall], moment: datetime) -> Answers:
-    """``message.send`` for many instances: rendered, judged and queued in bulk."""
-    customers = await _customers({int(c.arguments["customer_id"]) for c in calls})
+    """``message.send`` for many instances: rendered in turn, judged and queued in bulk."""
+    customers = await people({int(c.arguments["customer_id"]) for c in calls}, *CUSTOMER)
     loan_ids = {int(c.arguments["loan_id"]) for c in calls if c.arguments.get("loan_id")}
     loans = await _by_id(Loan, loan_ids, *LOAN)
     today = await clock.get()
@@ -236,34 +168,28 @@ async def send_messages(calls: list[BulkCall], moment: datetime) -> Answers:
             for c in calls}  # fmt: skip
     existing = {m.dedupe_key: m for m in await gather_in(
         keys, lambda b: OutboxMessage.filter(dedupe_key__in=b))}  # fmt: skip
-    library, rules = await templates.load(), Rules.from_env()
-    contacts = await _Contacts.of(set(customers), moment, rules)
+    library = await templates.load()
     out: Answers = []
-    rows: list[dict[str, Any]] = []
+    messages: list[Message] = []
     for call in calls:
         try:
-            out.append(_message(call, customers, loans, overdue, existing, library, contacts,
-                                moment, rules, rows))  # fmt: skip
+            out.append(_message(call, customers, loans, overdue, existing, library, messages))
         except (NotFoundError, ValidationError, ValueError) as exc:
             out.append(exc)
-    await process_rows.insert(OutboxMessage, rows)
-    made = dict(await gather_in([row["dedupe_key"] for row in rows], lambda b: (
-        OutboxMessage.filter(dedupe_key__in=b).values_list("dedupe_key", "id"))))  # fmt: skip
+    queued = await enqueue_many(messages, now=moment)
     for at, answer in enumerate(out):
         if isinstance(answer, _Queued):
-            row = answer.row
-            out[at] = {"message_id": made[row["dedupe_key"]], "status": row["status"].value,
-                       "reason": row["reason"]}  # fmt: skip
+            made = queued[answer.index]
+            out[at] = {"message_id": made.id, "status": made.status.value, "reason": made.reason}
     return out
 
 
 def _message(
     call: BulkCall, customers: dict[int, Any], loans: dict[int, Any],
     overdue: dict[int, list[Any]], existing: dict[str, OutboxMessage],
-    library: templates.Library, contacts: _Contacts, moment: datetime, rules: Rules,
-    rows: list[dict[str, Any]],
+    library: templates.Library, messages: list[Message],
 ) -> Any:  # fmt: skip
-    """One message as ``collection_ops.send_message`` and ``outbox.enqueue`` make it."""
+    """One message as ``collection_ops.send_message`` makes it for ``outbox.enqueue``."""
     args, context = call.arguments, call.context
     customer = customers.get(int(args["customer_id"]))
     if customer is None:
@@ -287,27 +213,20 @@ def _message(
     found = existing.get(key)
     if found is not None:
         return {"message_id": found.id, "status": found.status.value, "reason": found.reason}
-    purpose = MessagePurpose(args.get("purpose", "COLLECTION"))
     channel = args.get("channel") or ""
-    chosen = Channel(choose_channel(customer, Channel(channel) if channel else None))
-    verdict = contacts.judge(customer, purpose, chosen, loan_id, moment, rules)
-    row = {
-        "customer_id": customer.id, "loan_id": loan_id, "installment_id": None,
-        "channel": chosen, "contact_point": customer.person.contact_points.get(chosen, ""),
-        "purpose": purpose, "status": STATUS[verdict.verdict], "dedupe_key": key, "body": body,
-        "scheduled_at": verdict.at or moment, "sent_at": None, "reason": verdict.reason,
-        "attempts": 0, "provider_ref": None, "process_instance_id": context.instance_id,
-        "claimed_by": None, "lease_until": None, "created_at": datetime.now(UTC),
-    }  # fmt: skip
-    rows.append(row)
-    return _Queued(row)
+    messages.append(Message(
+        customer_id=customer.id, purpose=MessagePurpose(args.get("purpose", "COLLECTION")),
+        body=body, dedupe_key=key, loan_id=None if loan_id is None else int(loan_id),
+        channel=Channel(channel) if channel else None, process_instance_id=context.instance_id,
+    ))  # fmt: skip
+    return _Queued(len(messages) - 1)
 
 
 @dataclass(frozen=True, slots=True)
 class _Queued:
-    """A message written with the batch; its id is known once the rows are in."""
+    """A message queued with the batch: its place among the batch's messages."""
 
-    row: dict[str, Any]
+    index: int
 
 
 BULK: dict[str, BulkImpl] = {

@@ -22,8 +22,8 @@ from domain.batching import gather_in
 from domain.clock import service as clock
 from domain.customer.models import Customer
 from domain.daily.chunks import EVERYONE, Span
-from domain.outreach import service as outbox
 from domain.outreach import templates
+from domain.outreach.batch import Message, enqueue_many
 from domain.outreach.models import MessagePurpose, OutboxMessage
 
 
@@ -86,9 +86,10 @@ async def produce(day: date, *, customers: Span = EVERYONE) -> dict[str, int]:
             wanted[f"care:holiday:{row['id']}:{day.isoformat()}"] = (int(row["id"]), body)
     existing = {str(k) for k in await gather_in(wanted, lambda batch: OutboxMessage.filter(
         dedupe_key__in=batch).values_list("dedupe_key", flat=True))}  # fmt: skip
-    for key, (cid, body) in wanted.items():
-        if key not in existing:
-            await outbox.enqueue(customer_id=cid, purpose=MessagePurpose.CARE, body=body,
-                                 dedupe_key=key, now=moment)  # fmt: skip
-            faults.reach("daily.care.queued")  # a fault point: some queued, not committed
-    return {"queued": len(set(wanted) - existing)}
+    messages = [
+        Message(customer_id=cid, purpose=MessagePurpose.CARE, body=body, dedupe_key=key)
+        for key, (cid, body) in wanted.items() if key not in existing
+    ]  # fmt: skip
+    for _ in await enqueue_many(messages, now=moment):
+        faults.reach("daily.care.queued")  # a fault point: some queued, not committed
+    return {"queued": len(messages)}

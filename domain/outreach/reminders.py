@@ -15,8 +15,8 @@ from domain.clock import service as clock
 from domain.customer.models import CustomerTag
 from domain.daily.chunks import EVERYONE, Span
 from domain.loan.models import Installment, LoanStatus
-from domain.outreach import service as outbox
 from domain.outreach import templates
+from domain.outreach.batch import Message, enqueue_many
 from domain.outreach.models import MessagePurpose, OutboxMessage
 
 OFFSETS = (7, 3, 1)
@@ -55,7 +55,7 @@ async def produce(today: date, *, customers: Span = EVERYONE) -> dict[str, int]:
         dedupe_key__in=batch).values_list("dedupe_key", flat=True))}  # fmt: skip
     moment = await clock.now()
     library = await templates.load()
-    created = 0
+    messages: list[Message] = []
     for dedupe, (row, offset) in wanted.items():
         if dedupe in existing:
             continue
@@ -68,11 +68,11 @@ async def produce(today: date, *, customers: Span = EVERYONE) -> dict[str, int]:
             "name": row["loan__customer__name"], "due_date": row["due_date"],
             "amount_due": Decimal(due), "days_before": offset,
         }, segment, templates.tone_for(segment, row["loan__customer__risk_rating"]))  # fmt: skip
-        await outbox.enqueue(
+        messages.append(Message(
             customer_id=int(row["loan__customer_id"]), purpose=MessagePurpose.REMINDER,
             body=body, dedupe_key=dedupe, loan_id=int(row["loan_id"]),
-            installment_id=int(row["id"]), now=moment,
-        )  # fmt: skip
-        created += 1
+            installment_id=int(row["id"]),
+        ))  # fmt: skip
+    for _ in await enqueue_many(messages, now=moment):
         faults.reach("daily.reminders.queued")  # a fault point: some queued, not committed
-    return {"queued": created, "already_queued": len(existing)}
+    return {"queued": len(messages), "already_queued": len(existing)}

@@ -58,11 +58,14 @@ def person_of(customer: Customer) -> Person:
     )
 
 
-def choose_channel(customer: Customer, asked: Channel | None) -> Channel:
-    """The asked channel, else the preferred one, else the first with a contact point."""
+def choose_channel(
+    customer: Customer, asked: Channel | None, person: Person | None = None
+) -> Channel:
+    """The asked channel, else the preferred one, else the first with a contact point
+    (``person``: the customer's, when worked out already)."""
     if asked is not None:
         return asked
-    points = person_of(customer).contact_points
+    points = (person or person_of(customer)).contact_points
     preferred = customer.preferred_channel
     if preferred is not None and preferred in points and preferred != Channel.PHONE:
         return preferred
