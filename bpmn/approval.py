@@ -7,8 +7,8 @@ from typing import Any
 from bpmn import outcomes, runner
 from domain.application.models import Application, ApplicationStatus
 from domain.clock import service as clock
-from domain.credit.models import CreditReport
-from domain.loan.models import Loan, LoanStatus
+from domain.credit import facts
+from domain.errors import NotFoundError
 
 PROCESS_ID = outcomes.APPROVAL
 
@@ -24,41 +24,45 @@ def _policy() -> dict[str, Any]:
 
 async def start_data(application: Application) -> dict[str, Any]:
     """What the approval process starts from: the application, the newest report, the policy."""
-    customer_id: int = application.customer_id  # type: ignore[attr-defined]
-    product = await application.product
+    found = await facts.of(application.id)
+    if found is None:
+        raise NotFoundError("application", application.id)
+    return _start_data(found)
+
+
+def _start_data(found: facts.ApplicationFacts) -> dict[str, Any]:
     data: dict[str, Any] = {
         **_policy(),
-        "application_id": application.id,
-        "customer_id": customer_id,
-        "amount": application.amount,
-        "term_months": application.term_months,
-        "product_code": product.code,
+        "application_id": found.application_id,
+        "customer_id": found.customer_id,
+        "amount": found.amount,
+        "term_months": found.term_months,
+        "product_code": found.product_code,
         "report_age_days": None,
     }
-    report = await CreditReport.filter(customer_id=customer_id).order_by("-pulled_at").first()
-    if report is not None:
-        today = await clock.get()
-        income = (await application.customer).monthly_income
-        active = await Loan.filter(customer_id=customer_id, status=LoanStatus.ACTIVE)
-        worst = max((loan.days_past_due for loan in active), default=0)
-        burden = report.total_debt / (income * 12) if income else Decimal("0.5")
+    if found.pulled_at is not None:
+        income = found.monthly_income
+        debt = found.total_debt or Decimal("0")
+        burden = debt / (income * 12) if income else Decimal("0.5")
         data.update(
-            report_age_days=(today - clock.local_date(report.pulled_at)).days,
-            bureau_score=report.score,
+            report_age_days=(found.today - clock.local_date(found.pulled_at)).days,
+            bureau_score=found.bureau_score,
             debt_to_income=burden.quantize(Decimal("0.0001")),
-            worst_dpd_12m=worst,
+            worst_dpd_12m=found.worst_dpd,
         )
     return data
 
 
 async def start_for(application_id: int) -> runner.InstanceView:
     """Start approval for a submitted application (ProcessNotDeployedError when not in force)."""
-    application = await Application.get(id=application_id)
+    found = await facts.of(application_id)
+    if found is None:
+        raise NotFoundError("application", application_id)
     view = await runner.start(
-        PROCESS_ID, await start_data(application), business_key=f"application:{application.id}"
+        PROCESS_ID, _start_data(found), business_key=f"application:{application_id}"
     )
-    if application.status == ApplicationStatus.SUBMITTED:
-        await Application.filter(id=application.id, status=ApplicationStatus.SUBMITTED).update(
+    if found.status == ApplicationStatus.SUBMITTED:
+        await Application.filter(id=application_id, status=ApplicationStatus.SUBMITTED).update(
             status=ApplicationStatus.IN_REVIEW
         )
     return view

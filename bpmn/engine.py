@@ -6,7 +6,6 @@ Only this module touches SpiffWorkflow objects; callers get :class:`ParsedBundle
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import time
@@ -22,6 +21,10 @@ from lxml import etree  # type: ignore[import-untyped]
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -183,13 +186,28 @@ def _json_untag(obj: dict[str, Any]) -> Any:
     return obj
 
 
+class _StateConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+    """A workflow's state without its specs: they are the deployment's, parsed once.
+
+    Restoring takes the parsed spec objects in ``spec`` and ``subprocess_specs`` (the
+    registry hands back what is not a dict as it is), instead of rebuilding them per load.
+    """
+
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+
 def _make_serializer() -> BpmnWorkflowSerializer:
     reg = DefaultRegistry()
     reg.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
     reg.register(
         dt.date, lambda v: {"value": v.isoformat()}, lambda v: dt.date.fromisoformat(v["value"])
     )
-    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG, reg))
+    config = {**SPIFF_CONFIG, BpmnWorkflow: _StateConverter}
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config, reg))
 
 
 _SERIALIZER = _make_serializer()
@@ -201,7 +219,6 @@ class ParsedBundle:
 
     process_ids: list[str]
     _specs: dict[str, tuple[Any, dict[str, Any]]] = field(repr=False, default_factory=dict)
-    _spec_dicts: dict[str, dict[str, Any]] = field(repr=False, default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -357,22 +374,9 @@ def new_workflow(
     return WorkflowHandle(process_id, workflow)
 
 
-def _spec_dict(bundle: ParsedBundle, process_id: str) -> dict[str, Any]:
-    if process_id not in bundle._spec_dicts:
-        spec, subs = bundle._specs[process_id]
-        full = _SERIALIZER.to_dict(BpmnWorkflow(spec, subs))
-        bundle._spec_dicts[process_id] = {
-            "spec": full["spec"],
-            "subprocess_specs": full["subprocess_specs"],
-        }
-    return bundle._spec_dicts[process_id]
-
-
 def serialize(handle: WorkflowHandle) -> str:
     """Workflow state as JSON, without the specs (store those once per version)."""
     dct = _SERIALIZER.to_dict(handle._workflow)
-    dct.pop("spec", None)
-    dct.pop("subprocess_specs", None)
     envelope = {"format": STATE_FORMAT, "process_id": handle.process_id, "state": dct}
     return json.dumps(envelope, default=_json_default)
 
@@ -387,8 +391,8 @@ def deserialize(
     process_id = envelope["process_id"]
     if process_id not in bundle._specs:
         raise WorkflowRunError(f"process {process_id!r} is not in this bundle")
-    # a copy: Spiff's DMN converter edits the spec dicts it restores from
-    dct = dict(envelope["state"], **copy.deepcopy(_spec_dict(bundle, process_id)))
+    spec, subprocess_specs = bundle._specs[process_id]
+    dct = dict(envelope["state"], spec=spec, subprocess_specs=subprocess_specs)
     workflow = _SERIALIZER.from_dict(dct)
     safe = engine or make_engine()
     workflow.script_engine = safe  # subprocesses read the top workflow's engine

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,7 @@ from bpmn.registry import implements
 from domain.application.models import Application, ApplicationStatus
 from domain.clock import service as clock
 from domain.credit import bureau as credit_bureau
-from domain.credit import calls
+from domain.credit import calls, facts
 from domain.credit.models import CreditReport
 from domain.customer.models import Customer
 from domain.errors import ConflictError, NotFoundError, ValidationError
@@ -49,9 +49,16 @@ class CallContext:
     data: dict[str, Any] = field(default_factory=dict)
     task_id: str | None = None  # the engine task: with instance and element, a stable key
     user_id: int | None = None  # who completed the human task that led here, if anyone
+    today: date | None = None  # the business date of the run (read once per step)
 
 
 current_call: ContextVar[CallContext | None] = ContextVar("current_call", default=None)
+
+
+async def _today() -> date:
+    """The business date: the running step's, else read."""
+    call = current_call.get()
+    return call.today if call is not None and call.today is not None else await clock.get()
 
 
 def _band(score: int) -> tuple[str, Decimal]:
@@ -80,14 +87,10 @@ async def score_application(application_id: int) -> dict[str, Any]:
 
     Returns ``score``, ``band`` (A/B/C/D at 750/680/600) and the band's ``annual_rate``.
     """
-    application = await Application.get_or_none(id=application_id)
-    if application is None:
+    found = await facts.of(application_id)
+    if found is None:
         raise NotFoundError("application", application_id)
-    customer = await Customer.get(id=application.customer_id)  # type: ignore[attr-defined]
-    report = (
-        await CreditReport.filter(customer_id=customer.id).order_by("-pulled_at", "-id").first()
-    )
-    value = score(application.amount, report.score if report else None, customer.monthly_income)
+    value = score(found.amount, found.bureau_score, found.monthly_income)
     band, rate = _band(value)
     return {"score": value, "band": band, "annual_rate": str(rate)}
 
@@ -200,7 +203,7 @@ async def create_contract(
         raise ConflictError(f"application {application_id} is {application.status}")
     if principal <= 0 or principal > application.amount:
         raise ValidationError.single("principal", "must be more than 0 and at most the amount")
-    signed_on = start_date or await clock.get()
+    signed_on = start_date or await _today()
     if annual_rate < 0 or annual_rate >= 1:
         raise ValidationError.single("annual_rate", "must be a fraction from 0 up to 1")
     if not 1 <= term_months <= 600:
@@ -256,7 +259,7 @@ async def disburse(loan_id: int, amount: Decimal | None = None) -> dict[str, Any
         annual_rate=rate,
         term_months=term,
         method=product.method,
-        disbursed_on=await clock.get(),
+        disbursed_on=await _today(),
         contract_id=contract.id,
     )
     application.status = ApplicationStatus.DISBURSED

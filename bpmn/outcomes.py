@@ -11,6 +11,8 @@ Approvals become CONTRACTED through the contract's service task.
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.expressions import Q
+
 from domain.application.models import Application, ApplicationStatus
 
 APPROVAL = "credit_approval"  # the process whose instances decide applications
@@ -43,6 +45,9 @@ async def record(
     pk = application_id(business_key)
     if process_id != APPROVAL or pk is None:
         return
+    if not completed:  # nothing is declined yet: write what differs, without reading first
+        await _note(pk, _text(data, "lane"), _text(data, "reason"))
+        return
     application = await Application.get_or_none(id=pk)
     if application is None:
         return
@@ -50,7 +55,7 @@ async def record(
     lane = _text(data, "lane")
     if lane is not None and lane != application.risk_lane:
         changes["risk_lane"] = lane[:32]
-    declined = completed and application.status in OPEN
+    declined = application.status in OPEN
     reason = (
         _text(data, "decline_reason") or _text(data, "comment") or _text(data, "reason")
         if declined
@@ -64,3 +69,18 @@ async def record(
         )
     if changes:
         await Application.filter(id=pk).update(**changes)
+
+
+async def _note(pk: int, lane: str | None, reason: str | None) -> None:
+    """The lane and the reason on the application, in one statement that changes only what
+    differs (an unchanged row is not written, nor locked)."""
+    changes: dict[str, Any] = {}
+    differs = Q()
+    if lane is not None:
+        changes["risk_lane"] = lane[:32]
+        differs |= Q(risk_lane__not=changes["risk_lane"])  # NULL included
+    if reason is not None:
+        changes["decision_reason"] = reason[:_REASON_LENGTH]
+        differs |= Q(decision_reason__not=changes["decision_reason"])
+    if changes:
+        await Application.filter(differs, id=pk).update(**changes)

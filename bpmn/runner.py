@@ -70,8 +70,15 @@ async def _persist(
     definition: ProcessDefinition,
     handle: engine.WorkflowHandle,
     journal: dict[str, Any],
+    *,
+    fresh: bool = False,
+    waits: bool = True,
 ) -> InstanceView:
-    """Store the state, open rows for new human tasks, cancel gone ones, rewrite due times."""
+    """Store the state, open rows for new human tasks, cancel gone ones, rewrite due times.
+
+    ``fresh``: the instance row was created in this transaction, so it has no task rows and
+    no due times yet. ``waits``: it may have due times stored (else there is none to delete).
+    """
     data = json_safe(data_of(handle))
     instance.state = {
         "engine": engine.serialize(handle),
@@ -87,14 +94,17 @@ async def _persist(
         definition.process_id, instance.business_key, data, completed=handle.completed
     )
     ready = {t.task_id: t for t in handle.ready_human_tasks()}
-    rows = await WorkTask.filter(instance_id=instance.id, status__in=ACTIVE)
+    rows = [] if fresh else await WorkTask.filter(instance_id=instance.id, status__in=ACTIVE)
     known = {row.task_id for row in rows}
+    still_open = []
     for row in rows:
-        if row.task_id not in ready:
-            row.status = WorkTaskStatus.CANCELLED
-            row.revision += 1
-            await row.save(update_fields=["status", "revision"])
-            await events.record(row.id, instance.id, TaskEventKind.CANCELLED)
+        if row.task_id in ready:
+            still_open.append(row)
+            continue
+        row.status = WorkTaskStatus.CANCELLED
+        row.revision += 1
+        await row.save(update_fields=["status", "revision"])
+        await events.record(row.id, instance.id, TaskEventKind.CANCELLED)
     specs = definitions.task_specs(definition)
     for task_id, task in ready.items():
         if task_id in known:
@@ -109,7 +119,9 @@ async def _persist(
             form=spec.form,
         )
         await events.record(created.id, instance.id, TaskEventKind.CREATED)
-    await ProcessWait.filter(instance_id=instance.id).delete()
+        still_open.append(created)
+    if waits and not fresh:
+        await ProcessWait.filter(instance_id=instance.id).delete()
     if not handle.completed:
         timers = [
             ProcessWait(
@@ -120,7 +132,7 @@ async def _persist(
         ]  # fmt: skip
         if timers:
             await ProcessWait.bulk_create(timers)
-    return await view_of(instance, definition, data)
+    return await view_of(instance, definition, data, sorted(still_open, key=lambda r: r.id))
 
 
 async def _hold(
@@ -171,43 +183,52 @@ async def _advance(
     start_data: dict[str, Any] | None = None,
     attempt: int = 1,
     user_id: int | None = None,
+    waits_follow_state: bool = False,
 ) -> InstanceView:
     """Apply ``mutate`` to the stored workflow (or start a new one), then run it and store it.
 
     Must run inside a transaction with the instance row locked. Errors from ``mutate`` (the
     caller's input) propagate and change nothing; errors from the run are stored by _hold.
+    ``waits_follow_state``: a RUNNING instance's due times are those of its stored timers
+    (so one without timers has none to delete); a timer's own step never says so.
     """
     bundle = definitions.bundle(definition)
     loop = asyncio.get_running_loop()
     before = dict((instance.state or {}).get("services", {}))
-    services = ServiceCalls(loop, instance.id, dict(before), user_id)
-    saved = (instance.state or {}).get("engine")
     moment = await clock.now()
+    today = clock.local_date(moment)  # the business date, as the operations read it
+    services = ServiceCalls(loop, instance.id, dict(before), user_id, today=today)
+    saved = (instance.state or {}).get("engine")
+    timed = not waits_follow_state or instance.status != InstanceStatus.RUNNING
+    checkpoint: list[str] = []
 
-    def prepare() -> tuple[engine.WorkflowHandle, str]:
+    def prepare_and_run() -> engine.WorkflowHandle:
+        nonlocal timed
         with engine.business_clock(moment):
             make = engine.make_engine(service_handler=services)
             if saved is None:
                 handle = engine.new_workflow(bundle, definition.process_id, make, start_data)
             else:
                 handle = engine.deserialize(bundle, str(saved), make)
+                timed = timed or bool(handle.pending_timers())
             services.handle = handle
             if mutate is not None:
                 mutate(handle)
-            return handle, engine.serialize(handle)
-
-    handle, checkpoint = await asyncio.to_thread(prepare)
-
-    def run() -> None:
-        with engine.business_clock(moment):
+            # the state a failed run is stored at: these very tasks (their ids key the calls)
+            checkpoint.append(engine.serialize(handle))
             engine.run_engine_steps(handle)
+            return handle
 
     try:
         async with savepoint():
-            await asyncio.to_thread(run)
-            return await _persist(instance, definition, handle, services.journal)
+            handle = await asyncio.to_thread(prepare_and_run)
+            return await _persist(
+                instance, definition, handle, services.journal, fresh=saved is None, waits=timed
+            )
     except (BpmnError, DomainError) as exc:
-        return await _hold(instance, definition, checkpoint, before, exc, attempt)
+        if not checkpoint:  # the caller's change failed: nothing to store
+            raise
+        return await _hold(instance, definition, checkpoint[0], before, exc, attempt)
 
 
 async def locked_instance(instance_id: int) -> ProcessInstance:
@@ -342,6 +363,7 @@ async def complete_task(
             await definition_of(instance),
             lambda handle: engine.finish_human_task(handle, row.task_id, values),
             user_id=user_id,
+            waits_follow_state=True,
         )
         faults.reach("task.before_commit")  # the engine advanced and stored, nothing committed
         return view

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import Coroutine
+from datetime import date
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
@@ -26,8 +27,11 @@ class ServiceCalls:
         instance_id: int,
         journal: dict[str, Any],
         user_id: int | None = None,
+        *,
+        today: date | None = None,
     ) -> None:
         self.loop = loop
+        self.today = today
         self.instance_id = instance_id
         self.journal = journal
         self.user_id = user_id
@@ -52,8 +56,9 @@ class ServiceCalls:
         if impl is None:
             raise WorkflowRunError(f"no implementation bound for operation {name!r}", element_id)
         context = operations.CallContext(
-            self.instance_id, element_id, data, task_id=task_uuid, user_id=self.user_id
-        )
+            self.instance_id, element_id, data, task_id=task_uuid, user_id=self.user_id,
+            today=self.today,
+        )  # fmt: skip
 
         async def call() -> Any:
             operations.current_call.set(context)

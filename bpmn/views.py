@@ -79,10 +79,14 @@ ACTIVE = (WorkTaskStatus.OPEN, WorkTaskStatus.CLAIMED)
 
 
 async def view_of(
-    instance: ProcessInstance, definition: ProcessDefinition, data: dict[str, Any]
+    instance: ProcessInstance,
+    definition: ProcessDefinition,
+    data: dict[str, Any],
+    open_rows: list[WorkTask] | None = None,
 ) -> InstanceView:
-    """The plain view of an instance, with its open tasks."""
-    open_rows = await WorkTask.filter(instance_id=instance.id, status__in=ACTIVE).order_by("id")
+    """The plain view of an instance, with its open tasks (read unless given, in id order)."""
+    if open_rows is None:
+        open_rows = await WorkTask.filter(instance_id=instance.id, status__in=ACTIVE).order_by("id")
     return InstanceView(
         id=instance.id,
         process_id=definition.process_id,

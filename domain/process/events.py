@@ -66,14 +66,21 @@ class _Hub:
 _hub = _Hub()
 
 
+_RECORD_AND_NOTIFY = (
+    "WITH e AS (INSERT INTO task_event (task_id, instance_id, kind, at) VALUES ($1, $2, $3, $4)"
+    " RETURNING id) SELECT pg_notify($5, e.id::text) FROM e"
+)
+
+
 async def record(task_id: int, instance_id: int, kind: TaskEventKind) -> None:
-    """Write the event in the current transaction and announce it."""
-    event = await TaskEvent.create(task_id=task_id, instance_id=instance_id, kind=kind)
+    """Write the event in the current transaction and announce it (one statement)."""
     if is_postgres(database_url()):
         await connections.get("default").execute_query(
-            "SELECT pg_notify($1, $2)", [CHANNEL, str(event.id)]
+            _RECORD_AND_NOTIFY,
+            [int(task_id), int(instance_id), str(kind), datetime.now(UTC), CHANNEL],
         )
     else:
+        await TaskEvent.create(task_id=task_id, instance_id=instance_id, kind=kind)
         _hub.wake()
 
 

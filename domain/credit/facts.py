@@ -1,0 +1,92 @@
+"""What deciding an application reads about it, in one statement.
+
+The application's terms and product, the applicant's monthly income, the newest credit report,
+the worst days past due of the applicant's active loans and the business date: read together
+(a credit approval reads them at its start, scoring reads them again in its run), each value
+converted by its column's own field so it is what the models would give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from tortoise.models import Model
+
+from domain import sqltext
+from domain.application.models import Application, ApplicationStatus
+from domain.clock import service as clock
+from domain.clock.models import BusinessDay
+from domain.credit.models import CreditReport
+from domain.customer.models import Customer
+from domain.loan.models import LoanStatus
+from domain.product.models import Product
+
+_FACTS = """
+SELECT a.id, a.customer_id, a.amount, a.term_months, a.status, p.code AS product_code,
+       c.monthly_income, r.score, r.total_debt, r.pulled_at,
+       (SELECT b.current FROM business_day b WHERE b.id = 1) AS today,
+       (SELECT MAX(l.days_past_due) FROM loan l
+         WHERE l.customer_id = a.customer_id AND l.status = :active) AS worst_dpd
+FROM application a
+JOIN product p ON p.id = a.product_id
+JOIN customer c ON c.id = a.customer_id
+LEFT JOIN credit_report r ON r.id = (
+    SELECT n.id FROM credit_report n WHERE n.customer_id = a.customer_id
+    ORDER BY n.pulled_at DESC, n.id DESC LIMIT 1)
+WHERE a.id = :application_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationFacts:
+    """An application as its decision sees it."""
+
+    application_id: int
+    customer_id: int
+    amount: Decimal
+    term_months: int
+    status: ApplicationStatus
+    product_code: str
+    monthly_income: Decimal | None
+    bureau_score: int | None  # of the newest report; None without one
+    total_debt: Decimal | None
+    pulled_at: datetime | None
+    worst_dpd: int  # of the active loans; 0 without one
+    today: date  # the business date
+
+    @property
+    def has_report(self) -> bool:
+        """Whether the applicant has a credit report."""
+        return self.pulled_at is not None
+
+
+def _value(model: type[Model], name: str, raw: Any) -> Any:
+    return None if raw is None else model._meta.fields_map[name].to_python_value(raw)
+
+
+async def of(application_id: int) -> ApplicationFacts | None:
+    """The facts of an application; None when there is no such application."""
+    _, rows = await sqltext.execute(
+        _FACTS, {"application_id": application_id, "active": LoanStatus.ACTIVE.value}
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    today = _value(BusinessDay, "current", row["today"])
+    return ApplicationFacts(
+        application_id=int(row["id"]),
+        customer_id=int(row["customer_id"]),
+        amount=_value(Application, "amount", row["amount"]),
+        term_months=int(row["term_months"]),
+        status=ApplicationStatus(row["status"]),
+        product_code=_value(Product, "code", row["product_code"]),
+        monthly_income=_value(Customer, "monthly_income", row["monthly_income"]),
+        bureau_score=_value(CreditReport, "score", row["score"]),
+        total_debt=_value(CreditReport, "total_debt", row["total_debt"]),
+        pulled_at=_value(CreditReport, "pulled_at", row["pulled_at"]),
+        worst_dpd=int(row["worst_dpd"] or 0),
+        today=today if today is not None else clock.local_date(datetime.now(UTC)),
+    )
