@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bpmn import bulk, deployments, runner
+from bpmn import bulk, collection_strategy, deployments, runner
+from bpmn.collection_strategy import Strategies
 from domain.batching import gather_in
 from domain.clock import service as clock
 from domain.customer.models import Customer, CustomerTag
@@ -80,12 +81,20 @@ async def _start_data_many(loans: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-async def _open_cases(views: list[runner.InstanceView], starts: dict[str, bulk.Start]) -> None:
-    """The case and its strategy, for the dashboard's contacts, recoveries and cures."""
+async def _open_cases(
+    views: list[runner.InstanceView], starts: dict[str, bulk.Start], table: Strategies
+) -> None:
+    """The case and its strategy, for the dashboard's contacts, recoveries and cures.
+
+    The strategy is the one the instance shows; an instance resting at a timer of its cycle
+    shows none (its data is the process's, not the cycle's), so the table its diagram calls
+    says it for the case's start data, once per class of inputs.
+    """
     opened = await clock.now()
     cases = []
     for view in views:
-        data, strategy = starts[view.business_key].data, view.data.get("strategy")
+        data = starts[view.business_key].data
+        strategy = view.data.get("strategy") or table.of(data)
         cases.append({
             "loan_id": data["loan_id"], "customer_id": data["customer_id"],
             "instance_id": view.id, "strategy": str(strategy) if strategy else None,
@@ -104,7 +113,7 @@ async def start_for_past_due(
     transaction. Raises ProcessNotDeployedError when ``collections`` has no version in
     force, past-due loans or not: the daily run says so rather than collect nothing.
     """
-    await deployments.require_in_force(PROCESS_ID)
+    table = collection_strategy.of_version(await deployments.require_in_force(PROCESS_ID))
     candidates = (
         await Loan.filter(customers.q(), status=LoanStatus.ACTIVE, days_past_due__gt=0)
         .order_by("id").values("id", "customer_id", "bucket", "days_past_due")
@@ -121,7 +130,7 @@ async def start_for_past_due(
     }
 
     async def open_cases(views: list[runner.InstanceView]) -> None:
-        await _open_cases(views, starts)
+        await _open_cases(views, starts, table)
 
     return await bulk.start_many(
         PROCESS_ID, starts.values(), opaque=("loan_id", "customer_id", "days_past_due"),

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from bpmn import collections, runner
 from bpmn.deployments import deploy_bundled
 from domain.clock import service as clock
@@ -27,7 +29,9 @@ async def _past_due_loan(
     rfm_segment: str | None = None, phone: str = "13800001111",
 ) -> Loan:  # fmt: skip
     """A loan whose first installment (due 2026-06-10) is unpaid on 2026-06-15: M1."""
-    manager = await factories.user("am1", ["account_manager"])
+    manager = await User.get_or_none(username="am1") or await factories.user(
+        "am1", ["account_manager"]
+    )
     owner = await factories.customer(
         phone=phone, preferred_channel=Channel.SMS, account_manager_id=manager.id, branch="SH",
     )  # fmt: skip
@@ -203,6 +207,8 @@ async def test_calls_over_the_weekly_cap_are_not_offered(db: str) -> None:
     assert reminder.status == MessageStatus.DEFERRED  # the reminder counts against it too
     [wait] = await ProcessWait.filter(instance_id=view.id)
     assert wait.element_id == "cadence"
+    [case] = await CollectionCase.all()  # resting at the timer, the case still has its strategy
+    assert case.strategy == "STANDARD"
 
 
 async def test_from_m3_a_field_visit_and_legal_review_can_write_the_loan_off(db: str) -> None:
@@ -305,3 +311,46 @@ async def test_at_night_nobody_is_asked_to_call_and_the_reminder_waits_for_morni
     [reminder] = await OutboxMessage.filter(loan_id=loan.id)
     assert reminder.status == MessageStatus.DEFERRED
     assert clock.local_date(reminder.scheduled_at) == TODAY + timedelta(days=1)
+    [case] = await CollectionCase.all()
+    assert case.strategy == "GENTLE"
+
+
+async def test_cases_started_at_night_carry_the_strategy_the_table_gives_once_per_kind(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: past-due loans of three kinds, started at night (no call allowed: every
+    # instance but the field visits rests at its cadence timer)
+    from datetime import time
+
+    from bpmn import engine
+
+    kinds = {  # disbursed on, risk, RFM segment: the strategy the table gives
+        (date(2026, 5, 10), RiskRating.MEDIUM, None): "STANDARD",
+        (date(2026, 5, 10), RiskRating.LOW, "CHAMPIONS"): "GENTLE",
+        (date(2026, 2, 10), RiskRating.HIGH, None): "LEGAL",
+    }
+    expected = {}
+    for n in range(9):
+        (disbursed, risk, segment), strategy = list(kinds.items())[n % 3]
+        loan = await _past_due_loan(disbursed_on=disbursed, risk=risk, rfm_segment=segment,
+                                    phone=f"138000{n:05d}")  # fmt: skip
+        expected[loan.id] = strategy
+    await clock.set_(TODAY, pinned_time=time(22, 0))
+    await deploy_bundled()
+    evaluations = []
+    real = engine.evaluate
+
+    def counting(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        evaluations.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "evaluate", counting)
+    # when
+    views = await collections.start_for_past_due()
+    # then
+    assert len(views) == 9 and all(v.status == "RUNNING" for v in views)
+    cases = await CollectionCase.all().values_list("loan_id", "strategy")
+    assert dict(cases) == expected
+    assert len(evaluations) <= len(kinds)  # once per kind at most, never once per loan
+    waits = await ProcessWait.filter(element_id="cadence").count()
+    assert waits == 6
