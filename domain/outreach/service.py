@@ -1,11 +1,12 @@
 """Producing and dispatching outgoing messages through the contact policy.
 
 ``enqueue`` writes an outbox row in the caller's transaction (so a process step and its
-message commit together) with the policy's first verdict; ``dispatch_due`` asks the policy
-again at sending time, because the window or the caps may have changed, and hands allowed
-messages to their channel. The dedupe key makes every producer idempotent; a row is claimed by
-one dispatcher (row locks, SKIP LOCKED on PostgreSQL) and committed as SENDING before the
-channel call; the outcome is recorded after it (see :mod:`domain.outreach.claims`).
+message commit together) with the policy's first verdict (``batch.enqueue_many`` writes the
+same rows for many messages at once); ``dispatch_due`` asks the policy again at sending time,
+because the window or the caps may have changed, and hands allowed messages to their channel.
+The dedupe key makes every producer idempotent; a row is claimed by one dispatcher (row locks,
+SKIP LOCKED on PostgreSQL) and committed as SENDING before the channel call; the outcome is
+recorded after it (see :mod:`domain.outreach.claims`).
 """
 
 from __future__ import annotations
