@@ -3,9 +3,11 @@
 - ``prepare_profiles(day)``, whole, once before any range: the population's RFM score cuts
   (stored), the tags the ranges write, each segment's movement of the date.
 - ``profile_chunk(day, lo, hi)``, per range ``lo <= id < hi``, one transaction, idempotent:
-  risk ratings (the decision table once per class of inputs it cannot tell apart), RFM,
-  lifecycle and behaviour tags, profile rows and explained changes, administrators' tag rules,
-  segment members (their joins and leaves added to the date's movements).
+  the range's loans, installments, payments and contacts read once (``domain.profile.reading``)
+  for risk ratings (the decision table once per class of inputs it cannot tell apart), RFM,
+  lifecycle and behaviour tags, profile rows (written when they change) and explained changes,
+  administrators' tag rules, segment members (their joins and leaves added to the date's
+  movements).
 - ``finish_profiles(day)``, whole, once after every range: segment sizes and account managers.
 
 Ranges may run in any order, in any process, and again: a range done twice changes nothing
@@ -21,7 +23,7 @@ from tortoise.transactions import in_transaction
 
 from bpmn import ratings, tag_rules
 from domain import faults
-from domain.profile import chunks, segments
+from domain.profile import chunks, reading, segments
 from domain.profile import service as profiles
 
 
@@ -35,10 +37,12 @@ async def profile_chunk(day: date, lo: int | None, hi: int | None) -> dict[str, 
     """Profile the customers with ``lo <= id < hi`` for ``day`` (``prepare_profiles`` first)."""
     async with in_transaction():
         basis = await chunks.basis(day)
-        rated = await ratings.compute(day, lo=lo, hi=hi)
-        done = await profiles.apply(day, rated, lo=lo, hi=hi, basis=basis)
+        read = await reading.read(day, lo, hi)  # once, for every rule below
+        rated = await ratings.compute(day, lo=lo, hi=hi, reading=read)
+        done = await profiles.apply(day, rated, lo=lo, hi=hi, basis=basis, reading=read)
         faults.reach("daily.profiles.rated")  # ratings and labels written, tags not yet
-        ruled = await tag_rules.apply(day, lo=lo, hi=hi)  # over today's labels and system tags
+        # over today's labels and system tags
+        ruled = await tag_rules.apply(day, lo=lo, hi=hi, reading=read)
         moved = await segments.refresh_range(day, lo, hi)
     return {**done, "rated": len(rated), "rules": int(ruled["rules"]),
             "rule_tag_changes": int(ruled["tag_changes"]),

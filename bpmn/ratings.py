@@ -14,68 +14,50 @@ customer's own.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tortoise.functions import Max
-
 from bpmn import decision_classes, definitions, deployments, engine
-from domain.credit.models import CreditReport
-from domain.customer.models import Customer
 from domain.enums import RiskRating
-from domain.loan.models import Installment, Loan, LoanStatus
-from domain.profile.ranges import within
+from domain.profile.reading import Reading, read
 
 PROCESS_ID = "customer_risk_rating"
 
 
 async def inputs(
-    day: date, *, lo: int | None = None, hi: int | None = None
+    day: date, *, lo: int | None = None, hi: int | None = None, reading: Reading | None = None
 ) -> dict[int, dict[str, Any]]:
-    """Each borrower's (``lo <= id < hi``) rating inputs: DPD now and worst, DTI, bureau score."""
-    mine = within("customer_id", lo, hi)
-    current = dict(
-        await Loan.filter(status=LoanStatus.ACTIVE, **mine).annotate(d=Max("days_past_due"))
-        .group_by("customer_id").values_list("customer_id", "d")
-    )  # fmt: skip
-    worst: dict[int, int] = {}
-    rows = await Installment.filter(
-        due_date__gt=day - timedelta(days=365), due_date__lte=day,
-        **within("loan__customer_id", lo, hi),
-    ).values("loan__customer_id", "due_date", "paid_on")  # fmt: skip
-    for row in rows:
-        late = ((row["paid_on"] or day) - row["due_date"]).days
-        cid = int(row["loan__customer_id"])
-        worst[cid] = max(worst.get(cid, 0), late, 0)
-    reports: dict[int, tuple[Decimal, int | None]] = {}
-    pulled = CreditReport.filter(**mine).order_by("customer_id", "-pulled_at", "-id")
-    for cid, debt, score in await pulled.values_list("customer_id", "total_debt", "score"):
-        reports.setdefault(int(cid), (Decimal(debt), score))
-    found = Loan.filter(**mine).distinct().values_list("customer_id", flat=True)
-    borrowers = sorted({int(c) for c in await found})  # type: ignore[call-overload]
-    incomes = dict(await Customer.filter(monthly_income__isnull=False, **within("id", lo, hi))
-                   .values_list("id", "monthly_income"))  # fmt: skip
+    """Each borrower's (``lo <= id < hi``) rating inputs: DPD now and worst, DTI, bureau score.
+
+    From ``reading`` when given (of the same range and date), else from three statements.
+    """
+    if reading is None:
+        reading = await read(day, lo, hi, ratings_only=True)
+    nothing: dict[str, Any] = {}
     out = {}
-    for cid in borrowers:
-        latest = reports.get(cid)
-        income = incomes.get(cid)
+    for cid in sorted(reading.loans):  # borrowers
+        customer = reading.customers.get(cid, nothing)
+        income = customer.get("income")
+        reported = customer.get("reported") is not None
         dti = None
-        if latest is not None and income:
-            dti = float((latest[0] / (Decimal(income) * 12)).quantize(Decimal("0.0001")))
+        if reported and income is not None and Decimal(str(income)):
+            debt = Decimal(str(customer["debt"]))
+            dti = float((debt / (Decimal(str(income)) * 12)).quantize(Decimal("0.0001")))
         out[cid] = {
-            "current_dpd": int(current.get(cid, 0) or 0),
-            "worst_dpd_12m": worst.get(cid, 0),
+            "current_dpd": int(reading.loans[cid]["active_dpd"] or 0),
+            "worst_dpd_12m": int(reading.installments.get(cid, nothing).get("worst") or 0),
             "debt_to_income": dti,
-            "bureau_score": latest[1] if latest else None,
+            "bureau_score": customer["score"] if reported else None,
         }
     return out
 
 
 async def compute(
-    day: date, *, lo: int | None = None, hi: int | None = None
+    day: date, *, lo: int | None = None, hi: int | None = None, reading: Reading | None = None
 ) -> dict[int, tuple[RiskRating, dict[str, Any]]]:
-    """Rating and explanation per borrower (``lo <= id < hi``); the table once per class.
+    """Rating and explanation per borrower (``lo <= id < hi``); the table once per class
+    (the inputs from ``reading`` when given).
 
     ProcessNotDeployedError when the rating process is not in force.
     """
@@ -84,7 +66,7 @@ async def compute(
     classes = decision_classes.of(bundle, PROCESS_ID)
     out = {}
     decided: dict[Hashable, dict[str, Any]] = {}  # the same class, the same rule and rating
-    for cid, values in (await inputs(day, lo=lo, hi=hi)).items():
+    for cid, values in (await inputs(day, lo=lo, hi=hi, reading=reading)).items():
         key = classes.key(values)
         data = decided.get(key)
         if data is None:

@@ -18,6 +18,7 @@ from bpmn.expressions import SafeEvaluator
 from domain.profile import facts
 from domain.profile import service as profiles
 from domain.profile.models import TagRule
+from domain.profile.reading import Reading
 
 _EVALUATOR = SafeEvaluator()
 
@@ -54,8 +55,13 @@ def _explain(rule: TagRule, names: list[str], values: dict[str, Any]) -> str:
     return f"rule {rule.name} v{rule.version}: {rule.condition} ({shown})"
 
 
-async def apply(day: date, *, lo: int | None = None, hi: int | None = None) -> dict[str, Any]:
+async def apply(
+    day: date, *, lo: int | None = None, hi: int | None = None, reading: Reading | None = None
+) -> dict[str, Any]:
     """Evaluate every rule for the customers with ``lo <= id < hi`` and bring their tags up to date.
+
+    Their loans, installments and contacts come from ``reading`` when given (of the same range
+    and date); labels and tags are read as they are now.
 
     A rule that fails on a customer (division by zero, say) leaves that customer's tag as it
     was and names the customer in ``failed``; the other customers follow the rule, so the
@@ -66,7 +72,8 @@ async def apply(day: date, *, lo: int | None = None, hi: int | None = None) -> d
         return {"rules": 0, "tag_changes": 0}
     everyone: dict[int, dict[str, Any]] = {}
     if any(r.enabled for r in rules):  # rules' own tags as before today's changes
-        everyone = await facts.gather(day, lo=lo, hi=hi, as_before={r.name for r in rules})
+        everyone = await facts.gather(day, lo=lo, hi=hi, as_before={r.name for r in rules},
+                                      reading=reading)  # fmt: skip
     tagged: dict[str, dict[int, str]] = {}
     kept: dict[str, set[int]] = {}
     failures: dict[str, str] = {}

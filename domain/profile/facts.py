@@ -12,14 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tortoise.expressions import F, Q
-from tortoise.functions import Count, Max, Sum
+from tortoise.expressions import Q
 
 from domain.customer.models import Customer, CustomerTag
-from domain.interaction.models import Direction, Interaction, InteractionChannel
-from domain.loan.models import Installment, Loan, LoanStatus
 from domain.profile.models import ProfileChange
 from domain.profile.ranges import within
+from domain.profile.reading import Reading, read
 
 FACTS: dict[str, str] = {
     "rfm_recency": "RFM recency score 1-5 (0 without activity)",
@@ -58,61 +56,44 @@ def _age(born: date | None, day: date) -> int:
 
 async def gather(
     day: date, *, lo: int | None = None, hi: int | None = None, as_before: Collection[str] = (),
+    reading: Reading | None = None,
 ) -> dict[int, dict[str, Any]]:  # fmt: skip
     """The facts on ``day`` of every customer with ``lo <= id < hi``.
 
     The tags named in ``as_before`` (those the rules give) read as they were before the
     date's changes, so rules that read each other's tags see the same on a second pass.
+    Loans, installments and contacts come from ``reading`` when given (of the same range
+    and date); labels and tags are read now.
     """
-    mine, theirs = within("customer_id", lo, hi), within("loan__customer_id", lo, hi)
+    reading = reading if reading is not None else await read(day, lo, hi)
+    mine = within("customer_id", lo, hi)
     rows = await Customer.filter(**within("id", lo, hi)).values(
         "id", "rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_segment", "risk_rating",
         "lifecycle_stage", "branch", "kind", "birth_date",
     )  # fmt: skip
     out: dict[int, dict[str, Any]] = {}
+    nothing: dict[str, Any] = {}
     for r in rows:
-        out[int(r["id"])] = {
+        cid = int(r["id"])
+        loans = reading.loans.get(cid, nothing)
+        paid = reading.installments.get(cid, nothing)
+        contacts = reading.contacts.get(cid, nothing)
+        active = int(loans.get("active_n") or 0) > 0
+        out[cid] = {
             "rfm_recency": r["rfm_recency"] or 0, "rfm_frequency": r["rfm_frequency"] or 0,
             "rfm_monetary": r["rfm_monetary"] or 0, "rfm_segment": r["rfm_segment"] or "",
             "risk_rating": str(r["risk_rating"] or ""),
             "lifecycle_stage": str(r["lifecycle_stage"] or ""), "branch": r["branch"] or "",
-            "kind": str(r["kind"] or ""), "age": _age(r["birth_date"], day), "active_loans": 0,
-            "outstanding": Decimal("0.00"), "max_dpd": 0, "paid_on_time": 0, "paid_late": 0,
-            "overdue_installments": 0, "inbound_contacts": 0, "online_contacts": 0, "tags": [],
+            "kind": str(r["kind"] or ""), "age": _age(r["birth_date"], day),
+            "active_loans": int(loans["active_n"]) if active else 0,
+            "outstanding": (loans["active_owed"] or Decimal(0)) if active else Decimal("0.00"),
+            "max_dpd": int(loans["active_dpd"] or 0) if active else 0,
+            "paid_on_time": int(paid.get("paid_on_time") or 0),
+            "paid_late": int(paid.get("paid_late") or 0),
+            "overdue_installments": int(paid.get("overdue") or 0),
+            "inbound_contacts": int(contacts.get("inbound") or 0),
+            "online_contacts": int(contacts.get("online") or 0), "tags": [],
         }  # fmt: skip
-    loans = await (
-        Loan.filter(status=LoanStatus.ACTIVE, **mine)
-        .annotate(n=Count("id"), owed=Sum("outstanding_principal"), dpd=Max("days_past_due"))
-        .group_by("customer_id").values("customer_id", "n", "owed", "dpd")
-    )  # fmt: skip
-    for r in loans:
-        facts = out.get(int(r["customer_id"]))
-        if facts is not None:
-            facts.update(active_loans=int(r["n"]), outstanding=Decimal(r["owed"] or 0),
-                         max_dpd=int(r["dpd"] or 0))  # fmt: skip
-    for name, condition in (
-        ("paid_on_time", Q(paid_on__isnull=False, paid_on__lte=F("due_date"))),
-        ("paid_late", Q(paid_on__isnull=False, paid_on__gt=F("due_date"))),
-        ("overdue_installments", Q(paid_on__isnull=True, due_date__lte=day)),
-    ):
-        counted = await (
-            Installment.filter(condition, **theirs).annotate(n=Count("id"))
-            .group_by("loan__customer_id").values_list("loan__customer_id", "n")
-        )  # fmt: skip
-        for cid, n in counted:
-            if int(cid) in out:
-                out[int(cid)][name] = int(n)
-    contacts = await (
-        Interaction.filter(direction=Direction.INBOUND, **mine).annotate(n=Count("id"))
-        .group_by("customer_id", "channel").values_list("customer_id", "channel", "n")
-    )  # fmt: skip
-    online = (InteractionChannel.APP, InteractionChannel.WEB)
-    for cid, channel, n in contacts:
-        facts = out.get(int(cid))
-        if facts is not None:
-            facts["inbound_contacts"] += int(n)
-            if channel in online:
-                facts["online_contacts"] += int(n)
     names: defaultdict[int, set[str]] = defaultdict(set)
     for cid, tag in await CustomerTag.filter(**mine).values_list("customer_id", "tag__name"):
         names[int(cid)].add(str(tag))

@@ -10,63 +10,47 @@ most DROP_RATIO of the DROP_DAYS before, from at least DROP_MIN_BEFORE.
 
 from __future__ import annotations
 
-import os
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
-from tortoise.expressions import Q
-from tortoise.functions import Count, Max, Min
-
 from domain.enums import LifecycleStage
-from domain.interaction.models import Direction, Interaction
-from domain.loan.models import Installment, Loan, LoanStatus, Payment
-from domain.profile.ranges import within
+from domain.profile.reading import Reading, read
+from domain.profile.windows import days, drop_ratio
 
 NEW_DAYS = 90
 DROP_MIN_BEFORE = 6
 
 
-def _days(name: str, default: int) -> int:
-    return int(os.environ.get(name, str(default)))
-
-
 async def compute(
-    day: date, *, lo: int | None = None, hi: int | None = None
+    day: date, *, lo: int | None = None, hi: int | None = None, reading: Reading | None = None
 ) -> dict[int, tuple[LifecycleStage, dict[str, Any]]]:
-    """Stage and explanation of every customer (``lo <= id < hi``) who ever borrowed."""
-    churn, lost = _days("LENDGRAPH_CHURN_DAYS", 90), _days("LENDGRAPH_LOST_DAYS", 365)
-    mine = within("customer_id", lo, hi)
-    loans = await (
-        Loan.filter(disbursed_on__lte=day, **mine).annotate(first=Min("disbursed_on"),
-        last=Max("disbursed_on")).group_by("customer_id").values("customer_id", "first", "last")
-    )  # fmt: skip
-    found = (
-        Loan.filter(status=LoanStatus.ACTIVE, **mine).distinct()
-        .values_list("customer_id", flat=True)
-    )  # fmt: skip
-    active = {int(c) for c in await found}  # type: ignore[call-overload]
-    recent = dict(
-        await Loan.filter(disbursed_on__gt=day - timedelta(days=365), disbursed_on__lte=day, **mine)
-        .annotate(n=Count("id")).group_by("customer_id").values_list("customer_id", "n")
-    )  # fmt: skip
-    paid = dict(
-        await Payment.filter(**within("loan__customer_id", lo, hi)).annotate(last=Max("paid_at"))
-        .group_by("loan__customer_id").values_list("loan__customer_id", "last")
-    )  # fmt: skip
-    drop_days = _days("LENDGRAPH_DROP_DAYS", 90)
-    ratio = float(os.environ.get("LENDGRAPH_DROP_RATIO", "0.5"))
-    activity = await _activity(day, drop_days, lo, hi)
+    """Stage and explanation of every customer (``lo <= id < hi``) who ever borrowed (their
+    loans, payments and contacts from ``reading`` when given)."""
+    return staged(reading if reading is not None else await read(day, lo, hi))
+
+
+def staged(reading: Reading) -> dict[int, tuple[LifecycleStage, dict[str, Any]]]:
+    """Stage and explanation of every customer of ``reading`` with a loan drawn by its date."""
+    day, windows = reading.day, reading.windows
+    churn, lost = days("LENDGRAPH_CHURN_DAYS", 90), days("LENDGRAPH_LOST_DAYS", 365)
+    drop_days, ratio = windows.drop_days, drop_ratio()
+    nothing: dict[str, Any] = {}
     out: dict[int, tuple[LifecycleStage, dict[str, Any]]] = {}
-    for row in loans:
-        cid = int(row["customer_id"])
-        first, last_drawn = row["first"], row["last"]
-        last_paid = paid.get(cid)
-        last_activity = max(last_drawn, last_paid.date()) if last_paid else last_drawn
+    for cid, loans in reading.loans.items():
+        first, last_drawn = loans["first_drawn"], loans["last_drawn"]
+        if first is None:  # no loan drawn by the date
+            continue
+        last_paid = reading.payments.get(cid)
+        last_activity = max(last_drawn, last_paid) if last_paid else last_drawn
         idle = (day - last_activity).days
-        inputs = {"first_loan": first.isoformat(), "active_loans": cid in active,
-                  "loans_last_12_months": int(recent.get(cid, 0)),
+        active, recent = int(loans["active_n"] or 0) > 0, int(loans["recent_n"] or 0)
+        inputs = {"first_loan": first.isoformat(), "active_loans": active,
+                  "loans_last_12_months": recent,
                   "last_activity": last_activity.isoformat(), "idle_days": idle}  # fmt: skip
-        before, lately = activity.get(cid, (0, 0))
+        # the customer's own actions: drawdowns, installments repaid, contacts they started
+        own = (loans, reading.installments.get(cid, nothing), reading.contacts.get(cid, nothing))
+        before = sum(int(part.get("act_before") or 0) for part in own)
+        lately = sum(int(part.get("act_lately") or 0) for part in own)
         inputs.update(activity_before=before, activity_lately=lately)
         if (day - first).days < NEW_DAYS:
             stage, rule = LifecycleStage.NEW, f"first loan less than {NEW_DAYS} days ago"
@@ -78,8 +62,8 @@ async def compute(
                     f"in the {drop_days} days before"
                 ),
             )
-        elif cid in active:
-            if int(recent.get(cid, 0)) >= 2:
+        elif active:
+            if recent >= 2:
                 stage, rule = LifecycleStage.GROWTH, "an active loan and 2+ loans in 12 months"
             else:
                 stage, rule = LifecycleStage.STABLE, "an active loan"
@@ -94,44 +78,3 @@ async def compute(
             stage, rule = LifecycleStage.STABLE, "no active loan, recently active"
         out[cid] = (stage, {"rule": f"{stage.value}: {rule}", "inputs": inputs})
     return out
-
-
-async def _activity(
-    day: date, days: int, lo: int | None, hi: int | None
-) -> dict[int, tuple[int, int]]:
-    """Per customer: own actions in the window before the last ``days``, and in the last."""
-    start, middle = day - timedelta(days=2 * days), day - timedelta(days=days)
-    out: dict[int, list[int]] = {}
-
-    def add(rows: list[tuple[Any, Any, Any]]) -> None:
-        for cid, before, lately in rows:
-            counts = out.setdefault(int(cid), [0, 0])
-            counts[0] += int(before or 0)
-            counts[1] += int(lately or 0)
-
-    # counted in the database: per customer, actions up to the middle and after it
-    add(await (
-        Loan.filter(disbursed_on__gt=start, disbursed_on__lte=day, **within("customer_id", lo, hi))
-        .annotate(b=Count("id", _filter=Q(disbursed_on__lte=middle)),
-                  a=Count("id", _filter=Q(disbursed_on__gt=middle)))
-        .group_by("customer_id").values_list("customer_id", "b", "a")
-    ))  # fmt: skip
-    add(await (
-        Installment.filter(paid_on__gt=start, paid_on__lte=day,
-                           **within("loan__customer_id", lo, hi))
-        .annotate(b=Count("id", _filter=Q(paid_on__lte=middle)),
-                  a=Count("id", _filter=Q(paid_on__gt=middle)))
-        .group_by("loan__customer_id").values_list("loan__customer_id", "b", "a")
-    ))  # fmt: skip
-    # a contact counts on its UTC date, as the rows' dates compare with the window's
-    since = datetime.combine(start, time.max, UTC)
-    until = datetime.combine(day, time.max, UTC)
-    split = datetime.combine(middle, time.max, UTC)
-    add(await (
-        Interaction.filter(direction=Direction.INBOUND, occurred_at__gt=since,
-                           occurred_at__lte=until, **within("customer_id", lo, hi))
-        .annotate(b=Count("id", _filter=Q(occurred_at__lte=split)),
-                  a=Count("id", _filter=Q(occurred_at__gt=split)))
-        .group_by("customer_id").values_list("customer_id", "b", "a")
-    ))  # fmt: skip
-    return {cid: (before, lately) for cid, (before, lately) in out.items()}

@@ -15,6 +15,7 @@ score exactly as the whole population does.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -22,13 +23,10 @@ from decimal import Decimal
 from typing import Any
 
 from tortoise import connections
-from tortoise.expressions import F, Q
-from tortoise.functions import Count, Max, Sum
 
-from domain.loan.models import Installment, Loan
-from domain.profile.ranges import within
-
-WINDOW_MONTHS = 24
+from domain.profile.reading import Reading, read
+from domain.profile.windows import WINDOW_MONTHS as WINDOW_MONTHS
+from domain.profile.windows import window_start as window_start
 
 # (segment, rule text, test on (R, F, M)); the first that matches names the customer
 SEGMENTS: tuple[tuple[str, str, Callable[[int, int, int], bool]], ...] = (
@@ -71,18 +69,6 @@ class Rfm:
         }  # fmt: skip
 
 
-def window_start(day: date, months: int = WINDOW_MONTHS) -> date:
-    """The first day inside the window (same day of month, months back, clamped)."""
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 def scores(values: Mapping[int, Any], *, higher_is_better: bool) -> dict[int, int]:
     """1..5 per key: 1 + floor(5 * (keys with a strictly worse value) / keys)."""
     n = len(values)
@@ -113,9 +99,9 @@ class Cuts:
 
     def score(self, last: date, frequency: int, margin: Decimal) -> tuple[int, int, int]:
         """R, F and M of one customer of the population."""
-        return (1 + sum(last > c for c in self.last),
-                1 + sum(frequency > c for c in self.frequency),
-                1 + sum(margin > c for c in self.margin))  # fmt: skip
+        # the cuts ascend: the cuts a value is above are those before its insertion point
+        return (1 + bisect_left(self.last, last), 1 + bisect_left(self.frequency, frequency),
+                1 + bisect_left(self.margin, margin))  # fmt: skip
 
     def to_json(self) -> dict[str, list[str]]:
         """The cuts as stored in ``rfm_basis.cuts``."""
@@ -181,45 +167,37 @@ def _money(value: Any) -> Decimal:
 
 async def compute(
     day: date, months: int = WINDOW_MONTHS, *, lo: int | None = None, hi: int | None = None,
-    basis: Cuts | None = None,
+    basis: Cuts | None = None, reading: Reading | None = None,
 ) -> dict[int, Rfm]:  # fmt: skip
     """RFM of the customers (``lo <= id < hi``) active in the window ending on ``day``.
 
-    Scores are against ``basis``, the population's cuts (taken now when not given).
+    Scores are against ``basis``, the population's cuts (taken now when not given); the
+    range's events come from ``reading`` when given (read over the same window).
     """
-    start = window_start(day, months)
     basis = basis if basis is not None else await cuts(day, months)
-    last: dict[int, date] = {}
-    count: dict[int, int] = {}
-    margin: dict[int, Decimal] = {}
-    drawdowns = await (
-        Loan.filter(disbursed_on__gte=start, disbursed_on__lte=day, **within("customer_id", lo, hi))
-        .annotate(n=Count("id"), last=Max("disbursed_on")).group_by("customer_id")
-        .values("customer_id", "n", "last")
-    )  # fmt: skip
-    # one pass over the window's repayments: on-time count and latest, interest and fees
-    on_time_q = Q(paid_on__lte=F("due_date"))
-    repaid = await (
-        Installment.filter(paid_on__gte=start, paid_on__lte=day,
-                           **within("loan__customer_id", lo, hi))
-        .annotate(n=Count("id", _filter=on_time_q), last=Max("paid_on", _filter=on_time_q),
-                  i=Sum("interest_paid"), f=Sum("fee_paid"))
-        .group_by("loan__customer_id").values("loan__customer_id", "n", "last", "i", "f")
-    )  # fmt: skip
-    for row in drawdowns:
-        cid = int(row["customer_id"])
-        count[cid] = count.get(cid, 0) + int(row["n"])
-        last[cid] = max(last.get(cid, row["last"]), row["last"])
-    for row in repaid:
-        cid = int(row["loan__customer_id"])
-        if row["n"]:
-            count[cid] = count.get(cid, 0) + int(row["n"])
-            last[cid] = max(last.get(cid, row["last"]), row["last"])
-        margin[cid] = Decimal(row["i"] or 0) + Decimal(row["f"] or 0)
+    reading = reading if reading is not None else await read(day, lo, hi, months=months)
+    return scored(reading, basis)
+
+
+def scored(reading: Reading, basis: Cuts) -> dict[int, Rfm]:
+    """RFM of the customers of ``reading`` active in its window, scored against ``basis``."""
+    day = reading.day
     out = {}
-    for c, latest in last.items():
-        money = margin.get(c, Decimal("0")).quantize(Decimal("0.01"))
-        r, f, m = basis.score(latest, count.get(c, 0), money)
+    nothing: dict[str, Any] = {}
+    for cid in reading.customers:
+        drawn = reading.loans.get(cid, nothing)
+        repaid = reading.installments.get(cid, nothing)
+        count, latest = int(drawn.get("rfm_n") or 0), drawn.get("rfm_last")
+        if repaid.get("rfm_n"):  # on-time repayments in the window
+            count += int(repaid["rfm_n"])
+            latest = repaid["rfm_last"] if latest is None else max(latest, repaid["rfm_last"])
+        if latest is None:
+            continue
+        money = Decimal("0")
+        if repaid.get("rfm_paid"):  # interest and fees of every repayment in the window
+            money = (repaid["rfm_interest"] or Decimal("0")) + (repaid["rfm_fee"] or Decimal("0"))
+        money = money.quantize(Decimal("0.01"))
+        r, f, m = basis.score(latest, count, money)
         name, rule = segment(r, f, m)
-        out[c] = Rfm((day - latest).days, count.get(c, 0), money, r, f, m, name, rule)
+        out[cid] = Rfm((day - latest).days, count, money, r, f, m, name, rule)
     return out

@@ -18,117 +18,77 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from domain.batching import chunks
-from domain.customer.models import Customer, CustomerTag, Tag
+from domain.customer.models import CustomerTag, Tag
 from domain.enums import RiskRating
-from domain.profile import lifecycle, rfm, tags
-from domain.profile.models import CustomerProfile, ProfileChange
+from domain.profile import lifecycle, rfm, rows, tags
 from domain.profile.ranges import within
+from domain.profile.reading import Reading, read
 
 Ratings = dict[int, tuple[RiskRating, dict[str, Any]]]
-BATCH = 500
-
-
-async def _grouped_update(values: dict[int, tuple[Any, ...]], columns: tuple[str, ...]) -> None:
-    groups: defaultdict[tuple[Any, ...], list[int]] = defaultdict(list)
-    for cid, value in values.items():
-        groups[value].append(cid)
-    for value, ids in groups.items():
-        for start in range(0, len(ids), BATCH):
-            await Customer.filter(id__in=ids[start : start + BATCH]).update(
-                **dict(zip(columns, value, strict=True))
-            )
 
 
 async def apply(
     day: date, ratings: Ratings, *, lo: int | None = None, hi: int | None = None,
-    basis: rfm.Cuts | None = None,
+    basis: rfm.Cuts | None = None, reading: Reading | None = None,
 ) -> dict[str, int]:  # fmt: skip
     """Profile the customers with ``lo <= id < hi`` (everyone by default) for ``day``.
 
     ``ratings`` holds (at least) those customers' ratings; RFM scores against ``basis``, the
-    population's cuts (taken now when not given). Returns counts of what changed.
+    population's cuts (taken now when not given). ``reading`` is what the range's rules read
+    (taken now when not given; when given, of the same range and date, in this transaction).
+    Returns counts of what changed.
     """
-    scored = await rfm.compute(day, lo=lo, hi=hi, basis=basis)
-    stages = await lifecycle.compute(day, lo=lo, hi=hi)
-    tagged = await tags.compute(day, lo=lo, hi=hi)
-    start = rfm.window_start(day)
-    current = {
-        int(r["id"]): r
-        for r in await Customer.filter(**within("id", lo, hi)).values(
-            "id", "rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_segment", "risk_rating",
-            "lifecycle_stage",
-        )
-    }  # fmt: skip
-    changes: list[ProfileChange] = []
+    reading = reading if reading is not None else await read(day, lo, hi)
+    basis = basis if basis is not None else await rfm.cuts(day)
+    scored = rfm.scored(reading, basis)
+    stages = lifecycle.staged(reading)
+    tagged = tags.tagged(reading)
+    start = reading.windows.rfm_start
+    current = reading.customers  # the labels as they are before this profiling
+    changes: list[rows.Change] = []
     profiles: dict[int, dict[str, Any]] = defaultdict(dict)
 
     def changed(cid: int, label: str, old: Any, new: Any, why: dict[str, Any] | None) -> None:
-        old_s = None if old is None else str(getattr(old, "value", old))
-        new_s = None if new is None else str(getattr(new, "value", new))
+        old_s, new_s = _label(old), _label(new)
         if old_s != new_s:
-            changes.append(ProfileChange(customer_id=cid, label=label, old=old_s, new=new_s,
-                                         explanation=why, business_date=day))  # fmt: skip
+            changes.append((cid, label, old_s, new_s, why))
 
-    # only the customers whose labels move are written (``_label`` reads both as text)
-    rfm_values: dict[int, tuple[Any, ...]] = {}
+    # only the labels that move are written (``_label`` reads both as text)
+    labels: defaultdict[int, rows.Labels] = defaultdict(rows.Labels)
     for cid, row in current.items():
         was = tuple(row[k] for k in ("rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_segment"))
         result = scored.get(cid)
         if result is None:
             if was != (None, None, None, None):
-                rfm_values[cid] = (None, None, None, None)
+                labels[cid].rfm = (None, None, None, None)
             changed(cid, "rfm_segment", row["rfm_segment"], None, {"rule": "no activity in window"})
             continue
         why = result.explanation(start, day)
         now = (result.r, result.f, result.m, result.segment)
         if was != now:
-            rfm_values[cid] = now
+            labels[cid].rfm = now
         profiles[cid]["rfm"] = why
         changed(cid, "rfm_segment", row["rfm_segment"], result.segment, why)
-    stage_values = {}
     for cid, (stage, why) in stages.items():
         if cid in current:
             if _label(current[cid]["lifecycle_stage"]) != _label(stage):
-                stage_values[cid] = (stage,)
+                labels[cid].stage = _label(stage)
             profiles[cid]["lifecycle"] = why
             changed(cid, "lifecycle_stage", current[cid]["lifecycle_stage"], stage, why)
-    rating_values = {}
     for cid, (rating, why) in ratings.items():
         if cid in current:
             if _label(current[cid]["risk_rating"]) != _label(rating):
-                rating_values[cid] = (rating,)
+                labels[cid].rating = _label(rating)
             profiles[cid]["risk"] = why
             changed(cid, "risk_rating", current[cid]["risk_rating"], rating, why)
 
     async with in_transaction():
-        await _grouped_update(
-            rfm_values, ("rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_segment")
-        )
-        await _grouped_update(stage_values, ("lifecycle_stage",))
-        await _grouped_update(rating_values, ("risk_rating",))
+        await rows.save_labels(labels)
         tag_changes = await _sync_tags(day, tagged, changes, tags.RULES, lo=lo, hi=hi)
-        existing = dict(
-            await CustomerProfile.filter(**within("customer_id", lo, hi))
-            .values_list("customer_id", "id")
-        )  # fmt: skip
-        new_rows: list[CustomerProfile] = []
-        old_rows: list[CustomerProfile] = []
-        for cid, parts in profiles.items():
-            made = CustomerProfile(customer_id=cid, rfm=parts.get("rfm"), risk=parts.get("risk"),
-                                   lifecycle=parts.get("lifecycle"), computed_on=day)  # fmt: skip
-            if cid in existing:
-                made.id = existing[cid]
-                old_rows.append(made)
-            else:
-                new_rows.append(made)
-        if new_rows:
-            await CustomerProfile.bulk_create(new_rows, batch_size=1000)
-        if old_rows:
-            await CustomerProfile.bulk_update(
-                old_rows, fields=["rfm", "risk", "lifecycle", "computed_on"], batch_size=1000
-            )
-        if changes:
-            await ProfileChange.bulk_create(changes, batch_size=1000)
+        explained = {cid: (parts.get("rfm"), parts.get("risk"), parts.get("lifecycle"))
+                     for cid, parts in profiles.items()}  # fmt: skip
+        await rows.save_profiles(day, explained, lo, hi)
+        await rows.insert_changes(day, changes)
     return {"customers": len(current), "rfm_scored": len(scored), "changes": len(changes),
             "tag_changes": tag_changes}  # fmt: skip
 
@@ -145,16 +105,15 @@ async def sync_tags(
 
     The customers in ``keep[name]`` keep the tag as they have it (held or not, same reason).
     """
-    changes: list[ProfileChange] = []
+    changes: list[rows.Change] = []
     async with in_transaction():
         count = await _sync_tags(day, tagged, changes, descriptions, lo=lo, hi=hi, keep=keep)
-        if changes:
-            await ProfileChange.bulk_create(changes, batch_size=1000)
+        await rows.insert_changes(day, changes)
     return count
 
 
 async def _sync_tags(
-    day: date, tagged: dict[str, dict[int, str]], changes: list[ProfileChange],
+    day: date, tagged: dict[str, dict[int, str]], changes: list[rows.Change],
     descriptions: dict[str, str], *, lo: int | None = None, hi: int | None = None,
     keep: dict[str, set[int]] | None = None,
 ) -> int:  # fmt: skip
@@ -173,24 +132,14 @@ async def _sync_tags(
         gone = sorted(cid for cid in had if cid not in holders)
         for batch in chunks(gone):
             await CustomerTag.filter(tag_id=tag.id, customer_id__in=batch).delete()
-        fresh = [CustomerTag(customer_id=cid, tag_id=tag.id, explanation=why[:1000])
-                 for cid, why in holders.items() if cid not in had]  # fmt: skip
-        if fresh:
-            await CustomerTag.bulk_create(fresh, batch_size=1000)
-        explained = [
-            CustomerTag(id=had[cid][0], explanation=why[:1000])
-            for cid, why in holders.items()
+        fresh = sorted((cid, why[:1000]) for cid, why in holders.items() if cid not in had)
+        await rows.insert_tags(tag.id, fresh)
+        await rows.explain_tags([
+            (had[cid][0], why[:1000]) for cid, why in holders.items()
             if cid in had and had[cid][1] != why[:1000]
-        ]
-        if explained:
-            await CustomerTag.bulk_update(explained, fields=["explanation"], batch_size=1000)
-        for cid in gone:
-            changes.append(ProfileChange(customer_id=cid, label="tag", old=name, new=None,
-                                         explanation={"rule": f"{name} no longer applies"},
-                                         business_date=day))  # fmt: skip
-        for row in fresh:
-            changes.append(ProfileChange(customer_id=row.customer_id, label="tag", old=None,  # type: ignore[attr-defined]
-                                         new=name, explanation={"rule": row.explanation},
-                                         business_date=day))  # fmt: skip
+        ])  # fmt: skip
+        changes += [(cid, "tag", name, None, {"rule": f"{name} no longer applies"})
+                    for cid in gone]  # fmt: skip
+        changes += [(cid, "tag", None, name, {"rule": why}) for cid, why in fresh]
         count += len(gone) + len(fresh)
     return count
