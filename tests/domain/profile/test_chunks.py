@@ -29,6 +29,7 @@ from domain.profile import service as profiles
 from domain.profile import tag_rules as rules
 from domain.profile.models import CustomerProfile, ProfileChange, SegmentMember, SegmentMovement
 from domain.seed.generator import seed
+from domain.statements import count_statements
 from tests.conftest import TODAY
 
 LATER = TODAY + timedelta(days=45)  # labels, tags and segments move between the two dates
@@ -150,6 +151,31 @@ async def test_ranges_in_any_order_and_repeated_leave_the_rows_of_one_pass(
 
     assert await _undone(one_range) == whole
     assert await _undone(shuffled) == whole
+
+
+async def test_a_range_sends_as_many_statements_whatever_its_size(
+    portfolio: tuple[int, int],
+) -> None:
+    """A chunk of the daily run reads and writes its customers set by set: twice the
+    customers, the same statements (but for a write one range has nothing for, such as a
+    tag no customer of it newly takes)."""
+    lo, hi = portfolio
+    sent: dict[int, int] = {}
+
+    def way(size: int) -> Callable[[], Awaitable[None]]:
+        async def profile() -> None:
+            await profiling.prepare_profiles(LATER)
+            with count_statements() as log:
+                done = await profiling.profile_chunk(LATER, lo, lo + size)
+            assert done["changes"] and done["tag_changes"] and done["rule_tag_changes"]
+            sent[size] = log.count
+
+        return profile
+
+    for size in (150, hi - lo):
+        await _undone(way(size))
+    assert abs(sent[hi - lo] - sent[150]) <= 3
+    assert sent[hi - lo] <= 60
 
 
 async def test_scores_are_those_of_the_whole_population(portfolio: tuple[int, int]) -> None:
