@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from bpmn.registry import implements
+from domain import sqltext
 from domain.application.models import Application, ApplicationStatus
 from domain.clock import service as clock
 from domain.credit import bureau as credit_bureau
@@ -25,7 +26,7 @@ from domain.credit.models import CreditReport
 from domain.customer.models import Customer
 from domain.errors import ConflictError, NotFoundError, ValidationError
 from domain.loan import service as loans
-from domain.loan.models import Contract, Loan
+from domain.loan.models import Contract
 from domain.product.models import Product
 
 SIMULATED_BUREAU = "SIMULATED"
@@ -53,6 +54,34 @@ class CallContext:
 
 
 current_call: ContextVar[CallContext | None] = ContextVar("current_call", default=None)
+
+
+# the application, locked as its contract is made, with the contract made before if any
+_APPLICATION_AND_CONTRACT = """
+SELECT a.status, a.amount, a.customer_id, c.id AS contract_id, c.number
+FROM application a LEFT JOIN contract c ON c.id = (
+    SELECT m.id FROM contract m WHERE m.application_id = a.id ORDER BY m.id LIMIT 1)
+WHERE a.id = :application_id"""
+# a contract with the loan disbursed on it before if any
+_CONTRACT_AND_LOAN = """
+SELECT c.id, c.number, c.application_id, c.customer_id, c.principal, c.annual_rate,
+       c.term_months, l.id AS loan_id
+FROM contract c LEFT JOIN loan l ON l.id = (
+    SELECT m.id FROM loan m WHERE m.contract_id = c.id ORDER BY m.id LIMIT 1)
+WHERE c.id = :contract_id"""
+# the application, locked as its loan is made, with its product's amortization method
+_APPLICATION_AND_PRODUCT = """
+SELECT a.amount, a.term_months, a.product_id, p.method
+FROM application a JOIN product p ON p.id = a.product_id
+WHERE a.id = :application_id"""
+
+
+async def _one(sql: str, *, lock: bool = False, **values: Any) -> Any:
+    """The first row of a statement (None when none); with ``lock``, its application row
+    ``a`` locked FOR UPDATE (PostgreSQL; SQLite serialises writers anyway)."""
+    text = sql + " FOR UPDATE OF a" if lock and sqltext.postgres() else sql
+    _, rows = await sqltext.execute(text, values)
+    return rows[0] if rows else None
 
 
 async def _today() -> date:
@@ -189,19 +218,22 @@ async def create_contract(
     ``loan_id`` in the result is the contract id: the loan itself is created at disbursement
     (``loan.disburse`` takes that id), with its schedule, from the terms stored here.
     """
-    application = await Application.filter(id=application_id).select_for_update().first()
-    if application is None:
+    found = await _one(_APPLICATION_AND_CONTRACT, lock=True, application_id=application_id)
+    if found is None:
         raise NotFoundError("application", application_id)
-    existing = await Contract.filter(application_id=application_id).first()
-    if existing is not None:
-        return {"loan_id": existing.id, "contract_id": existing.id, "number": existing.number}
-    if application.status not in (
+    if found["contract_id"] is not None:
+        number = facts.as_field(Contract, "number", found["number"])
+        return {"loan_id": found["contract_id"], "contract_id": found["contract_id"],
+                "number": number}  # fmt: skip
+    status = ApplicationStatus(found["status"])
+    amount = facts.as_field(Application, "amount", found["amount"])
+    if status not in (
         ApplicationStatus.SUBMITTED,
         ApplicationStatus.IN_REVIEW,
         ApplicationStatus.APPROVED,
     ):
-        raise ConflictError(f"application {application_id} is {application.status}")
-    if principal <= 0 or principal > application.amount:
+        raise ConflictError(f"application {application_id} is {status}")
+    if principal <= 0 or principal > amount:
         raise ValidationError.single("principal", "must be more than 0 and at most the amount")
     signed_on = start_date or await _today()
     if annual_rate < 0 or annual_rate >= 1:
@@ -210,17 +242,17 @@ async def create_contract(
         raise ValidationError.single("term_months", "must be 1..600")
     contract = await Contract.create(
         number=f"LG-A{application_id:08d}",
-        customer_id=application.customer_id,  # type: ignore[attr-defined]
+        customer_id=int(found["customer_id"]),
         application_id=application_id,
         signed_on=signed_on,
         principal=principal,
         annual_rate=annual_rate,
         term_months=term_months,
     )
-    application.status = ApplicationStatus.CONTRACTED
-    application.decision = "APPROVED"
-    application.decided_at = datetime.now(UTC)
-    await application.save(update_fields=["status", "decision", "decided_at", "updated_at"])
+    now = datetime.now(UTC)
+    await Application.filter(id=application_id).update(
+        status=ApplicationStatus.CONTRACTED, decision="APPROVED", decided_at=now, updated_at=now
+    )
     return {"loan_id": contract.id, "contract_id": contract.id, "number": contract.number}
 
 
@@ -232,36 +264,42 @@ async def disburse(loan_id: int, amount: Decimal | None = None) -> dict[str, Any
     made before the contract kept its terms take them from the process data. Disbursing a
     contract twice returns the loan made the first time.
     """
-    contract = await Contract.get_or_none(id=loan_id)
-    if contract is None or contract.application_id is None:  # type: ignore[attr-defined]
+    found = await _one(_CONTRACT_AND_LOAN, contract_id=loan_id)
+    if found is None or found["application_id"] is None:
         raise NotFoundError("contract", loan_id)
-    done = await Loan.filter(contract_id=contract.id).first()
-    if done is not None:
-        return {"disbursement_id": done.id, "loan_id": done.id}
-    application = await Application.filter(id=contract.application_id).select_for_update().get()  # type: ignore[attr-defined]
+    if found["loan_id"] is not None:
+        return {"disbursement_id": found["loan_id"], "loan_id": found["loan_id"]}
+    application = await _one(
+        _APPLICATION_AND_PRODUCT, lock=True, application_id=found["application_id"]
+    )
+    assert application is not None  # the contract's application (SET NULL on delete)
     call = current_call.get()
     data = call.data if call else {}
-    rate = contract.annual_rate
+    rate = facts.as_field(Contract, "annual_rate", found["annual_rate"])
     if rate is None and "annual_rate" in data:
         rate = Decimal(str(data["annual_rate"]))
     if rate is None:
-        raise ConflictError(f"contract {contract.number} has no annual rate")
-    term = contract.term_months or int(data.get("term_months", application.term_months))
-    agreed = contract.principal or application.amount
+        raise ConflictError(f"contract {found['number']} has no annual rate")
+    term = facts.as_field(Contract, "term_months", found["term_months"]) or int(
+        data.get("term_months", application["term_months"])
+    )
+    agreed = facts.as_field(Contract, "principal", found["principal"]) or facts.as_field(
+        Application, "amount", application["amount"]
+    )
     principal = amount if amount is not None else agreed
     if principal <= 0 or principal > agreed:
         raise ValidationError.single("amount", f"must be more than 0 and at most {agreed}")
-    product = await Product.get(id=application.product_id)  # type: ignore[attr-defined]
     loan = await loans.create(
-        customer_id=contract.customer_id,  # type: ignore[attr-defined]
-        product_id=product.id,
+        customer_id=int(found["customer_id"]),
+        product_id=int(application["product_id"]),
         principal=principal,
         annual_rate=rate,
         term_months=term,
-        method=product.method,
+        method=facts.as_field(Product, "method", application["method"]),
         disbursed_on=await _today(),
-        contract_id=contract.id,
+        contract_id=int(found["id"]),
     )
-    application.status = ApplicationStatus.DISBURSED
-    await application.save(update_fields=["status", "updated_at"])
+    await Application.filter(id=found["application_id"]).update(
+        status=ApplicationStatus.DISBURSED, updated_at=datetime.now(UTC)
+    )
     return {"disbursement_id": loan.id, "loan_id": loan.id}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -71,13 +71,13 @@ async def _persist(
     handle: engine.WorkflowHandle,
     journal: dict[str, Any],
     *,
-    fresh: bool = False,
+    rows: bool = True,
     waits: bool = True,
 ) -> InstanceView:
     """Store the state, open rows for new human tasks, cancel gone ones, rewrite due times.
 
-    ``fresh``: the instance row was created in this transaction, so it has no task rows and
-    no due times yet. ``waits``: it may have due times stored (else there is none to delete).
+    ``rows`` / ``waits``: whether the instance may have open task rows / due times stored
+    (when the caller knows it has none, they are not read or deleted).
     """
     data = json_safe(data_of(handle))
     instance.state = {
@@ -94,10 +94,10 @@ async def _persist(
         definition.process_id, instance.business_key, data, completed=handle.completed
     )
     ready = {t.task_id: t for t in handle.ready_human_tasks()}
-    rows = [] if fresh else await WorkTask.filter(instance_id=instance.id, status__in=ACTIVE)
-    known = {row.task_id for row in rows}
+    found = await WorkTask.filter(instance_id=instance.id, status__in=ACTIVE) if rows else []
+    known = {row.task_id for row in found}
     still_open = []
-    for row in rows:
+    for row in found:
         if row.task_id in ready:
             still_open.append(row)
             continue
@@ -120,7 +120,7 @@ async def _persist(
         )
         await events.record(created.id, instance.id, TaskEventKind.CREATED)
         still_open.append(created)
-    if waits and not fresh:
+    if waits:
         await ProcessWait.filter(instance_id=instance.id).delete()
     if not handle.completed:
         timers = [
@@ -183,14 +183,15 @@ async def _advance(
     start_data: dict[str, Any] | None = None,
     attempt: int = 1,
     user_id: int | None = None,
-    waits_follow_state: bool = False,
+    follows_state: bool = False,
 ) -> InstanceView:
     """Apply ``mutate`` to the stored workflow (or start a new one), then run it and store it.
 
     Must run inside a transaction with the instance row locked. Errors from ``mutate`` (the
     caller's input) propagate and change nothing; errors from the run are stored by _hold.
-    ``waits_follow_state``: a RUNNING instance's due times are those of its stored timers
-    (so one without timers has none to delete); a timer's own step never says so.
+    ``follows_state``: the caller holds the instance RUNNING with its open task rows and due
+    times those of its stored state's ready human tasks and timers (a step that only reads
+    the stored state then knows which rows it has); a timer's own step never says so.
     """
     bundle = definitions.bundle(definition)
     loop = asyncio.get_running_loop()
@@ -199,21 +200,25 @@ async def _advance(
     today = clock.local_date(moment)  # the business date, as the operations read it
     services = ServiceCalls(loop, instance.id, dict(before), user_id, today=today)
     saved = (instance.state or {}).get("engine")
-    timed = not waits_follow_state or instance.status != InstanceStatus.RUNNING
+    # what the instance may have stored beside its state: a new one has nothing yet
+    known = follows_state and instance.status == InstanceStatus.RUNNING
+    has_rows, has_waits = saved is not None, saved is not None
     checkpoint: list[str] = []
 
     def prepare_and_run() -> engine.WorkflowHandle:
-        nonlocal timed
+        nonlocal has_rows, has_waits
         with engine.business_clock(moment):
             make = engine.make_engine(service_handler=services)
             if saved is None:
                 handle = engine.new_workflow(bundle, definition.process_id, make, start_data)
             else:
                 handle = engine.deserialize(bundle, str(saved), make)
-                timed = timed or bool(handle.pending_timers())
+                has_waits = not known or bool(handle.pending_timers())
             services.handle = handle
             if mutate is not None:
                 mutate(handle)
+            if saved is not None:  # (a human task completed by mutate has its row settled)
+                has_rows = not known or bool(handle.ready_human_tasks())
             # the state a failed run is stored at: these very tasks (their ids key the calls)
             checkpoint.append(engine.serialize(handle))
             engine.run_engine_steps(handle)
@@ -223,7 +228,7 @@ async def _advance(
         async with savepoint():
             handle = await asyncio.to_thread(prepare_and_run)
             return await _persist(
-                instance, definition, handle, services.journal, fresh=saved is None, waits=timed
+                instance, definition, handle, services.journal, rows=has_rows, waits=has_waits
             )
     except (BpmnError, DomainError) as exc:
         if not checkpoint:  # the caller's change failed: nothing to store
@@ -322,14 +327,20 @@ def validate_form(form: dict[str, Any] | None, data: dict[str, Any]) -> dict[str
 
 
 async def complete_task(
-    task_id: int, data: dict[str, Any], *, user_id: int, expected_revision: int | None = None
+    task_id: int,
+    data: dict[str, Any],
+    *,
+    user_id: int,
+    expected_revision: int | None = None,
+    roles: Collection[str] | None = None,
 ) -> InstanceView:
     """Complete a human task with form data and run the instance to its next wait.
 
     ``expected_revision`` is the instance revision the caller saw; a different one is a
     ConflictError. Of two concurrent completions exactly one succeeds (the task row is locked).
     When the run after the task fails, the task stays completed and the instance is stored
-    FAILED or RETRYING just after it.
+    FAILED or RETRYING just after it. ``roles``: the user's roles when the caller has just
+    read them (else the user is read here).
     """
     async with in_transaction():
         row = await WorkTask.filter(id=task_id).select_for_update().first()
@@ -340,7 +351,10 @@ async def complete_task(
         assignee: int | None = row.assignee_id  # type: ignore[attr-defined]
         if row.status == WorkTaskStatus.CLAIMED and assignee != user_id:
             raise ForbiddenError(f"task {task_id} is claimed by another user")
-        await _user_with_role(user_id, row.candidate_role)
+        if roles is None:
+            await _user_with_role(user_id, row.candidate_role)
+        elif row.candidate_role is not None and row.candidate_role not in roles:
+            raise ForbiddenError(f"this task is for the {row.candidate_role} role")
         values = validate_form(row.form, data)
         instance = await locked_instance(row.instance_id)  # type: ignore[attr-defined]
         if expected_revision is not None and instance.revision != expected_revision:
@@ -363,7 +377,7 @@ async def complete_task(
             await definition_of(instance),
             lambda handle: engine.finish_human_task(handle, row.task_id, values),
             user_id=user_id,
-            waits_follow_state=True,
+            follows_state=True,
         )
         faults.reach("task.before_commit")  # the engine advanced and stored, nothing committed
         return view

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bpmn import engine
@@ -44,6 +44,9 @@ class InstanceView:
     data: dict[str, Any]
     open_tasks: list[TaskView]
     error: str | None = None
+    # the stored row as this step left it, its definition attached: what a caller answering
+    # about the instance would read back after the commit
+    row: ProcessInstance | None = field(default=None, compare=False, repr=False)
 
 
 def data_of(handle: engine.WorkflowHandle) -> dict[str, Any]:
@@ -87,6 +90,7 @@ async def view_of(
     """The plain view of an instance, with its open tasks (read unless given, in id order)."""
     if open_rows is None:
         open_rows = await WorkTask.filter(instance_id=instance.id, status__in=ACTIVE).order_by("id")
+    instance.definition = definition
     return InstanceView(
         id=instance.id,
         process_id=definition.process_id,
@@ -97,4 +101,5 @@ async def view_of(
         data=data,
         open_tasks=[task_view(row) for row in open_rows],
         error=instance.error,
+        row=instance,
     )

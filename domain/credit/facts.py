@@ -63,7 +63,8 @@ class ApplicationFacts:
         return self.pulled_at is not None
 
 
-def _value(model: type[Model], name: str, raw: Any) -> Any:
+def as_field(model: type[Model], name: str, raw: Any) -> Any:
+    """A value read by raw SQL as the model's field ``name`` would give it (None stays None)."""
     return None if raw is None else model._meta.fields_map[name].to_python_value(raw)
 
 
@@ -75,18 +76,18 @@ async def of(application_id: int) -> ApplicationFacts | None:
     if not rows:
         return None
     row = rows[0]
-    today = _value(BusinessDay, "current", row["today"])
+    today = as_field(BusinessDay, "current", row["today"])
     return ApplicationFacts(
         application_id=int(row["id"]),
         customer_id=int(row["customer_id"]),
-        amount=_value(Application, "amount", row["amount"]),
+        amount=as_field(Application, "amount", row["amount"]),
         term_months=int(row["term_months"]),
         status=ApplicationStatus(row["status"]),
-        product_code=_value(Product, "code", row["product_code"]),
-        monthly_income=_value(Customer, "monthly_income", row["monthly_income"]),
-        bureau_score=_value(CreditReport, "score", row["score"]),
-        total_debt=_value(CreditReport, "total_debt", row["total_debt"]),
-        pulled_at=_value(CreditReport, "pulled_at", row["pulled_at"]),
+        product_code=as_field(Product, "code", row["product_code"]),
+        monthly_income=as_field(Customer, "monthly_income", row["monthly_income"]),
+        bureau_score=as_field(CreditReport, "score", row["score"]),
+        total_debt=as_field(CreditReport, "total_debt", row["total_debt"]),
+        pulled_at=as_field(CreditReport, "pulled_at", row["pulled_at"]),
         worst_dpd=int(row["worst_dpd"] or 0),
         today=today if today is not None else clock.local_date(datetime.now(UTC)),
     )
