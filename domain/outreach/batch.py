@@ -193,6 +193,11 @@ async def enqueue_many(messages: Sequence[Message], *, now: datetime | None = No
     return out
 
 
+async def used(keys: Iterable[str]) -> set[str]:
+    """Which of these dedupe keys the outbox holds already."""
+    return set(await _rows_of(keys))
+
+
 async def _rows_of(keys: Iterable[str]) -> dict[str, tuple[int, MessageStatus, str | None]]:
     """The outbox rows of these dedupe keys: id, status and reason by key (plain SQL: the
     ORM spends longer building a statement of 10,000 keys than the database answering it)."""

@@ -18,13 +18,12 @@ from typing import Any
 import holidays as public_holidays
 
 from domain import faults
-from domain.batching import gather_in
 from domain.clock import service as clock
 from domain.customer.models import Customer
 from domain.daily.chunks import EVERYONE, Span
 from domain.outreach import templates
-from domain.outreach.batch import Message, enqueue_many
-from domain.outreach.models import MessagePurpose, OutboxMessage
+from domain.outreach.batch import Message, enqueue_many, used
+from domain.outreach.models import MessagePurpose
 
 
 def china(year: int) -> dict[date, str]:
@@ -65,11 +64,11 @@ async def produce(day: date, *, customers: Span = EVERYONE) -> dict[str, int]:
     """Queue today's birthday and holiday greetings (to these customers); returns how many
     were new."""
     moment = await clock.now()
-    wanted: dict[str, tuple[int, str]] = {}
+    wanted: dict[str, tuple[dict[str, Any], str, dict[str, Any]]] = {}  # row, text, its values
     library = await templates.load()
     columns = ("id", "name", "birth_date", "rfm_segment", "risk_rating")
 
-    def text(key: str, row: dict[str, Any], **values: Any) -> str:
+    def text(key: str, row: dict[str, Any], values: dict[str, Any]) -> str:
         segment = row["rfm_segment"]
         tone = templates.tone_for(segment, row["risk_rating"])
         return library.render(key, {"name": row["name"], **values}, segment, tone)
@@ -77,18 +76,17 @@ async def produce(day: date, *, customers: Span = EVERYONE) -> dict[str, int]:
     born = Customer.filter(customers.q("id"), birth_date__isnull=False).order_by("id")
     for row in await born.values(*columns):
         if (row["birth_date"].month, row["birth_date"].day) == (day.month, day.day):
-            body = text("care.birthday", row)
-            wanted[f"care:birthday:{row['id']}:{day.year}"] = (int(row["id"]), body)
+            wanted[f"care:birthday:{row['id']}:{day.year}"] = (row, "care.birthday", {})
     holiday = holidays(day.year).get(day)
     if holiday:
         for row in await Customer.filter(customers.q("id")).order_by("id").values(*columns):
-            body = text("care.holiday", row, holiday=holiday)
-            wanted[f"care:holiday:{row['id']}:{day.isoformat()}"] = (int(row["id"]), body)
-    existing = {str(k) for k in await gather_in(wanted, lambda batch: OutboxMessage.filter(
-        dedupe_key__in=batch).values_list("dedupe_key", flat=True))}  # fmt: skip
+            occasion = (row, "care.holiday", {"holiday": holiday})
+            wanted[f"care:holiday:{row['id']}:{day.isoformat()}"] = occasion
+    existing = await used(wanted)  # texts only for the greetings not queued yet
     messages = [
-        Message(customer_id=cid, purpose=MessagePurpose.CARE, body=body, dedupe_key=key)
-        for key, (cid, body) in wanted.items() if key not in existing
+        Message(customer_id=int(row["id"]), purpose=MessagePurpose.CARE,
+                body=text(name, row, values), dedupe_key=key)
+        for key, (row, name, values) in wanted.items() if key not in existing
     ]  # fmt: skip
     for _ in await enqueue_many(messages, now=moment):
         faults.reach("daily.care.queued")  # a fault point: some queued, not committed

@@ -16,8 +16,8 @@ from domain.customer.models import CustomerTag
 from domain.daily.chunks import EVERYONE, Span
 from domain.loan.models import Installment, LoanStatus
 from domain.outreach import templates
-from domain.outreach.batch import Message, enqueue_many
-from domain.outreach.models import MessagePurpose, OutboxMessage
+from domain.outreach.batch import Message, enqueue_many, used
+from domain.outreach.models import MessagePurpose
 
 OFFSETS = (7, 3, 1)
 EXTRA_FOR_LATE = (5, 2)  # HABITUAL_LATE customers hear from us more often
@@ -51,8 +51,7 @@ async def produce(today: date, *, customers: Span = EVERYONE) -> dict[str, int]:
         if offset in EXTRA_FOR_LATE and row["loan__customer_id"] not in late:
             continue
         wanted[key(int(row["id"]), offset)] = (row, offset)
-    existing = {str(k) for k in await gather_in(wanted, lambda batch: OutboxMessage.filter(
-        dedupe_key__in=batch).values_list("dedupe_key", flat=True))}  # fmt: skip
+    existing = await used(wanted)
     moment = await clock.now()
     library = await templates.load()
     messages: list[Message] = []
