@@ -20,18 +20,20 @@ real bureau, payments) must be idempotent on their own.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable, Collection
-from datetime import UTC, datetime, timedelta
+from contextlib import AbstractAsyncContextManager, nullcontext
+from datetime import UTC, datetime
 from typing import Any
 
+from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from bpmn import collection_ops, definitions, deployments, engine, outcomes
-from bpmn.errors import BpmnError, ServiceUnavailable
+from bpmn import collection_ops, definitions, deployments, engine, stored
+from bpmn.errors import BpmnError
 from bpmn.service_calls import ServiceCalls
-from bpmn.views import ACTIVE, data_of, json_safe, task_view, view_of
+from bpmn.views import ACTIVE, task_view
 from bpmn.views import InstanceView as InstanceView
 from bpmn.views import TaskView as TaskView
 from domain import faults
@@ -54,122 +56,6 @@ from domain.user.models import User
 assert collection_ops  # imported for its @implements registrations
 
 MAX_TEXT_FIELD = 2000
-
-
-def _retry_policy() -> tuple[float, float, int]:
-    """First delay and longest delay in seconds, and attempts before giving up."""
-    return (
-        float(os.environ.get("LENDGRAPH_RETRY_FIRST_SECONDS", "30")),
-        float(os.environ.get("LENDGRAPH_RETRY_MAX_SECONDS", "3600")),
-        int(os.environ.get("LENDGRAPH_RETRY_ATTEMPTS", "12")),
-    )
-
-
-async def _persist(
-    instance: ProcessInstance,
-    definition: ProcessDefinition,
-    handle: engine.WorkflowHandle,
-    journal: dict[str, Any],
-    *,
-    rows: bool = True,
-    waits: bool = True,
-) -> InstanceView:
-    """Store the state, open rows for new human tasks, cancel gone ones, rewrite due times.
-
-    ``rows`` / ``waits``: whether the instance may have open task rows / due times stored
-    (when the caller knows it has none, they are not read or deleted).
-    """
-    data = json_safe(data_of(handle))
-    instance.state = {
-        "engine": engine.serialize(handle),
-        "services": journal,
-        "data": engine.plain(data),
-        "messages": handle.waiting_messages(),
-    }
-    instance.revision += 1
-    instance.status = InstanceStatus.COMPLETED if handle.completed else InstanceStatus.RUNNING
-    instance.error = None  # type: ignore[assignment]
-    await instance.save(update_fields=["state", "revision", "status", "error", "updated_at"])
-    await outcomes.record(
-        definition.process_id, instance.business_key, data, completed=handle.completed
-    )
-    ready = {t.task_id: t for t in handle.ready_human_tasks()}
-    found = await WorkTask.filter(instance_id=instance.id, status__in=ACTIVE) if rows else []
-    known = {row.task_id for row in found}
-    still_open = []
-    for row in found:
-        if row.task_id in ready:
-            still_open.append(row)
-            continue
-        row.status = WorkTaskStatus.CANCELLED
-        row.revision += 1
-        await row.save(update_fields=["status", "revision"])
-        await events.record(row.id, instance.id, TaskEventKind.CANCELLED)
-    specs = definitions.task_specs(definition)
-    for task_id, task in ready.items():
-        if task_id in known:
-            continue
-        spec = specs.get(task.element_id, definitions.TaskSpec(None, None))
-        created = await WorkTask.create(
-            instance_id=instance.id,
-            task_id=task_id,
-            element_id=task.element_id,
-            name=task.name or task.element_id,
-            candidate_role=spec.candidate_role or task.lane,
-            form=spec.form,
-        )
-        await events.record(created.id, instance.id, TaskEventKind.CREATED)
-        still_open.append(created)
-    if waits:
-        await ProcessWait.filter(instance_id=instance.id).delete()
-    if not handle.completed:
-        timers = [
-            ProcessWait(
-                instance_id=instance.id, kind=WaitKind.TIMER, element_id=t.element_id,
-                task_id=t.task_id, due_at=t.due_at,
-            )
-            for t in handle.pending_timers()
-        ]  # fmt: skip
-        if timers:
-            await ProcessWait.bulk_create(timers)
-    return await view_of(instance, definition, data, sorted(still_open, key=lambda r: r.id))
-
-
-async def _hold(
-    instance: ProcessInstance,
-    definition: ProcessDefinition,
-    checkpoint: str,
-    journal: dict[str, Any],
-    failure: BpmnError | DomainError,
-    attempt: int,
-) -> InstanceView:
-    """Store the instance at its checkpoint: RETRYING with a due retry, or FAILED."""
-    first, longest, attempts = _retry_policy()
-    retry = isinstance(failure, ServiceUnavailable) and attempt < attempts
-    data = dict((instance.state or {}).get("data") or {})
-    instance.state = {"engine": checkpoint, "services": journal, "data": data}
-    instance.revision += 1
-    await ProcessWait.filter(instance_id=instance.id).delete()
-    if retry:
-        delay = min(first * 2 ** (attempt - 1), longest)
-        due = datetime.now(UTC) + timedelta(seconds=delay)
-        instance.status = InstanceStatus.RETRYING
-        instance.error = f"{failure} (attempt {attempt}, next at {due:%Y-%m-%d %H:%M:%S} UTC)"
-        element = getattr(failure, "element_id", None) or "-"
-        await ProcessWait.create(
-            instance_id=instance.id, kind=WaitKind.RETRY, element_id=element, due_at=due,
-            attempt=attempt,
-        )  # fmt: skip
-    else:
-        instance.status = InstanceStatus.FAILED
-        gave_up = (
-            f" (gave up after {attempt} attempts)"
-            if isinstance(failure, ServiceUnavailable)
-            else ""
-        )
-        instance.error = f"{failure}{gave_up}"
-    await instance.save(update_fields=["state", "revision", "status", "error", "updated_at"])
-    return await view_of(instance, definition, data)
 
 
 Mutation = Callable[[engine.WorkflowHandle], object]
@@ -227,13 +113,24 @@ async def _advance(
     try:
         async with savepoint():
             handle = await asyncio.to_thread(prepare_and_run)
-            return await _persist(
+            return await stored.persist(
                 instance, definition, handle, services.journal, rows=has_rows, waits=has_waits
             )
     except (BpmnError, DomainError) as exc:
         if not checkpoint:  # the caller's change failed: nothing to store
             raise
-        return await _hold(instance, definition, checkpoint[0], before, exc, attempt)
+        return await stored.hold(instance, definition, checkpoint[0], before, exc, attempt)
+
+
+def _transaction() -> AbstractAsyncContextManager[object]:
+    """A transaction of its own, or the caller's when one is open.
+
+    A request's change and its audit entry already share one transaction that is kept or
+    dropped whole: a nested one (a savepoint, two more statements) would add nothing there.
+    """
+    if isinstance(connections.get("default"), TransactionalDBClient):
+        return nullcontext()
+    return in_transaction()
 
 
 async def locked_instance(instance_id: int) -> ProcessInstance:
@@ -255,7 +152,7 @@ async def start(process_id: str, data: dict[str, Any], *, business_key: str) -> 
     """
     definition = await deployments.require_in_force(process_id)
     definitions.bundle(definition)  # a definition that does not parse fails here, before any row
-    async with in_transaction():
+    async with _transaction():
         customer = data.get("customer_id")
         instance = await ProcessInstance.create(
             definition_id=definition.id,
@@ -342,7 +239,7 @@ async def complete_task(
     FAILED or RETRYING just after it. ``roles``: the user's roles when the caller has just
     read them (else the user is read here).
     """
-    async with in_transaction():
+    async with _transaction():
         row = await WorkTask.filter(id=task_id).select_for_update().first()
         if row is None:
             raise NotFoundError("task", task_id)

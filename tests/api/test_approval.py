@@ -8,6 +8,7 @@ from bpmn.deployments import deploy_bundled
 from domain.application.models import Application, ApplicationStatus
 from domain.credit.models import CreditReport
 from domain.loan.models import Loan
+from domain.statements import count_statements
 from domain.user.models import User
 from tests import factories
 from tests.api.conftest import GraphQLClient, password_hash
@@ -55,6 +56,24 @@ async def test_fast_lane_reaches_the_signature_and_a_disbursed_loan(gql: GraphQL
     loan = await Loan.get(customer__applications__id=stored.id)
     assert loan.principal == Decimal("20000.00")
     assert await loan.installments.all().count() == 24
+
+
+async def test_a_fast_lane_application_costs_a_fixed_few_statements(gql: GraphQLClient) -> None:
+    # given the bundled process and an account manager's strong customer
+    await deploy_bundled()
+    am = await gql.as_user("am", ["account_manager"])
+    customer = await _customer(am, score=780)
+    # when the application is submitted and the customer signs
+    with count_statements() as submitted:
+        data = await gql.data(SUBMIT, id=customer, amount="20000.00")
+    [sign] = data["submitApplication"]["application"]["processInstance"]["tasks"]
+    with count_statements() as signed:
+        done = (await gql.data(COMPLETE, id=sign["id"], data={}))["completeTask"]
+    # then each request sends a fixed, small number of statements (41 and 28 they were):
+    # the policy version and the caller, the checks, the rows the steps write, the audit
+    assert done["processInstance"]["status"] == "COMPLETED"
+    assert submitted.count <= 26, submitted.statements
+    assert signed.count <= 19, signed.statements
 
 
 async def test_standard_lane_waits_for_a_risk_officer(gql: GraphQLClient) -> None:
