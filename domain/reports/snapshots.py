@@ -116,6 +116,16 @@ async def summarize(end: date) -> int:
     return len(grouped)
 
 
+async def _summarized(ends: list[date]) -> set[date]:
+    """Which of these month ends are summed (and so kept for everyone): one statement."""
+    found = (
+        await LoanMonthSummary.filter(month_end__in=ends)
+        .distinct()
+        .values_list("month_end", flat=True)
+    )
+    return set(found)  # type: ignore[arg-type]
+
+
 async def keep_positions(
     day: date, customers: Span = EVERYONE, months: int = MONTHS
 ) -> dict[str, int]:
@@ -125,8 +135,10 @@ async def keep_positions(
     Months go oldest first, each reading the one before for the bucket before.
     """
     made = computed = 0
-    for end in month_ends(day, months):
-        if await LoanMonthSummary.exists(month_end=end):
+    ends = month_ends(day, months)
+    summed = await _summarized(ends)
+    for end in ends:
+        if end in summed:
             continue
         if await LoanMonthEnd.exists(customers.q(), month_end=end):
             continue  # this span's done, others maybe not (a month without loans: again)
@@ -140,10 +152,10 @@ async def summarize_missing(day: date, months: int = MONTHS) -> dict[str, int]:
     """Sum the month ends before ``day`` whose positions are kept (for every span) and that
     have no summary yet; returns the month ends summed."""
     summed = 0
-    for end in month_ends(day, months):
-        if await LoanMonthEnd.exists(month_end=end) and not await LoanMonthSummary.exists(
-            month_end=end
-        ):
+    ends = month_ends(day, months)
+    done = await _summarized(ends)
+    for end in ends:
+        if end not in done and await LoanMonthEnd.exists(month_end=end):
             await summarize(end)
             summed += 1
     return {"summarized": summed}
