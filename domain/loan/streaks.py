@@ -10,12 +10,9 @@ installment not paid on time came before it; the streak is the rows before the f
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from tortoise import connections
-
-from domain.daily.chunks import OPEN, Span
-from domain.process.rows import placeholders
+from domain import sqltext
+from domain.daily.chunks import Span
 
 _STREAKS = """
 SELECT cid, COUNT(*) AS streak FROM (
@@ -24,7 +21,7 @@ SELECT cid, COUNT(*) AS streak FROM (
                OVER (PARTITION BY l.customer_id ORDER BY i.due_date DESC, i.id DESC
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS broken
       FROM installment i JOIN loan l ON l.id = i.loan_id
-     WHERE i.due_date <= {day} AND l.customer_id >= {lo}{below}
+     WHERE i.due_date <= :day AND {span}
 ) counted
  WHERE broken = 0
  GROUP BY cid
@@ -35,13 +32,9 @@ async def on_time(day: date, customers: Span) -> dict[int, int]:
     """Per customer of the span with a streak: installments due on or before ``day`` paid
     on time in a row, counting back from the latest due; customers without one are left out.
     """
-    conn = connections.get("default")
-    postgres = conn.capabilities.dialect == "postgres"
-    params: list[Any] = [day if postgres else day.isoformat(), customers.lo]
-    if customers.hi < OPEN:
-        params.append(customers.hi)
-    marks = placeholders(conn, len(params))
-    below = f" AND l.customer_id < {marks[2]}" if customers.hi < OPEN else ""
-    sql = _STREAKS.format(day=marks[0], lo=marks[1], below=below)
-    _, rows = await conn.execute_query(sql, params)
+    pg = sqltext.postgres()
+    values = {"day": day if pg else day.isoformat(), "lo": customers.lo, "hi": customers.hi}
+    _, rows = await sqltext.execute(
+        _STREAKS.replace("{span}", customers.where("l.customer_id")), values
+    )
     return {int(row["cid"]): int(row["streak"]) for row in rows}
