@@ -10,28 +10,25 @@ of a key writes the row, a later one answers that row, as ``enqueue`` twice does
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any
 
 from tortoise import connections
-from tortoise.expressions import Q
 
 from domain.batching import gather_in
 from domain.clock import service as clock
 from domain.customer.models import Customer
 from domain.enums import Channel
 from domain.errors import NotFoundError, ValidationError
-from domain.interaction.models import Direction, Interaction, InteractionType
 from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
-from domain.outreach.policy import Decision, History, Rules, Verdict, decide
-from domain.outreach.service import CONTACTED, choose_channel, person_of, utc
+from domain.outreach.policy import Rules, Verdict
+from domain.outreach.service import Contacts as Contacts  # bulk_ops judges by it from here
+from domain.outreach.service import among, choose_channel, person_of
 from domain.process import rows as process_rows
 
-R = TypeVar("R")
 # what the policy reads of a customer (``service.person_of``, ``service.choose_channel``)
 POLICY = ("phone", "email", "preferred_channel", "time_zone", "consent_sms",
           "consent_app_push", "consent_email", "consent_phone")  # fmt: skip
@@ -68,11 +65,11 @@ class Queued:
 async def people(ids: Iterable[int], *columns: str) -> dict[int, Any]:
     """Customers by id as plain rows (the policy's columns and ``columns``), each with the
     ``person`` the policy knows of them worked out once."""
-    wanted, among = tuple(dict.fromkeys((*POLICY, *columns))), set(ids)
-    rows = await _among(among, "id", lambda q: Customer.filter(q).values("id", *wanted))
+    wanted, chosen = tuple(dict.fromkeys((*POLICY, *columns))), set(ids)
+    rows = await among(chosen, "id", lambda q: Customer.filter(q).values("id", *wanted))
     found: dict[int, Any] = {}
     for row in rows:
-        if row["id"] not in among:
+        if row["id"] not in chosen:
             continue
         customer: Any = SimpleNamespace(**row)
         customer.preferred_channel = Channel(row["preferred_channel"]) if (
@@ -80,79 +77,6 @@ async def people(ids: Iterable[int], *columns: str) -> dict[int, Any]:
         customer.person = person_of(customer)
         found[int(row["id"])] = customer
     return found
-
-
-async def _among(
-    ids: set[int], field: str, fetch: Callable[[Q], Awaitable[Iterable[R]]]
-) -> list[R]:
-    """``fetch`` with a filter on ``field`` that takes these customers' rows: by their id range
-    when they fill most of it (a chunk's customers, in two parameters instead of thousands;
-    rows of others in the range come too), else by lists of their ids."""
-    if not ids:
-        return []
-    low, high = min(ids), max(ids)
-    if 2 * len(ids) > high - low + 1:
-        span: dict[str, Any] = {f"{field}__gte": low, f"{field}__lte": high}
-        return list(await fetch(Q(**span)))
-
-    def listed(batch: list[int]) -> Awaitable[Iterable[R]]:
-        among: dict[str, Any] = {f"{field}__in": batch}
-        return fetch(Q(**among))
-
-    return await gather_in(sorted(ids), listed)
-
-
-@dataclass
-class Contacts:
-    """Earlier contacts of a set of customers (what ``service.history`` reads), read once."""
-
-    outbound: dict[int, list[tuple[int | None, str, datetime]]]
-    sent: dict[int, list[tuple[int | None, str, datetime]]]
-
-    @classmethod
-    async def of(cls, customers: Iterable[int], now: datetime, rules: Rules) -> Contacts:
-        """The customers' outbound calls, messages and visits and their messages sent in the
-        span ``service.history`` looks at: two statements (per 10,000 scattered customers)."""
-        ids = set(customers)
-        since = now - timedelta(days=max(rules.debt_cap_days, 2))
-        kinds = (InteractionType.CALL, InteractionType.MESSAGE, InteractionType.VISIT)
-        found = cls(defaultdict(list), defaultdict(list))
-        outbound = await _among(ids, "customer_id", lambda q: Interaction.filter(
-            q, direction=Direction.OUTBOUND, occurred_at__gt=since, type__in=kinds,
-        ).values_list("customer_id", "loan_id", "type", "occurred_at"))  # fmt: skip
-        for cid, loan, kind, at in outbound:
-            if at is not None:
-                found.outbound[cid].append((loan, str(kind), utc(at)))
-        sent = await _among(ids, "customer_id", lambda q: OutboxMessage.filter(
-            q, status__in=CONTACTED, sent_at__gt=since,
-        ).values_list("customer_id", "loan_id", "contact_point", "sent_at"))  # fmt: skip
-        for cid, loan, point, at in sent:
-            if at is not None:
-                found.sent[cid].append((loan, str(point), utc(at)))
-        return found
-
-    def history(self, customer: Any, loan_id: int | None, point: str) -> History:
-        """As ``service.history`` counts them."""
-        found = History()
-        outbound, sent = self.outbound.get(customer.id, []), self.sent.get(customer.id, [])
-        if loan_id is not None:
-            found.debt += [at for loan, _, at in outbound if loan == loan_id]
-            found.debt += [at for loan, _, at in sent if loan == loan_id]
-        found.point += [at for _, p, at in sent if p == point]
-        if point == customer.phone:
-            found.point += [at for _, k, at in outbound if k == InteractionType.CALL.value]
-        return found
-
-    def judge(
-        self, customer: Any, purpose: MessagePurpose, channel: Channel, loan_id: int | None,
-        now: datetime, rules: Rules,
-    ) -> Decision:  # fmt: skip
-        """As ``service.judge`` decides."""
-        person = customer.person
-        past = self.history(customer, loan_id, person.contact_points.get(channel, ""))
-        debt_related = purpose == MessagePurpose.COLLECTION and loan_id is not None
-        return decide(purpose=purpose, channel=channel, person=person, now=now, history=past,
-                      debt_related=debt_related, rules=rules)  # fmt: skip
 
 
 async def enqueue_many(messages: Sequence[Message], *, now: datetime | None = None) -> list[Queued]:

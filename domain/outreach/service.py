@@ -12,15 +12,18 @@ recorded after it (see :mod:`domain.outreach.claims`).
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domain import faults
+from domain.batching import gather_in
 from domain.clock import service as clock
 from domain.customer.models import Customer
 from domain.enums import Channel
@@ -31,6 +34,7 @@ from domain.outreach import channels, claims
 from domain.outreach.models import MessagePurpose, MessageStatus, OutboxMessage
 from domain.outreach.policy import Decision, History, Person, Rules, Verdict, decide
 
+R = TypeVar("R")
 FALLBACK_ORDER = (Channel.SMS, Channel.APP_PUSH, Channel.EMAIL)
 Sender = Callable[[OutboxMessage], Awaitable[str]]
 # what counts against the caps: sent, being sent, or perhaps sent (a person will tell)
@@ -73,29 +77,80 @@ def choose_channel(
     return next((c for c in FALLBACK_ORDER if c in points), preferred or Channel.SMS)
 
 
-async def _moments(query: Any, column: str) -> list[datetime]:
-    return [utc(v) for v in await query.values_list(column, flat=True) if v is not None]
+async def among(ids: set[int], field: str, fetch: Callable[[Q], Awaitable[Iterable[R]]]) -> list[R]:
+    """``fetch`` with a filter on ``field`` that takes these customers' rows: by their id range
+    when they fill most of it (a chunk's customers, in two parameters instead of thousands;
+    rows of others in the range come too), else by lists of their ids."""
+    if not ids:
+        return []
+    low, high = min(ids), max(ids)
+    if 2 * len(ids) > high - low + 1:
+        span: dict[str, Any] = {f"{field}__gte": low, f"{field}__lte": high}
+        return list(await fetch(Q(**span)))
+
+    def listed(batch: list[int]) -> Awaitable[Iterable[R]]:
+        within: dict[str, Any] = {f"{field}__in": batch}
+        return fetch(Q(**within))
+
+    return await gather_in(sorted(ids), listed)
 
 
-async def history(
-    customer: Customer, loan_id: int | None, contact_point: str, now: datetime, rules: Rules
-) -> History:
-    """Contacts that count against the caps: sent messages and outbound calls and visits."""
-    since = now - timedelta(days=max(rules.debt_cap_days, 2))
-    found = History()
-    outbound = Interaction.filter(
-        customer_id=customer.id, direction=Direction.OUTBOUND, occurred_at__gt=since,
-        type__in=(InteractionType.CALL, InteractionType.MESSAGE, InteractionType.VISIT),
-    )  # fmt: skip
-    sent = OutboxMessage.filter(customer_id=customer.id, status__in=CONTACTED,
-                                sent_at__gt=since)  # fmt: skip
-    if loan_id is not None:
-        found.debt += await _moments(outbound.filter(loan_id=loan_id), "occurred_at")
-        found.debt += await _moments(sent.filter(loan_id=loan_id), "sent_at")
-    found.point += await _moments(sent.filter(contact_point=contact_point), "sent_at")
-    if contact_point == customer.phone:
-        found.point += await _moments(outbound.filter(type=InteractionType.CALL), "occurred_at")
-    return found
+@dataclass
+class Contacts:
+    """Earlier contacts of a set of customers that count against the caps, read once: their
+    outbound calls, messages and visits, and their messages sent (or being, or perhaps)."""
+
+    outbound: dict[int, list[tuple[int | None, str, datetime]]]
+    sent: dict[int, list[tuple[int | None, str, datetime]]]
+
+    @classmethod
+    async def of(
+        cls, customers: Iterable[int], now: datetime, rules: Rules, *, outbound: bool = True
+    ) -> Contacts:
+        """The customers' contacts in the span the caps look at: two statements (per 10,000
+        scattered customers), one without ``outbound`` (when no verdict will count them)."""
+        ids = set(customers)
+        since = now - timedelta(days=max(rules.debt_cap_days, 2))
+        kinds = (InteractionType.CALL, InteractionType.MESSAGE, InteractionType.VISIT)
+        found = cls(defaultdict(list), defaultdict(list))
+        counted = ids if outbound else set()
+        made = await among(counted, "customer_id", lambda q: Interaction.filter(
+            q, direction=Direction.OUTBOUND, occurred_at__gt=since, type__in=kinds,
+        ).values_list("customer_id", "loan_id", "type", "occurred_at"))  # fmt: skip
+        for cid, loan, kind, at in made:
+            if at is not None:
+                found.outbound[cid].append((loan, str(kind), utc(at)))
+        sent = await among(ids, "customer_id", lambda q: OutboxMessage.filter(
+            q, status__in=CONTACTED, sent_at__gt=since,
+        ).values_list("customer_id", "loan_id", "contact_point", "sent_at"))  # fmt: skip
+        for cid, loan, point, at in sent:
+            if at is not None:
+                found.sent[cid].append((loan, str(point), utc(at)))
+        return found
+
+    def history(self, customer: Any, loan_id: int | None, point: str) -> History:
+        """The contacts about the loan (if any) and at the contact point."""
+        found = History()
+        outbound, sent = self.outbound.get(customer.id, []), self.sent.get(customer.id, [])
+        if loan_id is not None:
+            found.debt += [at for loan, _, at in outbound if loan == loan_id]
+            found.debt += [at for loan, _, at in sent if loan == loan_id]
+        found.point += [at for _, p, at in sent if p == point]
+        if point == customer.phone:
+            found.point += [at for _, k, at in outbound if k == InteractionType.CALL.value]
+        return found
+
+    def judge(
+        self, customer: Any, purpose: MessagePurpose, channel: Channel, loan_id: int | None,
+        now: datetime, rules: Rules, person: Person | None = None,
+    ) -> Decision:  # fmt: skip
+        """The policy's verdict for one contact of a customer now (``person``: theirs, when
+        ``customer`` does not carry it as ``batch.people`` rows do)."""
+        person = person or customer.person
+        past = self.history(customer, loan_id, person.contact_points.get(channel, ""))
+        debt_related = purpose == MessagePurpose.COLLECTION and loan_id is not None
+        return decide(purpose=purpose, channel=channel, person=person, now=now, history=past,
+                      debt_related=debt_related, rules=rules)  # fmt: skip
 
 
 async def judge(
@@ -106,10 +161,9 @@ async def judge(
     rules = rules or Rules.from_env()
     person = person_of(customer)
     point = person.contact_points.get(channel, "")
-    past = await history(customer, loan_id, point, now, rules)
-    debt_related = purpose == MessagePurpose.COLLECTION and loan_id is not None
-    return decide(purpose=purpose, channel=channel, person=person, now=now, history=past,
-                  debt_related=debt_related, rules=rules)  # fmt: skip
+    counted = loan_id is not None or point == customer.phone  # else no outbound contact counts
+    contacts = await Contacts.of([customer.id], now, rules, outbound=counted)
+    return contacts.judge(customer, purpose, channel, loan_id, now, rules, person)
 
 
 async def enqueue(
