@@ -53,16 +53,22 @@ def _start_data(found: facts.ApplicationFacts) -> dict[str, Any]:
     return data
 
 
-async def start_for(application_id: int) -> runner.InstanceView:
-    """Start approval for a submitted application (ProcessNotDeployedError when not in force)."""
+async def start_for(application_id: int) -> tuple[runner.InstanceView, Application]:
+    """Start approval for a submitted application (ProcessNotDeployedError when not in force).
+
+    Returns the instance and the application as the start left them: IN_REVIEW while the
+    process waits before deciding, else as its run moved it on (contracted, declined).
+    """
     found = await facts.of(application_id)
     if found is None:
         raise NotFoundError("application", application_id)
     view = await runner.start(
         PROCESS_ID, _start_data(found), business_key=f"application:{application_id}"
     )
-    if found.status == ApplicationStatus.SUBMITTED:
+    application = await Application.get(id=application_id)
+    if application.status == ApplicationStatus.SUBMITTED:
+        application.status = ApplicationStatus.IN_REVIEW
         await Application.filter(id=application_id, status=ApplicationStatus.SUBMITTED).update(
             status=ApplicationStatus.IN_REVIEW
         )
-    return view
+    return view, application

@@ -62,18 +62,18 @@ SELECT a.status, a.amount, a.customer_id, c.id AS contract_id, c.number
 FROM application a LEFT JOIN contract c ON c.id = (
     SELECT m.id FROM contract m WHERE m.application_id = a.id ORDER BY m.id LIMIT 1)
 WHERE a.id = :application_id"""
-# a contract with the loan disbursed on it before if any
-_CONTRACT_AND_LOAN = """
+# a contract with the loan disbursed on it before if any, and its application (locked as the
+# loan is made) with the product's amortization method
+_CONTRACT_LOAN_AND_PRODUCT = """
 SELECT c.id, c.number, c.application_id, c.customer_id, c.principal, c.annual_rate,
-       c.term_months, l.id AS loan_id
-FROM contract c LEFT JOIN loan l ON l.id = (
+       c.term_months, l.id AS loan_id,
+       a.amount, a.term_months AS applied_term, a.product_id, p.method
+FROM contract c
+JOIN application a ON a.id = c.application_id
+JOIN product p ON p.id = a.product_id
+LEFT JOIN loan l ON l.id = (
     SELECT m.id FROM loan m WHERE m.contract_id = c.id ORDER BY m.id LIMIT 1)
 WHERE c.id = :contract_id"""
-# the application, locked as its loan is made, with its product's amortization method
-_APPLICATION_AND_PRODUCT = """
-SELECT a.amount, a.term_months, a.product_id, p.method
-FROM application a JOIN product p ON p.id = a.product_id
-WHERE a.id = :application_id"""
 
 
 async def _one(sql: str, *, lock: bool = False, **values: Any) -> Any:
@@ -264,15 +264,12 @@ async def disburse(loan_id: int, amount: Decimal | None = None) -> dict[str, Any
     made before the contract kept its terms take them from the process data. Disbursing a
     contract twice returns the loan made the first time.
     """
-    found = await _one(_CONTRACT_AND_LOAN, contract_id=loan_id)
-    if found is None or found["application_id"] is None:
+    # (a contract whose application is gone, SET NULL on delete, has no row here)
+    found = await _one(_CONTRACT_LOAN_AND_PRODUCT, lock=True, contract_id=loan_id)
+    if found is None:
         raise NotFoundError("contract", loan_id)
     if found["loan_id"] is not None:
         return {"disbursement_id": found["loan_id"], "loan_id": found["loan_id"]}
-    application = await _one(
-        _APPLICATION_AND_PRODUCT, lock=True, application_id=found["application_id"]
-    )
-    assert application is not None  # the contract's application (SET NULL on delete)
     call = current_call.get()
     data = call.data if call else {}
     rate = facts.as_field(Contract, "annual_rate", found["annual_rate"])
@@ -281,21 +278,21 @@ async def disburse(loan_id: int, amount: Decimal | None = None) -> dict[str, Any
     if rate is None:
         raise ConflictError(f"contract {found['number']} has no annual rate")
     term = facts.as_field(Contract, "term_months", found["term_months"]) or int(
-        data.get("term_months", application["term_months"])
+        data.get("term_months", found["applied_term"])
     )
     agreed = facts.as_field(Contract, "principal", found["principal"]) or facts.as_field(
-        Application, "amount", application["amount"]
+        Application, "amount", found["amount"]
     )
     principal = amount if amount is not None else agreed
     if principal <= 0 or principal > agreed:
         raise ValidationError.single("amount", f"must be more than 0 and at most {agreed}")
     loan = await loans.create(
         customer_id=int(found["customer_id"]),
-        product_id=int(application["product_id"]),
+        product_id=int(found["product_id"]),
         principal=principal,
         annual_rate=rate,
         term_months=term,
-        method=facts.as_field(Product, "method", application["method"]),
+        method=facts.as_field(Product, "method", found["method"]),
         disbursed_on=await _today(),
         contract_id=int(found["id"]),
     )

@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Collection
-from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise import connections
-from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -50,7 +47,7 @@ from domain.process.models import (
     WorkTask,
     WorkTaskStatus,
 )
-from domain.transactions import savepoint
+from domain.transactions import joined, savepoint
 from domain.user.models import User
 
 assert collection_ops  # imported for its @implements registrations
@@ -122,26 +119,23 @@ async def _advance(
         return await stored.hold(instance, definition, checkpoint[0], before, exc, attempt)
 
 
-def _transaction() -> AbstractAsyncContextManager[object]:
-    """A transaction of its own, or the caller's when one is open.
-
-    A request's change and its audit entry already share one transaction that is kept or
-    dropped whole: a nested one (a savepoint, two more statements) would add nothing there.
-    """
-    if isinstance(connections.get("default"), TransactionalDBClient):
-        return nullcontext()
-    return in_transaction()
-
-
 async def locked_instance(instance_id: int) -> ProcessInstance:
-    instance = await ProcessInstance.filter(id=instance_id).select_for_update().first()
+    """The instance with its row locked, and its definition read in the same statement."""
+    instance = await (
+        ProcessInstance.filter(id=instance_id).select_related("definition")
+        .select_for_update(of=("process_instance",)).first()
+    )  # fmt: skip
     if instance is None:
         raise NotFoundError("process instance", instance_id)
     return instance
 
 
 async def definition_of(instance: ProcessInstance) -> ProcessDefinition:
-    return await ProcessDefinition.get(id=instance.definition_id)  # type: ignore[attr-defined]
+    """The instance's definition: the one read with it (locked_instance), else read now."""
+    related = instance.definition
+    if isinstance(related, ProcessDefinition):
+        return related
+    return await ProcessDefinition.get(id=instance.definition_id)
 
 
 async def start(process_id: str, data: dict[str, Any], *, business_key: str) -> InstanceView:
@@ -152,7 +146,7 @@ async def start(process_id: str, data: dict[str, Any], *, business_key: str) -> 
     """
     definition = await deployments.require_in_force(process_id)
     definitions.bundle(definition)  # a definition that does not parse fails here, before any row
-    async with _transaction():
+    async with joined():
         customer = data.get("customer_id")
         instance = await ProcessInstance.create(
             definition_id=definition.id,
@@ -230,6 +224,7 @@ async def complete_task(
     user_id: int,
     expected_revision: int | None = None,
     roles: Collection[str] | None = None,
+    visible: Q | None = None,
 ) -> InstanceView:
     """Complete a human task with form data and run the instance to its next wait.
 
@@ -237,10 +232,14 @@ async def complete_task(
     ConflictError. Of two concurrent completions exactly one succeeds (the task row is locked).
     When the run after the task fails, the task stays completed and the instance is stored
     FAILED or RETRYING just after it. ``roles``: the user's roles when the caller has just
-    read them (else the user is read here).
+    read them (else the user is read here). ``visible``: the tasks the caller may see; one
+    outside is not found, as if it did not exist.
     """
-    async with _transaction():
-        row = await WorkTask.filter(id=task_id).select_for_update().first()
+    async with joined():
+        query = WorkTask.filter(id=task_id)
+        if visible is not None:
+            query = query.filter(visible)
+        row = await query.select_for_update(of=("work_task",)).first()
         if row is None:
             raise NotFoundError("task", task_id)
         if row.status not in ACTIVE:

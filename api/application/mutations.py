@@ -57,8 +57,7 @@ class ApplicationMutations:
             change.object_id = row.id
             change.after = snapshot(row, "customer_id", "amount", "term_months", "channel")
             # no approval process in force: PROCESS_NOT_DEPLOYED, and nothing of this is kept
-            view = await approval.start_for(row.id)
-            await row.refresh_from_db()
+            view, row = await approval.start_for(row.id)
         if view.row is not None:  # the answer reads the instance as the start stored it
             info.context.loaders.instance_by_business_key.prime(view.business_key, view.row)
         return SubmitApplicationSuccess(application=Application.from_model(row))

@@ -3,13 +3,14 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from tortoise.transactions import in_transaction
+from tortoise.expressions import Subquery
 
 from domain.application.models import Application, ApplicationChannel, ApplicationStatus
 from domain.campaign import service as campaigns
 from domain.customer.models import Customer
 from domain.errors import Problems
 from domain.product.models import Product
+from domain.transactions import joined
 
 
 async def submit(
@@ -23,9 +24,18 @@ async def submit(
 ) -> Application:
     """Store a new application after checking it fits the product."""
     problems = Problems()
-    if not await Customer.exists(id=customer_id):
+    # the product, and whether the customer exists, in one statement (two without the product)
+    product = (
+        await Product.filter(code=product_code, active=True)
+        .annotate(customer_found=Subquery(Customer.filter(id=customer_id).values("id")))
+        .first()
+    )
+    if product is not None:
+        known = getattr(product, "customer_found", None) is not None
+    else:
+        known = await Customer.exists(id=customer_id)
+    if not known:
         problems.add("customer_id", f"no customer {customer_id}")
-    product = await Product.get_or_none(code=product_code, active=True)
     if product is None:
         problems.add("product_code", f"'{product_code}' is not an active product")
     if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
@@ -40,7 +50,7 @@ async def submit(
         problems.add("purpose", "must be at most 200 characters")
     problems.raise_if_any()
     assert product is not None
-    async with in_transaction():
+    async with joined():  # the caller's transaction when one is open (a request's)
         application = await Application.create(
             customer_id=customer_id,
             product_id=product.id,

@@ -210,13 +210,19 @@ async def opened(token: str, *, clicked: bool) -> CampaignResponse:
 
 
 async def record_conversion(customer_id: int, product_id: int, application_id: int) -> int:
-    """Mark the invitations this application answers; returns how many converted."""
-    moment = await clock.now()
+    """Mark the invitations this application answers; returns how many converted.
+
+    The business moment is read only when there is an invitation to answer (most
+    applications answer none).
+    """
     rows = await (
         CampaignResponse.filter(customer_id=customer_id, campaign__product_id=product_id,
                                 converted_at__isnull=True).filter(_sent())
         .values("id", "sent_at", "message__sent_at", "campaign__conversion_days")
     )  # fmt: skip
+    if not rows:
+        return 0
+    moment = await clock.now()
     done = 0
     for row in rows:
         sent: datetime | None = row["sent_at"] or row["message__sent_at"]

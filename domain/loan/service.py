@@ -21,6 +21,7 @@ from domain.loan.schedule import (
     schedule_for,
 )
 from domain.settings import settings
+from domain.transactions import joined
 
 _ZERO = Decimal("0")
 _CENT = Decimal("0.01")
@@ -73,7 +74,7 @@ async def create(
         )
     except ValueError as exc:
         raise ValidationError.single("principal", str(exc)) from exc
-    async with in_transaction():
+    async with joined():  # the caller's transaction when one is open (a process step's)
         loan = await Loan.create(
             customer_id=customer_id,
             product_id=product_id,
