@@ -11,6 +11,7 @@ import ast
 import datetime as dt
 import math
 import operator as op
+import threading
 import time
 from collections.abc import Callable, Container, Mapping
 from decimal import Decimal, InvalidOperation
@@ -201,10 +202,16 @@ def _parse_expression(expr: str, function_names: frozenset[str]) -> ast.Expressi
 class _BoundedEval(EvalWithCompoundTypes):  # type: ignore[misc]
     """simpleeval with a step and wall-clock budget and Decimal literals on demand."""
 
-    def __init__(self, functions: dict[str, Any], names: dict[str, Any], decimals: bool) -> None:
-        super().__init__(operators=dict(OPERATORS), functions=functions, names=names)
+    def __init__(self, functions: dict[str, Any], decimals: bool) -> None:
+        super().__init__(operators=dict(OPERATORS), functions=functions, names={})
         self.functions = functions  # drop simpleeval's implicit tuple/set additions
         self._decimals = decimals
+        self.busy = False
+        self.start({})
+
+    def start(self, names: dict[str, Any]) -> None:
+        """Ready for one evaluation over ``names``, with a fresh step and time budget."""
+        self.names = names
         self._steps = 0
         self._deadline = time.monotonic() + MAX_SECONDS
 
@@ -242,6 +249,7 @@ class SafeEvaluator:
                 raise ValueError(f"function name {name!r} may not start with '_'")
             self.functions[name] = fn
         self._function_names = frozenset(self.functions) | {"today"}
+        self._kept = threading.local()  # this thread's evaluators, by whether numbers are Decimal
 
     def parse_check(self, expr: str) -> str | None:
         """Deploy-time lint: None when ``expr`` is acceptable, else the reason."""
@@ -255,10 +263,22 @@ class SafeEvaluator:
         tree = _parse_expression(expr, self._function_names)
         return self._run(tree, expr, names)
 
+    def _evaluator(self, decimals: bool) -> _BoundedEval:
+        """This thread's evaluator for the kind of numbers, made once and reused (simpleeval
+        builds its tables per instance); a new one when it is busy (a function evaluating)."""
+        kept: dict[bool, _BoundedEval] = self._kept.__dict__.setdefault("evaluators", {})
+        found = kept.get(decimals)
+        if found is None or found.busy:
+            found = _BoundedEval(dict(self.functions), decimals)
+            kept.setdefault(decimals, found)
+        return found
+
     def _run(self, tree: ast.Expression, expr: str, names: Mapping[str, Any]) -> Any:
         clean = {k: v for k, v in names.items() if isinstance(k, str) and not k.startswith("_")}
         decimals = any(isinstance(v, Decimal) for v in clean.values())
-        evaluator = _BoundedEval(dict(self.functions), clean, decimals)
+        evaluator = self._evaluator(decimals)
+        evaluator.start(clean)
+        evaluator.busy = True
         try:
             return evaluator.eval(expr, previously_parsed=tree.body)
         except ExpressionError:
@@ -271,55 +291,73 @@ class SafeEvaluator:
             raise ResourceLimitExceeded("expression used too much memory", expr) from None
         except (ArithmeticError, TypeError, ValueError, KeyError, IndexError) as exc:
             raise ExpressionError(f"{type(exc).__name__}: {exc}"[:300], expr) from None
+        finally:
+            evaluator.busy = False
+            evaluator.names = {}  # keeps no task data alive between evaluations
 
     def script_check(self, script: str) -> str | None:
         """Deploy-time lint for a script task / pre- or post-script."""
         try:
-            self._parse_script(script)
+            _script_plan(script, self._function_names)
         except ExpressionError as exc:
             return exc.reason
         return None
-
-    def _parse_script(self, script: str) -> list[ast.stmt]:
-        if len(script) > MAX_SCRIPT_LENGTH:
-            raise ExpressionError(f"script longer than {MAX_SCRIPT_LENGTH} characters")
-        try:
-            module = ast.parse(script, mode="exec")
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            line = getattr(exc, "lineno", None)
-            msg = getattr(exc, "msg", exc)
-            raise ExpressionError(f"syntax error on line {line}: {msg}") from None
-        if len(module.body) > MAX_SCRIPT_STATEMENTS:
-            raise ExpressionError(f"script has more than {MAX_SCRIPT_STATEMENTS} statements")
-        for stmt in module.body:
-            for target, value in _statement_parts(stmt):
-                if target.startswith("_"):
-                    raise ExpressionError(f"line {stmt.lineno}: name {target!r} is not allowed")
-                if value is not None:
-                    reason = _lint_tree(ast.Expression(value), self._function_names)
-                    if reason:
-                        raise ExpressionError(f"line {stmt.lineno}: {reason}")
-        return module.body
 
     def execute_script(self, script: str, names: Mapping[str, Any]) -> dict[str, Any]:
         """Run assignments; returns the new data dict (``names`` is not modified)."""
         data = dict(names)
         started = time.monotonic()
-        for stmt in self._parse_script(script):
+        for stmt, parts in _script_plan(script, self._function_names):
             if time.monotonic() - started > MAX_SECONDS * 4:
                 raise ResourceLimitExceeded("script took too long")
-            for target, value in _statement_parts(stmt):
-                if value is None:
+            for target, tree, text in parts:
+                if tree is None:
                     data.pop(target, None)
                     continue
-                tree = ast.Expression(value)
-                result = self._run(tree, ast.unparse(value), data)
+                result = self._run(tree, text, data)
                 if isinstance(stmt, ast.AugAssign):
                     if target not in data:
                         raise ExpressionError(f"line {stmt.lineno}: {target!r} is not defined")
                     result = OPERATORS[type(stmt.op)](data[target], result)
                 data[target] = result
         return data
+
+
+# (target, the value's expression or None for ``del``, its text) of each part of a statement
+_Part = tuple[str, ast.Expression | None, str]
+
+
+@lru_cache(maxsize=1024)
+def _script_plan(
+    script: str, function_names: frozenset[str]
+) -> tuple[tuple[ast.stmt, tuple[_Part, ...]], ...]:
+    """A script's statements, checked, with their parts ready to evaluate (parsed once)."""
+    if len(script) > MAX_SCRIPT_LENGTH:
+        raise ExpressionError(f"script longer than {MAX_SCRIPT_LENGTH} characters")
+    try:
+        module = ast.parse(script, mode="exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        line = getattr(exc, "lineno", None)
+        msg = getattr(exc, "msg", exc)
+        raise ExpressionError(f"syntax error on line {line}: {msg}") from None
+    if len(module.body) > MAX_SCRIPT_STATEMENTS:
+        raise ExpressionError(f"script has more than {MAX_SCRIPT_STATEMENTS} statements")
+    plan = []
+    for stmt in module.body:
+        parts: list[_Part] = []
+        for target, value in _statement_parts(stmt):
+            if target.startswith("_"):
+                raise ExpressionError(f"line {stmt.lineno}: name {target!r} is not allowed")
+            if value is None:
+                parts.append((target, None, ""))
+                continue
+            tree = ast.Expression(value)
+            reason = _lint_tree(tree, function_names)
+            if reason:
+                raise ExpressionError(f"line {stmt.lineno}: {reason}")
+            parts.append((target, tree, ast.unparse(value)))
+        plan.append((stmt, tuple(parts)))
+    return tuple(plan)
 
 
 def _statement_parts(stmt: ast.stmt) -> list[tuple[str, ast.expr | None]]:

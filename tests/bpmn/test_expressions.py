@@ -111,3 +111,39 @@ def test_scripts_are_assignments_only() -> None:
 def test_step_budget() -> None:
     with pytest.raises(ResourceLimitExceeded, match="steps"):
         EV.evaluate("[x + x + x + x + x + x for x in xs]", {"xs": list(range(9000))})
+
+
+def test_a_reused_evaluator_keeps_nothing_of_the_previous_expression() -> None:
+    """Evaluators are reused per thread: names, budgets and failures do not carry over."""
+    assert EV.evaluate("x + 1", {"x": 1}) == 2
+    with pytest.raises(ExpressionError, match="'x' is not defined"):
+        EV.evaluate("x + 1", {})
+    with pytest.raises(ResourceLimitExceeded, match="steps"):
+        EV.evaluate("[x + x + x + x + x + x for x in xs]", {"xs": list(range(9000))})
+    # the failed comprehension left its loop name nowhere and the next one has a full budget
+    assert EV.evaluate("[y * 2 for y in ys]", {"ys": list(range(3000))})[-1] == 5998
+    with pytest.raises(ExpressionError, match="'y' is not defined"):
+        EV.evaluate("y", {"ys": [1]})
+    assert EV.evaluate("amount * 2", {"amount": Decimal("1.5")}) == Decimal("3.0")
+    assert EV.evaluate("amount * 1.5", {"amount": 2}) == 3.0  # no Decimal in: floats stay
+
+
+def test_evaluators_in_several_threads_see_their_own_names() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(n: int) -> list[int]:
+        return [EV.evaluate("[v + n for v in vs][-1]", {"n": n, "vs": [i]}) for i in range(300)]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(run, range(8)))
+    assert results == [[i + n for i in range(300)] for n in range(8)]
+
+
+def test_a_script_parsed_once_runs_against_each_call_s_data() -> None:
+    script = "total = amount + fee\ntotal += 1\ndel fee"
+    first = EV.execute_script(script, {"amount": Decimal("10.00"), "fee": Decimal("1.50")})
+    second = EV.execute_script(script, {"amount": Decimal("3"), "fee": Decimal("2")})
+    assert first == {"amount": Decimal("10.00"), "total": Decimal("12.50")}
+    assert second == {"amount": Decimal("3"), "total": Decimal("6")}
+    with pytest.raises(ExpressionError, match="'fee' is not defined"):
+        EV.execute_script(script, {"amount": 1})
