@@ -92,7 +92,22 @@ def connection(url: str, *, statement_timeout: int = 0) -> str | dict[str, Any]:
         settings["statement_timeout"] = str(statement_timeout)
         credentials.setdefault("command_timeout", statement_timeout / 1000 + 5)
     credentials["server_settings"] = settings
+    credentials["reset"] = keep_session
     return {"engine": "domain.pgclient", "credentials": credentials}
+
+
+async def keep_session(connection: object) -> None:
+    """What the pool does to a connection given back, beyond asyncpg's own rollback of an open
+    transaction: nothing.
+
+    asyncpg's default sends ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``,
+    one more round trip after every statement outside a transaction. None of it has anything
+    to undo here: advisory locks are transaction-level (``pg_advisory_xact_lock``), settings
+    are ``SET LOCAL`` or the connection's own (``server_settings``, which ``RESET ALL`` would
+    only restore), no cursor outlives its transaction, and LISTEN has a connection of its own
+    (``domain.process.events``). A statement that leaves session state behind breaks this
+    (see tests/api/test_request_floor.py).
+    """
 
 
 def planner_settings() -> dict[str, str]:
