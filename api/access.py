@@ -48,9 +48,19 @@ def task_filter(authorizer: Authorizer, subject: Subject) -> Q:
 
 
 def scoped_loaders(authorizer: Authorizer, subject: Subject) -> Loaders:
-    """Request loaders limited to the subject's read scopes."""
-    scopes = {obj: read_filter(authorizer, subject, obj) for obj in SCOPED}
-    return Loaders({**scopes, "task": task_filter(authorizer, subject)})
+    """Request loaders limited to the subject's read scopes (each filter made on first use)."""
+
+    def scope_of(obj: str) -> Q:
+        if obj == "task":
+            return task_filter(authorizer, subject)
+        return read_filter(authorizer, subject, obj) if obj in SCOPED else Q()
+
+    return Loaders(scope_of)
+
+
+def anonymous_loaders() -> Loaders:
+    """Request loaders of a caller who is not signed in: no scoped row at all."""
+    return Loaders(lambda obj: scoping.nothing() if obj in SCOPED or obj == "task" else Q())
 
 
 def require_read(info: Info, obj: str) -> Q:

@@ -33,15 +33,13 @@ from strawberry.types.unset import UnsetType
 from tortoise import Tortoise
 
 from api import graphql_http
-from api.access import scoped_loaders
+from api.access import anonymous_loaders, scoped_loaders
 from api.auth import authenticate_connection, authenticate_request
 from api.context import Context
 from api.graphql_http import is_text
 from api.health import DatabaseProbe, healthz
 from api.limits import Backpressure, Gate, Limits
-from api.loaders import SCOPED, Loaders
 from api.schema import build_schema
-from authz import scoping
 from authz.enforcer import Authorizer
 from bpmn.work import worker_round
 from domain import migrate, pgclient
@@ -67,23 +65,26 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        await self.authorizer.ensure_current()  # a policy change elsewhere applies now
-        if isinstance(request, Request):
-            request.state.sub_response = response  # process_result sets status and media type
         context = Context(
             authorizer=self.authorizer,
             request=request if isinstance(request, Request) else None,
             response=response if isinstance(response, Response) else None,
         )
-        if context.request is not None:
-            try:
-                context.subject = await authenticate_request(context.request)
-            except AuthenticationError as exc:
-                context.auth_error = exc
+        if context.request is None:
+            await self.authorizer.ensure_current()  # a policy change elsewhere applies now
+        else:
+            context.request.state.sub_response = response  # process_result sets the status
+            # the policy is brought up to date on the way (with the caller's row, for a token)
+            caller = await authenticate_request(context.request, self.authorizer)
+            context.subject, context.caller, context.auth_error = (
+                caller.subject,
+                caller.user,
+                caller.error,
+            )
         context.loaders = (
             scoped_loaders(self.authorizer, context.subject)
             if context.subject is not None
-            else Loaders({obj: scoping.nothing() for obj in (*SCOPED, "task")})
+            else anonymous_loaders()
         )
         return context
 

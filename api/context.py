@@ -16,6 +16,7 @@ from authz.subject import Subject
 from domain.access.audit import Actor
 from domain.access.errors import AuthenticationError
 from domain.clock import service as clock
+from domain.user.models import User
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Context:
 
     authorizer: Authorizer
     subject: Subject | None = None
+    caller: User | None = None  # the subject's row as authentication read it (bearer tokens)
     auth_error: AuthenticationError | None = None
     request: Request | None = None
     response: Response | None = None

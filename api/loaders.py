@@ -6,6 +6,7 @@ through any path (node, nested fields in either direction): it loads as if it di
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
+from functools import cached_property
 from typing import Any, TypeVar
 
 from tortoise.expressions import Q
@@ -94,47 +95,122 @@ async def _custom_fields(ids: list[int]) -> list[dict[str, Any]]:
     return [out.get(i, {}) for i in ids]
 
 
+ScopeOf = Callable[[str], Q]
+
+
 class Loaders:
-    """The DataLoaders of one request, each limited to the rows the caller may read."""
+    """The DataLoaders of one request, each limited to the rows the caller may read.
 
-    def __init__(self, scopes: Mapping[str, Q]) -> None:
-        def s(obj: str) -> Q:
-            return scopes.get(obj, Q())
+    A loader, and the row filter of its object, is made the first time a resolver asks for it:
+    most requests use two or three of them, and every request would otherwise pay for all.
+    `scopes` gives each object's filter, as a mapping (a missing object: every row) or as a
+    function called at most once per object.
+    """
 
-        self.customer = DataLoader(_by_id(Customer, s("customer")))
-        self.user = DataLoader(_by_id(User, Q()))
-        self.loan = DataLoader(_by_id(Loan, s("loan")))
-        self.application = DataLoader(_by_id(Application, s("application")))
-        self.interaction = DataLoader(_by_id(Interaction, s("interaction")))
-        self.payment = DataLoader(_by_id(Payment, s("payment")))
-        self.product = DataLoader(_by_id(Product, Q()))
-        self.loans_by_customer = DataLoader(_children(Loan, "customer_id", s("loan"), "id"))
-        self.installments_by_loan = DataLoader(_children(Installment, "loan_id", Q(), "seq"))
-        self.payments_by_loan = DataLoader(
-            _children(Payment, "loan_id", s("payment"), "paid_at", "id")
-        )
-        self.applications_by_customer = DataLoader(
-            _children(Application, "customer_id", s("application"), "-submitted_at", "-id")
-        )
-        self.credit_reports_by_customer = DataLoader(
-            _children(CreditReport, "customer_id", s("credit_report"), "-pulled_at", "-id")
-        )
-        self.interactions_by_customer = DataLoader(
-            _children(Interaction, "customer_id", s("interaction"), "-occurred_at", "-id")
-        )
-        self.external_refs_by_customer = DataLoader(
+    def __init__(self, scopes: Mapping[str, Q] | ScopeOf) -> None:
+        self._scope_of = scopes
+        self._scopes: dict[str, Q] = {}
+
+    def _s(self, obj: str) -> Q:
+        found = self._scopes.get(obj)
+        if found is None:
+            given = self._scope_of
+            found = given.get(obj, Q()) if isinstance(given, Mapping) else given(obj)
+            self._scopes[obj] = found
+        return found
+
+    @cached_property
+    def customer(self) -> DataLoader[int, Customer | None]:
+        return DataLoader(_by_id(Customer, self._s("customer")))
+
+    @cached_property
+    def user(self) -> DataLoader[int, User | None]:
+        return DataLoader(_by_id(User, Q()))
+
+    @cached_property
+    def loan(self) -> DataLoader[int, Loan | None]:
+        return DataLoader(_by_id(Loan, self._s("loan")))
+
+    @cached_property
+    def application(self) -> DataLoader[int, Application | None]:
+        return DataLoader(_by_id(Application, self._s("application")))
+
+    @cached_property
+    def interaction(self) -> DataLoader[int, Interaction | None]:
+        return DataLoader(_by_id(Interaction, self._s("interaction")))
+
+    @cached_property
+    def payment(self) -> DataLoader[int, Payment | None]:
+        return DataLoader(_by_id(Payment, self._s("payment")))
+
+    @cached_property
+    def product(self) -> DataLoader[int, Product | None]:
+        return DataLoader(_by_id(Product, Q()))
+
+    @cached_property
+    def loans_by_customer(self) -> DataLoader[int, list[Loan]]:
+        return DataLoader(_children(Loan, "customer_id", self._s("loan"), "id"))
+
+    @cached_property
+    def installments_by_loan(self) -> DataLoader[int, list[Installment]]:
+        return DataLoader(_children(Installment, "loan_id", Q(), "seq"))
+
+    @cached_property
+    def payments_by_loan(self) -> DataLoader[int, list[Payment]]:
+        return DataLoader(_children(Payment, "loan_id", self._s("payment"), "paid_at", "id"))
+
+    @cached_property
+    def applications_by_customer(self) -> DataLoader[int, list[Application]]:
+        scope = self._s("application")
+        return DataLoader(_children(Application, "customer_id", scope, "-submitted_at", "-id"))
+
+    @cached_property
+    def credit_reports_by_customer(self) -> DataLoader[int, list[CreditReport]]:
+        scope = self._s("credit_report")
+        return DataLoader(_children(CreditReport, "customer_id", scope, "-pulled_at", "-id"))
+
+    @cached_property
+    def interactions_by_customer(self) -> DataLoader[int, list[Interaction]]:
+        scope = self._s("interaction")
+        return DataLoader(_children(Interaction, "customer_id", scope, "-occurred_at", "-id"))
+
+    @cached_property
+    def external_refs_by_customer(self) -> DataLoader[int, list[CustomerExternalRef]]:
+        return DataLoader(
             _children(CustomerExternalRef, "customer_id", Q(), "source", "external_id")
         )
-        self.process_instance = DataLoader(_instances)
-        self.instance_by_business_key = DataLoader(_latest_instances)
-        self.tasks_by_instance = DataLoader(_children(WorkTask, "instance_id", s("task"), "id"))
-        self.waits_by_instance = DataLoader(_children(ProcessWait, "instance_id", Q(), "due_at"))
-        self.tags_by_customer = DataLoader(_tags)
-        self.profile_by_customer = DataLoader(_profiles)
-        self.profile_changes_by_customer = DataLoader(
-            _children(ProfileChange, "customer_id", Q(), "-business_date", "-id")
-        )
-        self.custom_fields_by_customer = DataLoader(_custom_fields)
+
+    @cached_property
+    def process_instance(self) -> DataLoader[int, ProcessInstance | None]:
+        return DataLoader(_instances)
+
+    @cached_property
+    def instance_by_business_key(self) -> DataLoader[str, ProcessInstance | None]:
+        return DataLoader(_latest_instances)
+
+    @cached_property
+    def tasks_by_instance(self) -> DataLoader[int, list[WorkTask]]:
+        return DataLoader(_children(WorkTask, "instance_id", self._s("task"), "id"))
+
+    @cached_property
+    def waits_by_instance(self) -> DataLoader[int, list[ProcessWait]]:
+        return DataLoader(_children(ProcessWait, "instance_id", Q(), "due_at"))
+
+    @cached_property
+    def tags_by_customer(self) -> DataLoader[int, list[tuple[str, str]]]:
+        return DataLoader(_tags)
+
+    @cached_property
+    def profile_by_customer(self) -> DataLoader[int, CustomerProfile | None]:
+        return DataLoader(_profiles)
+
+    @cached_property
+    def profile_changes_by_customer(self) -> DataLoader[int, list[ProfileChange]]:
+        return DataLoader(_children(ProfileChange, "customer_id", Q(), "-business_date", "-id"))
+
+    @cached_property
+    def custom_fields_by_customer(self) -> DataLoader[int, dict[str, Any]]:
+        return DataLoader(_custom_fields)
 
     @classmethod
     def unscoped(cls) -> "Loaders":

@@ -7,10 +7,15 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import cache
+
+from tortoise import connections
+from tortoise.exceptions import ValidationError
 
 from authz.subject import Subject, Via
 from authz.tokens import Claims, TokenError, TokenProblem
-from domain.access import accounts, apikeys, credentials
+from domain import sqltext
+from domain.access import accounts, apikeys, credentials, policy
 from domain.access.accounts import LoginPolicy
 from domain.access.errors import AuthenticationError, login_failed
 from domain.user.models import User
@@ -81,9 +86,46 @@ async def resolve_subject(claims: Claims) -> Subject:
     `preferred_username` (else `sub`) and must be issued after the user's last revocation.
     """
     if claims.external:
-        user = await User.get_or_none(username=claims.username)
-    else:
-        user = await User.get_or_none(id=claims.user_id)
+        return check_token_user(claims, await User.get_or_none(username=claims.username))
+    return check_token_user(claims, await User.get_or_none(id=claims.user_id))
+
+
+async def read_caller(claims: Claims) -> tuple[User | None, int | None]:
+    """The row a verified token names and the stored policy version, in one statement.
+
+    Both are None when no user matches (the version is then unknown); `check_token_user`
+    decides whether the row may act. The version is None when the policy was never stored.
+    """
+    column = "username" if claims.external else "id"
+    try:  # a value the column cannot hold (checked as a filter would) names nobody
+        key = User._meta.fields_map[column].to_db_value(
+            claims.username if claims.external else claims.user_id, User
+        )
+    except ValidationError:
+        return None, None
+    sql, values = sqltext.bind(_caller_sql(column), {"key": key}, pg=sqltext.postgres())
+    _, rows = await connections.get("default").execute_query(sql, values)
+    if not rows:
+        return None, None
+    row = rows[0]
+    version = row["policy_version"]
+    return User._init_from_db(**row), None if version is None else int(version)
+
+
+@cache
+def _caller_sql(column: str) -> str:
+    """The user whose `column` is `:key`, every column of the row, and the policy version."""
+    columns = ", ".join(f'"{name}"' for name in User._meta.fields_db_projection.values())
+    return (
+        f'SELECT {columns}, {policy.version_sql()} AS "policy_version" '  # noqa: S608
+        f'FROM "{User._meta.db_table}" WHERE "{column}" = :key LIMIT 1'
+    )
+
+
+def check_token_user(claims: Claims, user: User | None) -> Subject:
+    """The subject of a token's user row, or TokenError when the row may not act for it:
+    unknown or disabled user, stale token version or username, token older than a revocation.
+    """
     if user is None or not user.is_active:
         raise TokenError(TokenProblem.REVOKED, "the token's user is unknown or disabled")
     stale = claims.tv != user.token_version or claims.username != user.username

@@ -2,8 +2,9 @@
 
 Role assignments are `app_user.roles` (the single source of truth, read with the subject on
 every request). The policy table holds grants (`p, role, object, action, scope`) and role
-inheritance (`g, role, parent_role`). Call `ensure_current()` once per request: one tiny query,
-and a reload when another process changed the policy.
+inheritance (`g, role, parent_role`). Bring it up to date once per request: `ensure_current()`
+(one tiny query), or `ensure_version()` with the version read alongside the caller; either
+reloads when another process changed the policy.
 """
 
 import asyncio
@@ -93,7 +94,11 @@ class Authorizer:
 
     async def ensure_current(self) -> None:
         """Load the policy if it changed since the last load (seeding it on a fresh database)."""
-        version = await policy.current_version()
+        await self.ensure_version(await policy.current_version())
+
+    async def ensure_version(self, version: int | None) -> None:
+        """Load the policy if the stored version, read by the caller, is not the loaded one
+        (None: never stored, so seed it now)."""
         if version is None:
             await policy.seed(read_policy_csv(self._policy_file))
             version = await policy.current_version()

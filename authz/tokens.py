@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -32,6 +33,7 @@ log = logging.getLogger("lendgraph.authz")
 LOCAL_ISSUER = "lendgraph"
 MIN_SECRET_LENGTH = 32
 MAX_TOKEN_LENGTH = 8192
+KEPT = 4096  # tokens whose signature this process checked, kept to skip checking it again
 
 
 class TokenProblem(StrEnum):
@@ -124,6 +126,7 @@ def configure(config: TokenConfig | None) -> None:
     """Replace this process's configuration (None: read the environment again on next use)."""
     global _config
     _config = config
+    _signed.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +186,25 @@ def _key_for(header: dict[str, Any], cfg: TokenConfig) -> tuple[str, Any]:
         return alg, cfg.jwks[kid].key
     shown = f" {alg!r}" if isinstance(alg, str) and re.fullmatch(r"\w{1,16}", alg) else ""
     raise TokenError(TokenProblem.ALGORITHM, f"token algorithm{shown} is not accepted")
+
+
+# token -> the configuration that verified its signature, whether it is external, its payload
+_signed: OrderedDict[str, tuple[TokenConfig, bool, dict[str, Any]]] = OrderedDict()
+
+
+def _signed_payload(token: str, cfg: TokenConfig) -> tuple[bool, dict[str, Any]]:
+    """`_decode`, remembered for tokens whose signature verified: a client sends the same token
+    with every request, and the same bytes under the same keys verify the same way. Only the
+    signature is remembered; times, issuer, audience and claims are checked on every call."""
+    known = _signed.get(token) if isinstance(token, str) else None
+    if known is not None and known[0] is cfg:
+        _signed.move_to_end(token)
+        return known[1], known[2]
+    external, payload = _decode(token, cfg)
+    while len(_signed) >= KEPT:
+        _signed.popitem(last=False)
+    _signed[token] = (cfg, external, payload)
+    return external, payload
 
 
 def _decode(token: str, cfg: TokenConfig) -> tuple[bool, dict[str, Any]]:
@@ -245,7 +267,7 @@ def verify_token(token: str, *, now: datetime, config: TokenConfig | None = None
     """The claims of a valid token, or a TokenError saying why it is refused."""
     cfg = config or token_config()
     _check_aware(now)
-    external, payload = _decode(token, cfg)
+    external, payload = _signed_payload(token, cfg)
     _check_times(payload, now, cfg.leeway)
     issuer = payload.get("iss")
     if external:
