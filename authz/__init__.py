@@ -3,7 +3,8 @@
 
 - `authz.auth`: authenticate, resolve_subject, subject_for_api_key, subject_of
 - `authz.tokens`: issue_token, verify_token, TokenConfig, TokenError
-- `authz.enforcer`: Authorizer (ensure_current once per request)
+- `authz.enforcer`: Authorizer (ensure_current, or ensure_version with the version read
+  alongside the caller, once per request)
 - `authz.scoping`: customer_filter, loan_filter, ... as Tortoise Q filters
 - `authz.masking`: mask_id_number, mask_phone, mask_bank_account, looks_sensitive
 """
