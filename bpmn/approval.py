@@ -22,14 +22,6 @@ def _policy() -> dict[str, Any]:
     }
 
 
-async def start_data(application: Application) -> dict[str, Any]:
-    """What the approval process starts from: the application, the newest report, the policy."""
-    found = await facts.of(application.id)
-    if found is None:
-        raise NotFoundError("application", application.id)
-    return _start_data(found)
-
-
 def _start_data(found: facts.ApplicationFacts) -> dict[str, Any]:
     data: dict[str, Any] = {
         **_policy(),

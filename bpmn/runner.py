@@ -71,7 +71,8 @@ async def _advance(
     """Apply ``mutate`` to the stored workflow (or start a new one), then run it and store it.
 
     Must run inside a transaction with the instance row locked. Errors from ``mutate`` (the
-    caller's input) propagate and change nothing; errors from the run are stored by _hold.
+    caller's input) propagate and change nothing; errors from the run are stored by
+    ``stored.hold``.
     ``follows_state``: the caller holds the instance RUNNING with its open task rows and due
     times those of its stored state's ready human tasks and timers (a step that only reads
     the stored state then knows which rows it has); a timer's own step never says so.
@@ -350,9 +351,10 @@ async def run_due(limit: int = 100) -> int:
 
 async def _handle_wait(wait_id: int, instance_id: int, due: Q) -> bool:
     async with in_transaction():
-        instance = (
-            await ProcessInstance.filter(id=instance_id).select_for_update(skip_locked=True).first()
-        )
+        instance = await (
+            ProcessInstance.filter(id=instance_id).select_related("definition")
+            .select_for_update(skip_locked=True, of=("process_instance",)).first()
+        )  # fmt: skip
         if instance is None:
             return False  # another worker holds it
         wait = await ProcessWait.filter(due, id=wait_id).first()

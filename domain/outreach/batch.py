@@ -79,15 +79,18 @@ async def people(ids: Iterable[int], *columns: str) -> dict[int, Any]:
     return found
 
 
-async def enqueue_many(messages: Sequence[Message], *, now: datetime | None = None) -> list[Queued]:
+async def enqueue_many(
+    messages: Sequence[Message], *, now: datetime | None = None, unused: bool = False
+) -> list[Queued]:
     """Put the messages in the outbox as ``service.enqueue`` would one after the other (the
     same rows, statuses, reasons and times); their rows in order.
 
     What ``enqueue`` would raise for a message (a bad dedupe key, an unknown customer) is
     raised before anything is written. A key another transaction writes meanwhile answers
-    that row, as in ``enqueue``."""
+    that row, as in ``enqueue``. ``unused``: the caller has just found the keys unused
+    (:func:`used`), so they are not read again before the rows are written."""
     keys = [m.dedupe_key for m in messages if 0 < len(m.dedupe_key) <= 200]
-    existing = await _rows_of(set(keys))
+    existing = {} if unused else await _rows_of(set(keys))
     fresh = [m for m in messages if m.dedupe_key not in existing]
     customers = await people(m.customer_id for m in fresh)
     moment = now or await clock.now()

@@ -88,6 +88,6 @@ async def produce(day: date, *, customers: Span = EVERYONE) -> dict[str, int]:
                 body=text(name, row, values), dedupe_key=key)
         for key, (row, name, values) in wanted.items() if key not in existing
     ]  # fmt: skip
-    for _ in await enqueue_many(messages, now=moment):
+    for _ in await enqueue_many(messages, now=moment, unused=True):
         faults.reach("daily.care.queued")  # a fault point: some queued, not committed
     return {"queued": len(messages)}

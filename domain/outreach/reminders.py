@@ -72,6 +72,6 @@ async def produce(today: date, *, customers: Span = EVERYONE) -> dict[str, int]:
             body=body, dedupe_key=dedupe, loan_id=int(row["loan_id"]),
             installment_id=int(row["id"]),
         ))  # fmt: skip
-    for _ in await enqueue_many(messages, now=moment):
+    for _ in await enqueue_many(messages, now=moment, unused=True):
         faults.reach("daily.reminders.queued")  # a fault point: some queued, not committed
     return {"queued": len(messages), "already_queued": len(existing)}

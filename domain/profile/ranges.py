@@ -1,26 +1,28 @@
-"""Customer-id ranges: the unit of work of the chunked daily profiling."""
+"""Customer-id ranges: the unit of work of the chunked daily profiling.
+
+A range is a chunk's :class:`~domain.daily.chunks.Span` given by its ends, either of which may
+be left out: these read ``lo``/``hi`` as the daily run's chunks do (``OPEN`` leaves the top
+open, so customers created since the chunks were cut are taken too).
+"""
 
 from __future__ import annotations
 
-LARGEST_ID = 2**31 - 1  # ids are 32-bit integers: a bound past them leaves that end open
+from domain.daily.chunks import OPEN, Span
+
+
+def span(lo: int | None = None, hi: int | None = None) -> Span:
+    """The span ``lo <= id < hi``; an end left out (or ``hi`` at or past ``OPEN``) is open."""
+    return Span(max(lo or 0, 0), OPEN if hi is None else min(hi, OPEN))
 
 
 def within(field: str, lo: int | None = None, hi: int | None = None) -> dict[str, int]:
-    """Filter arguments keeping ``lo <= field < hi``; a bound left out (or past ids) is open."""
-    out: dict[str, int] = {}
-    if lo is not None and lo > 0:
-        out[f"{field}__gte"] = lo
-    if hi is not None and hi <= LARGEST_ID:
-        out[f"{field}__lt"] = hi
-    return out
+    """Filter arguments keeping ``lo <= field < hi`` (see :func:`span`)."""
+    bounds = span(lo, hi)
+    out = {f"{field}__gte": bounds.lo} if bounds.lo > 0 else {}
+    return out | ({f"{field}__lt": bounds.hi} if bounds.hi < OPEN else {})
 
 
 def where(column: str, lo: int | None = None, hi: int | None = None) -> tuple[str, dict[str, int]]:
-    """The same filter as SQL over ``column`` with parameters ``:lo`` and ``:hi``, and their
-    values (``1 = 1`` when both ends are open)."""
-    bounds = within("id", lo, hi)
-    parts = [f"{column} >= :lo"] if "id__gte" in bounds else []
-    parts += [f"{column} < :hi"] if "id__lt" in bounds else []
-    values = {"lo": bounds["id__gte"]} if "id__gte" in bounds else {}
-    values.update({"hi": bounds["id__lt"]} if "id__lt" in bounds else {})
-    return " AND ".join(parts) or "1 = 1", values
+    """The same filter as SQL over ``column`` (``Span.where``), and its parameters' values."""
+    bounds = span(lo, hi)
+    return bounds.where(column), {"lo": bounds.lo, "hi": bounds.hi}
