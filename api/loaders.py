@@ -111,6 +111,10 @@ class Loaders:
         self._scope_of = scopes
         self._scopes: dict[str, Q] = {}
 
+    def scope(self, obj: str) -> Q:
+        """The row filter of an object for this request's caller (Q() for every row)."""
+        return self._s(obj)
+
     def _s(self, obj: str) -> Q:
         found = self._scopes.get(obj)
         if found is None:

@@ -23,6 +23,7 @@ from api.admin import AdminMutations, AdminQueries
 from api.application.mutations import ApplicationMutations
 from api.application.queries import ApplicationQueries
 from api.auth import AuthMutations, AuthQueries, RequireAuthentication
+from api.compiled.execution import CompilingExecutionContext
 from api.customer.mutations import CustomerMutations
 from api.customer.queries import CustomerQueries
 from api.customer.segments import SegmentMutations, SegmentQueries
@@ -165,7 +166,7 @@ def build_schema(*, debug: bool = False, introspection: bool = True) -> strawber
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
-        scalar_overrides=SCALAR_OVERRIDES,
+        scalar_overrides=SCALAR_OVERRIDES, execution_context_class=CompilingExecutionContext,
     )  # fmt: skip
 
 

@@ -1,10 +1,13 @@
 """Customer queries: one customer, and filtered, paginated lists."""
 
 from dataclasses import replace
+from typing import cast
 
 import strawberry
 
+from api import compiled
 from api.access import may_read_sensitive, require_read, subject_of
+from api.compiled import root
 from api.context import Info
 from api.customer.inputs import CustomerFilter
 from api.customer.types import Customer
@@ -12,7 +15,7 @@ from api.relay import Connection, connection, encode_cursor, expect_id, id_after
 from domain.customer import service
 from domain.customer.models import Customer as CustomerModel
 from domain.errors import ValidationError
-from domain.pagination import page
+from domain.pagination import check_first, page
 
 
 def to_domain_filter(flt: CustomerFilter | None) -> service.CustomerFilter | None:
@@ -62,13 +65,21 @@ class CustomerQueries:
                 )
         query = service.filtered(CustomerModel.filter(visible), flt)
         after_id = id_after(after, CustomerModel)
-        result = await page(query, first=50 if first is None else first, after_id=after_id)
-        loader = info.context.loaders.customer
-        for row in result.rows:
-            loader.prime(row.id, row)
-        return connection(
-            [Customer.from_model(r) for r in result.rows],
-            [encode_cursor(r.id) for r in result.rows],
-            result.has_next,
-            query.count,
-        )
+        size = check_first(50 if first is None else first)
+
+        async def loaded() -> Connection[Customer]:
+            result = await page(query, first=size, after_id=after_id)
+            loader = info.context.loaders.customer
+            for row in result.rows:
+                loader.prime(row.id, row)
+            return connection(
+                [Customer.from_model(r) for r in result.rows],
+                [encode_cursor(r.id) for r in result.rows],
+                result.has_next,
+                query.count,
+            )
+
+        if not compiled.enabled(info.context):
+            return await loaded()
+        build = root.customers(info.context, query, size, after_id)
+        return cast(Connection[Customer], root.CompiledRoot(build, loaded))

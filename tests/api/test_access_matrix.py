@@ -40,6 +40,13 @@ SEES_LOANS: dict[str, set[str] | None] = {
 UNMASKED = {"admin", "risk"}
 
 
+@pytest.fixture(params=["on", "off"], ids=["compiled", "loaders"], autouse=True)
+def compiled_reads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every case twice: root fields compiled to one statement where they can be, and not."""
+    monkeypatch.setenv("LENDGRAPH_COMPILED_READS", request.param)
+    return str(request.param)
+
+
 @dataclass
 class World:
     ids: dict[str, str]

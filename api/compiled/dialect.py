@@ -1,0 +1,238 @@
+"""How each database writes the JSON of a compiled read, value by value, exactly as the API does.
+
+Every expression renders a column the way the GraphQL scalar would serialize the Python value
+Tortoise makes of it: Decimal as `str` (the column's scale), dates as ISO dates, datetimes as
+`datetime.isoformat()` in UTC, global ids and cursors as URL-safe base64, booleans as JSON
+booleans, sensitive values through the same masks as `authz.masking`. The equivalence tests
+compare the compiled and the loader path byte for byte.
+
+PostgreSQL builds `json` (which keeps key order); SQLite's JSON1 functions do the same, with
+a few deterministic functions of ours registered on the connection (base64, masks,
+microseconds since the epoch), since SQLite has none of its own.
+"""
+
+import base64
+import weakref
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pypika_tortoise.terms import Parameterizer
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.queryset import AwaitableQuery
+
+from authz.masking import mask_id_number, mask_phone
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _b64(text: str | None) -> str | None:
+    return None if text is None else base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def _micros(text: str | None) -> int | None:
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+_SQLITE_FUNCTIONS = (
+    ("lg_b64", _b64),
+    ("lg_micros", _micros),
+    ("lg_mask_phone", mask_phone),
+    ("lg_mask_id_number", mask_id_number),
+)
+_registered: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+
+class Dialect:
+    """SQL of one database for the JSON of a compiled read."""
+
+    postgres = False
+
+    def __init__(self, client: BaseDBAsyncClient) -> None:
+        self.client = client
+        self.parameters = Parameterizer(self._placeholder)
+        self._context = client.query_class.SQL_CONTEXT.copy(parameterizer=self.parameters)
+
+    @staticmethod
+    def _placeholder(n: int) -> str:
+        raise NotImplementedError
+
+    def param(self, value: Any) -> str:
+        """A placeholder for a value sent beside the statement."""
+        return str(self.parameters.create_param(value).get_sql(self._context))
+
+    def subquery(self, query: AwaitableQuery[Any]) -> str:
+        """The SQL of a Tortoise query, its values sent as parameters of this statement."""
+        query._choose_db_if_not_chosen()
+        query._make_query()
+        sql, _ = query.query.get_parameterized_sql(self._context)
+        return str(sql)
+
+    @property
+    def values(self) -> list[Any]:
+        """The parameters of the statement, in placeholder order."""
+        return list(self.parameters.values)
+
+    async def prepare(self) -> None:
+        """Make the connection ready for the functions the SQL uses."""
+
+    # JSON values: each method returns an expression whose value is JSON text (never NULL)
+    def text(self, sql: str) -> str:
+        raise NotImplementedError
+
+    def number(self, sql: str) -> str:
+        raise NotImplementedError
+
+    def decimal(self, sql: str, places: int) -> str:
+        raise NotImplementedError
+
+    def date(self, sql: str) -> str:
+        raise NotImplementedError
+
+    def datetime(self, sql: str) -> str:
+        raise NotImplementedError
+
+    def boolean(self, condition: str) -> str:
+        return (
+            f"CASE WHEN {condition} THEN 'true' WHEN NOT ({condition}) THEN 'false' ELSE 'null' END"
+        )
+
+    def b64(self, text_sql: str) -> str:
+        """URL-safe base64 of a text, as a JSON string (null for NULL)."""
+        raise NotImplementedError
+
+    def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
+        """A JSON object of (key, JSON value) pairs, keys in the given order."""
+        if not pairs:
+            return "'{}'"
+        body = " || ',' || ".join(f"'\"{k}\":' || {v}" for k, v in pairs)
+        return f"('{{' || {body} || '}}')"
+
+    def maybe(self, condition: str, json_sql: str) -> str:
+        """A JSON value when a condition holds, else null."""
+        return f"CASE WHEN {condition} THEN {json_sql} ELSE 'null' END"
+
+    def array(self, doc: str, source: str, order: str) -> str:
+        """A JSON array of `doc` over `source` (FROM … WHERE …) in `order`; [] when empty."""
+        raise NotImplementedError
+
+    def flags(self, items: Sequence[tuple[str, str]]) -> str:
+        """A JSON array of the strings whose condition holds, in the given order."""
+        raise NotImplementedError
+
+    def micros(self, sql: str) -> str:
+        """Microseconds since the epoch of a datetime column, as SQL text."""
+        raise NotImplementedError
+
+    def mask_phone(self, sql: str) -> str:
+        return f"lg_mask_phone({sql})"
+
+    def mask_id_number(self, sql: str) -> str:
+        return f"lg_mask_id_number({sql})"
+
+
+class Postgres(Dialect):
+    """Compact JSON text built by concatenation: `json_build_object` writes `{"a" : 1}` and
+    `json_agg` adds line breaks, where the API answers orjson's compact form."""
+
+    postgres = True
+
+    @staticmethod
+    def _placeholder(n: int) -> str:
+        return f"${n}"
+
+    def text(self, sql: str) -> str:
+        return f"coalesce(to_json(({sql})::text)::text, 'null')"
+
+    def number(self, sql: str) -> str:
+        return f"coalesce(({sql})::text, 'null')"
+
+    def decimal(self, sql: str, places: int) -> str:
+        return self.text(f"({sql})::numeric(40,{places})")
+
+    def date(self, sql: str) -> str:
+        return self.text(f"to_char({sql}, 'YYYY-MM-DD')")
+
+    def datetime(self, sql: str) -> str:
+        utc = f"({sql} AT TIME ZONE 'UTC')"
+        fraction = (
+            f"CASE WHEN extract(microseconds FROM {sql})::bigint % 1000000 = 0 THEN '' "
+            f"ELSE to_char({utc}, '.US') END"
+        )
+        return self.text(f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || {fraction} || '+00:00'")
+
+    def b64(self, text_sql: str) -> str:
+        return self.text(
+            f"translate(encode(convert_to({text_sql}, 'UTF8'), 'base64'), E'+/\\n', '-_')"
+        )
+
+    def array(self, doc: str, source: str, order: str) -> str:
+        joined = f"string_agg({doc}, ',' ORDER BY {order})"
+        return f"(SELECT coalesce('[' || {joined} || ']', '[]') {source})"
+
+    def flags(self, items: Sequence[tuple[str, str]]) -> str:
+        parts = ", ".join(f"CASE WHEN {c} THEN '\"{s}\"' END" for c, s in items)
+        return f"('[' || concat_ws(',', {parts}) || ']')"
+
+    def micros(self, sql: str) -> str:
+        return f"((extract(epoch FROM {sql}) * 1000000)::bigint)::text"
+
+
+class Sqlite(Dialect):
+    """SQLite's JSON1 functions, which already write the compact form."""
+
+    @staticmethod
+    def _placeholder(n: int) -> str:
+        return f"?{n}"
+
+    async def prepare(self) -> None:
+        raw = getattr(self.client, "_connection", None)
+        if raw is None or raw in _registered:
+            return
+        for name, function in _SQLITE_FUNCTIONS:
+            await raw.create_function(name, 1, function, deterministic=True)
+        _registered.add(raw)
+
+    def text(self, sql: str) -> str:
+        return f"json_quote({sql})"
+
+    def number(self, sql: str) -> str:
+        return f"json_quote({sql})"
+
+    def decimal(self, sql: str, places: int) -> str:
+        # exact for every value of our columns (at most 14 digits): a double holds 15
+        return (
+            f"json_quote(CASE WHEN ({sql}) IS NULL THEN NULL ELSE printf('%.{places}f', {sql}) END)"
+        )
+
+    def date(self, sql: str) -> str:
+        return f"json_quote({sql})"
+
+    def datetime(self, sql: str) -> str:
+        return f"json_quote(substr({sql}, 1, 10) || 'T' || substr({sql}, 12))"
+
+    def b64(self, text_sql: str) -> str:
+        return f"json_quote(lg_b64({text_sql}))"
+
+    def array(self, doc: str, source: str, order: str) -> str:
+        rows = f"(SELECT {doc} AS doc {source} ORDER BY {order}) lg_d"
+        return f"(SELECT coalesce('[' || group_concat(lg_d.doc, ',') || ']', '[]') FROM {rows})"  # noqa: S608
+
+    def flags(self, items: Sequence[tuple[str, str]]) -> str:
+        parts = " || ".join(f"CASE WHEN {c} THEN '\"{s}\",' ELSE '' END" for c, s in items)
+        return f"('[' || rtrim({parts}, ',') || ']')"
+
+    def micros(self, sql: str) -> str:
+        return f"lg_micros({sql})"
+
+
+def dialect_for(client: BaseDBAsyncClient | None = None) -> Dialect:
+    """The dialect of the default connection (or of a given one)."""
+    client = client or connections.get("default")
+    return Postgres(client) if client.capabilities.dialect == "postgres" else Sqlite(client)

@@ -1,0 +1,276 @@
+"""The customer graph compiled to SQL: customers, their loans with schedules and payments, and
+their interactions, each object a JSON text built inside the one statement.
+
+Each GraphQL field that has a compiled form is a function of the selection and the table alias
+it reads; a field without one raises `NotCompiled`. Row scopes are the loaders' own filters,
+placed as `id IN (…)` subqueries of the same SQL Tortoise would send, so a row the loader
+path would not load is not in the JSON either.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+
+from api.compiled.dialect import Dialect
+from api.compiled.plan import NotCompiled, Selected
+from domain.customer.models import Customer
+from domain.errors import DomainError
+from domain.interaction.models import Interaction
+from domain.loan.models import Installment, Loan, Payment
+from domain.pagination import check_first
+
+
+@dataclass
+class Reading:
+    """One compiled statement under way: its dialect, the caller's filters, what it audits."""
+
+    d: Dialect
+    scopes: dict[str, Q]
+    sensitive: bool  # the caller sees ID numbers and phones unmasked (and is audited)
+    today: date
+    audited: set[str]  # sensitive customer fields shown unmasked
+    _today_param: str | None = None
+
+    def today_sql(self) -> str:
+        """The business date as one parameter (reused wherever the statement needs it)."""
+        if self._today_param is None:
+            value: Any = self.today if self.d.postgres else self.today.isoformat()
+            self._today_param = self.d.param(value)
+        return self._today_param
+
+    def scoped(self, model: type[Model], obj: str, column: str) -> str:
+        """` AND column IN (ids the caller may read)`, or nothing for an unscoped object."""
+        scope = self.scopes.get(obj)
+        if scope is None or (not scope.children and not scope.filters):
+            return ""
+        ids = self.d.subquery(model.filter(scope).values_list("id", flat=True))
+        return f" AND {column} IN ({ids})"
+
+
+Field = Callable[[Reading, Selected, str], str]
+
+
+def _places(model: type[Model], name: str) -> int:
+    return int(model._meta.fields_map[name].decimal_places)  # type: ignore[attr-defined]
+
+
+def column(kind: str, name: str, model: type[Model] | None = None) -> Field:
+    """A field read from one column of the row (`model` names the decimal column's scale)."""
+
+    def sql(r: Reading, _: Selected, a: str) -> str:
+        ref = f'{a}."{name}"'
+        if kind == "decimal":
+            assert model is not None
+            return r.d.decimal(ref, _places(model, name))
+        return getattr(r.d, kind)(ref)  # type: ignore[no-any-return]
+
+    return sql
+
+
+def global_id(type_name: str, name: str = "id") -> Field:
+    """The row's global id (null when the key column is)."""
+    return lambda r, _, a: r.d.b64(f"'{type_name}:' || {a}.\"{name}\"")
+
+
+def obj(r: Reading, sel: Selected, fields: dict[str, Field], alias: str) -> str:
+    """The JSON object of a selection over a row (`__typename` included)."""
+    pairs = []
+    for f in sel.fields:
+        if f.name == "__typename":
+            pairs.append((f.key, f"'\"{sel.type_name}\"'"))
+            continue
+        make = fields.get(f.name)
+        if make is None:
+            raise NotCompiled(f"{sel.type_name}.{f.name}")
+        pairs.append((f.key, make(r, f, alias)))
+    return r.d.obj(pairs)
+
+
+def _sum(a: str, *names: str) -> str:
+    return " + ".join(f'{a}."{n}"' for n in names)
+
+
+def _installment_status(r: Reading, _: Selected, a: str) -> str:
+    today = r.today_sql()
+    paid = _sum(a, "principal_paid", "interest_paid", "fee_paid")
+    return r.d.text(
+        f"CASE WHEN {a}.paid_on IS NOT NULL THEN 'PAID' WHEN {a}.due_date < {today} THEN "
+        f"'OVERDUE' WHEN {a}.due_date = {today} THEN 'DUE' WHEN {paid} > 0 "
+        "THEN 'PARTIALLY_PAID' ELSE 'UPCOMING' END"
+    )
+
+
+INSTALLMENT: dict[str, Field] = {
+    "seq": column("number", "seq"),
+    "dueDate": column("date", "due_date"),
+    "principalDue": column("decimal", "principal_due", Installment),
+    "interestDue": column("decimal", "interest_due", Installment),
+    "feeDue": column("decimal", "fee_due", Installment),
+    "totalDue": lambda r, _, a: r.d.decimal(
+        _sum(a, "principal_due", "interest_due", "fee_due"), _places(Installment, "fee_due")
+    ),
+    "paidAmount": lambda r, _, a: r.d.decimal(
+        _sum(a, "principal_paid", "interest_paid", "fee_paid"), _places(Installment, "fee_paid")
+    ),
+    "paidOn": column("date", "paid_on"),
+    "status": _installment_status,
+}
+
+PAYMENT: dict[str, Field] = {
+    "id": global_id("Payment"),
+    "amount": column("decimal", "amount", Payment),
+    "paidAt": column("datetime", "paid_at"),
+    "idempotencyKey": column("text", "idempotency_key"),
+    "principalPrepaid": column("decimal", "principal_prepaid", Payment),
+    "credit": column("decimal", "credit", Payment),
+}
+
+
+def _schedule(r: Reading, sel: Selected, a: str) -> str:
+    doc = obj(r, sel, INSTALLMENT, "i")
+    return r.d.array(doc, f"FROM installment i WHERE i.loan_id = {a}.id", "i.seq")
+
+
+def _payments(r: Reading, sel: Selected, a: str) -> str:
+    doc = obj(r, sel, PAYMENT, "p")
+    scope = r.scoped(Payment, "payment", "p.id")
+    return r.d.array(doc, f"FROM payment p WHERE p.loan_id = {a}.id{scope}", "p.paid_at, p.id")
+
+
+LOAN: dict[str, Field] = {
+    "id": global_id("Loan"),
+    "status": column("text", "status"),
+    "principal": column("decimal", "principal", Loan),
+    "annualRate": column("decimal", "annual_rate", Loan),
+    "termMonths": column("number", "term_months"),
+    "method": column("text", "method"),
+    "disbursedOn": column("date", "disbursed_on"),
+    "outstandingPrincipal": column("decimal", "outstanding_principal", Loan),
+    "creditBalance": column("decimal", "credit_balance", Loan),
+    "daysPastDue": column("number", "days_past_due"),
+    "bucket": column("text", "bucket"),
+    "closedOn": column("date", "closed_on"),
+    "schedule": _schedule,
+    "payments": _payments,
+}
+
+INTERACTION: dict[str, Field] = {
+    "id": global_id("Interaction"),
+    "channel": column("text", "channel"),
+    "direction": column("text", "direction"),
+    "type": column("text", "type"),
+    "text": column("text", "text"),
+    "outcome": column("text", "outcome"),
+    "promiseAmount": column("decimal", "promise_amount", Interaction),
+    "promiseDate": column("date", "promise_date"),
+    "occurredAt": column("datetime", "occurred_at"),
+    "loanId": global_id("Loan", "loan_id"),
+}
+
+
+def _loans(r: Reading, sel: Selected, a: str) -> str:
+    doc = obj(r, sel, LOAN, "lo")
+    scope = r.scoped(Loan, "loan", "lo.id")
+    return r.d.array(doc, f"FROM loan lo WHERE lo.customer_id = {a}.id{scope}", "lo.id")
+
+
+def _interaction_cursor(r: Reading, a: str) -> str:
+    return r.d.b64(f"{r.d.micros(f'{a}.occurred_at')} || '|' || {a}.id")
+
+
+def _interactions(r: Reading, sel: Selected, a: str) -> str:
+    """`interactions(first:)`, newest first, without `after` (a cursor answers per field)."""
+    if sel.args.get("after") is not None:
+        raise NotCompiled("Customer.interactions(after:)")
+    first = 20 if sel.args.get("first") is None else int(sel.args["first"])
+    try:
+        check_first(first)
+    except DomainError as exc:
+        raise NotCompiled("Customer.interactions(first:) out of range") from exc
+
+    @cache  # made when first used: a parameter made and not placed in the SQL is an error
+    def rows() -> str:
+        return f"FROM interaction WHERE customer_id = {a}.id" + r.scoped(
+            Interaction, "interaction", "id"
+        )
+
+    def page() -> str:
+        return f"FROM (SELECT * {rows()} ORDER BY occurred_at DESC, id DESC LIMIT {first}) it"
+
+    newest = "it.occurred_at DESC, it.id DESC"
+
+    def edges(e: Selected) -> str:
+        fields: dict[str, Field] = {
+            "cursor": lambda r, _, a: _interaction_cursor(r, a),
+            "node": lambda r, s, a: obj(r, s, INTERACTION, a),
+        }
+        return r.d.array(obj(r, e, fields, "it"), page(), newest)
+
+    def page_info(p: Selected) -> str:
+        fields: dict[str, Field] = {
+            "hasNextPage": lambda r, _, a: r.d.boolean(f"(SELECT count(*) {rows()}) > {first}"),
+            "endCursor": lambda r, _, a: (
+                f"coalesce((SELECT {_interaction_cursor(r, 'it')} {page()} "
+                "ORDER BY it.occurred_at, it.id LIMIT 1), 'null')"
+            ),
+        }
+        return obj(r, p, fields, a)
+
+    fields: dict[str, Field] = {
+        "totalCount": lambda r, _, a: f"(SELECT count(*) {rows()})",
+        "edges": lambda r, s, a: edges(s),
+        "pageInfo": lambda r, s, a: page_info(s),
+    }
+    return obj(r, sel, fields, a)
+
+
+def _sensitive(name: str, mask: str) -> Field:
+    def sql(r: Reading, _: Selected, a: str) -> str:
+        if r.sensitive:
+            r.audited.add(name)
+            return r.d.text(f"{a}.{name}")
+        return r.d.text(getattr(r.d, mask)(f"{a}.{name}"))
+
+    return sql
+
+
+def _rfm(r: Reading, sel: Selected, a: str) -> str:
+    fields: dict[str, Field] = {
+        "recency": column("number", "rfm_recency"),
+        "frequency": lambda r, _, a: r.d.number(f"coalesce({a}.rfm_frequency, 0)"),
+        "monetary": lambda r, _, a: r.d.number(f"coalesce({a}.rfm_monetary, 0)"),
+        "segment": column("text", "rfm_segment"),
+    }
+    return r.d.maybe(f"{a}.rfm_recency IS NOT NULL", obj(r, sel, fields, a))
+
+
+_CONSENT = (("consent_sms", "SMS"), ("consent_app_push", "APP_PUSH"),
+            ("consent_email", "EMAIL"), ("consent_phone", "PHONE"))  # fmt: skip
+
+CUSTOMER: dict[str, Field] = {
+    "id": global_id("Customer"),
+    "name": column("text", "name"),
+    "kind": column("text", "kind"),
+    "idType": column("text", "id_type"),
+    "email": column("text", "email"),
+    "birthDate": column("date", "birth_date"),
+    "address": column("text", "address"),
+    "timeZone": column("text", "time_zone"),
+    "monthlyIncome": column("decimal", "monthly_income", Customer),
+    "branch": column("text", "branch"),
+    "preferredChannel": column("text", "preferred_channel"),
+    "riskRating": column("text", "risk_rating"),
+    "lifecycleStage": column("text", "lifecycle_stage"),
+    "rfm": _rfm,
+    "consent": lambda r, _, a: r.d.flags([(f"{a}.{c}", name) for c, name in _CONSENT]),
+    "createdAt": column("datetime", "created_at"),
+    "idNumber": _sensitive("id_number", "mask_id_number"),
+    "phone": _sensitive("phone", "mask_phone"),
+    "loans": _loans,
+    "interactions": _interactions,
+}
