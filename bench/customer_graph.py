@@ -1,24 +1,38 @@
-"""Customer-graph benchmark: the 360° page over HTTP against one hand-written SQL statement.
+"""Customer-graph benchmark: the 360° page over HTTP, against one hand-written SQL statement.
 
-Seeds N customers (default 10,000) into a fresh database, serves it with uvicorn in a child
-process, then measures `customers(first: 50) { … loans { schedule payments } interactions }`
-over real HTTP, and the same data fetched by one SQL statement that returns JSON (the floor).
-Prints statements per request, median and p95 latency, and the ratio.
+Seeds N customers (default 10,000) into a fresh database and serves it with `lendgraph serve`
+twice, in child processes: LENDGRAPH_COMPILED_READS=on (GraphQL compiled to one SQL statement
+per root field) and =off (the per-field loaders). On PostgreSQL, PostGraphile 5 serves it too
+(bench/graph_peer.py). One client then asks each server in turn, round after round, for
+`customers(first: 50) { … loans { schedule payments } interactions(first: 20) }`, as admin
+and as am1 (an account manager: own customers only), and PostGraphile for the same rows; the
+floor is the same data fetched by one SQL statement that returns JSON. Prints statements per
+request, median and p95 latency and the ratio to the floor, whether both read paths answer the
+same bytes, and the rows in each answer. Then throughput: requests/s of 8 and 32 closed-loop
+clients (admin) against 1 and 2 server processes (bench/graph_throughput.py); there the
+admission gate waits for a slot instead of shedding load, as PostGraphile queues too.
 
-    python bench/customer_graph.py [--customers 10000] [--database-url postgres://…/db]
+    python bench/customer_graph.py [--customers 10000] [--rounds 30] [--requests 48]
+        [--quick] [--database-url postgres://…/db [--fresh]]
 """
 
 import argparse
 import asyncio
+import hashlib
+import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import graph_peer
 import httpx
-from server import running_server
+from graph_throughput import Throughput, throughput
+from server import running_servers
 from tortoise import Tortoise, connections
 
 from domain import migrate
@@ -27,6 +41,12 @@ from domain.statements import count_statements
 
 BUSINESS_DATE = date(2026, 6, 15)
 PASSWORD = "bench-password"
+WARMUP = 5
+READS = "LENDGRAPH_COMPILED_READS"
+PATHS = {"compiled": "on", "loaders": "off"}  # our two read paths: their LENDGRAPH_COMPILED_READS
+USERS = {"admin": "admin (all rows)", "am1": "am1 (own customers)"}
+# throughput is measured: a request waits for a slot instead of being refused at once
+GATE = {"LENDGRAPH_ADMISSION_WAIT_MS": "600000", "LENDGRAPH_MAX_LOOP_LAG_MS": "0"}
 PAGE = """
 query Page360 {
   customers(first: 50) {
@@ -126,23 +146,40 @@ LOGIN = """mutation ($u: String!, $p: String!) {
   login(input: {username: $u, password: $p}) { ... on LoginSuccess { token } } }"""
 
 
-def _token(post: Callable[..., Any], username: str) -> dict[str, str]:
-    body = post("/graphql", json={"query": LOGIN, "variables": {"u": username, "p": PASSWORD}})
+def _token(client: httpx.Client, username: str) -> dict[str, str]:
+    body = client.post(
+        "/graphql", json={"query": LOGIN, "variables": {"u": username, "p": PASSWORD}}
+    )
     return {"Authorization": f"Bearer {body.json()['data']['login']['token']}"}
 
 
-async def _statements(url: str, username: str) -> tuple[int, int]:
+@contextmanager
+def _reads(setting: str) -> Iterator[None]:
+    """LENDGRAPH_COMPILED_READS set to `setting` in this process for the block."""
+    before = os.environ.get(READS)
+    os.environ[READS] = setting
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(READS, None)
+        else:
+            os.environ[READS] = before
+
+
+async def _statements(url: str, username: str, setting: str) -> tuple[int, int]:
     from api.app import create_app
 
-    transport = httpx.ASGITransport(app=create_app(url))
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        login = await client.post(
-            "/graphql", json={"query": LOGIN, "variables": {"u": username, "p": PASSWORD}}
-        )
-        headers = {"Authorization": f"Bearer {login.json()['data']['login']['token']}"}
-        await client.post("/graphql", json={"query": PAGE}, headers=headers)
-        with count_statements() as log:
-            response = await client.post("/graphql", json={"query": PAGE}, headers=headers)
+    with _reads(setting):
+        transport = httpx.ASGITransport(app=create_app(url))
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            login = await client.post(
+                "/graphql", json={"query": LOGIN, "variables": {"u": username, "p": PASSWORD}}
+            )
+            headers = {"Authorization": f"Bearer {login.json()['data']['login']['token']}"}
+            await client.post("/graphql", json={"query": PAGE}, headers=headers)
+            with count_statements() as log:
+                response = await client.post("/graphql", json={"query": PAGE}, headers=headers)
     return log.count, len(response.content)
 
 
@@ -150,58 +187,171 @@ async def _floor(url: str, rounds: int) -> tuple[list[float], int]:
     conn = connections.get("default")
     sql = _PG_FLOOR if is_postgres(url) else _SQLITE_FLOOR
     samples, size = [], 0
-    for _ in range(rounds + 5):
+    for _ in range(rounds + WARMUP):
         started = time.perf_counter()
         rows = await conn.execute_query(sql)
         samples.append(time.perf_counter() - started)
         size = len(str(rows[1][0][0]))
-    return samples[5:], size
+    return samples[WARMUP:], size
 
 
-def _http(url: str, rounds: int, users: list[str]) -> dict[str, list[float]]:
-    with running_server(url) as client:
-        headers = {user: _token(client.post, user) for user in users}
-        samples: dict[str, list[float]] = {user: [] for user in users}
-        for n in range(rounds + 5):
-            for user in users:  # interleaved, so machine noise hits every user alike
-                started = time.perf_counter()
-                response = client.post("/graphql", json={"query": PAGE}, headers=headers[user])
-                elapsed = time.perf_counter() - started
-                assert response.status_code == 200 and b'"errors"' not in response.content
-                if n >= 5:
-                    samples[user].append(elapsed)
-        return samples
+@dataclass
+class Target:
+    """One server asked for one page by one caller, and what it answered."""
+
+    client: httpx.Client
+    payload: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    samples: list[float] = field(default_factory=list)
+    digests: set[str] = field(default_factory=set)
+    body: bytes = b""
 
 
-async def main() -> None:
+def _latency(targets: dict[str, Target], rounds: int) -> None:
+    for n in range(rounds + WARMUP):
+        for label, target in targets.items():  # interleaved: machine noise hits all alike
+            started = time.perf_counter()
+            response = target.client.post("/graphql", json=target.payload, headers=target.headers)
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200 and b'"errors"' not in response.content, label
+            if n >= WARMUP:
+                target.samples.append(elapsed)
+                target.digests.add(hashlib.sha256(response.content).hexdigest())
+                target.body = response.content
+
+
+async def _rates(
+    label: str, clients: list[httpx.Client], payload: dict[str, Any],
+    headers: list[dict[str, str]], requests: int, out: dict[tuple[str, int, int], Throughput],
+) -> None:  # fmt: skip
+    for concurrency in (8, 32):
+        out[label, len(clients), concurrency] = await throughput(
+            [str(c.base_url) for c in clients], payload, headers=headers,
+            clients=concurrency, requests=max(requests, concurrency),
+        )  # fmt: skip
+
+
+async def _over_http(
+    url: str, rounds: int, requests: int, peer: bool, statements: dict[str, tuple[int, int]]
+) -> tuple[dict[str, Target], dict[tuple[str, int, int], Throughput]]:
+    targets: dict[str, Target] = {}
+    rates: dict[tuple[str, int, int], Throughput] = {}
+    with ExitStack() as stack:
+        for path, setting in PATHS.items():
+            [client] = stack.enter_context(running_servers(url, env={READS: setting, **GATE}))
+            for user in USERS:
+                targets[f"{path} {user}"] = Target(client, {"query": PAGE}, _token(client, user))
+        if peer:
+            client = stack.enter_context(graph_peer.running_postgraphile(url))
+            targets["PostGraphile"] = Target(client, {"query": graph_peer.PAGE})
+        _latency(targets, rounds)
+        if peer:
+            count = graph_peer.statements_per_page(targets["PostGraphile"].client)
+            statements["PostGraphile"] = count, len(targets["PostGraphile"].body)
+        for path in PATHS:
+            t = targets[f"{path} admin"]
+            await _rates(path, [t.client], t.payload, [t.headers], requests, rates)
+        if peer:
+            t = targets["PostGraphile"]
+            await _rates("PostGraphile", [t.client], t.payload, [{}], requests, rates)
+    for path, setting in PATHS.items():  # one process per port, clients spread over them
+        with running_servers(url, 2, env={READS: setting, **GATE}) as clients:
+            headers = [_token(client, "admin") for client in clients]
+            await _rates(path, clients, {"query": PAGE}, headers, requests, rates)
+    return targets, rates
+
+
+def _report(
+    backend: str, customers: int, seeded: float, statements: dict[str, tuple[int, int]],
+    floor: tuple[list[float], int], targets: dict[str, Target],
+    rates: dict[tuple[str, int, int], Throughput], peer_reason: str | None,
+) -> None:  # fmt: skip
+    f50, f95 = _summary(floor[0])
+    sizes = f"response {statements['compiled admin'][1] / 1024:.0f} KiB"
+    if "PostGraphile" in statements:
+        sizes += f", PostGraphile's {statements['PostGraphile'][1] / 1024:.0f} KiB"
+    print(f"customer graph, {backend}, {customers:,} customers (seeded in {seeded:.1f} s)")
+    print(f"page: customers(first: 50) with loans, schedules, payments, interactions; "
+          f"{sizes}, floor JSON {floor[1] / 1024:.0f} KiB")  # fmt: skip
+    print("| path | statements/request | median ms | p95 ms | median / floor |")
+    print("| --- | --- | --- | --- | --- |")
+    print(f"| one SQL statement returning JSON (floor) | 1 | {f50:.1f} | {f95:.1f} | 1.0x |")
+    medians: dict[str, float] = {}
+    for label, target in targets.items():
+        m50, m95 = _summary(target.samples)
+        medians[label] = m50
+        if label == "PostGraphile":
+            name = "PostGraphile 5 (all rows, no access control)"
+        else:
+            path, user = label.split()
+            name = f"lendgraph {path} as {USERS[user]}"
+        print(f"| {name} | {statements[label][0]} | {m50:.1f} | {m95:.1f} | {m50 / f50:.1f}x |")
+    for user in USERS:
+        a, b = targets[f"compiled {user}"], targets[f"loaders {user}"]
+        same = len(a.digests) == 1 and a.digests == b.digests
+        print(f"compiled and loader answers identical for {user}: {'yes' if same else 'no'}")
+    print(f"enforcement, am1 / admin (median): compiled "
+          f"{medians['compiled am1'] / medians['compiled admin']:.2f}, loaders "
+          f"{medians['loaders am1'] / medians['loaders admin']:.2f}")  # fmt: skip
+    ours = graph_peer.counts_of_ours(targets["compiled admin"].body)
+    print(f"rows, lendgraph as admin: {ours}")
+    if "PostGraphile" in targets:
+        theirs = graph_peer.counts_of_peer(targets["PostGraphile"].body)
+        print(f"rows, PostGraphile: {theirs} ({'the same' if theirs == ours else 'DIFFERENT'})")
+        ratio = medians["compiled admin"] / medians["PostGraphile"]
+        print(f"lendgraph compiled as admin / PostGraphile (median): {ratio:.2f}")
+    else:
+        print(f"PostGraphile skipped: {peer_reason}")
+    print()
+    print("| server | processes | clients | requests | requests/s | median ms | errors |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for (label, processes, clients), run in rates.items():
+        name = "PostGraphile 5" if label == "PostGraphile" else f"lendgraph {label} as admin"
+        print(f"| {name} | {processes} | {clients} | {run.requests} | {run.per_second:.1f} "
+              f"| {run.median_ms:.0f} | {run.errors} |")  # fmt: skip
+
+
+async def main(url: str, customers: int, rounds: int, requests: int) -> None:
+    """Seed, measure, print."""
+    started = time.perf_counter()
+    peer_reason = graph_peer.unavailable(url)
+    seeded = await _prepare(url, customers)
+    statements = {
+        f"{path} {user}": await _statements(url, user, setting)
+        for path, setting in PATHS.items()
+        for user in USERS
+    }
+    floor = await _floor(url, rounds)
+    await Tortoise.close_connections()
+    targets, rates = await _over_http(url, rounds, requests, peer_reason is None, statements)
+    backend = "PostgreSQL" if is_postgres(url) else "SQLite"
+    _report(backend, customers, seeded, statements, floor, targets, rates, peer_reason)
+    print(f"whole run: {time.perf_counter() - started:.0f} s")
+
+
+def cli() -> None:
+    """Parse the options; on --fresh, make the PostgreSQL database (asyncio.run is needed)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=30, help="timed rounds of the page")
+    parser.add_argument("--requests", type=int, default=48, help="per throughput run")
+    parser.add_argument("--quick", action="store_true", help="10 rounds, 16 requests a run")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--fresh", action="store_true",
+                        help="seed a new database on --database-url's PostgreSQL server, "
+                        "dropped afterwards (that URL's own database is not touched)")  # fmt: skip
     args = parser.parse_args()
-    url = args.database_url or f"sqlite://{tempfile.mkdtemp()}/bench.db"
-    conn_url = url
-    seconds = await _prepare(conn_url, args.customers)
-    statements, body = await _statements(conn_url, "admin")
-    scoped_statements, _ = await _statements(conn_url, "am1")
-    floor, floor_size = await _floor(conn_url, args.rounds)
-    await Tortoise.close_connections()
-    http = _http(conn_url, args.rounds, ["admin", "am1"])
-    (h50, h95), (f50, f95) = _summary(http["admin"]), _summary(floor)
-    (s50, s95) = _summary(http["am1"])
-    backend = "PostgreSQL" if is_postgres(url) else "SQLite"
-    print(f"customer graph, {backend}, {args.customers:,} customers (seeded in {seconds:.1f} s)")
-    print(f"page: customers(first: 50) with loans, schedules, payments, interactions; "
-          f"response {body / 1024:.0f} KiB, floor JSON {floor_size / 1024:.0f} KiB")  # fmt: skip
-    print("| path | statements/request | median ms | p95 ms |")
-    print("| --- | --- | --- | --- |")
-    print(f"| GraphQL over HTTP as admin (all rows) | {statements} | {h50:.1f} | {h95:.1f} |")
-    print(f"| GraphQL over HTTP as am1 (own customers) | {scoped_statements} | {s50:.1f} "
-          f"| {s95:.1f} |")  # fmt: skip
-    print(f"| one SQL statement returning JSON (floor) | 1 | {f50:.1f} | {f95:.1f} |")
-    print(f"ratio GraphQL as admin / floor (median): {h50 / f50:.1f}x")
-    print(f"enforcement: am1 / admin (median): {s50 / h50:.2f}")
+    rounds, requests = (10, 16) if args.quick else (args.rounds, args.requests)
+    with ExitStack() as stack:
+        url = args.database_url or f"sqlite://{tempfile.mkdtemp()}/bench.db"
+        if args.fresh:
+            if not is_postgres(url):
+                parser.error("--fresh needs --database-url postgres://…")
+            from load import fresh_database
+
+            url = stack.enter_context(fresh_database(url, keep=False))
+        asyncio.run(main(url, args.customers, rounds, requests))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    cli()
