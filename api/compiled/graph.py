@@ -9,15 +9,15 @@ path would not load is not in the JSON either.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, datetime
 from functools import cache
-from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, RawSQL
 from tortoise.models import Model
 
 from api.compiled.dialect import Dialect
 from api.compiled.plan import NotCompiled, Selected
+from domain.clock import service as clock
 from domain.customer.models import Customer
 from domain.errors import DomainError
 from domain.interaction.models import Interaction
@@ -32,24 +32,30 @@ class Reading:
     d: Dialect
     scopes: dict[str, Q]
     sensitive: bool  # the caller sees ID numbers and phones unmasked (and is audited)
-    today: date
     audited: set[str]  # sensitive customer fields shown unmasked
-    _today_param: str | None = None
+    _today: str | None = None
 
     def today_sql(self) -> str:
-        """The business date as one parameter (reused wherever the statement needs it)."""
-        if self._today_param is None:
-            value: Any = self.today if self.d.postgres else self.today.isoformat()
-            self._today_param = self.d.param(value)
-        return self._today_param
+        """The business date, read inside the statement (as `clock.get` reads it: the stored
+        business date, else the institution's calendar date), not by a statement of its own."""
+        if self._today is None:
+            calendar = clock.local_date(datetime.now(UTC))
+            fallback = self.d.param(calendar if self.d.postgres else calendar.isoformat())
+            stored = "(SELECT b.current FROM business_day b WHERE b.id = 1)"  # clock's one row
+            self._today = f"coalesce({stored}, {fallback})"
+        return self._today
 
     def scoped(self, model: type[Model], obj: str, column: str) -> str:
-        """` AND column IN (ids the caller may read)`, or nothing for an unscoped object."""
+        """` AND` the row at `column` is one the caller may read, or nothing for every row.
+
+        A probe of the one row by its key (`EXISTS`), not a list of every row in scope: a
+        page reaches a few hundred rows, a scope can hold millions.
+        """
         scope = self.scopes.get(obj)
         if scope is None or (not scope.children and not scope.filters):
             return ""
-        ids = self.d.subquery(model.filter(scope).values_list("id", flat=True))
-        return f" AND {column} IN ({ids})"
+        probe = model.filter(scope).filter(id=RawSQL(column)).values_list("id", flat=True)
+        return f" AND EXISTS ({self.d.subquery(probe)})"
 
 
 Field = Callable[[Reading, Selected, str], str]
@@ -195,9 +201,8 @@ def _interactions(r: Reading, sel: Selected, a: str) -> str:
 
     @cache  # made when first used: a parameter made and not placed in the SQL is an error
     def rows() -> str:
-        return f"FROM interaction WHERE customer_id = {a}.id" + r.scoped(
-            Interaction, "interaction", "id"
-        )
+        scope = r.scoped(Interaction, "interaction", "lg_i.id")
+        return f"FROM interaction lg_i WHERE lg_i.customer_id = {a}.id{scope}"
 
     def page() -> str:
         return f"FROM (SELECT * {rows()} ORDER BY occurred_at DESC, id DESC LIMIT {first}) it"

@@ -46,7 +46,7 @@ def customers(
         reading = graph.Reading(
             d, {obj: context.loaders.scope(obj) for obj in ("loan", "payment", "interaction")},
             sensitive=context.authorizer.may_read_sensitive(context.subject),
-            today=await context.today(), audited=set(),
+            audited=set(),
         )  # fmt: skip
         page_query = query.filter(id__gt=after_id) if after_id is not None else query
         ids = d.subquery(page_query.order_by("id").limit(first + 1).values_list("id", flat=True))
