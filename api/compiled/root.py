@@ -19,6 +19,7 @@ from api.compiled import graph
 from api.compiled.dialect import dialect_for
 from api.compiled.plan import NotCompiled, Selected
 from api.context import Context
+from domain.customer.models import Customer as CustomerModel
 
 
 @dataclass
@@ -35,19 +36,55 @@ EDGE: dict[str, graph.Field] = {
 }
 
 
+def _reading(context: Context) -> graph.Reading:
+    assert context.subject is not None
+    scoped = ("customer", "loan", "payment", "interaction")
+    return graph.Reading(
+        dialect_for(), {obj: context.loaders.scope(obj) for obj in scoped},
+        sensitive=context.authorizer.may_read_sensitive(context.subject), audited=set(),
+    )  # fmt: skip
+
+
+async def _answer(context: Context, r: graph.Reading, sql: str, rows: str) -> orjson.Fragment:
+    """Run a root field's statement: its JSON, and the audit of the customers in `rows` whose
+    sensitive fields it shows unmasked (as the resolvers record them)."""
+    audit = "'[]'"
+    if r.audited:
+        flags = r.d.flags([(f"cu.{name} IS NOT NULL", name) for name in sorted(r.audited)])
+        audit = r.d.array(f"'[' || cu.id || ',' || {flags} || ']'", rows, "cu.id")
+    await r.d.prepare()
+    _, found = await connections.get("default").execute_query(
+        f"{sql}, {audit} AS audit", r.d.values
+    )
+    for pk, names in orjson.loads(found[0][1]):
+        if names:
+            context.sensitive_reads[pk].update(names)
+    return orjson.Fragment(found[0][0])
+
+
+def customer(context: Context, pk: int) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
+    """`customer(id:)`: the customer as one JSON object, or null outside the caller's scope."""
+
+    async def run(sel: Selected) -> orjson.Fragment:
+        r = _reading(context)
+        rows = f"FROM customer cu WHERE cu.id = {r.d.param(pk)}"
+        rows += r.scoped(CustomerModel, "customer", "cu.id")
+        doc = graph.obj(r, sel, graph.CUSTOMER, "cu")
+        return await _answer(
+            context, r, f"SELECT coalesce((SELECT {doc} {rows}), 'null') AS doc", rows
+        )
+
+    return run
+
+
 def customers(
     context: Context, query: QuerySet[Any], first: int, after_id: int | None
 ) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
     """The `customers` connection over a filtered, scoped query, as one statement."""
 
     async def run(sel: Selected) -> orjson.Fragment:
-        d = dialect_for()
-        assert context.subject is not None
-        reading = graph.Reading(
-            d, {obj: context.loaders.scope(obj) for obj in ("loan", "payment", "interaction")},
-            sensitive=context.authorizer.may_read_sensitive(context.subject),
-            audited=set(),
-        )  # fmt: skip
+        reading = _reading(context)
+        d = reading.d
         page_query = query.filter(id__gt=after_id) if after_id is not None else query
         ids = d.subquery(page_query.order_by("id").limit(first + 1).values_list("id", flat=True))
         # the page's ids (lg_page has one more, when there is a next page)
@@ -70,20 +107,10 @@ def customers(
             "pageInfo": lambda r, s, a: graph.obj(r, s, page_fields, a),
         }
         doc = graph.obj(reading, sel, fields, "lg_root")
-        audit = "'[]'"
-        if reading.audited:
-            flags = d.flags([(f"cu.{name} IS NOT NULL", name) for name in sorted(reading.audited)])
-            audit = d.array(f"'[' || cu.id || ',' || {flags} || ']'", rows, "cu.id")
-        sql = f"WITH lg_page(id) AS ({ids}) SELECT {doc} AS doc, {audit} AS audit"
-        await d.prepare()
-        _, rows = await connections.get("default").execute_query(sql, d.values)
-        text, audited = rows[0][0], rows[0][1]
-        for pk, names in orjson.loads(audited):
-            if names:
-                context.sensitive_reads[pk].update(names)
-        return orjson.Fragment(text)
+        sql = f"WITH lg_page(id) AS ({ids}) SELECT {doc} AS doc"
+        return await _answer(context, reading, sql, rows)
 
     return run
 
 
-__all__ = ["CompiledRoot", "NotCompiled", "customers"]
+__all__ = ["CompiledRoot", "NotCompiled", "customer", "customers"]

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.relay import encode_cursor
+from api.relay import encode_cursor, to_global_id
 from domain.access.models import AuditEntry
 from domain.clock import service as clock
 from domain.customer.models import Customer
@@ -95,6 +95,10 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
         tail = ""
     else:
         body, tail = " ".join(customer), ""
+    if draw(st.integers(0, 2)) == 0:  # one customer by id: one in scope or not, or none
+        one = draw(st.sampled_from([1, 2, 3]))
+        query = f"query Q($on: Boolean!, $id: ID!) {{ customer(id: $id) {{ {body} }} }} {tail}"
+        return query, {"on": draw(st.booleans()), "id": one}
     size = draw(st.sampled_from([None, 0, 1, 3, 60]))
     page = [
         "totalCount",
@@ -148,7 +152,7 @@ async def _world(gql: GraphQLClient) -> dict[str, int]:
                 occurred_at=datetime(2026, 3, 1 + m, 10, 0, m * 7, tzinfo=UTC),
             )  # fmt: skip
     await loans.refresh_delinquency(date(2026, 6, 15))
-    return {"first": owners[0].id, "second": owners[1].id}
+    return {"first": owners[0].id, "second": owners[1].id, "last": owners[-1].id}
 
 
 async def _ask(gql: GraphQLClient, mode: str, query: str, variables: dict[str, Any]) -> bytes:
@@ -181,11 +185,14 @@ async def test_compiled_and_resolver_answers_are_the_same_bytes(
 ) -> None:
     keys = await _world(anonymous)
     cursors = {1: encode_cursor(keys["first"]), 2: encode_cursor(keys["second"])}
+    ids = {1: keys["first"], 2: keys["second"], 3: keys["last"] + 1000}
     for role in ROLES:
         await anonymous.login(role)
         for query, variables in generated:
             if "after" in variables:
                 variables = {**variables, "after": cursors[variables["after"]]}
+            if "id" in variables:
+                variables = {**variables, "id": to_global_id("Customer", ids[variables["id"]])}
             compiled = await _ask(anonymous, "on", query, variables)
             loaded = await _ask(anonymous, "off", query, variables)
             assert compiled == loaded, (role, query, variables, compiled, loaded)
