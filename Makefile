@@ -57,12 +57,16 @@ unit: install
 	esac
 
 ## fuzz: every query and mutation, many generated documents each (LENDGRAPH_FUZZ_EXAMPLES, 200
-## by default; `make test` runs 4), on SQLite and, if DATABASE_URL is PostgreSQL, there too
+## by default; `make test` runs 4), and 500 generated customer-graph documents asked compiled and
+## not as five roles (`make test`: 60), on SQLite and, if DATABASE_URL is PostgreSQL, there too
 FUZZ_EXAMPLES ?= 200
+EQUIVALENCE_EXAMPLES ?= 500
+FUZZ = LENDGRAPH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) LENDGRAPH_EQUIVALENCE_EXAMPLES=$(EQUIVALENCE_EXAMPLES) \
+  $(BIN)/python -m pytest -q tests/fuzz tests/api/test_compiled_reads.py
 fuzz: install
-	env -u DATABASE_URL LENDGRAPH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/fuzz
+	env -u DATABASE_URL $(FUZZ)
 	@case "$$DATABASE_URL" in \
-	  postgres*) LENDGRAPH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/fuzz ;; \
+	  postgres*) $(FUZZ) ;; \
 	esac
 
 ## audit: graphql-http's GraphQL-over-HTTP audit against a real server (part of `make test`)
