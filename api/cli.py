@@ -6,21 +6,17 @@ import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from tortoise import Tortoise
 
-from api import cli_processes, cli_users, cli_worker
+from api import cli_import, cli_processes, cli_users, cli_worker
 from api.cli_options import UrlOption
 from domain import migrate as migrations
-
-if TYPE_CHECKING:
-    from domain.importer import ImportReport
 from domain.db import database_url
 
 app = typer.Typer(
@@ -195,64 +191,6 @@ def demo(
     serve(database_url_, host="127.0.0.1", port=port)
 
 
-@app.command("import")
-def import_(
-    kind: Annotated[
-        str,
-        typer.Argument(
-            help="customers, loans, payments, interactions, credit_reports or campaign_responses"
-        ),
-    ],
-    file: Annotated[Path, typer.Argument(help="A .csv or .jsonl file.", exists=True)],
-    database_url_: UrlOption = None,
-    all_or_nothing: Annotated[
-        bool, typer.Option("--all-or-nothing", help="Refuse the whole file on any bad row.")
-    ] = False,
-) -> None:
-    """Import rows from another system; re-running the same file changes nothing."""
-    from domain.importer import ImportKind, ImportReport, import_file
-
-    try:
-        chosen = ImportKind(kind)
-    except ValueError as exc:
-        console.print(f"[red]error:[/red] unknown kind '{kind}' ({', '.join(ImportKind)})")
-        raise typer.Exit(2) from exc
-    with Progress(
-        TextColumn(f"importing {kind}"), BarColumn(pulse_style="cyan"),
-        TextColumn("{task.completed} rows · {task.fields[rate]} rows/s"),
-        TimeElapsedColumn(), console=console,
-    ) as bar:  # fmt: skip
-        task = bar.add_task("import", total=None, rate="-")
-        started = datetime.now(UTC)
-
-        def progress(done: int) -> None:
-            seconds = max((datetime.now(UTC) - started).total_seconds(), 1e-6)
-            bar.update(task, completed=done, rate=f"{done / seconds:,.0f}")
-
-        async def work() -> ImportReport:
-            return await import_file(chosen, file, all_or_nothing=all_or_nothing, progress=progress)
-
-        report = _run(database_url_, work)
-    _print_report(report)
-    if report.failed:
-        raise typer.Exit(1)
-
-
-def _print_report(r: "ImportReport") -> None:
-    refused = " — file refused, nothing written" if r.refused else ""
-    console.print(
-        f"{r.rows} rows: {r.created} created, {r.updated} updated, {r.unchanged} unchanged, "
-        f"{r.failed} failed in {r.seconds:.1f} s{refused}"
-    )
-    if r.problems:
-        table = Table("line", "column", "reason")
-        for p in r.problems[:200]:
-            table.add_row(str(p.line), p.column, p.reason)
-        console.print(table)
-        if len(r.problems) > 200:
-            console.print(f"... and {len(r.problems) - 200} more")
-
-
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path(
@@ -266,6 +204,7 @@ def export_schema(
     console.print(f"wrote {output}")
 
 
+cli_import.register(app, _run)  # import
 cli_users.register(app, _run)  # create-user
 cli_worker.register(app)  # worker
 

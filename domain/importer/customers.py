@@ -8,9 +8,9 @@ from typing import Any
 from domain.customer.models import Customer, CustomerExternalRef
 from domain.customer.validation import FIELDS as ATTRIBUTES
 from domain.customer.validation import clean_customer
-from domain.customfield.models import CustomFieldValue
+from domain.customfield.models import CustomFieldDefinition, CustomFieldValue, FieldType
 from domain.customfield.service import clean_values
-from domain.importer import refs
+from domain.importer import normalise, refs, values
 from domain.importer.rows import Env, Key, Row, Tally, key_filter
 from domain.importer.store import UPDATE_BATCH, allocate_ids, insert, unsaved
 
@@ -49,6 +49,42 @@ async def _lookup(
     return found, attributes, custom
 
 
+def _typed(row: Row, given: dict[str, Any], name: str, read: Any) -> None:
+    """Replace a given text value by what `read(row, column)` makes of it (drop it if bad)."""
+    if name in given and given[name] not in (None, ""):
+        value = read(row, name)
+        if value is None:
+            del given[name]  # the problem is recorded on the row
+        else:
+            given[name] = value
+
+
+def _prepare(row: Row, given: dict[str, Any]) -> None:
+    """Attributes read as people type them (phones, dates, amounts), before their rules."""
+    phone = given.get("phone")
+    if isinstance(phone, str) and phone:
+        given["phone"] = normalise.phone(phone)
+    _typed(row, given, "birth_date", values.day)
+    _typed(row, given, "monthly_income", values.number)
+
+
+def _prepare_custom(
+    row: Row, extra: dict[str, Any], defs: dict[str, CustomFieldDefinition]
+) -> None:
+    """Numbers and dates of custom fields read as people type them (the rest as given)."""
+    for name, value in extra.items():
+        definition = defs.get(name)
+        if definition is None or not isinstance(value, str) or not value:
+            continue
+        try:
+            if definition.field_type in (FieldType.INTEGER, FieldType.DECIMAL):
+                extra[name] = normalise.amount(value)
+            elif definition.field_type == FieldType.DATE:
+                extra[name] = normalise.day(value, row.date_format).isoformat()
+        except ValueError:
+            pass  # left as written: the custom field's own check names what is wrong
+
+
 def _clean(row: Row, env: Env, stored: dict[str, Any] | None, custom: Stored) -> Cleaned:
     """Validate a row into row.values (attributes) and its custom values."""
     given = {name: row.data[name] for name in ATTRIBUTES if name in row.data}
@@ -57,6 +93,8 @@ def _clean(row: Row, env: Env, stored: dict[str, Any] | None, custom: Stored) ->
         for name, value in row.data.items()
         if name.startswith(CUSTOM)
     }
+    _prepare(row, given)
+    _prepare_custom(row, extra, env.defs)
     if stored is not None and "id_number" in given and "id_type" not in given:
         given["id_type"] = stored["id_type"]
     partial = stored is not None

@@ -1,20 +1,28 @@
-"""Running an import: read, check keys and columns, process in batches, one transaction each."""
+"""Running an import: open the file, judge its header, process rows in batches, one
+transaction each."""
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+import io
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from time import perf_counter
-from typing import TextIO
+from typing import IO, TextIO
 
 from tortoise.transactions import in_transaction
 
 from domain.clock import service as clock
 from domain.customfield.service import definitions
-from domain.importer import campaigns, credit, customers, interactions, loans, payments
-from domain.importer.model import ImportFormat, ImportKind, ImportReport, RowProblem
-from domain.importer.reader import Item, detect_format, read_rows
+from domain.errors import FieldProblem, ValidationError
+from domain.importer import campaigns, credit, customers, encoding, interactions, loans, payments
+from domain.importer.columns import Columns, check_map
+from domain.importer.model import ImportFormat, ImportKind, ImportOptions, ImportReport, RowProblem
+from domain.importer.normalise import check_date_format
+from domain.importer.reader import NOT_UTF8, csv_records, detect_format
 from domain.importer.rows import Env, Key, Row, Tally
+from domain.importer.sheet import sheet_records
 from domain.importer.store import prepare_batch
+from domain.importer.table import Reading, Table, objects, tabular
 
 Progress = Callable[[int], None]
 Runner = Callable[[Sequence[Row], Env, Tally], Awaitable[None]]
@@ -22,34 +30,33 @@ Runner = Callable[[Sequence[Row], Env, Tally], Awaitable[None]]
 
 @dataclass(frozen=True)
 class _Kind:
-    name: str
-    columns: frozenset[str]
+    columns: Columns
     run: Runner
-    prefix: str | None = None  # columns starting with it are accepted too (custom fields)
 
-    def unknown(self, data: dict[str, object]) -> list[str]:
-        """Columns of a row this kind does not know."""
-        return [
-            name
-            for name in data
-            if name not in self.columns and not (self.prefix and name.startswith(self.prefix))
-        ]
+
+def _kind(
+    kind: ImportKind, columns: frozenset[str], run: Runner, prefix: str | None = None
+) -> _Kind:
+    return _Kind(Columns(kind.value, columns, prefix), run)
 
 
 _KINDS = {
-    ImportKind.CUSTOMERS: _Kind(
-        ImportKind.CUSTOMERS.value, customers.COLUMNS, customers.run, customers.CUSTOM
+    ImportKind.CUSTOMERS: _kind(
+        ImportKind.CUSTOMERS, customers.COLUMNS, customers.run, customers.CUSTOM
     ),
-    ImportKind.LOANS: _Kind(ImportKind.LOANS.value, loans.COLUMNS, loans.run),
-    ImportKind.PAYMENTS: _Kind(ImportKind.PAYMENTS.value, payments.COLUMNS, payments.run),
-    ImportKind.INTERACTIONS: _Kind(
-        ImportKind.INTERACTIONS.value, interactions.COLUMNS, interactions.run
-    ),
-    ImportKind.CREDIT_REPORTS: _Kind(ImportKind.CREDIT_REPORTS.value, credit.COLUMNS, credit.run),
-    ImportKind.CAMPAIGN_RESPONSES: _Kind(
-        ImportKind.CAMPAIGN_RESPONSES.value, campaigns.COLUMNS, campaigns.run
+    ImportKind.LOANS: _kind(ImportKind.LOANS, loans.COLUMNS, loans.run),
+    ImportKind.PAYMENTS: _kind(ImportKind.PAYMENTS, payments.COLUMNS, payments.run),
+    ImportKind.INTERACTIONS: _kind(ImportKind.INTERACTIONS, interactions.COLUMNS, interactions.run),
+    ImportKind.CREDIT_REPORTS: _kind(ImportKind.CREDIT_REPORTS, credit.COLUMNS, credit.run),
+    ImportKind.CAMPAIGN_RESPONSES: _kind(
+        ImportKind.CAMPAIGN_RESPONSES, campaigns.COLUMNS, campaigns.run
     ),
 }
+
+
+def columns_of(kind: ImportKind) -> Columns:
+    """The columns an import of this kind knows."""
+    return _KINDS[ImportKind(kind)].columns
 
 
 class _Refused(Exception):
@@ -69,23 +76,23 @@ def _key_part(data: dict[str, object], column: str, max_len: int) -> tuple[str, 
     return text, None
 
 
-def _row(kind: _Kind, line: int, data: dict[str, object]) -> Row | list[RowProblem]:
-    """A row ready for its kind, or what is wrong with its key and columns."""
-    problems = [
-        RowProblem(line, name, f"is not a column of {kind.name} imports")
-        for name in kind.unknown(data)
-    ]
+def _row(line: int, data: dict[str, object], options: ImportOptions) -> Row | list[RowProblem]:
+    """A row ready for its kind, or what is wrong with its key."""
+    problems: list[RowProblem] = []
+    if options.source and data.get("source") in (None, ""):
+        data = {**data, "source": options.source}
     source, bad_source = _key_part(data, "source", 64)
     external_id, bad_external_id = _key_part(data, "external_id", 128)
     for column, reason in (("source", bad_source), ("external_id", bad_external_id)):
         if reason is not None:
             problems.append(RowProblem(line, column, reason))
-    return problems or Row(line, dict(data), source, external_id)
+    return problems or Row(line, dict(data), source, external_id, date_format=options.date_format)
 
 
 async def _run(
-    kind: _Kind, items: Iterable[Item], tally: Tally, batch_size: int, progress: Progress | None
-) -> None:
+    kind: _Kind, table: Table, options: ImportOptions, tally: Tally, batch_size: int,
+    progress: Progress | None,
+) -> None:  # fmt: skip
     env = Env(today=await clock.get(), defs=await definitions())
     batch: list[Row] = []
     keys: set[Key] = set()
@@ -100,13 +107,12 @@ async def _run(
         if progress is not None:
             progress(tally.rows)
 
-    for item in items:
+    for item in table.rows:
         if isinstance(item, RowProblem):
             tally.rows += 1
             tally.fail([item])
             continue
-        line, data = item
-        checked = _row(kind, line, data)
+        checked = _row(*item, options)
         if isinstance(checked, list):
             tally.rows += 1
             tally.fail(checked)
@@ -119,6 +125,93 @@ async def _run(
     await flush()
 
 
+def _checked(kind: ImportKind, options: ImportOptions) -> dict[str, str]:
+    """The column map of valid options; a ValidationError naming every fault otherwise."""
+    problems: list[FieldProblem] = []
+    mapping: dict[str, str] = {}
+    try:
+        mapping = check_map(options.column_map, columns_of(kind))
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+    if options.source is not None and not 1 <= len(options.source.strip()) <= 64:
+        problems.append(FieldProblem("source", "must be 1 to 64 characters"))
+    if options.date_format is not None:
+        try:
+            check_date_format(options.date_format)
+        except ValueError as exc:
+            problems.append(FieldProblem("date_format", str(exc)))
+    if options.encoding is not None:
+        try:
+            encoding.declared(options.encoding)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ValidationError(problems)
+    return mapping
+
+
+async def _import(
+    kind: ImportKind, table: Table, options: ImportOptions, *, read_as: str | None,
+    all_or_nothing: bool, batch_size: int, progress: Progress | None, started: float,
+) -> ImportReport:  # fmt: skip
+    report = ImportReport(kind=ImportKind(kind).value, encoding=read_as)
+    if table.refused:
+        report.problems, report.refused = table.refused, True
+        report.seconds = perf_counter() - started
+        return report
+    handler = _KINDS[ImportKind(kind)]
+    tally = Tally()
+    if all_or_nothing:
+        try:
+            async with in_transaction():
+                await _run(handler, table, options, tally, batch_size, progress)
+                if tally.failed:
+                    raise _Refused
+        except _Refused:
+            report.refused = True
+    else:
+        await _run(handler, table, options, tally, batch_size, progress)
+    if not report.refused:
+        report.created, report.updated, report.unchanged = (
+            tally.created, tally.updated, tally.unchanged
+        )  # fmt: skip
+    names = table.file_names  # problems name the file's own columns
+    report.rows, report.failed = tally.rows, tally.failed
+    report.problems = sorted(
+        (replace(p, column=names.get(p.column, p.column)) for p in tally.problems),
+        key=lambda problem: problem.line,
+    )
+    report.ignored_columns = list(table.ignored)
+    report.seconds = perf_counter() - started
+    return report
+
+
+def _text_table(stream: TextIO, fmt: ImportFormat, reading: Reading, undecodable: str) -> Table:
+    if fmt == ImportFormat.CSV:
+        return tabular(csv_records(stream, undecodable), reading)
+    if fmt == ImportFormat.JSONL:
+        return objects(stream, reading, undecodable)
+    raise ValueError(f"a {fmt} file is read from bytes, not text")
+
+
+@contextmanager
+def _table(
+    source: Path | bytes, fmt: ImportFormat, reading: Reading, options: ImportOptions
+) -> Iterator[tuple[Table, str | None]]:
+    """The file as a table, and the text encoding it was read in (None for a workbook)."""
+    if fmt == ImportFormat.XLSX:
+        workbook: Path | IO[bytes] = source if isinstance(source, Path) else io.BytesIO(source)
+        with sheet_records(workbook, options.sheet) as records:
+            yield tabular(records, reading, pad=True), None
+        return
+    if isinstance(source, Path):
+        stream, chosen = encoding.open_text(source, options.encoding)
+    else:
+        stream, chosen = encoding.decode(source, options.encoding)
+    with stream:
+        yield _text_table(stream, fmt, reading, encoding.undecodable_reason(chosen)), chosen
+
+
 async def import_stream(
     kind: ImportKind,
     stream: TextIO,
@@ -127,41 +220,46 @@ async def import_stream(
     all_or_nothing: bool = False,
     batch_size: int = 1000,
     progress: Progress | None = None,
+    options: ImportOptions | None = None,
 ) -> ImportReport:
-    """Import rows of one kind from a text stream; see the package docstring for the rules."""
+    """Import rows of one kind from CSV or JSON Lines text; see the package docstring."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     started = perf_counter()
-    handler = _KINDS[ImportKind(kind)]
-    tally = Tally()
-    items = read_rows(stream, ImportFormat(fmt))
-    refused = False
-    if all_or_nothing:
-        try:
-            async with in_transaction():
-                await _run(handler, items, tally, batch_size, progress)
-                if tally.failed:
-                    raise _Refused
-        except _Refused:
-            refused = True
-    else:
-        await _run(handler, items, tally, batch_size, progress)
-    return ImportReport(
-        kind=ImportKind(kind).value,
-        rows=tally.rows,
-        created=0 if refused else tally.created,
-        updated=0 if refused else tally.updated,
-        unchanged=0 if refused else tally.unchanged,
-        failed=tally.failed,
-        problems=sorted(tally.problems, key=lambda problem: problem.line),
-        refused=refused,
-        seconds=perf_counter() - started,
-    )
+    options = options or ImportOptions()
+    reading = Reading(columns_of(kind), _checked(kind, options), options.ignore_unknown_columns)
+    table = _text_table(stream, ImportFormat(fmt), reading, NOT_UTF8)
+    return await _import(
+        kind, table, options, read_as=None, all_or_nothing=all_or_nothing,
+        batch_size=batch_size, progress=progress, started=started,
+    )  # fmt: skip
 
 
-def _open(path: Path) -> TextIO:
-    # Undecodable bytes become surrogate escapes that the reader reports on their own line.
-    return path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+async def _import_source(
+    kind: ImportKind, source: Path | bytes, fmt: ImportFormat, options: ImportOptions | None,
+    all_or_nothing: bool, progress: Progress | None,
+) -> ImportReport:  # fmt: skip
+    started = perf_counter()
+    options = options or ImportOptions()
+    reading = Reading(columns_of(kind), _checked(kind, options), options.ignore_unknown_columns)
+    with _table(source, ImportFormat(fmt), reading, options) as (table, read_as):
+        return await _import(
+            kind, table, options, read_as=read_as, all_or_nothing=all_or_nothing,
+            batch_size=1000, progress=progress, started=started,
+        )  # fmt: skip
+
+
+async def import_bytes(
+    kind: ImportKind,
+    data: bytes,
+    fmt: ImportFormat,
+    *,
+    all_or_nothing: bool = False,
+    progress: Progress | None = None,
+    options: ImportOptions | None = None,
+) -> ImportReport:
+    """Import a file's bytes: CSV or JSON Lines in UTF-8 or GB18030, or an .xlsx workbook."""
+    return await _import_source(kind, data, fmt, options, all_or_nothing, progress)
 
 
 async def import_file(
@@ -171,10 +269,8 @@ async def import_file(
     fmt: ImportFormat | None = None,
     all_or_nothing: bool = False,
     progress: Progress | None = None,
+    options: ImportOptions | None = None,
 ) -> ImportReport:
-    """Import a CSV or JSON Lines file; the format comes from the extension unless given."""
+    """Import a CSV, JSON Lines or .xlsx file; the format comes from the extension unless given."""
     fmt = fmt or detect_format(str(path))
-    with _open(Path(path)) as stream:
-        return await import_stream(
-            kind, stream, fmt, all_or_nothing=all_or_nothing, progress=progress
-        )
+    return await _import_source(kind, Path(path), fmt, options, all_or_nothing, progress)

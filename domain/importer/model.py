@@ -1,5 +1,6 @@
-"""What an import is about and what it reports: kinds, formats, row problems, the report."""
+"""What an import is about and what it reports: kinds, formats, options, problems, the report."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -20,6 +21,17 @@ class ImportFormat(StrEnum):
 
     CSV = "csv"
     JSONL = "jsonl"
+    XLSX = "xlsx"
+
+
+class ProblemCode(StrEnum):
+    """What kind of thing is wrong, for a program to act on (the reason says it to a person)."""
+
+    UNKNOWN_COLUMNS = "UNKNOWN_COLUMNS"  # the header names columns the kind does not have
+    BAD_HEADER = "BAD_HEADER"  # a column without a name, or two columns for one
+    UNREADABLE = "UNREADABLE"  # not CSV, not JSON, not a sheet, or the wrong number of values
+    UNDECODABLE = "UNDECODABLE"  # bytes that are not text in the file's encoding
+    INVALID_VALUE = "INVALID_VALUE"  # a value that breaks a rule of its column
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,25 @@ class RowProblem:
     line: int
     column: str
     reason: str
+    code: ProblemCode = ProblemCode.INVALID_VALUE
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read a file written by another system."""
+
+    # the source of rows that do not name one (files from another system seldom do)
+    source: str | None = None
+    # (column in the file, column of ours), e.g. ("手机号", "phone")
+    column_map: Sequence[tuple[str, str]] = ()
+    # load the known columns and leave the others out, instead of refusing the file
+    ignore_unknown_columns: bool = False
+    # a strptime format tried first for dates, e.g. "%d/%m/%Y" (year-first dates always read)
+    date_format: str | None = None
+    # the file's text encoding; None: UTF-8 (with or without BOM), else GB18030 if that fits
+    encoding: str | None = None
+    # the sheet of an .xlsx workbook; None: the first
+    sheet: str | None = None
 
 
 @dataclass
@@ -44,6 +75,8 @@ class ImportReport:
     problems: list[RowProblem] = field(default_factory=list)
     refused: bool = False
     seconds: float = 0.0
+    encoding: str | None = None  # how the bytes were read ("utf-8", "gb18030"); None: not bytes
+    ignored_columns: list[str] = field(default_factory=list)  # left out as asked
 
     @property
     def rows_per_second(self) -> float:

@@ -1,4 +1,4 @@
-"""Streaming rows out of CSV and JSON Lines files, with their physical line numbers."""
+"""Reading CSV records and JSON Lines objects out of text, with their physical line numbers."""
 
 import csv
 import json
@@ -7,35 +7,30 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from domain.importer.model import ImportFormat, RowProblem
+from domain.importer.model import ImportFormat, ProblemCode, RowProblem
 
-Item = tuple[int, dict[str, Any]] | RowProblem
+Item = tuple[int, dict[str, Any]] | RowProblem  # a row (its first line, column -> value)
+Record = tuple[int, list[str]] | RowProblem  # a CSV or sheet record (its first line, cells)
 
+NOT_UTF8 = "contains bytes that are not valid UTF-8"
 _EXTENSIONS = {
     ".csv": ImportFormat.CSV,
     ".jsonl": ImportFormat.JSONL,
     ".ndjson": ImportFormat.JSONL,
+    ".xlsx": ImportFormat.XLSX,
 }
 
 
 def detect_format(path: str) -> ImportFormat:
-    """The format a file name's extension announces (.csv, .jsonl, .ndjson), else ValueError."""
+    """The format a file name's extension announces (.csv, .jsonl, .ndjson, .xlsx)."""
     suffix = Path(path).suffix.lower()
     try:
         return _EXTENSIONS[suffix]
     except KeyError:
         raise ValueError(
-            f"cannot tell the format of '{path}' from its extension: use .csv, .jsonl or .ndjson"
+            f"cannot tell the format of '{path}' from its extension: use .csv, .jsonl, "
+            ".ndjson or .xlsx"
         ) from None
-
-
-def read_rows(stream: TextIO, fmt: ImportFormat) -> Iterator[Item]:
-    """Yield (line, row) for each data row, or a RowProblem for a row that cannot be read."""
-    if fmt == ImportFormat.CSV:
-        return _csv_rows(stream)
-    if fmt == ImportFormat.JSONL:
-        return _jsonl_rows(stream)
-    raise ValueError(f"unknown import format {fmt!r}")
 
 
 def _decodable(*texts: str) -> bool:
@@ -47,27 +42,14 @@ def _decodable(*texts: str) -> bool:
     return True
 
 
-_NOT_UTF8 = "contains bytes that are not valid UTF-8"
+def _undecodable(line: int, exc: UnicodeDecodeError) -> RowProblem:
+    reason = f"cannot be decoded ({exc.reason}) here or soon after; reading stopped"
+    return RowProblem(line, "", reason, ProblemCode.UNDECODABLE)
 
 
-def _header(names: list[str], line: int) -> tuple[list[str], list[RowProblem]]:
-    header = [name.strip() for name in names]
-    if header:
-        header[0] = header[0].removeprefix("\ufeff")
-    problems: list[RowProblem] = []
-    seen: set[str] = set()
-    for position, name in enumerate(header, start=1):
-        if not name:
-            problems.append(RowProblem(line, "", f"header column {position} has no name"))
-        elif name in seen:
-            problems.append(RowProblem(line, name, "appears more than once in the header"))
-        seen.add(name)
-    return header, problems
-
-
-def _csv_rows(stream: TextIO) -> Iterator[Item]:
+def csv_records(stream: TextIO, undecodable: str = NOT_UTF8) -> Iterator[Record]:
+    """Each non-blank CSV record (the header too), or a problem for one that cannot be read."""
     reader = csv.reader(stream)
-    header: list[str] | None = None
     last = 0  # physical lines consumed so far; a record starts on the line after
     while True:
         try:
@@ -79,39 +61,19 @@ def _csv_rows(stream: TextIO) -> Iterator[Item]:
             return
         except csv.Error as exc:
             start, last = last + 1, reader.line_num
-            yield RowProblem(start, "", f"cannot be read as CSV: {exc}")
-            if header is None:
-                return
+            yield RowProblem(start, "", f"cannot be read as CSV: {exc}", ProblemCode.UNREADABLE)
             continue
         start, last = last + 1, reader.line_num
         if not values or (len(values) == 1 and not values[0].strip()):
             continue  # blank line
         if not _decodable(*values):
-            yield RowProblem(start, "", _NOT_UTF8)
-            if header is None:
-                return
+            yield RowProblem(start, "", undecodable, ProblemCode.UNDECODABLE)
             continue
-        if header is None:
-            header, problems = _header(values, start)
-            if problems:
-                yield from problems
-                return
-            continue
-        if len(values) != len(header):
-            yield RowProblem(
-                start, "", f"has {len(values)} values but the header has {len(header)} columns"
-            )
-            continue
-        yield start, dict(zip(header, values, strict=True))
+        yield start, values
 
 
-def _undecodable(line: int, exc: UnicodeDecodeError) -> RowProblem:
-    return RowProblem(
-        line, "", f"cannot be decoded ({exc.reason}) here or soon after; reading stopped"
-    )
-
-
-def _jsonl_rows(stream: TextIO) -> Iterator[Item]:
+def jsonl_objects(stream: TextIO, undecodable: str = NOT_UTF8) -> Iterator[Item]:
+    """Each JSON object of a JSON Lines text, or a problem for a line that is not one."""
     lines = iter(stream)
     line = 0
     while True:
@@ -128,14 +90,15 @@ def _jsonl_rows(stream: TextIO) -> Iterator[Item]:
         if not text.strip():
             continue
         if not _decodable(text):
-            yield RowProblem(line, "", _NOT_UTF8)
+            yield RowProblem(line, "", undecodable, ProblemCode.UNDECODABLE)
             continue
         try:
             value = json.loads(text.rstrip("\r\n"), parse_float=Decimal)
         except json.JSONDecodeError as exc:
-            yield RowProblem(line, "", f"is not valid JSON: {exc.msg} (column {exc.colno})")
+            reason = f"is not valid JSON: {exc.msg} (column {exc.colno})"
+            yield RowProblem(line, "", reason, ProblemCode.UNREADABLE)
             continue
         if not isinstance(value, dict):
-            yield RowProblem(line, "", "is not a JSON object")
+            yield RowProblem(line, "", "is not a JSON object", ProblemCode.UNREADABLE)
             continue
         yield line, value

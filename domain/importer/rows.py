@@ -22,6 +22,7 @@ class Row:
     external_id: str
     problems: Problems = field(default_factory=Problems)
     values: dict[str, Any] = field(default_factory=dict)
+    date_format: str | None = None  # declared for the file: tried first for dates
 
     @property
     def key(self) -> Key:

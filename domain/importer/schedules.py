@@ -36,7 +36,7 @@ def _item(row: Row, index: int, item: Any, after: date | None) -> PlannedInstall
     if not isinstance(item, dict):
         row.add(where, "must be an object with seq, due_date, principal_due and interest_due")
         return None
-    sub = Row(row.line, item, row.source, row.external_id)
+    sub = Row(row.line, item, row.source, row.external_id, date_format=row.date_format)
     for key in sorted(set(item) - set(_ITEM_KEYS)):
         sub.add(key, "is not an installment attribute")
     seq = values.integer(sub, "seq", low=1, high=10_000, required=True)

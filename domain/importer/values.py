@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from domain.customer.validation import parse_decimal
+from domain.importer import normalise
 from domain.importer.rows import Row
 from domain.loan.schedule import CENT
 
@@ -39,15 +40,26 @@ def text(row: Row, column: str, *, max_len: int, required: bool = False) -> str 
     return result
 
 
+def decimal(row: Row, column: str, value: Any) -> Decimal | None:
+    """A given value as a decimal number (text may group thousands: 1,234.50)."""
+    if isinstance(value, bool):
+        row.add(column, f"'{value}' is not a number")
+        return None
+    if isinstance(value, str):
+        try:
+            return normalise.amount(value)
+        except ValueError as exc:
+            row.add(column, str(exc))
+            return None
+    return parse_decimal(value, column, row.problems)
+
+
 def number(row: Row, column: str, *, required: bool = False) -> Decimal | None:
     """A decimal number."""
     value = raw(row, column, required=required)
     if value is None:
         return None
-    if isinstance(value, bool):
-        row.add(column, f"'{value}' is not a number")
-        return None
-    return parse_decimal(value, column, row.problems)
+    return decimal(row, column, value)
 
 
 def money(
@@ -83,26 +95,26 @@ def integer(row: Row, column: str, *, low: int, high: int, required: bool = Fals
 
 
 def day(row: Row, column: str, *, required: bool = False) -> date | None:
-    """A calendar date, YYYY-MM-DD."""
+    """A calendar date: 2026-01-05, 2026/1/5, 2026.1.5, 2026年1月5日, or the declared format."""
     value = raw(row, column, required=required)
     if value is None:
         return None
     try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        row.add(column, f"'{value}' is not a date (YYYY-MM-DD)")
+        return normalise.day(str(value), row.date_format)
+    except ValueError as exc:
+        row.add(column, str(exc))
         return None
 
 
 def moment(row: Row, column: str, *, required: bool = False) -> datetime | None:
-    """A point in time, ISO 8601; without an offset it is UTC."""
+    """A point in time: ISO 8601, or a date as `day` reads it and H:MM[:SS]; no offset: UTC."""
     value = raw(row, column, required=required)
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(str(value).strip())
-    except ValueError:
-        row.add(column, f"'{value}' is not a date and time (ISO 8601, e.g. 2024-05-01T09:30:00Z)")
+        parsed = normalise.moment(str(value), row.date_format)
+    except ValueError as exc:
+        row.add(column, str(exc))
         return None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
@@ -126,9 +138,9 @@ def rate(row: Row, column: str, *, required: bool = False) -> Decimal | None:
     value = raw(row, column, required=required)
     if value is None:
         return None
-    written = str(value).strip()
+    written = normalise.text(str(value))
     percent = written.endswith("%")
-    found = parse_decimal(written.removesuffix("%").strip(), column, row.problems)
+    found = decimal(row, column, written.removesuffix("%").strip())
     if found is None:
         return None
     if percent:

@@ -10,7 +10,7 @@ from domain.customer.models import Customer, CustomerExternalRef
 from domain.customfield import service as custom_fields
 from domain.customfield.models import CustomFieldValue, FieldType
 from domain.enums import Channel
-from domain.importer import ImportKind, import_stream
+from domain.importer import ImportKind, ProblemCode, import_stream
 from domain.user.models import User
 from tests.domain.importer.support import CSV, CUSTOMERS_CSV, JSONL, counts, problems, run, snapshot
 
@@ -86,11 +86,19 @@ async def test_bad_rows_are_reported_and_good_rows_load(db: str) -> None:
     assert names == [("好人", Channel.SMS), ("好人二", Channel.EMAIL)]
 
 
-async def test_unknown_column_is_a_problem_of_each_row(db: str) -> None:
+async def test_unknown_column_refuses_the_file_once_at_its_header(db: str) -> None:
     # when
-    report = await run(K, "source,external_id,name,nmae\ncore,C1,甲,x\n")
+    report = await run(K, "source,external_id,name,nmae\ncore,C1,甲,x\ncore,C2,乙,y\n")
     # then
-    assert problems(report) == [(2, "nmae", "is not a column of customers imports")]
+    assert problems(report) == [
+        (
+            1,
+            "nmae",
+            "is not a column of customers imports: map it to a column or ignore unknown columns",
+        ),
+    ]
+    assert report.problems[0].code == ProblemCode.UNKNOWN_COLUMNS
+    assert report.refused and counts(report) == (0, 0, 0, 0, 0)
     assert await Customer.all().count() == 0
 
 

@@ -77,7 +77,12 @@ async def test_bad_payment_rows_are_reported(loans: Any) -> None:
     assert counts(report) == (6, 1, 0, 1, 4)
     assert problems(report) == [
         (2, "amount", "must be more than zero"),
-        (3, "paid_at", "'yesterday' is not a date and time (ISO 8601, e.g. 2024-05-01T09:30:00Z)"),
+        (
+            3,
+            "paid_at",
+            "'yesterday' is not a date and time (ISO 8601, e.g. 2024-05-01T09:30:00Z, "
+            "or a date and H:MM[:SS], e.g. 2024/5/1 9:30)",
+        ),
         (3, "loan_external_id", "no loan 'L1' (source 'other')"),
         (4, "amount", "must be in whole cents"),
         (4, "paid_at", "must not be before the loan was disbursed (2026-01-15)"),
