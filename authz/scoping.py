@@ -145,6 +145,30 @@ FILTERS: dict[str, Callable[[Subject, ScopeArg], Q]] = {
 }
 
 
+def _within(child: ScopeArg, parent: ScopeArg) -> bool:
+    return Scope.ALL in _scopes(child) or _scopes(parent) <= _scopes(child)
+
+
+# (child, parent): whether, with these scopes, every child row of a parent row in the parent's
+# scope is in the child's scope, read off the filters above (each is monotone in its scopes):
+# a payment is in scope when its loan is, an interaction when its customer is, and a loan when
+# its customer is, unless the customer is seen only through an assigned loan of theirs
+_IMPLIED: dict[tuple[str, str], Callable[[ScopeArg, ScopeArg], bool]] = {
+    ("payment", "loan"): _within,
+    ("interaction", "customer"): _within,
+    ("loan", "customer"): lambda child, parent: (
+        Scope.ASSIGNED not in _scopes(parent) and _within(_scopes(child) - {Scope.ASSIGNED}, parent)
+    ),
+}
+
+
+def implied(child: str, parent: str, child_scope: ScopeArg, parent_scope: ScopeArg) -> bool:
+    """Whether the rows of `child` under a row of `parent` that is in scope are all in scope
+    too, so a read that reaches them through it needs no filter of their own."""
+    rule = _IMPLIED.get((child, parent))
+    return rule is not None and rule(child_scope, parent_scope)
+
+
 def filter_for(obj: str, subject: Subject, scope: ScopeArg) -> Q:
     """The row filter of an object. Objects without customer rows take only `all`."""
     return FILTERS.get(obj, _unscoped)(subject, scope)

@@ -86,6 +86,11 @@ class Dialect:
     def text(self, sql: str) -> str:
         raise NotImplementedError
 
+    def word(self, sql: str) -> str:
+        """A JSON string of a text that needs no escaping (an enum value, a formatted number,
+        a date, base64): quoted as it is, null for NULL."""
+        return f"""coalesce('"' || ({sql}) || '"', 'null')"""
+
     def number(self, sql: str) -> str:
         raise NotImplementedError
 
@@ -154,21 +159,19 @@ class Postgres(Dialect):
         return f"coalesce(({sql})::text, 'null')"
 
     def decimal(self, sql: str, places: int) -> str:
-        return self.text(f"({sql})::numeric(40,{places})")
+        # a numeric column (and a sum of them) keeps its scale: `::text` is `str(Decimal)`
+        return self.word(f"({sql})::text")
 
     def date(self, sql: str) -> str:
-        return self.text(f"to_char({sql}, 'YYYY-MM-DD')")
+        return self.word(f"to_char({sql}, 'YYYY-MM-DD')")
 
     def datetime(self, sql: str) -> str:
-        utc = f"({sql} AT TIME ZONE 'UTC')"
-        fraction = (
-            f"CASE WHEN extract(microseconds FROM {sql})::bigint % 1000000 = 0 THEN '' "
-            f"ELSE to_char({utc}, '.US') END"
-        )
-        return self.text(f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || {fraction} || '+00:00'")
+        # isoformat() writes the microseconds only when there are some
+        stamp = f"to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+        return self.word(f"replace({stamp}, '.000000', '') || '+00:00'")
 
     def b64(self, text_sql: str) -> str:
-        return self.text(
+        return self.word(
             f"translate(encode(convert_to({text_sql}, 'UTF8'), 'base64'), E'+/\\n', '-_')"
         )
 

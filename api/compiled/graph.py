@@ -17,6 +17,8 @@ from tortoise.models import Model
 
 from api.compiled.dialect import Dialect
 from api.compiled.plan import NotCompiled, Selected
+from authz import scoping
+from authz.actions import Scope
 from domain.clock import service as clock
 from domain.customer.models import Customer
 from domain.errors import DomainError
@@ -31,6 +33,7 @@ class Reading:
 
     d: Dialect
     scopes: dict[str, Q]
+    granted: dict[str, frozenset[Scope]]  # the caller's read scopes of each object
     sensitive: bool  # the caller sees ID numbers and phones unmasked (and is audited)
     audited: set[str]  # sensitive customer fields shown unmasked
     _today: str | None = None
@@ -45,12 +48,17 @@ class Reading:
             self._today = f"coalesce({stored}, {fallback})"
         return self._today
 
-    def scoped(self, model: type[Model], obj: str, column: str) -> str:
+    def scoped(self, model: type[Model], obj: str, column: str, parent: str | None = None) -> str:
         """` AND` the row at `column` is one the caller may read, or nothing for every row.
 
         A probe of the one row by its key (`EXISTS`), not a list of every row in scope: a
-        page reaches a few hundred rows, a scope can hold millions.
+        page reaches a few hundred rows, a scope can hold millions. Nothing either when the
+        row is reached through a `parent` row in scope whose scope implies its own.
         """
+        if parent is not None and scoping.implied(
+            obj, parent, self.granted[obj], self.granted[parent]
+        ):
+            return ""
         scope = self.scopes.get(obj)
         if scope is None or (not scope.children and not scope.filters):
             return ""
@@ -104,7 +112,7 @@ def _sum(a: str, *names: str) -> str:
 def _installment_status(r: Reading, _: Selected, a: str) -> str:
     today = r.today_sql()
     paid = _sum(a, "principal_paid", "interest_paid", "fee_paid")
-    return r.d.text(
+    return r.d.word(
         f"CASE WHEN {a}.paid_on IS NOT NULL THEN 'PAID' WHEN {a}.due_date < {today} THEN "
         f"'OVERDUE' WHEN {a}.due_date = {today} THEN 'DUE' WHEN {paid} > 0 "
         "THEN 'PARTIALLY_PAID' ELSE 'UPCOMING' END"
@@ -144,17 +152,17 @@ def _schedule(r: Reading, sel: Selected, a: str) -> str:
 
 def _payments(r: Reading, sel: Selected, a: str) -> str:
     doc = obj(r, sel, PAYMENT, "p")
-    scope = r.scoped(Payment, "payment", "p.id")
+    scope = r.scoped(Payment, "payment", "p.id", parent="loan")
     return r.d.array(doc, f"FROM payment p WHERE p.loan_id = {a}.id{scope}", "p.paid_at, p.id")
 
 
 LOAN: dict[str, Field] = {
     "id": global_id("Loan"),
-    "status": column("text", "status"),
+    "status": column("word", "status"),
     "principal": column("decimal", "principal", Loan),
     "annualRate": column("decimal", "annual_rate", Loan),
     "termMonths": column("number", "term_months"),
-    "method": column("text", "method"),
+    "method": column("word", "method"),
     "disbursedOn": column("date", "disbursed_on"),
     "outstandingPrincipal": column("decimal", "outstanding_principal", Loan),
     "creditBalance": column("decimal", "credit_balance", Loan),
@@ -167,11 +175,11 @@ LOAN: dict[str, Field] = {
 
 INTERACTION: dict[str, Field] = {
     "id": global_id("Interaction"),
-    "channel": column("text", "channel"),
-    "direction": column("text", "direction"),
-    "type": column("text", "type"),
+    "channel": column("word", "channel"),
+    "direction": column("word", "direction"),
+    "type": column("word", "type"),
     "text": column("text", "text"),
-    "outcome": column("text", "outcome"),
+    "outcome": column("word", "outcome"),
     "promiseAmount": column("decimal", "promise_amount", Interaction),
     "promiseDate": column("date", "promise_date"),
     "occurredAt": column("datetime", "occurred_at"),
@@ -181,7 +189,7 @@ INTERACTION: dict[str, Field] = {
 
 def _loans(r: Reading, sel: Selected, a: str) -> str:
     doc = obj(r, sel, LOAN, "lo")
-    scope = r.scoped(Loan, "loan", "lo.id")
+    scope = r.scoped(Loan, "loan", "lo.id", parent="customer")
     return r.d.array(doc, f"FROM loan lo WHERE lo.customer_id = {a}.id{scope}", "lo.id")
 
 
@@ -201,7 +209,7 @@ def _interactions(r: Reading, sel: Selected, a: str) -> str:
 
     @cache  # made when first used: a parameter made and not placed in the SQL is an error
     def rows() -> str:
-        scope = r.scoped(Interaction, "interaction", "lg_i.id")
+        scope = r.scoped(Interaction, "interaction", "lg_i.id", parent="customer")
         return f"FROM interaction lg_i WHERE lg_i.customer_id = {a}.id{scope}"
 
     def page() -> str:
@@ -260,7 +268,7 @@ _CONSENT = (("consent_sms", "SMS"), ("consent_app_push", "APP_PUSH"),
 CUSTOMER: dict[str, Field] = {
     "id": global_id("Customer"),
     "name": column("text", "name"),
-    "kind": column("text", "kind"),
+    "kind": column("word", "kind"),
     "idType": column("text", "id_type"),
     "email": column("text", "email"),
     "birthDate": column("date", "birth_date"),
@@ -268,9 +276,9 @@ CUSTOMER: dict[str, Field] = {
     "timeZone": column("text", "time_zone"),
     "monthlyIncome": column("decimal", "monthly_income", Customer),
     "branch": column("text", "branch"),
-    "preferredChannel": column("text", "preferred_channel"),
-    "riskRating": column("text", "risk_rating"),
-    "lifecycleStage": column("text", "lifecycle_stage"),
+    "preferredChannel": column("word", "preferred_channel"),
+    "riskRating": column("word", "risk_rating"),
+    "lifecycleStage": column("word", "lifecycle_stage"),
     "rfm": _rfm,
     "consent": lambda r, _, a: r.d.flags([(f"{a}.{c}", name) for c, name in _CONSENT]),
     "createdAt": column("datetime", "created_at"),

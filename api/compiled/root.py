@@ -7,8 +7,10 @@ response untouched (`orjson.Fragment`). Otherwise the resolver's own path (`fall
 as it would have without the compiler.
 """
 
-from collections.abc import Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -19,6 +21,7 @@ from api.compiled import graph
 from api.compiled.dialect import dialect_for
 from api.compiled.plan import NotCompiled, Selected
 from api.context import Context
+from domain.clock import service as clock
 from domain.customer.models import Customer as CustomerModel
 
 
@@ -39,51 +42,93 @@ EDGE: dict[str, graph.Field] = {
 def _reading(context: Context) -> graph.Reading:
     assert context.subject is not None
     scoped = ("customer", "loan", "payment", "interaction")
+    subject, authorizer = context.subject, context.authorizer
     return graph.Reading(
         dialect_for(), {obj: context.loaders.scope(obj) for obj in scoped},
-        sensitive=context.authorizer.may_read_sensitive(context.subject), audited=set(),
+        {obj: authorizer.scopes(subject, obj) for obj in scoped},
+        sensitive=authorizer.may_read_sensitive(subject), audited=set(),
     )  # fmt: skip
 
 
-async def _answer(context: Context, r: graph.Reading, sql: str, rows: str) -> orjson.Fragment:
-    """Run a root field's statement: its JSON, and the audit of the customers in `rows` whose
-    sensitive fields it shows unmasked (as the resolvers record them)."""
+# the root field's SQL up to its document column, and the FROM … WHERE of the customers it shows
+Build = Callable[[graph.Reading, Selected], tuple[str, str]]
+
+
+class _Statements:
+    """The statements built lately, by what decides their text and values: the root field and
+    its arguments, the selection, the caller and the policy version, the calendar date."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.kept: OrderedDict[Hashable, tuple[str, list[Any]]] = OrderedDict()
+
+    def get(self, key: Hashable) -> tuple[str, list[Any]] | None:
+        found = self.kept.get(key)
+        if found is not None:
+            self.kept.move_to_end(key)
+        return found
+
+    def put(self, key: Hashable, statement: tuple[str, list[Any]]) -> None:
+        self.kept[key] = statement
+        if len(self.kept) > self.size:
+            self.kept.popitem(last=False)
+
+
+STATEMENTS = _Statements()
+
+
+def _statement(r: graph.Reading, sql: str, rows: str) -> tuple[str, list[Any]]:
+    """The whole statement: the document, and the customers in `rows` whose sensitive fields
+    it shows unmasked with which (as the resolvers record them for the audit)."""
     audit = "'[]'"
     if r.audited:
         flags = r.d.flags([(f"cu.{name} IS NOT NULL", name) for name in sorted(r.audited)])
         audit = r.d.array(f"'[' || cu.id || ',' || {flags} || ']'", rows, "cu.id")
-    await r.d.prepare()
-    _, found = await connections.get("default").execute_query(
-        f"{sql}, {audit} AS audit", r.d.values
-    )
-    for pk, names in orjson.loads(found[0][1]):
-        if names:
-            context.sensitive_reads[pk].update(names)
-    return orjson.Fragment(found[0][0])
+    return f"{sql}, {audit} AS audit", r.d.values
+
+
+def _compiled(
+    context: Context, key: Hashable, build: Build
+) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
+    async def run(sel: Selected) -> orjson.Fragment:
+        assert context.subject is not None
+        calendar = clock.local_date(datetime.now(UTC))  # the business date's fallback
+        cache_key = (key, repr(sel), context.subject, context.authorizer.version, calendar)
+        found = STATEMENTS.get(cache_key)
+        if found is None:
+            r = _reading(context)
+            found = _statement(r, *build(r, sel))
+            STATEMENTS.put(cache_key, found)
+        client = connections.get("default")
+        await dialect_for(client).prepare()
+        _, rows = await client.execute_query(*found)
+        for pk, names in orjson.loads(rows[0][1]):
+            if names:
+                context.sensitive_reads[pk].update(names)
+        return orjson.Fragment(rows[0][0])
+
+    return run
 
 
 def customer(context: Context, pk: int) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
     """`customer(id:)`: the customer as one JSON object, or null outside the caller's scope."""
 
-    async def run(sel: Selected) -> orjson.Fragment:
-        r = _reading(context)
+    def build(r: graph.Reading, sel: Selected) -> tuple[str, str]:
         rows = f"FROM customer cu WHERE cu.id = {r.d.param(pk)}"
         rows += r.scoped(CustomerModel, "customer", "cu.id")
         doc = graph.obj(r, sel, graph.CUSTOMER, "cu")
-        return await _answer(
-            context, r, f"SELECT coalesce((SELECT {doc} {rows}), 'null') AS doc", rows
-        )
+        return f"SELECT coalesce((SELECT {doc} {rows}), 'null') AS doc", rows
 
-    return run
+    return _compiled(context, ("customer", pk), build)
 
 
 def customers(
-    context: Context, query: QuerySet[Any], first: int, after_id: int | None
+    context: Context, query: QuerySet[Any], first: int, after_id: int | None, key: Hashable
 ) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
-    """The `customers` connection over a filtered, scoped query, as one statement."""
+    """The `customers` connection over a filtered, scoped query (`key` names the filter), as
+    one statement."""
 
-    async def run(sel: Selected) -> orjson.Fragment:
-        reading = _reading(context)
+    def build(reading: graph.Reading, sel: Selected) -> tuple[str, str]:
         d = reading.d
         page_query = query.filter(id__gt=after_id) if after_id is not None else query
         ids = d.subquery(page_query.order_by("id").limit(first + 1).values_list("id", flat=True))
@@ -107,10 +152,9 @@ def customers(
             "pageInfo": lambda r, s, a: graph.obj(r, s, page_fields, a),
         }
         doc = graph.obj(reading, sel, fields, "lg_root")
-        sql = f"WITH lg_page(id) AS ({ids}) SELECT {doc} AS doc"
-        return await _answer(context, reading, sql, rows)
+        return f"WITH lg_page(id) AS ({ids}) SELECT {doc} AS doc", rows
 
-    return run
+    return _compiled(context, ("customers", key, first, after_id), build)
 
 
 __all__ = ["CompiledRoot", "NotCompiled", "customer", "customers"]

@@ -88,5 +88,5 @@ class CustomerQueries:
 
         if not compiled.enabled(info.context):
             return await loaded()
-        build = root.customers(info.context, query, size, after_id)
+        build = root.customers(info.context, query, size, after_id, repr(flt))
         return cast(Connection[Customer], root.CompiledRoot(build, loaded))
