@@ -6,9 +6,13 @@ Tortoise makes of it: Decimal as `str` (the column's scale), dates as ISO dates,
 booleans, sensitive values through the same masks as `authz.masking`. The equivalence tests
 compare the compiled and the loader path byte for byte.
 
-PostgreSQL builds `json` (which keeps key order); SQLite's JSON1 functions do the same, with
-a few deterministic functions of ours registered on the connection (base64, masks,
-microseconds since the epoch), since SQLite has none of its own.
+Each method gives a *value* of the JSON being built. On PostgreSQL that is compact JSON text,
+concatenated (`json_build_object` writes `{"a" : 1}` and `json_agg` adds line breaks, where
+the API answers orjson's compact form). On SQLite it is an SQL value that its JSON1
+functions (`json_object`, `json_group_array`, compact already) turn into JSON: text is quoted,
+numbers are not, and a JSON function's own result stays JSON. SQLite gets a few
+deterministic functions of ours on its connection (base64, masks, microseconds since the
+epoch), since it has none of its own.
 """
 
 import base64
@@ -49,6 +53,10 @@ _SQLITE_FUNCTIONS = (
 _registered: "weakref.WeakSet[Any]" = weakref.WeakSet()
 
 
+def _truth(condition: str) -> str:
+    return f"CASE WHEN {condition} THEN 'true' WHEN NOT ({condition}) THEN 'false' ELSE 'null' END"
+
+
 class Dialect:
     """SQL of one database for the JSON of a compiled read."""
 
@@ -82,19 +90,25 @@ class Dialect:
     async def prepare(self) -> None:
         """Make the connection ready for the functions the SQL uses."""
 
-    # JSON values: each method returns an expression whose value is JSON text (never NULL)
+    def mask_phone(self, sql: str) -> str:
+        return f"lg_mask_phone({sql})"
+
+    def mask_id_number(self, sql: str) -> str:
+        return f"lg_mask_id_number({sql})"
+
+    # values of the JSON: text, a text needing no escaping (an enum value, a formatted
+    # number or date, base64), a number, a decimal (a string of its scale), dates, booleans
     def text(self, sql: str) -> str:
         raise NotImplementedError
 
     def word(self, sql: str) -> str:
-        """A JSON string of a text that needs no escaping (an enum value, a formatted number,
-        a date, base64): quoted as it is, null for NULL."""
-        return f"""coalesce('"' || ({sql}) || '"', 'null')"""
+        raise NotImplementedError
 
     def number(self, sql: str) -> str:
         raise NotImplementedError
 
-    def decimal(self, sql: str, places: int) -> str:
+    def decimal(self, sql: str, places: int, null: bool = True) -> str:
+        """A decimal as the string of its scale (`null`: the value may be NULL)."""
         raise NotImplementedError
 
     def date(self, sql: str) -> str:
@@ -104,24 +118,32 @@ class Dialect:
         raise NotImplementedError
 
     def boolean(self, condition: str) -> str:
-        return (
-            f"CASE WHEN {condition} THEN 'true' WHEN NOT ({condition}) THEN 'false' ELSE 'null' END"
-        )
-
-    def b64(self, text_sql: str) -> str:
-        """URL-safe base64 of a text, as a JSON string (null for NULL)."""
         raise NotImplementedError
 
-    def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
-        """A JSON object of (key, JSON value) pairs, keys in the given order."""
-        if not pairs:
-            return "'{}'"
-        body = " || ',' || ".join(f"'\"{k}\":' || {v}" for k, v in pairs)
-        return f"('{{' || {body} || '}}')"
+    def b64(self, text_sql: str) -> str:
+        """URL-safe base64 of a text, as a string (null for NULL)."""
+        raise NotImplementedError
 
-    def maybe(self, condition: str, json_sql: str) -> str:
-        """A JSON value when a condition holds, else null."""
-        return f"CASE WHEN {condition} THEN {json_sql} ELSE 'null' END"
+    def literal(self, text: str) -> str:
+        """A constant string (a type name: no quote or backslash in it)."""
+        raise NotImplementedError
+
+    def nullable(self, sql: str) -> str:
+        """A value from a scalar subquery that may find no row (then null)."""
+        raise NotImplementedError
+
+    def json_text(self, sql: str) -> str:
+        """A value from JSON text."""
+        raise NotImplementedError
+
+    # structure
+    def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
+        """A JSON object of (key, value) pairs, keys in the given order."""
+        raise NotImplementedError
+
+    def maybe(self, condition: str, value: str) -> str:
+        """A value when a condition holds, else null."""
+        raise NotImplementedError
 
     def array(self, doc: str, source: str, order: str) -> str:
         """A JSON array of `doc` over `source` (FROM … WHERE …) in `order`; [] when empty."""
@@ -135,16 +157,13 @@ class Dialect:
         """Microseconds since the epoch of a datetime column, as SQL text."""
         raise NotImplementedError
 
-    def mask_phone(self, sql: str) -> str:
-        return f"lg_mask_phone({sql})"
-
-    def mask_id_number(self, sql: str) -> str:
-        return f"lg_mask_id_number({sql})"
+    def statement_text(self, value: str) -> str:
+        """The statement's result column: the JSON as text."""
+        return value
 
 
 class Postgres(Dialect):
-    """Compact JSON text built by concatenation: `json_build_object` writes `{"a" : 1}` and
-    `json_agg` adds line breaks, where the API answers orjson's compact form."""
+    """Compact JSON text, concatenated."""
 
     postgres = True
 
@@ -155,10 +174,13 @@ class Postgres(Dialect):
     def text(self, sql: str) -> str:
         return f"coalesce(to_json(({sql})::text)::text, 'null')"
 
+    def word(self, sql: str) -> str:
+        return f"""coalesce('"' || ({sql}) || '"', 'null')"""
+
     def number(self, sql: str) -> str:
         return f"coalesce(({sql})::text, 'null')"
 
-    def decimal(self, sql: str, places: int) -> str:
+    def decimal(self, sql: str, places: int, null: bool = True) -> str:
         # a numeric column (and a sum of them) keeps its scale: `::text` is `str(Decimal)`
         return self.word(f"({sql})::text")
 
@@ -170,17 +192,38 @@ class Postgres(Dialect):
         stamp = f"to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
         return self.word(f"replace({stamp}, '.000000', '') || '+00:00'")
 
+    def boolean(self, condition: str) -> str:
+        return _truth(condition)
+
     def b64(self, text_sql: str) -> str:
         return self.word(
             f"translate(encode(convert_to({text_sql}, 'UTF8'), 'base64'), E'+/\\n', '-_')"
         )
+
+    def literal(self, text: str) -> str:
+        return f"""'"{text}"'"""
+
+    def nullable(self, sql: str) -> str:
+        return f"coalesce({sql}, 'null')"
+
+    def json_text(self, sql: str) -> str:
+        return sql
+
+    def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
+        if not pairs:
+            return "'{}'"
+        body = " || ',' || ".join(f"""'"{k}":' || {v}""" for k, v in pairs)
+        return f"('{{' || {body} || '}}')"
+
+    def maybe(self, condition: str, value: str) -> str:
+        return f"CASE WHEN {condition} THEN {value} ELSE 'null' END"
 
     def array(self, doc: str, source: str, order: str) -> str:
         joined = f"string_agg({doc}, ',' ORDER BY {order})"
         return f"(SELECT coalesce('[' || {joined} || ']', '[]') {source})"
 
     def flags(self, items: Sequence[tuple[str, str]]) -> str:
-        parts = ", ".join(f"CASE WHEN {c} THEN '\"{s}\"' END" for c, s in items)
+        parts = ", ".join(f"""CASE WHEN {c} THEN '"{s}"' END""" for c, s in items)
         return f"('[' || concat_ws(',', {parts}) || ']')"
 
     def micros(self, sql: str) -> str:
@@ -188,7 +231,11 @@ class Postgres(Dialect):
 
 
 class Sqlite(Dialect):
-    """SQLite's JSON1 functions, which already write the compact form."""
+    """SQL values turned into JSON by SQLite's JSON1 functions.
+
+    A JSON function's result stays JSON through a scalar subquery and CASE (SQLite's
+    subtype), not through a column of a subquery in FROM: `array` reads those with json().
+    """
 
     @staticmethod
     def _placeholder(n: int) -> str:
@@ -203,33 +250,53 @@ class Sqlite(Dialect):
         _registered.add(raw)
 
     def text(self, sql: str) -> str:
-        return f"json_quote({sql})"
+        return sql
+
+    def word(self, sql: str) -> str:
+        return sql
 
     def number(self, sql: str) -> str:
-        return f"json_quote({sql})"
+        return sql
 
-    def decimal(self, sql: str, places: int) -> str:
+    def decimal(self, sql: str, places: int, null: bool = True) -> str:
         # exact for every value of our columns (at most 14 digits): a double holds 15
-        return (
-            f"json_quote(CASE WHEN ({sql}) IS NULL THEN NULL ELSE printf('%.{places}f', {sql}) END)"
-        )
+        text = f"printf('%.{places}f', {sql})"
+        return f"CASE WHEN ({sql}) IS NULL THEN NULL ELSE {text} END" if null else text
 
     def date(self, sql: str) -> str:
-        return f"json_quote({sql})"
+        return sql
 
     def datetime(self, sql: str) -> str:
-        return f"json_quote(substr({sql}, 1, 10) || 'T' || substr({sql}, 12))"
+        return f"(substr({sql}, 1, 10) || 'T' || substr({sql}, 12))"
+
+    def boolean(self, condition: str) -> str:
+        return f"json({_truth(condition)})"
 
     def b64(self, text_sql: str) -> str:
-        return f"json_quote(lg_b64({text_sql}))"
+        return f"lg_b64({text_sql})"
+
+    def literal(self, text: str) -> str:
+        return f"'{text}'"
+
+    def nullable(self, sql: str) -> str:
+        return sql
+
+    def json_text(self, sql: str) -> str:
+        return f"json({sql})"
+
+    def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
+        return "json_object(" + ", ".join(f"'{k}', {v}" for k, v in pairs) + ")"
+
+    def maybe(self, condition: str, value: str) -> str:
+        return f"CASE WHEN {condition} THEN {value} END"
 
     def array(self, doc: str, source: str, order: str) -> str:
         rows = f"(SELECT {doc} AS doc {source} ORDER BY {order}) lg_d"
-        return f"(SELECT coalesce('[' || group_concat(lg_d.doc, ',') || ']', '[]') FROM {rows})"  # noqa: S608
+        return f"(SELECT json_group_array(json(lg_d.doc)) FROM {rows})"  # noqa: S608
 
     def flags(self, items: Sequence[tuple[str, str]]) -> str:
-        parts = " || ".join(f"CASE WHEN {c} THEN '\"{s}\",' ELSE '' END" for c, s in items)
-        return f"('[' || rtrim({parts}, ',') || ']')"
+        parts = " || ".join(f"""CASE WHEN {c} THEN '"{s}",' ELSE '' END""" for c, s in items)
+        return f"json('[' || rtrim({parts}, ',') || ']')"
 
     def micros(self, sql: str) -> str:
         return f"lg_micros({sql})"

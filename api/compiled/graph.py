@@ -80,7 +80,8 @@ def column(kind: str, name: str, model: type[Model] | None = None) -> Field:
         ref = f'{a}."{name}"'
         if kind == "decimal":
             assert model is not None
-            return r.d.decimal(ref, _places(model, name))
+            field = model._meta.fields_map[name]
+            return r.d.decimal(ref, _places(model, name), null=field.null)
         return getattr(r.d, kind)(ref)  # type: ignore[no-any-return]
 
     return sql
@@ -96,7 +97,7 @@ def obj(r: Reading, sel: Selected, fields: dict[str, Field], alias: str) -> str:
     pairs = []
     for f in sel.fields:
         if f.name == "__typename":
-            pairs.append((f.key, f"'\"{sel.type_name}\"'"))
+            pairs.append((f.key, r.d.literal(sel.type_name)))
             continue
         make = fields.get(f.name)
         if make is None:
@@ -126,10 +127,14 @@ INSTALLMENT: dict[str, Field] = {
     "interestDue": column("decimal", "interest_due", Installment),
     "feeDue": column("decimal", "fee_due", Installment),
     "totalDue": lambda r, _, a: r.d.decimal(
-        _sum(a, "principal_due", "interest_due", "fee_due"), _places(Installment, "fee_due")
+        _sum(a, "principal_due", "interest_due", "fee_due"),
+        _places(Installment, "fee_due"),
+        null=False,
     ),
     "paidAmount": lambda r, _, a: r.d.decimal(
-        _sum(a, "principal_paid", "interest_paid", "fee_paid"), _places(Installment, "fee_paid")
+        _sum(a, "principal_paid", "interest_paid", "fee_paid"),
+        _places(Installment, "fee_paid"),
+        null=False,
     ),
     "paidOn": column("date", "paid_on"),
     "status": _installment_status,
@@ -227,9 +232,9 @@ def _interactions(r: Reading, sel: Selected, a: str) -> str:
     def page_info(p: Selected) -> str:
         fields: dict[str, Field] = {
             "hasNextPage": lambda r, _, a: r.d.boolean(f"(SELECT count(*) {rows()}) > {first}"),
-            "endCursor": lambda r, _, a: (
-                f"coalesce((SELECT {_interaction_cursor(r, 'it')} {page()} "
-                "ORDER BY it.occurred_at, it.id LIMIT 1), 'null')"
+            "endCursor": lambda r, _, a: r.d.nullable(
+                f"(SELECT {_interaction_cursor(r, 'it')} {page()} "
+                "ORDER BY it.occurred_at, it.id LIMIT 1)"
             ),
         }
         return obj(r, p, fields, a)

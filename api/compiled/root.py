@@ -140,7 +140,7 @@ def customers(
         last = f"(SELECT {cursor} FROM {within} lg_w HAVING count(*) > 0)"  # noqa: S608
         page_fields: dict[str, graph.Field] = {
             "hasNextPage": lambda r, _, a: r.d.boolean(more),
-            "endCursor": lambda r, _, a: f"coalesce({last}, 'null')",
+            "endCursor": lambda r, _, a: r.d.nullable(last),
         }
 
         def edges(r: graph.Reading, e: Selected, _: str) -> str:
