@@ -157,9 +157,10 @@ class Dialect:
         """Microseconds since the epoch of a datetime column, as SQL text."""
         raise NotImplementedError
 
-    def statement_text(self, value: str) -> str:
-        """The statement's result column: the JSON as text."""
-        return value
+    def utf8(self, value: str) -> str:
+        """The statement's JSON as UTF-8 bytes (what the response sends, with no text object
+        made in between)."""
+        raise NotImplementedError
 
 
 class Postgres(Dialect):
@@ -228,6 +229,9 @@ class Postgres(Dialect):
 
     def micros(self, sql: str) -> str:
         return f"((extract(epoch FROM {sql}) * 1000000)::bigint)::text"
+
+    def utf8(self, value: str) -> str:
+        return f"convert_to({value}, 'UTF8')"
 
 
 class Sqlite(Dialect):
@@ -300,6 +304,9 @@ class Sqlite(Dialect):
 
     def micros(self, sql: str) -> str:
         return f"lg_micros({sql})"
+
+    def utf8(self, value: str) -> str:
+        return f"CAST({value} AS BLOB)"
 
 
 def dialect_for(client: BaseDBAsyncClient | None = None) -> Dialect:

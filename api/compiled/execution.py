@@ -6,11 +6,12 @@ statement as JSON text (`orjson.Fragment`, which the response's orjson encoder w
 any other by the resolver's own path, completed as usual.
 """
 
+from collections import OrderedDict
 from typing import Any
 
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from api.compiled.plan import NotCompiled, Walker
+from api.compiled.plan import NotCompiled, Selected, Walker
 from api.compiled.root import CompiledRoot
 
 
@@ -23,12 +24,8 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return super().complete_value(
                 return_type, field_details_list, info, path, result, position_context
             )
-        try:
-            selected = Walker(self).tree(path.key, info.field_name, return_type,
-                                         field_details_list, {})  # fmt: skip
-            answer = result.compile(selected)
-        except NotCompiled:
-            answer = None
+        selected = self._selection(return_type, field_details_list, info, path)
+        answer = result.compile(selected) if selected is not None else None
 
         async def complete() -> Any:
             if answer is not None:
@@ -43,3 +40,27 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return await completed if self.is_awaitable(completed) else completed
 
         return complete()
+
+    def _selection(self, return_type: Any, details: Any, info: Any, path: Any) -> Selected | None:
+        """The root field's selection (None: not compiled), walked once per document and
+        variables: the parsed document is the same object while the parser's cache keeps it,
+        and the entry keeps it alive, so its identity cannot name another document."""
+        key = (id(self.operation), path.key, repr(self.variable_values.coerced))
+        found = _SELECTIONS.get(key)
+        if found is not None and found[0] is self.operation:
+            _SELECTIONS.move_to_end(key)
+            return found[1]
+        try:
+            selected: Selected | None = Walker(self).tree(
+                path.key, info.field_name, return_type, details, {}
+            )
+        except NotCompiled:
+            selected = None
+        if not any(d.fragment_variable_values for d in details):
+            _SELECTIONS[key] = (self.operation, selected)
+            if len(_SELECTIONS) > 512:
+                _SELECTIONS.popitem(last=False)
+        return selected
+
+
+_SELECTIONS: OrderedDict[tuple[int, str | int, str], tuple[Any, Selected | None]] = OrderedDict()

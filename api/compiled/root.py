@@ -21,6 +21,7 @@ from api.compiled import graph
 from api.compiled.dialect import dialect_for
 from api.compiled.plan import NotCompiled, Selected
 from api.context import Context
+from domain.access import audit
 from domain.clock import service as clock
 from domain.customer.models import Customer as CustomerModel
 
@@ -50,8 +51,27 @@ def _reading(context: Context) -> graph.Reading:
     )  # fmt: skip
 
 
-# the root field's SQL up to its document column, and the FROM … WHERE of the customers it shows
-Build = Callable[[graph.Reading, Selected], tuple[str, str]]
+# a root field's common table expressions, its SELECT of the document, and the FROM … WHERE of
+# the customers it shows
+Build = Callable[[graph.Reading, Selected], tuple[list[str], str, str]]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A root field's statement: its SQL and values, and where in the values the audit's actor
+    goes (each request's own: who, from where), when the statement appends its audit itself."""
+
+    sql: str
+    values: list[Any]
+    actor_at: int | None = None
+
+    def arguments(self, context: Context) -> list[Any]:
+        if self.actor_at is None:
+            return self.values
+        values = list(self.values)
+        actor = audit.actor_values(context.actor())
+        values[self.actor_at : self.actor_at + len(actor)] = actor
+        return values
 
 
 class _Statements:
@@ -60,15 +80,15 @@ class _Statements:
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self.kept: OrderedDict[Hashable, tuple[str, list[Any]]] = OrderedDict()
+        self.kept: OrderedDict[Hashable, Statement] = OrderedDict()
 
-    def get(self, key: Hashable) -> tuple[str, list[Any]] | None:
+    def get(self, key: Hashable) -> Statement | None:
         found = self.kept.get(key)
         if found is not None:
             self.kept.move_to_end(key)
         return found
 
-    def put(self, key: Hashable, statement: tuple[str, list[Any]]) -> None:
+    def put(self, key: Hashable, statement: Statement) -> None:
         self.kept[key] = statement
         if len(self.kept) > self.size:
             self.kept.popitem(last=False)
@@ -77,14 +97,33 @@ class _Statements:
 STATEMENTS = _Statements()
 
 
-def _statement(r: graph.Reading, sql: str, rows: str) -> tuple[str, list[Any]]:
-    """The whole statement: the document, and the customers in `rows` whose sensitive fields
-    it shows unmasked with which (as the resolvers record them for the audit)."""
-    audit = "'[]'"
-    if r.audited:
-        flags = r.d.flags([(f"cu.{name} IS NOT NULL", name) for name in sorted(r.audited)])
-        audit = r.d.array(f"'[' || cu.id || ',' || {flags} || ']'", rows, "cu.id")
-    return f"{sql}, {audit} AS audit", r.d.values
+def _statement(r: graph.Reading, ctes: list[str], select: str, rows: str) -> Statement:
+    """The whole statement: the document (`select`, after the common table expressions), and
+    the audit of the customers in `rows` whose sensitive fields it shows unmasked.
+
+    On PostgreSQL the statement appends those entries itself (an INSERT in its WITH), as
+    `audit.record_sensitive_reads` would; on SQLite it returns which customers and fields, and
+    the request appends them at its end, as for the resolvers.
+    """
+    names = sorted(r.audited)
+    audit_column, actor_at = "'[]'", None
+    if names and r.d.postgres:
+        actor_at = len(r.d.values)
+        who = ", ".join(r.d.param(None) for _ in audit.ACTOR_COLUMNS)
+        read = ", ".join(f"CASE WHEN cu.{n} IS NOT NULL THEN '{n}' END" for n in names)
+        shown = " OR ".join(f"cu.{n} IS NOT NULL" for n in names)
+        columns = ", ".join(("at", "action", "object_type", "object_id", "fields_read",
+                             *audit.ACTOR_COLUMNS))  # fmt: skip
+        ctes.append(
+            f"lg_audit AS (INSERT INTO audit_entry ({columns}) SELECT now(), "
+            f"'{audit.READ_SENSITIVE}', 'customer', cu.id::text, "
+            f"to_jsonb(array_remove(ARRAY[{read}], NULL)), {who} {rows} AND ({shown}))"
+        )
+    elif names:
+        flags = r.d.flags([(f"cu.{n} IS NOT NULL", n) for n in names])
+        audit_column = r.d.array(f"'[' || cu.id || ',' || {flags} || ']'", rows, "cu.id")
+    head = f"WITH {', '.join(ctes)} " if ctes else ""
+    return Statement(f"{head}{select}, {audit_column} AS audit", r.d.values, actor_at)
 
 
 def _compiled(
@@ -101,11 +140,10 @@ def _compiled(
             STATEMENTS.put(cache_key, found)
         client = connections.get("default")
         await dialect_for(client).prepare()
-        _, rows = await client.execute_query(*found)
+        _, rows = await client.execute_query(found.sql, found.arguments(context))
         for pk, names in orjson.loads(rows[0][1]):
-            if names:
-                context.sensitive_reads[pk].update(names)
-        return orjson.Fragment(rows[0][0])
+            context.sensitive_reads[pk].update(names)
+        return orjson.Fragment(bytes(rows[0][0]))
 
     return run
 
@@ -113,11 +151,11 @@ def _compiled(
 def customer(context: Context, pk: int) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
     """`customer(id:)`: the customer as one JSON object, or null outside the caller's scope."""
 
-    def build(r: graph.Reading, sel: Selected) -> tuple[str, str]:
+    def build(r: graph.Reading, sel: Selected) -> tuple[list[str], str, str]:
         rows = f"FROM customer cu WHERE cu.id = {r.d.param(pk)}"
         rows += r.scoped(CustomerModel, "customer", "cu.id")
-        doc = graph.obj(r, sel, graph.CUSTOMER, "cu")
-        return f"SELECT coalesce((SELECT {doc} {rows}), 'null') AS doc", rows
+        found = f"coalesce((SELECT {graph.obj(r, sel, graph.CUSTOMER, 'cu')} {rows}), 'null')"
+        return [], f"SELECT {r.d.utf8(found)} AS doc", rows
 
     return _compiled(context, ("customer", pk), build)
 
@@ -128,7 +166,7 @@ def customers(
     """The `customers` connection over a filtered, scoped query (`key` names the filter), as
     one statement."""
 
-    def build(reading: graph.Reading, sel: Selected) -> tuple[str, str]:
+    def build(reading: graph.Reading, sel: Selected) -> tuple[list[str], str, str]:
         d = reading.d
         page_query = query.filter(id__gt=after_id) if after_id is not None else query
         ids = d.subquery(page_query.order_by("id").limit(first + 1).values_list("id", flat=True))
@@ -152,7 +190,7 @@ def customers(
             "pageInfo": lambda r, s, a: graph.obj(r, s, page_fields, a),
         }
         doc = graph.obj(reading, sel, fields, "lg_root")
-        return f"WITH lg_page(id) AS ({ids}) SELECT {doc} AS doc", rows
+        return [f"lg_page(id) AS ({ids})"], f"SELECT {d.utf8(doc)} AS doc", rows
 
     return _compiled(context, ("customers", key, first, after_id), build)
 

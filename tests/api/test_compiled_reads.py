@@ -215,7 +215,8 @@ async def test_one_statement_answers_the_page_and_its_reads_are_audited_alike(
         with count_statements() as log:
             body = await _ask(anonymous, mode, PAGE, {})
         entries = await AuditEntry.filter(action="read_sensitive").order_by("id").offset(before)
-        audits.append(sorted((e.object_id, tuple(e.fields_read)) for e in entries))
+        audits.append(sorted((e.object_id, tuple(e.fields_read), e.user_id, e.username, e.via,
+                              e.request_id is not None) for e in entries))  # fmt: skip
         if mode == "on":
             reads = [s for s in log.statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
             # the caller with the policy version, then the page (its business date inside it)
