@@ -32,7 +32,7 @@ from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UnsetType
 from tortoise import Tortoise
 
-from api import graphql_http
+from api import compiled, graphql_http
 from api.access import anonymous_loaders, scoped_loaders
 from api.auth import authenticate_connection, authenticate_request
 from api.context import Context
@@ -234,6 +234,7 @@ def create_app(
     LoginPolicy.from_env()
     limits = Limits.from_env()
     planner_settings()  # a bad value names its variable now, not at the first connection
+    compiled.setting()
     timeout = statement_timeout_ms()
     if debug is None:
         debug = os.environ.get("LENDGRAPH_DEBUG", "") == "1"

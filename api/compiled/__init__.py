@@ -12,11 +12,14 @@ from api.context import Context
 SETTING = "LENDGRAPH_COMPILED_READS"
 
 
-def enabled(context: Context) -> bool:
-    """Whether this request's compilable root fields are compiled."""
-    if context.request is None:
-        return False
+def setting() -> bool:
+    """`LENDGRAPH_COMPILED_READS` as a flag (read per request, checked when the app is made)."""
     value = os.environ.get(SETTING, "on").strip().lower()
     if value not in ("on", "off"):
         raise ValueError(f"{SETTING} must be 'on' or 'off' (got {value!r})")
     return value == "on"
+
+
+def enabled(context: Context) -> bool:
+    """Whether this request's compilable root fields are compiled."""
+    return context.request is not None and setting()

@@ -36,6 +36,7 @@ class Reading:
     granted: dict[str, frozenset[Scope]]  # the caller's read scopes of each object
     sensitive: bool  # the caller sees ID numbers and phones unmasked (and is audited)
     audited: set[str]  # sensitive customer fields shown unmasked
+    nested: int = 0  # how deep under another object the customer being compiled is
     _today: str | None = None
 
     def today_sql(self) -> str:
@@ -250,6 +251,8 @@ def _interactions(r: Reading, sel: Selected, a: str) -> str:
 def _sensitive(name: str, mask: str) -> Field:
     def sql(r: Reading, _: Selected, a: str) -> str:
         if r.sensitive:
+            if r.nested:  # audited per customer of the page's rows only
+                raise NotCompiled(f"Customer.{name} unmasked under another object")
             r.audited.add(name)
             return r.d.text(f"{a}.{name}")
         return r.d.text(getattr(r.d, mask)(f"{a}.{name}"))
@@ -292,3 +295,22 @@ CUSTOMER: dict[str, Field] = {
     "loans": _loans,
     "interactions": _interactions,
 }
+
+
+def _loan_customer(r: Reading, sel: Selected, a: str) -> str:
+    """A loan's borrower, with the caller's customer scope (always in it when the loan is)."""
+    r.nested += 1
+    try:
+        doc = obj(r, sel, CUSTOMER, "lg_c")
+    finally:
+        r.nested -= 1
+    scope = r.scoped(Customer, "customer", "lg_c.id")
+    return r.d.nullable(
+        f"(SELECT {doc} FROM customer lg_c WHERE lg_c.id = {a}.customer_id{scope})"  # noqa: S608
+    )
+
+
+LOAN["customer"] = _loan_customer
+LOAN["productCode"] = lambda r, _, a: r.d.text(
+    f"coalesce((SELECT lg_pr.code FROM product lg_pr WHERE lg_pr.id = {a}.product_id), '')"  # noqa: S608
+)

@@ -24,6 +24,7 @@ from api.context import Context
 from domain.access import audit
 from domain.clock import service as clock
 from domain.customer.models import Customer as CustomerModel
+from domain.loan.models import Loan as LoanModel
 
 
 @dataclass
@@ -32,12 +33,6 @@ class CompiledRoot:
 
     compile: Callable[[Selected], Awaitable[orjson.Fragment]]
     fallback: Callable[[], Awaitable[Any]]
-
-
-EDGE: dict[str, graph.Field] = {
-    "cursor": lambda r, _, a: r.d.b64(f"{a}.id || ''"),
-    "node": lambda r, s, a: graph.obj(r, s, graph.CUSTOMER, a),
-}
 
 
 def _reading(context: Context) -> graph.Reading:
@@ -160,11 +155,17 @@ def customer(context: Context, pk: int) -> Callable[[Selected], Awaitable[orjson
     return _compiled(context, ("customer", pk), build)
 
 
-def customers(
-    context: Context, query: QuerySet[Any], first: int, after_id: int | None, key: Hashable
-) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
-    """The `customers` connection over a filtered, scoped query (`key` names the filter), as
-    one statement."""
+def _page(
+    context: Context, key: Hashable, table: str, node: dict[str, graph.Field],
+    query: QuerySet[Any], first: int, after_id: int | None,
+) -> Callable[[Selected], Awaitable[orjson.Fragment]]:  # fmt: skip
+    """A keyset page of a filtered, scoped query (id order) as a Relay connection, in one
+    statement: its rows (`alias` `cu` for customers, whose unmasked reads it audits)."""
+    alias = "cu" if table == "customer" else "lg_n"
+    edge: dict[str, graph.Field] = {
+        "cursor": lambda r, _, a: r.d.b64(f"{a}.id || ''"),
+        "node": lambda r, s, a: graph.obj(r, s, node, a),
+    }
 
     def build(reading: graph.Reading, sel: Selected) -> tuple[list[str], str, str]:
         d = reading.d
@@ -172,7 +173,7 @@ def customers(
         ids = d.subquery(page_query.order_by("id").limit(first + 1).values_list("id", flat=True))
         # the page's ids (lg_page has one more, when there is a next page)
         within = f"(SELECT lg_p.id FROM lg_page lg_p ORDER BY lg_p.id LIMIT {first})"  # noqa: S608
-        rows = f"FROM customer cu WHERE cu.id IN {within}"
+        rows = f"FROM {table} {alias} WHERE {alias}.id IN {within}"
         more = f"(SELECT count(*) FROM lg_page) > {first}"  # noqa: S608
         cursor = d.b64("max(lg_w.id) || ''")
         last = f"(SELECT {cursor} FROM {within} lg_w HAVING count(*) > 0)"  # noqa: S608
@@ -182,7 +183,7 @@ def customers(
         }
 
         def edges(r: graph.Reading, e: Selected, _: str) -> str:
-            return d.array(graph.obj(r, e, EDGE, "cu"), rows, "cu.id")
+            return d.array(graph.obj(r, e, edge, alias), rows, f"{alias}.id")
 
         fields: dict[str, graph.Field] = {
             "totalCount": lambda r, _, a: f"({d.subquery(query.count())})",
@@ -192,7 +193,33 @@ def customers(
         doc = graph.obj(reading, sel, fields, "lg_root")
         return [f"lg_page(id) AS ({ids})"], f"SELECT {d.utf8(doc)} AS doc", rows
 
-    return _compiled(context, ("customers", key, first, after_id), build)
+    return _compiled(context, (table, key, first, after_id), build)
 
 
-__all__ = ["CompiledRoot", "NotCompiled", "customer", "customers"]
+def customers(
+    context: Context, query: QuerySet[Any], first: int, after_id: int | None, key: Hashable
+) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
+    """The `customers` connection over a filtered, scoped query (`key` names the filter)."""
+    return _page(context, key, "customer", graph.CUSTOMER, query, first, after_id)
+
+
+def loans(
+    context: Context, query: QuerySet[Any], first: int, after_id: int | None, key: Hashable
+) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
+    """The `loans` connection over a filtered, scoped query (`key` names the filter)."""
+    return _page(context, key, "loan", graph.LOAN, query, first, after_id)
+
+
+def loan(context: Context, pk: int) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
+    """`loan(id:)`: the loan as one JSON object, or null outside the caller's scope."""
+
+    def build(r: graph.Reading, sel: Selected) -> tuple[list[str], str, str]:
+        rows = f"FROM loan lg_n WHERE lg_n.id = {r.d.param(pk)}"
+        rows += r.scoped(LoanModel, "loan", "lg_n.id")
+        found = f"coalesce((SELECT {graph.obj(r, sel, graph.LOAN, 'lg_n')} {rows}), 'null')"
+        return [], f"SELECT {r.d.utf8(found)} AS doc", rows
+
+    return _compiled(context, ("loan", pk), build)
+
+
+__all__ = ["CompiledRoot", "NotCompiled", "customer", "customers", "loan", "loans"]

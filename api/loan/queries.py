@@ -1,16 +1,19 @@
 """Loan queries: one loan, and filtered, paginated lists."""
 
 from datetime import date
+from typing import cast
 
 import strawberry
 
+from api import compiled
 from api.access import require_read
+from api.compiled import root
 from api.context import Info
 from api.enums import LoanStatus
 from api.loan.types import Loan
 from api.relay import Connection, connection, encode_cursor, expect_id, id_after
 from domain.loan.models import Loan as LoanModel
-from domain.pagination import page
+from domain.pagination import check_first, page
 
 
 @strawberry.input(description="Conditions on loans; all given ones must hold.")
@@ -33,8 +36,15 @@ class LoanFilter:
 class LoanQueries:
     @strawberry.field(description="One loan by global id.")
     async def loan(self, info: Info, id: strawberry.ID) -> Loan | None:
-        row = await info.context.loaders.loan.load(expect_id(id, "Loan", "id"))
-        return Loan.from_model(row, await info.context.today()) if row else None
+        pk = expect_id(id, "Loan", "id")
+
+        async def loaded() -> Loan | None:
+            row = await info.context.loaders.loan.load(pk)
+            return Loan.from_model(row, await info.context.today()) if row else None
+
+        if info.context.subject is None or not compiled.enabled(info.context):
+            return await loaded()
+        return cast(Loan, root.CompiledRoot(root.loan(info.context, pk), loaded))
 
     @strawberry.field(description="Loans matching a filter, in a stable order.")
     async def loans(
@@ -75,13 +85,21 @@ class LoanQueries:
             if filter.disbursed_to:
                 query = query.filter(disbursed_on__lte=filter.disbursed_to)
         after_id = id_after(after, LoanModel)
-        result = await page(query, first=50 if first is None else first, after_id=after_id)
-        today = await info.context.today()
-        for row in result.rows:
-            info.context.loaders.loan.prime(row.id, row)
-        return connection(
-            [Loan.from_model(r, today) for r in result.rows],
-            [encode_cursor(r.id) for r in result.rows],
-            result.has_next,
-            query.count,
-        )
+        size = check_first(50 if first is None else first)
+
+        async def loaded() -> Connection[Loan]:
+            result = await page(query, first=size, after_id=after_id)
+            today = await info.context.today()
+            for row in result.rows:
+                info.context.loaders.loan.prime(row.id, row)
+            return connection(
+                [Loan.from_model(r, today) for r in result.rows],
+                [encode_cursor(r.id) for r in result.rows],
+                result.has_next,
+                query.count,
+            )
+
+        if not compiled.enabled(info.context):
+            return await loaded()
+        build = root.loans(info.context, query, size, after_id, repr(filter))
+        return cast(Connection[Loan], root.CompiledRoot(build, loaded))

@@ -8,6 +8,7 @@ same bytes. `LENDGRAPH_EQUIVALENCE_EXAMPLES` sets how many documents (`make fuzz
 """
 
 import os
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -36,7 +37,8 @@ CUSTOMER = ["id", "name", "kind", "idType", "email", "birthDate", "address", "ti
             "monthlyIncome", "branch", "preferredChannel", "riskRating", "lifecycleStage",
             "consent", "createdAt", "idNumber", "phone", "rfm { recency frequency monetary segment }"]  # fmt: skip
 LOAN = ["id", "status", "principal", "annualRate", "termMonths", "method", "disbursedOn",
-        "outstandingPrincipal", "creditBalance", "daysPastDue", "bucket", "closedOn"]  # fmt: skip
+        "outstandingPrincipal", "creditBalance", "daysPastDue", "bucket", "closedOn",
+        "productCode"]  # fmt: skip
 INSTALLMENT = ["seq", "dueDate", "principalDue", "interestDue", "feeDue", "totalDue",
                "paidAmount", "paidOn", "status"]  # fmt: skip
 PAYMENT = ["id", "amount", "paidAt", "idempotencyKey", "principalPrepaid", "credit"]
@@ -44,7 +46,7 @@ INTERACTION = ["id", "channel", "direction", "type", "text", "outcome", "promise
                "promiseDate", "occurredAt", "loanId"]  # fmt: skip
 # fields the compiler does not take: a document with one is answered by the resolvers
 ELSEWHERE = {"customer": ["tags { name }", "accountManager { username }"],
-             "loan": ["productCode", "customer { name phone }"],
+             "loan": ["collector { username }"],
              "interaction": ["agent { username }"]}  # fmt: skip
 ODD_TEXT = ['say "hi" \\ back', "line\nbreak\ttab\x01", "é 汉字 🙂 \u2028", "", "  spaced  "]
 
@@ -67,15 +69,31 @@ def _pick(draw: st.DrawFn, names: list[str], extra: list[str]) -> list[str]:
     return out
 
 
+def _fragmented(draw: st.DrawFn, fields: list[str], on: str) -> tuple[str, str]:
+    """A selection body and its fragment definitions: fields as they are, half of them in a
+    named fragment, or all in an inline fragment."""
+    fragment = draw(st.integers(0, 2))
+    half = len(fields) // 2
+    if fragment == 1:
+        body = "...Bits " + " ".join(fields[half:])
+        return body, f"fragment Bits on {on} {{ " + " ".join(fields[:half] or ["id"]) + " }"
+    if fragment == 2:
+        return f"... on {on} {{ " + " ".join(fields) + " } id", ""
+    return " ".join(fields), ""
+
+
 @st.composite
 def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
-    """A `customers` document and its variables."""
+    """A document over one root field (`customers`, `customer`, `loans`, `loan`) and its
+    variables (`id` and `after` are placeholders the test turns into real ids and cursors)."""
     loan = _pick(draw, LOAN, ELSEWHERE["loan"])
     if draw(st.booleans()):
         loan.append("schedule { " + " ".join(_pick(draw, INSTALLMENT, [])) + " }")
     if draw(st.booleans()):
         loan.append("payments { " + " ".join(_pick(draw, PAYMENT, [])) + " }")
     customer = _pick(draw, CUSTOMER, ELSEWHERE["customer"])
+    if draw(st.integers(0, 3)) == 0:
+        loan.append("customer { " + " ".join(_pick(draw, CUSTOMER, [])) + " }")
     if draw(st.booleans()):
         customer.append("loans { " + " ".join(loan) + " }")
     if draw(st.booleans()):
@@ -85,20 +103,14 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
                                                f"edges {{ cursor node {{ {node} }} }}"]),
                               min_size=1, max_size=3, unique=True))  # fmt: skip
         customer.append(f"interactions{first} {{ {' '.join(parts)} }}")
-    fragment = draw(st.integers(0, 2))
-    half = len(customer) // 2
-    if fragment == 1:  # a named fragment holding half the fields
-        body = "...Bits " + " ".join(customer[half:])
-        tail = "fragment Bits on Customer { " + " ".join(customer[:half] or ["id"]) + " }"
-    elif fragment == 2:  # an inline fragment
-        body = "... on Customer { " + " ".join(customer) + " } id"
-        tail = ""
-    else:
-        body, tail = " ".join(customer), ""
-    if draw(st.integers(0, 2)) == 0:  # one customer by id: one in scope or not, or none
-        one = draw(st.sampled_from([1, 2, 3]))
-        query = f"query Q($on: Boolean!, $id: ID!) {{ customer(id: $id) {{ {body} }} }} {tail}"
-        return query, {"on": draw(st.booleans()), "id": one}
+    root = draw(st.sampled_from(["customers", "customers", "customer", "loans", "loan"]))
+    on = "Loan" if root.startswith("loan") else "Customer"
+    body, tail = _fragmented(draw, loan if on == "Loan" else customer, on)
+    variables: dict[str, Any] = {"on": draw(st.booleans())}
+    if root in ("customer", "loan"):  # by id: one in scope or not, or none
+        variables["id"] = draw(st.sampled_from([1, 2, 3]))
+        query = f"query Q($on: Boolean!, $id: ID!) {{ {root}(id: $id) {{ {body} }} }} {tail}"
+        return query, variables
     size = draw(st.sampled_from([None, 0, 1, 3, 60]))
     page = [
         "totalCount",
@@ -110,11 +122,10 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     args = ", ".join(
         ([f"first: {size}"] if size is not None else []) + (["after: $after"] if after else [])
     )
-    variables: dict[str, Any] = {"on": draw(st.booleans())}
     if after:
         variables["after"] = after
     head = "query Q($on: Boolean!" + (", $after: String" if after else "") + ")"
-    query = f"{head} {{ customers{f'({args})' if args else ''} {{ {connection} }} }} {tail}"
+    query = f"{head} {{ {root}{f'({args})' if args else ''} {{ {connection} }} }} {tail}"
     return query, variables
 
 
@@ -124,7 +135,7 @@ async def _world(gql: GraphQLClient) -> dict[str, int]:
     other = await factories.user("am2", ["account_manager"])
     await clock.set_(date(2026, 6, 15))
     phones = ["+86 138 0013 8000", "0086-139-1234-5678", "12", "１３８００１３８０００", None]
-    owners = []
+    owners, lent = [], []
     for n in range(6):
         owner = await factories.customer(f"客户{n}", account_manager_id=(users["am1"] if n % 2 else other).id)  # fmt: skip
         await Customer.filter(id=owner.id).update(
@@ -136,6 +147,7 @@ async def _world(gql: GraphQLClient) -> dict[str, int]:
     for n, owner in enumerate(owners[:4]):
         loan = await factories.loan(owner, principal=f"{12000 + n * 1111}.50",
                                     disbursed_on=date(2026, 1, 15))  # fmt: skip
+        lent.append(loan.id)
         if n % 2:
             await Loan.filter(id=loan.id).update(collector_id=users["col1"].id)
         await loans.post_payment(loan_id=loan.id, amount=Decimal("1234.56"),
@@ -152,7 +164,8 @@ async def _world(gql: GraphQLClient) -> dict[str, int]:
                 occurred_at=datetime(2026, 3, 1 + m, 10, 0, m * 7, tzinfo=UTC),
             )  # fmt: skip
     await loans.refresh_delinquency(date(2026, 6, 15))
-    return {"first": owners[0].id, "second": owners[1].id, "last": owners[-1].id}
+    return {"first": owners[0].id, "second": owners[1].id, "last": owners[-1].id,
+            "loan1": lent[0], "loan2": lent[1], "lastloan": lent[-1]}  # fmt: skip
 
 
 async def _ask(gql: GraphQLClient, mode: str, query: str, variables: dict[str, Any]) -> bytes:
@@ -184,15 +197,18 @@ async def test_compiled_and_resolver_answers_are_the_same_bytes(
     anonymous: GraphQLClient, generated: list[tuple[str, dict[str, Any]]]
 ) -> None:
     keys = await _world(anonymous)
-    cursors = {1: encode_cursor(keys["first"]), 2: encode_cursor(keys["second"])}
-    ids = {1: keys["first"], 2: keys["second"], 3: keys["last"] + 1000}
+    customers = {1: keys["first"], 2: keys["second"], 3: keys["last"] + 1000}
+    loans_ = {1: keys["loan1"], 2: keys["loan2"], 3: keys["lastloan"] + 1000}
     for role in ROLES:
         await anonymous.login(role)
         for query, variables in generated:
+            root = re.search(r"\) \{ (\w+)", query)
+            assert root is not None
+            kind, ids = ("Loan", loans_) if root[1].startswith("loan") else ("Customer", customers)
             if "after" in variables:
-                variables = {**variables, "after": cursors[variables["after"]]}
+                variables = {**variables, "after": encode_cursor(ids[variables["after"]])}
             if "id" in variables:
-                variables = {**variables, "id": to_global_id("Customer", ids[variables["id"]])}
+                variables = {**variables, "id": to_global_id(kind, ids[variables["id"]])}
             compiled = await _ask(anonymous, "on", query, variables)
             loaded = await _ask(anonymous, "off", query, variables)
             assert compiled == loaded, (role, query, variables, compiled, loaded)
@@ -257,3 +273,11 @@ async def test_the_sql_masks_are_the_python_masks(db: str) -> None:
                                                d.values)  # fmt: skip
         assert tuple(rows[0]) == (mask_phone(value), mask_id_number(value)), repr(value)
         d.parameters.values.clear()
+
+
+def test_a_bad_setting_stops_the_server_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.app import create_app
+
+    monkeypatch.setenv("LENDGRAPH_COMPILED_READS", "sometimes")
+    with pytest.raises(ValueError, match="LENDGRAPH_COMPILED_READS must be 'on' or 'off'"):
+        create_app("sqlite://:memory:")
