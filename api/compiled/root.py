@@ -11,12 +11,14 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import orjson
 from tortoise import connections
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from api import compiled
 from api.compiled import graph
 from api.compiled.dialect import dialect_for
 from api.compiled.plan import NotCompiled, Selected
@@ -25,6 +27,8 @@ from domain.access import audit
 from domain.clock import service as clock
 from domain.customer.models import Customer as CustomerModel
 from domain.loan.models import Loan as LoanModel
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -143,16 +147,24 @@ def _compiled(
     return run
 
 
-def customer(context: Context, pk: int) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
-    """`customer(id:)`: the customer as one JSON object, or null outside the caller's scope."""
+def _by_id(
+    context: Context, table: str, model: type[Model], node: dict[str, graph.Field], pk: int
+) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
+    """One row by key as one JSON object, or null outside the caller's scope."""
+    alias = "cu" if table == "customer" else "lg_n"
 
     def build(r: graph.Reading, sel: Selected) -> tuple[list[str], str, str]:
-        rows = f"FROM customer cu WHERE cu.id = {r.d.param(pk)}"
-        rows += r.scoped(CustomerModel, "customer", "cu.id")
-        found = f"coalesce((SELECT {graph.obj(r, sel, graph.CUSTOMER, 'cu')} {rows}), 'null')"
+        rows = f"FROM {table} {alias} WHERE {alias}.id = {r.d.param(pk)}"
+        rows += r.scoped(model, table, f"{alias}.id")
+        found = f"coalesce((SELECT {graph.obj(r, sel, node, alias)} {rows}), 'null')"
         return [], f"SELECT {r.d.utf8(found)} AS doc", rows
 
-    return _compiled(context, ("customer", pk), build)
+    return _compiled(context, (table, pk), build)
+
+
+def customer(context: Context, pk: int) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
+    """`customer(id:)`."""
+    return _by_id(context, "customer", CustomerModel, graph.CUSTOMER, pk)
 
 
 def _page(
@@ -211,15 +223,20 @@ def loans(
 
 
 def loan(context: Context, pk: int) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
-    """`loan(id:)`: the loan as one JSON object, or null outside the caller's scope."""
-
-    def build(r: graph.Reading, sel: Selected) -> tuple[list[str], str, str]:
-        rows = f"FROM loan lg_n WHERE lg_n.id = {r.d.param(pk)}"
-        rows += r.scoped(LoanModel, "loan", "lg_n.id")
-        found = f"coalesce((SELECT {graph.obj(r, sel, graph.LOAN, 'lg_n')} {rows}), 'null')"
-        return [], f"SELECT {r.d.utf8(found)} AS doc", rows
-
-    return _compiled(context, ("loan", pk), build)
+    """`loan(id:)`."""
+    return _by_id(context, "loan", LoanModel, graph.LOAN, pk)
 
 
-__all__ = ["CompiledRoot", "NotCompiled", "customer", "customers", "loan", "loans"]
+async def answer(
+    context: Context,
+    build: Callable[[], Callable[[Selected], Awaitable[orjson.Fragment]]],
+    loaded: Callable[[], Awaitable[T]],
+) -> T:
+    """A root resolver's answer: compiled when this request compiles (`build` makes the
+    statement's builder), else `loaded`, the resolver's own path (also the fallback)."""
+    if context.subject is None or not compiled.enabled(context):
+        return await loaded()
+    return cast(T, CompiledRoot(build(), loaded))
+
+
+__all__ = ["CompiledRoot", "NotCompiled", "answer", "customer", "customers", "loan", "loans"]

@@ -1,11 +1,9 @@
 """Customer queries: one customer, and filtered, paginated lists."""
 
 from dataclasses import replace
-from typing import cast
 
 import strawberry
 
-from api import compiled
 from api.access import may_read_sensitive, require_read, subject_of
 from api.compiled import root
 from api.context import Info
@@ -49,9 +47,7 @@ class CustomerQueries:
             row = await info.context.loaders.customer.load(pk)
             return Customer.from_model(row) if row else None
 
-        if info.context.subject is None or not compiled.enabled(info.context):
-            return await loaded()
-        return cast(Customer, root.CompiledRoot(root.customer(info.context, pk), loaded))
+        return await root.answer(info.context, lambda: root.customer(info.context, pk), loaded)
 
     @strawberry.field(description="Customers matching a filter, in a stable order.")
     async def customers(
@@ -86,7 +82,7 @@ class CustomerQueries:
                 query.count,
             )
 
-        if not compiled.enabled(info.context):
-            return await loaded()
-        build = root.customers(info.context, query, size, after_id, repr(flt))
-        return cast(Connection[Customer], root.CompiledRoot(build, loaded))
+        return await root.answer(
+            info.context, lambda: root.customers(info.context, query, size, after_id, repr(flt)),
+            loaded,
+        )  # fmt: skip

@@ -1,11 +1,9 @@
 """Loan queries: one loan, and filtered, paginated lists."""
 
 from datetime import date
-from typing import cast
 
 import strawberry
 
-from api import compiled
 from api.access import require_read
 from api.compiled import root
 from api.context import Info
@@ -42,9 +40,7 @@ class LoanQueries:
             row = await info.context.loaders.loan.load(pk)
             return Loan.from_model(row, await info.context.today()) if row else None
 
-        if info.context.subject is None or not compiled.enabled(info.context):
-            return await loaded()
-        return cast(Loan, root.CompiledRoot(root.loan(info.context, pk), loaded))
+        return await root.answer(info.context, lambda: root.loan(info.context, pk), loaded)
 
     @strawberry.field(description="Loans matching a filter, in a stable order.")
     async def loans(
@@ -99,7 +95,7 @@ class LoanQueries:
                 query.count,
             )
 
-        if not compiled.enabled(info.context):
-            return await loaded()
-        build = root.loans(info.context, query, size, after_id, repr(filter))
-        return cast(Connection[Loan], root.CompiledRoot(build, loaded))
+        return await root.answer(
+            info.context, lambda: root.loans(info.context, query, size, after_id, repr(filter)),
+            loaded,
+        )  # fmt: skip
