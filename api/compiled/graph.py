@@ -7,6 +7,7 @@ placed as `id IN (…)` subqueries of the same SQL Tortoise would send, so a row
 path would not load is not in the JSON either.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -93,10 +94,15 @@ def global_id(type_name: str, name: str = "id") -> Field:
     return lambda r, _, a: r.d.b64(f"'{type_name}:' || {a}.\"{name}\"")
 
 
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")  # a GraphQL name: nothing to escape in SQL
+
+
 def obj(r: Reading, sel: Selected, fields: dict[str, Field], alias: str) -> str:
     """The JSON object of a selection over a row (`__typename` included)."""
     pairs = []
     for f in sel.fields:
+        if not _NAME.fullmatch(f.key):  # the parser allows no other: never written into SQL
+            raise NotCompiled(f"response name {f.key!r}")
         if f.name == "__typename":
             pairs.append((f.key, r.d.literal(sel.type_name)))
             continue
