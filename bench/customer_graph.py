@@ -180,6 +180,9 @@ async def _statements(url: str, username: str, setting: str) -> tuple[int, int]:
             await client.post("/graphql", json={"query": PAGE}, headers=headers)
             with count_statements() as log:
                 response = await client.post("/graphql", json={"query": PAGE}, headers=headers)
+    answered = response.headers.get("x-lendgraph-compiled")
+    path = f"one statement ({answered})" if answered else "the resolvers and loaders"
+    print(f"{username}, compiled reads {setting}: answered by {path}")
     return log.count, len(response.content)
 
 

@@ -29,6 +29,7 @@ from domain.customer.models import Customer as CustomerModel
 from domain.loan.models import Loan as LoanModel
 
 T = TypeVar("T")
+COMPILED_HEADER = "x-lendgraph-compiled"
 
 
 @dataclass
@@ -142,6 +143,8 @@ def _compiled(
         _, rows = await client.execute_query(found.sql, found.arguments(context))
         for pk, names in orjson.loads(rows[0][1]):
             context.sensitive_reads[pk].update(names)
+        if context.response is not None:  # which root fields a statement answered, for operators
+            context.response.headers.append(COMPILED_HEADER, sel.key)
         return orjson.Fragment(bytes(rows[0][0]))
 
     return run

@@ -246,11 +246,16 @@ async def test_a_field_without_a_compiled_form_is_answered_by_the_resolvers(
 ) -> None:
     await _world(anonymous)
     await anonymous.login("am1")
-    query = "{ customers { edges { node { name tags { name } loans { productCode } } } } }"
+    query = """{ customers { edges { node { name tags { name } } } }
+                 mine: customers { edges { node { name loans { productCode } } } } }"""
     with count_statements() as log:
         compiled = await _ask(anonymous, "on", query, {})
     assert compiled == await _ask(anonymous, "off", query, {})
     assert len(log.statements) > 3  # the loaders ran
+    # the response says which root fields one statement answered
+    response = await anonymous.http.post("/graphql", json={"query": query},
+                                         headers=anonymous.headers)  # fmt: skip
+    assert response.headers.get_list("x-lendgraph-compiled") == ["mine"]
 
 
 async def test_the_sql_masks_are_the_python_masks(db: str) -> None:
