@@ -9,6 +9,7 @@ any other by the resolver's own path, completed as usual.
 from collections import OrderedDict
 from typing import Any
 
+from graphql import GraphQLObjectType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api.compiled.plan import NotCompiled, Selected, Walker
@@ -24,7 +25,7 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return super().complete_value(
                 return_type, field_details_list, info, path, result, position_context
             )
-        selected = self._selection(return_type, field_details_list, info, path)
+        selected = self._selection(return_type, field_details_list, info, path, result.runtime)
         answer = result.compile(selected) if selected is not None else None
 
         async def complete() -> Any:
@@ -41,19 +42,23 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         return complete()
 
-    def _selection(self, return_type: Any, details: Any, info: Any, path: Any) -> Selected | None:
+    def _selection(
+        self, return_type: Any, details: Any, info: Any, path: Any, runtime: str | None
+    ) -> Selected | None:
         """The root field's selection (None: not compiled), walked once per document and
         variables: the parsed document is the same object while the parser's cache keeps it,
         and the entry keeps it alive, so its identity cannot name another document."""
-        key = (id(self.operation), path.key, repr(self.variable_values.coerced))
+        key = (id(self.operation), path.key, repr(self.variable_values.coerced), runtime)
         found = _SELECTIONS.get(key)
         if found is not None and found[0] is self.operation:
             _SELECTIONS.move_to_end(key)
             return found[1]
         try:
+            concrete = self.schema.get_type(runtime) if runtime else None
             selected: Selected | None = Walker(self).tree(
-                path.key, info.field_name, return_type, details, {}
-            )
+                path.key, info.field_name, return_type, details, {},
+                concrete if isinstance(concrete, GraphQLObjectType) else None,
+            )  # fmt: skip
         except NotCompiled:
             selected = None
         if not any(d.fragment_variable_values for d in details):
@@ -63,4 +68,6 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return selected
 
 
-_SELECTIONS: OrderedDict[tuple[int, str | int, str], tuple[Any, Selected | None]] = OrderedDict()
+_SELECTIONS: OrderedDict[tuple[int, str | int, str, str | None], tuple[Any, Selected | None]] = (
+    OrderedDict()
+)

@@ -50,11 +50,15 @@ class Walker:
     seen: dict[int, Any] = field(default_factory=dict)
 
     def tree(self, key: str, name: str, return_type: GraphQLOutputType,
-             details: list[FieldDetails], args: dict[str, Any]) -> Selected:  # fmt: skip
-        """The selection under a field of a given type."""
+             details: list[FieldDetails], args: dict[str, Any],
+             runtime: GraphQLObjectType | None = None) -> Selected:  # fmt: skip
+        """The selection under a field of a given type (`runtime`: the object type a field of
+        an interface or union type returns, when the resolver knows it before running)."""
         named, is_list = _unwrap(return_type)
         if is_leaf_type(named):
             return Selected(key, name, args, named.name, (), is_list)
+        if runtime is not None and self.executor.schema.is_sub_type(named, runtime):
+            named = runtime
         if not isinstance(named, GraphQLObjectType):
             raise NotCompiled(f"{name}: abstract type {named.name}")
         if any(d.defer_usage is not None for d in details):

@@ -38,6 +38,7 @@ class CompiledRoot:
 
     compile: Callable[[Selected], Awaitable[orjson.Fragment]]
     fallback: Callable[[], Awaitable[Any]]
+    runtime: str | None = None  # the object type, when the field's type is an interface
 
 
 def _reading(context: Context) -> graph.Reading:
@@ -234,12 +235,14 @@ async def answer(
     context: Context,
     build: Callable[[], Callable[[Selected], Awaitable[orjson.Fragment]]],
     loaded: Callable[[], Awaitable[T]],
+    runtime: str | None = None,
 ) -> T:
     """A root resolver's answer: compiled when this request compiles (`build` makes the
-    statement's builder), else `loaded`, the resolver's own path (also the fallback)."""
+    statement's builder), else `loaded`, the resolver's own path (also the fallback).
+    `runtime` names the object type of a field whose type is an interface."""
     if context.subject is None or not compiled.enabled(context):
         return await loaded()
-    return cast(T, CompiledRoot(build(), loaded))
+    return cast(T, CompiledRoot(build(), loaded, runtime))
 
 
 __all__ = ["CompiledRoot", "NotCompiled", "answer", "customer", "customers", "loan", "loans"]

@@ -103,11 +103,16 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
                                                f"edges {{ cursor node {{ {node} }} }}"]),
                               min_size=1, max_size=3, unique=True))  # fmt: skip
         customer.append(f"interactions{first} {{ {' '.join(parts)} }}")
-    root = draw(st.sampled_from(["customers", "customers", "customer", "loans", "loan"]))
+    root = draw(st.sampled_from(["customers", "customers", "customer", "loans", "loan", "node"]))
     on = "Loan" if root.startswith("loan") else "Customer"
     body, tail = _fragmented(draw, loan if on == "Loan" else customer, on)
     variables: dict[str, Any] = {"on": draw(st.booleans())}
-    if root in ("customer", "loan"):  # by id: one in scope or not, or none
+    if root == "node":  # an interface: a customer's or a loan's id, fields for both types
+        variables["kind"] = draw(st.sampled_from(["Customer", "Loan"]))
+        body = (f"id ... on Customer {{ {' '.join(customer)} }} "
+                f"... on Loan {{ {' '.join(loan)} }}")  # fmt: skip
+        tail = ""
+    if root in ("customer", "loan", "node"):  # by id: one in scope or not, or none
         variables["id"] = draw(st.sampled_from([1, 2, 3]))
         query = f"query Q($on: Boolean!, $id: ID!) {{ {root}(id: $id) {{ {body} }} }} {tail}"
         return query, variables
@@ -201,10 +206,12 @@ async def test_compiled_and_resolver_answers_are_the_same_bytes(
     loans_ = {1: keys["loan1"], 2: keys["loan2"], 3: keys["lastloan"] + 1000}
     for role in ROLES:
         await anonymous.login(role)
-        for query, variables in generated:
+        for query, drawn in generated:
+            variables = dict(drawn)
             root = re.search(r"\) \{ (\w+)", query)
             assert root is not None
-            kind, ids = ("Loan", loans_) if root[1].startswith("loan") else ("Customer", customers)
+            kind = variables.pop("kind", "Loan" if root[1].startswith("loan") else "Customer")
+            ids = loans_ if kind == "Loan" else customers
             if "after" in variables:
                 variables = {**variables, "after": encode_cursor(ids[variables["after"]])}
             if "id" in variables:
@@ -286,3 +293,19 @@ def test_a_bad_setting_stops_the_server_at_start(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("LENDGRAPH_COMPILED_READS", "sometimes")
     with pytest.raises(ValueError, match="LENDGRAPH_COMPILED_READS must be 'on' or 'off'"):
         create_app("sqlite://:memory:")
+
+
+async def test_node_of_a_customer_or_a_loan_is_compiled_for_its_type(
+    anonymous: GraphQLClient,
+) -> None:
+    keys = await _world(anonymous)
+    await anonymous.login("am1")
+    query = """query ($id: ID!) { node(id: $id) { __typename id
+      ... on Customer { name phone loans { principal } } ... on Loan { principal bucket } } }"""
+    for kind, pk in (("Customer", keys["second"]), ("Loan", keys["loan2"])):
+        variables = {"id": to_global_id(kind, pk)}
+        compiled = await anonymous.http.post("/graphql", headers=anonymous.headers,
+                                             json={"query": query, "variables": variables})  # fmt: skip
+        assert compiled.headers.get_list("x-lendgraph-compiled") == ["node"]
+        assert compiled.json()["data"]["node"]["__typename"] == kind
+        assert compiled.content == await _ask(anonymous, "off", query, variables)
