@@ -157,6 +157,10 @@ class Dialect:
         """Microseconds since the epoch of a datetime column, as SQL text."""
         raise NotImplementedError
 
+    def micros_number(self, sql: str) -> str:
+        """Microseconds since the epoch of a datetime column, as an integer."""
+        raise NotImplementedError
+
     def utf8(self, value: str) -> str:
         """The statement's JSON as UTF-8 bytes (what the response sends, with no text object
         made in between)."""
@@ -228,7 +232,10 @@ class Postgres(Dialect):
         return f"('[' || concat_ws(',', {parts}) || ']')"
 
     def micros(self, sql: str) -> str:
-        return f"((extract(epoch FROM {sql}) * 1000000)::bigint)::text"
+        return f"({self.micros_number(sql)})::text"
+
+    def micros_number(self, sql: str) -> str:
+        return f"(extract(epoch FROM {sql}) * 1000000)::bigint"
 
     def utf8(self, value: str) -> str:
         return f"convert_to({value}, 'UTF8')"
@@ -303,6 +310,9 @@ class Sqlite(Dialect):
         return f"json('[' || rtrim({parts}, ',') || ']')"
 
     def micros(self, sql: str) -> str:
+        return f"lg_micros({sql})"
+
+    def micros_number(self, sql: str) -> str:
         return f"lg_micros({sql})"
 
     def utf8(self, value: str) -> str:

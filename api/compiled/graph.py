@@ -18,6 +18,7 @@ from tortoise.models import Model
 
 from api.compiled.dialect import Dialect
 from api.compiled.plan import NotCompiled, Selected
+from api.relay import cursor_numbers
 from authz import scoping
 from authz.actions import Scope
 from domain.clock import service as clock
@@ -210,22 +211,29 @@ def _interaction_cursor(r: Reading, a: str) -> str:
 
 
 def _interactions(r: Reading, sel: Selected, a: str) -> str:
-    """`interactions(first:)`, newest first, without `after` (a cursor answers per field)."""
-    if sel.args.get("after") is not None:
-        raise NotCompiled("Customer.interactions(after:)")
+    """`interactions(first:, after:)`, newest first; the cursor is (microseconds, id)."""
     first = 20 if sel.args.get("first") is None else int(sel.args["first"])
     try:
         check_first(first)
-    except DomainError as exc:
-        raise NotCompiled("Customer.interactions(first:) out of range") from exc
+        mark = cursor_numbers(sel.args.get("after"), 2)
+    except DomainError as exc:  # the resolver says what is wrong
+        raise NotCompiled("Customer.interactions: a first or after refused") from exc
 
     @cache  # made when first used: a parameter made and not placed in the SQL is an error
     def rows() -> str:
         scope = r.scoped(Interaction, "interaction", "lg_i.id", parent="customer")
         return f"FROM interaction lg_i WHERE lg_i.customer_id = {a}.id{scope}"
 
+    @cache
+    def after() -> str:
+        if mark is None:
+            return rows()
+        at, key = r.d.micros_number("lg_i.occurred_at"), r.d.param(mark[0])
+        older = f"({at} < {key} OR ({at} = {key} AND lg_i.id < {r.d.param(mark[1])}))"
+        return f"{rows()} AND {older}"
+
     def page() -> str:
-        return f"FROM (SELECT * {rows()} ORDER BY occurred_at DESC, id DESC LIMIT {first}) it"
+        return f"FROM (SELECT * {after()} ORDER BY occurred_at DESC, id DESC LIMIT {first}) it"
 
     newest = "it.occurred_at DESC, it.id DESC"
 
@@ -238,7 +246,7 @@ def _interactions(r: Reading, sel: Selected, a: str) -> str:
 
     def page_info(p: Selected) -> str:
         fields: dict[str, Field] = {
-            "hasNextPage": lambda r, _, a: r.d.boolean(f"(SELECT count(*) {rows()}) > {first}"),
+            "hasNextPage": lambda r, _, a: r.d.boolean(f"(SELECT count(*) {after()}) > {first}"),
             "endCursor": lambda r, _, a: r.d.nullable(
                 f"(SELECT {_interaction_cursor(r, 'it')} {page()} "
                 "ORDER BY it.occurred_at, it.id LIMIT 1)"

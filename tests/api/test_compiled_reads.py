@@ -9,7 +9,7 @@ same bytes. `LENDGRAPH_EQUIVALENCE_EXAMPLES` sets how many documents (`make fuzz
 
 import os
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,13 @@ from domain.access.models import AuditEntry
 from domain.clock import service as clock
 from domain.customer.models import Customer
 from domain.interaction import service as interactions
-from domain.interaction.models import Direction, InteractionChannel, InteractionType, Outcome
+from domain.interaction.models import (
+    Direction,
+    Interaction,
+    InteractionChannel,
+    InteractionType,
+    Outcome,
+)
 from domain.loan import service as loans
 from domain.loan.models import Loan
 from domain.statements import count_statements
@@ -98,7 +104,18 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
         customer.append("loans { " + " ".join(loan) + " }")
     if draw(st.booleans()):
         node = " ".join(_pick(draw, INTERACTION, ELSEWHERE["interaction"]))
-        first = draw(st.sampled_from(["", "(first: 0)", "(first: 2)", "(first: 30)"]))
+        first = draw(
+            st.sampled_from(
+                [
+                    "",
+                    "(first: 0)",
+                    "(first: 2)",
+                    "(first: 30)",
+                    '(first: 1, after: "CURSOR")',
+                    '(after: "BADCURSOR")',
+                ]
+            )
+        )
         parts = draw(st.lists(st.sampled_from(["totalCount", "pageInfo { hasNextPage endCursor }",
                                                f"edges {{ cursor node {{ {node} }} }}"]),
                               min_size=1, max_size=3, unique=True))  # fmt: skip
@@ -169,8 +186,12 @@ async def _world(gql: GraphQLClient) -> dict[str, int]:
                 occurred_at=datetime(2026, 3, 1 + m, 10, 0, m * 7, tzinfo=UTC),
             )  # fmt: skip
     await loans.refresh_delinquency(date(2026, 6, 15))
+    middle = await Interaction.filter(customer_id=owners[1].id).order_by("occurred_at").first()
+    assert middle is not None
     return {"first": owners[0].id, "second": owners[1].id, "last": owners[-1].id,
-            "loan1": lent[0], "loan2": lent[1], "lastloan": lent[-1]}  # fmt: skip
+            "loan1": lent[0], "loan2": lent[1], "lastloan": lent[-1],
+            "micros": (middle.occurred_at - datetime(1970, 1, 1, tzinfo=UTC))
+            // timedelta(microseconds=1) + 7_000_000, "interaction": middle.id}  # fmt: skip
 
 
 async def _ask(gql: GraphQLClient, mode: str, query: str, variables: dict[str, Any]) -> bytes:
@@ -204,10 +225,12 @@ async def test_compiled_and_resolver_answers_are_the_same_bytes(
     keys = await _world(anonymous)
     customers = {1: keys["first"], 2: keys["second"], 3: keys["last"] + 1000}
     loans_ = {1: keys["loan1"], 2: keys["loan2"], 3: keys["lastloan"] + 1000}
+    cursor = encode_cursor(keys["micros"], keys["interaction"])  # 7 s after the oldest
     for role in ROLES:
         await anonymous.login(role)
-        for query, drawn in generated:
+        for drawn_query, drawn in generated:
             variables = dict(drawn)
+            query = drawn_query.replace('"CURSOR"', f'"{cursor}"').replace("BADCURSOR", "bm9wZQ==")
             root = re.search(r"\) \{ (\w+)", query)
             assert root is not None
             kind = variables.pop("kind", "Loan" if root[1].startswith("loan") else "Customer")
