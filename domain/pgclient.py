@@ -126,9 +126,14 @@ def _record(error: DatabaseUnavailableError) -> DatabaseUnavailableError:
     return error
 
 
+# the mark of a statement that only reads though it does not start with SELECT (a WITH), put
+# there by the code that builds it (api.compiled): sent again on a lost connection, as reads are
+READ = "/* read */ "
+
+
 def _is_read(args: tuple[Any, ...]) -> bool:
     query = args[0] if args and isinstance(args[0], str) else ""
-    return query.lstrip()[:6].upper() == "SELECT"
+    return query.startswith(READ) or query.lstrip()[:6].upper() == "SELECT"
 
 
 async def _typed(call: Awaitable[Any]) -> Any:

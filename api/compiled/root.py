@@ -23,7 +23,7 @@ from api.compiled import graph
 from api.compiled.dialect import dialect_for
 from api.compiled.plan import NotCompiled, Selected
 from api.context import Context
-from domain.access import audit
+from domain import pgclient
 from domain.clock import service as clock
 from domain.customer.models import Customer as CustomerModel
 from domain.loan.models import Loan as LoanModel
@@ -59,20 +59,10 @@ Build = Callable[[graph.Reading, Selected], tuple[list[str], str, str]]
 
 @dataclass(frozen=True)
 class Statement:
-    """A root field's statement: its SQL and values, and where in the values the audit's actor
-    goes (each request's own: who, from where), when the statement appends its audit itself."""
+    """A root field's statement: its SQL and values."""
 
     sql: str
     values: list[Any]
-    actor_at: int | None = None
-
-    def arguments(self, context: Context) -> list[Any]:
-        if self.actor_at is None:
-            return self.values
-        values = list(self.values)
-        actor = audit.actor_values(context.actor())
-        values[self.actor_at : self.actor_at + len(actor)] = actor
-        return values
 
 
 class _Statements:
@@ -100,31 +90,16 @@ STATEMENTS = _Statements()
 
 def _statement(r: graph.Reading, ctes: list[str], select: str, rows: str) -> Statement:
     """The whole statement: the document (`select`, after the common table expressions), and
-    the audit of the customers in `rows` whose sensitive fields it shows unmasked.
-
-    On PostgreSQL the statement appends those entries itself (an INSERT in its WITH), as
-    `audit.record_sensitive_reads` would; on SQLite it returns which customers and fields, and
-    the request appends them at its end, as for the resolvers.
-    """
+    which customers in `rows` it shows sensitive fields of unmasked, with which: the request
+    audits them at its end, as for the resolvers. The statement only reads, and says so
+    (`pgclient.READ`): on a lost connection it is sent again on a new one, as reads are."""
     names = sorted(r.audited)
-    audit_column, actor_at = "'[]'", None
-    if names and r.d.postgres:
-        actor_at = len(r.d.values)
-        who = ", ".join(r.d.param(None) for _ in audit.ACTOR_COLUMNS)
-        read = ", ".join(f"CASE WHEN cu.{n} IS NOT NULL THEN '{n}' END" for n in names)
-        shown = " OR ".join(f"cu.{n} IS NOT NULL" for n in names)
-        columns = ", ".join(("at", "action", "object_type", "object_id", "fields_read",
-                             *audit.ACTOR_COLUMNS))  # fmt: skip
-        ctes.append(
-            f"lg_audit AS (INSERT INTO audit_entry ({columns}) SELECT now(), "
-            f"'{audit.READ_SENSITIVE}', 'customer', cu.id::text, "
-            f"to_jsonb(array_remove(ARRAY[{read}], NULL)), {who} {rows} AND ({shown}))"
-        )
-    elif names:
+    audit_column = "'[]'"
+    if names:
         flags = r.d.flags([(f"cu.{n} IS NOT NULL", n) for n in names])
         audit_column = r.d.array(f"'[' || cu.id || ',' || {flags} || ']'", rows, "cu.id")
     head = f"WITH {', '.join(ctes)} " if ctes else ""
-    return Statement(f"{head}{select}, {audit_column} AS audit", r.d.values, actor_at)
+    return Statement(f"{pgclient.READ}{head}{select}, {audit_column} AS audit", r.d.values)
 
 
 def _compiled(
@@ -141,7 +116,7 @@ def _compiled(
             STATEMENTS.put(cache_key, found)
         client = connections.get("default")
         await dialect_for(client).prepare()
-        _, rows = await client.execute_query(found.sql, found.arguments(context))
+        _, rows = await client.execute_query(found.sql, found.values)
         for pk, names in orjson.loads(rows[0][1]):
             context.sensitive_reads[pk].update(names)
         if context.response is not None:  # which root fields a statement answered, for operators

@@ -59,17 +59,6 @@ def _clip(text: str | None, size: int) -> str | None:
     return None if text is None else text[:size]
 
 
-# the columns of an unmasked read's entry that name who read and from where, and their values
-ACTOR_COLUMNS = ("user_id", "username", "via", "ip", "user_agent", "request_id")
-
-
-def actor_values(actor: Actor) -> list[Any]:
-    """The values of `ACTOR_COLUMNS` for an actor, clipped to their columns as `_entry` does
-    (for a statement that appends entries itself, e.g. a compiled read)."""
-    return [actor.user_id, actor.username[:64], actor.via[:16], _clip(actor.ip, 64),
-            _clip(actor.user_agent, 400), _clip(actor.request_id, 64)]  # fmt: skip
-
-
 def _entry(
     actor: Actor,
     *,
