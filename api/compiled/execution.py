@@ -13,7 +13,7 @@ from graphql import GraphQLObjectType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api.compiled.plan import NotCompiled, Selected, Walker
-from api.compiled.root import CompiledRoot
+from api.compiled.root import CompiledRoot, digest
 
 
 class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -48,7 +48,8 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """The root field's selection (None: not compiled), walked once per document and
         variables: the parsed document is the same object while the parser's cache keeps it,
         and the entry keeps it alive, so its identity cannot name another document."""
-        key = (id(self.operation), path.key, repr(self.variable_values.coerced), runtime)
+        variables = digest(repr(self.variable_values.coerced))  # they may be long
+        key = (id(self.operation), path.key, variables, runtime)
         found = _SELECTIONS.get(key)
         if found is not None and found[0] is self.operation:
             _SELECTIONS.move_to_end(key)
@@ -68,6 +69,6 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return selected
 
 
-_SELECTIONS: OrderedDict[tuple[int, str | int, str, str | None], tuple[Any, Selected | None]] = (
+_SELECTIONS: OrderedDict[tuple[int, str | int, bytes, str | None], tuple[Any, Selected | None]] = (
     OrderedDict()
 )

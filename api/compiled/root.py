@@ -7,6 +7,7 @@ response untouched (`orjson.Fragment`). Otherwise the resolver's own path (`fall
 as it would have without the compiler.
 """
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -30,6 +31,12 @@ from domain.loan.models import Loan as LoanModel
 
 T = TypeVar("T")
 COMPILED_HEADER = "x-lendgraph-compiled"
+MAX_KEPT_TEXT = 4096  # a statement whose text values are longer is built again, not kept
+
+
+def digest(text: str) -> bytes:
+    """A key for text of any length that no other text will have (16 bytes of BLAKE2b)."""
+    return hashlib.blake2b(text.encode(errors="surrogatepass"), digest_size=16).digest()
 
 
 @dataclass
@@ -108,12 +115,14 @@ def _compiled(
     async def run(sel: Selected) -> orjson.Fragment:
         assert context.subject is not None
         calendar = clock.local_date(datetime.now(UTC))  # the business date's fallback
-        cache_key = (key, repr(sel), context.subject, context.authorizer.version, calendar)
+        named = digest(repr((key, sel)))  # a filter or cursor may be long: kept as a digest
+        cache_key = (named, context.subject, context.authorizer.version, calendar)
         found = STATEMENTS.get(cache_key)
         if found is None:
             r = _reading(context)
             found = _statement(r, *build(r, sel))
-            STATEMENTS.put(cache_key, found)
+            if sum(len(v) for v in found.values if isinstance(v, str)) <= MAX_KEPT_TEXT:
+                STATEMENTS.put(cache_key, found)
         client = connections.get("default")
         await dialect_for(client).prepare()
         _, rows = await client.execute_query(found.sql, found.values)

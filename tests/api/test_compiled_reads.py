@@ -334,3 +334,22 @@ async def test_node_of_a_customer_or_a_loan_is_compiled_for_its_type(
         assert compiled.headers.get_list("x-lendgraph-compiled") == ["node"]
         assert compiled.json()["data"]["node"]["__typename"] == kind
         assert compiled.content == await _ask(anonymous, "off", query, variables)
+
+
+async def test_a_statement_with_long_text_values_is_not_kept(
+    anonymous: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.compiled import root
+
+    await _world(anonymous)
+    await anonymous.login("admin")
+    query = """query ($s: String!) { customers(filter: {search: $s}) { totalCount
+      edges { node { name } } } }"""
+    for limit, search, kept in ((4096, "客户" * 50, True), (80, "客户" * 60, False)):
+        monkeypatch.setattr(root, "MAX_KEPT_TEXT", limit)
+        root.STATEMENTS.kept.clear()
+        compiled = await _ask(anonymous, "on", query, {"s": search})
+        assert compiled == await _ask(anonymous, "off", query, {"s": search})
+        assert b'"totalCount":0' in compiled
+        assert bool(root.STATEMENTS.kept) is kept
+        assert all(len(repr(key)) < 1000 for key in root.STATEMENTS.kept)  # a digest, not text
