@@ -9,6 +9,7 @@ import strawberry
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from api.dataloader import DataLoader
 from domain.errors import ValidationError
 from domain.pagination import page
 
@@ -186,7 +187,18 @@ async def paged(
 ) -> Connection[T]:
     """One keyset page of an id-ordered query as a connection (50 rows unless asked)."""
     after_id = id_after(after, query.model)
-    result = await page(query, first=50 if first is None else first, after_id=after_id)
+    return await keyset_page(query, 50 if first is None else first, after_id, view)
+
+
+async def keyset_page(
+    query: QuerySet[M], first: int, after_id: int | None, view: Callable[[M], T],
+    loader: "DataLoader[int, M | None] | None" = None,
+) -> Connection[T]:  # fmt: skip
+    """The page of `first` rows after a key as a connection; `loader` learns the rows."""
+    result = await page(query, first=first, after_id=after_id)
+    if loader is not None:
+        for row in result.rows:
+            loader.prime(row.pk, row)
     return connection(
         [view(r) for r in result.rows],
         [encode_cursor(r.pk) for r in result.rows],

@@ -9,11 +9,11 @@ from api.compiled import root
 from api.context import Info
 from api.customer.inputs import CustomerFilter
 from api.customer.types import Customer
-from api.relay import Connection, connection, encode_cursor, expect_id, id_after, optional_id
+from api.relay import Connection, expect_id, id_after, keyset_page, optional_id
 from domain.customer import service
 from domain.customer.models import Customer as CustomerModel
 from domain.errors import ValidationError
-from domain.pagination import check_first, page
+from domain.pagination import check_first
 
 
 def to_domain_filter(flt: CustomerFilter | None) -> service.CustomerFilter | None:
@@ -71,16 +71,8 @@ class CustomerQueries:
         size = check_first(50 if first is None else first)
 
         async def loaded() -> Connection[Customer]:
-            result = await page(query, first=size, after_id=after_id)
-            loader = info.context.loaders.customer
-            for row in result.rows:
-                loader.prime(row.id, row)
-            return connection(
-                [Customer.from_model(r) for r in result.rows],
-                [encode_cursor(r.id) for r in result.rows],
-                result.has_next,
-                query.count,
-            )
+            return await keyset_page(query, size, after_id, Customer.from_model,
+                                     info.context.loaders.customer)  # fmt: skip
 
         return await root.answer(
             info.context, lambda: root.customers(info.context, query, size, after_id, repr(flt)),

@@ -9,9 +9,9 @@ from api.compiled import root
 from api.context import Info
 from api.enums import LoanStatus
 from api.loan.types import Loan
-from api.relay import Connection, connection, encode_cursor, expect_id, id_after
+from api.relay import Connection, expect_id, id_after, keyset_page
 from domain.loan.models import Loan as LoanModel
-from domain.pagination import check_first, page
+from domain.pagination import check_first
 
 
 @strawberry.input(description="Conditions on loans; all given ones must hold.")
@@ -84,16 +84,9 @@ class LoanQueries:
         size = check_first(50 if first is None else first)
 
         async def loaded() -> Connection[Loan]:
-            result = await page(query, first=size, after_id=after_id)
             today = await info.context.today()
-            for row in result.rows:
-                info.context.loaders.loan.prime(row.id, row)
-            return connection(
-                [Loan.from_model(r, today) for r in result.rows],
-                [encode_cursor(r.id) for r in result.rows],
-                result.has_next,
-                query.count,
-            )
+            return await keyset_page(query, size, after_id, lambda r: Loan.from_model(r, today),
+                                     info.context.loaders.loan)  # fmt: skip
 
         return await root.answer(
             info.context, lambda: root.loans(info.context, query, size, after_id, repr(filter)),
