@@ -113,9 +113,6 @@ class Loaders:
 
     def scope(self, obj: str) -> Q:
         """The row filter of an object for this request's caller (Q() for every row)."""
-        return self._s(obj)
-
-    def _s(self, obj: str) -> Q:
         found = self._scopes.get(obj)
         if found is None:
             given = self._scope_of
@@ -125,7 +122,7 @@ class Loaders:
 
     @cached_property
     def customer(self) -> DataLoader[int, Customer | None]:
-        return DataLoader(_by_id(Customer, self._s("customer")))
+        return DataLoader(_by_id(Customer, self.scope("customer")))
 
     @cached_property
     def user(self) -> DataLoader[int, User | None]:
@@ -133,19 +130,19 @@ class Loaders:
 
     @cached_property
     def loan(self) -> DataLoader[int, Loan | None]:
-        return DataLoader(_by_id(Loan, self._s("loan")))
+        return DataLoader(_by_id(Loan, self.scope("loan")))
 
     @cached_property
     def application(self) -> DataLoader[int, Application | None]:
-        return DataLoader(_by_id(Application, self._s("application")))
+        return DataLoader(_by_id(Application, self.scope("application")))
 
     @cached_property
     def interaction(self) -> DataLoader[int, Interaction | None]:
-        return DataLoader(_by_id(Interaction, self._s("interaction")))
+        return DataLoader(_by_id(Interaction, self.scope("interaction")))
 
     @cached_property
     def payment(self) -> DataLoader[int, Payment | None]:
-        return DataLoader(_by_id(Payment, self._s("payment")))
+        return DataLoader(_by_id(Payment, self.scope("payment")))
 
     @cached_property
     def product(self) -> DataLoader[int, Product | None]:
@@ -153,7 +150,7 @@ class Loaders:
 
     @cached_property
     def loans_by_customer(self) -> DataLoader[int, list[Loan]]:
-        return DataLoader(_children(Loan, "customer_id", self._s("loan"), "id"))
+        return DataLoader(_children(Loan, "customer_id", self.scope("loan"), "id"))
 
     @cached_property
     def installments_by_loan(self) -> DataLoader[int, list[Installment]]:
@@ -161,21 +158,21 @@ class Loaders:
 
     @cached_property
     def payments_by_loan(self) -> DataLoader[int, list[Payment]]:
-        return DataLoader(_children(Payment, "loan_id", self._s("payment"), "paid_at", "id"))
+        return DataLoader(_children(Payment, "loan_id", self.scope("payment"), "paid_at", "id"))
 
     @cached_property
     def applications_by_customer(self) -> DataLoader[int, list[Application]]:
-        scope = self._s("application")
+        scope = self.scope("application")
         return DataLoader(_children(Application, "customer_id", scope, "-submitted_at", "-id"))
 
     @cached_property
     def credit_reports_by_customer(self) -> DataLoader[int, list[CreditReport]]:
-        scope = self._s("credit_report")
+        scope = self.scope("credit_report")
         return DataLoader(_children(CreditReport, "customer_id", scope, "-pulled_at", "-id"))
 
     @cached_property
     def interactions_by_customer(self) -> DataLoader[int, list[Interaction]]:
-        scope = self._s("interaction")
+        scope = self.scope("interaction")
         return DataLoader(_children(Interaction, "customer_id", scope, "-occurred_at", "-id"))
 
     @cached_property
@@ -194,7 +191,7 @@ class Loaders:
 
     @cached_property
     def tasks_by_instance(self) -> DataLoader[int, list[WorkTask]]:
-        return DataLoader(_children(WorkTask, "instance_id", self._s("task"), "id"))
+        return DataLoader(_children(WorkTask, "instance_id", self.scope("task"), "id"))
 
     @cached_property
     def waits_by_instance(self) -> DataLoader[int, list[ProcessWait]]:

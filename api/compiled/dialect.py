@@ -53,6 +53,17 @@ _SQLITE_FUNCTIONS = (
 _registered: "weakref.WeakSet[Any]" = weakref.WeakSet()
 
 
+async def prepare(client: BaseDBAsyncClient) -> None:
+    """Make a connection ready for the functions compiled SQL uses: ours, on a SQLite
+    connection that does not have them yet (PostgreSQL has them from migration 0027)."""
+    raw = getattr(client, "_connection", None)
+    if client.capabilities.dialect != "sqlite" or raw is None or raw in _registered:
+        return
+    for name, function in _SQLITE_FUNCTIONS:
+        await raw.create_function(name, 1, function, deterministic=True)
+    _registered.add(raw)
+
+
 def _truth(condition: str) -> str:
     return f"CASE WHEN {condition} THEN 'true' WHEN NOT ({condition}) THEN 'false' ELSE 'null' END"
 
@@ -86,9 +97,6 @@ class Dialect:
     def values(self) -> list[Any]:
         """The parameters of the statement, in placeholder order."""
         return list(self.parameters.values)
-
-    async def prepare(self) -> None:
-        """Make the connection ready for the functions the SQL uses."""
 
     def mask_phone(self, sql: str) -> str:
         return f"lg_mask_phone({sql})"
@@ -251,14 +259,6 @@ class Sqlite(Dialect):
     @staticmethod
     def _placeholder(n: int) -> str:
         return f"?{n}"
-
-    async def prepare(self) -> None:
-        raw = getattr(self.client, "_connection", None)
-        if raw is None or raw in _registered:
-            return
-        for name, function in _SQLITE_FUNCTIONS:
-            await raw.create_function(name, 1, function, deterministic=True)
-        _registered.add(raw)
 
     def text(self, sql: str) -> str:
         return sql

@@ -6,14 +6,13 @@ statement as JSON text (`orjson.Fragment`, which the response's orjson encoder w
 any other by the resolver's own path, completed as usual.
 """
 
-from collections import OrderedDict
 from typing import Any
 
 from graphql import GraphQLObjectType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api.compiled.plan import NotCompiled, Selected, Walker
-from api.compiled.root import CompiledRoot, digest
+from api.compiled.root import CompiledRoot, Kept, digest
 
 
 class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -52,7 +51,6 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         key = (id(self.operation), path.key, variables, runtime)
         found = _SELECTIONS.get(key)
         if found is not None and found[0] is self.operation:
-            _SELECTIONS.move_to_end(key)
             return found[1]
         try:
             concrete = self.schema.get_type(runtime) if runtime else None
@@ -63,12 +61,8 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         except NotCompiled:
             selected = None
         if not any(d.fragment_variable_values for d in details):
-            _SELECTIONS[key] = (self.operation, selected)
-            if len(_SELECTIONS) > 512:
-                _SELECTIONS.popitem(last=False)
+            _SELECTIONS.put(key, (self.operation, selected))
         return selected
 
 
-_SELECTIONS: OrderedDict[tuple[int, str | int, bytes, str | None], tuple[Any, Selected | None]] = (
-    OrderedDict()
-)
+_SELECTIONS: Kept[tuple[int, str | int, bytes, str | None], tuple[Any, Selected | None]] = Kept()

@@ -10,7 +10,6 @@ path would not load is not in the JSON either.
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 
 from tortoise.expressions import Q, RawSQL
@@ -45,7 +44,7 @@ class Reading:
         """The business date, read inside the statement (as `clock.get` reads it: the stored
         business date, else the institution's calendar date), not by a statement of its own."""
         if self._today is None:
-            calendar = clock.local_date(datetime.now(UTC))
+            calendar = clock.calendar_date()
             fallback = self.d.param(calendar if self.d.postgres else calendar.isoformat())
             stored = "(SELECT b.current FROM business_day b WHERE b.id = 1)"  # clock's one row
             self._today = f"coalesce({stored}, {fallback})"

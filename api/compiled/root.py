@@ -11,8 +11,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 import orjson
 from tortoise import connections
@@ -21,7 +20,7 @@ from tortoise.queryset import QuerySet
 
 from api import compiled
 from api.compiled import graph
-from api.compiled.dialect import dialect_for
+from api.compiled.dialect import dialect_for, prepare
 from api.compiled.plan import NotCompiled, Selected
 from api.context import Context
 from domain import pgclient
@@ -30,6 +29,8 @@ from domain.customer.models import Customer as CustomerModel
 from domain.loan.models import Loan as LoanModel
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 COMPILED_HEADER = "x-lendgraph-compiled"
 MAX_KEPT_TEXT = 4096  # a statement whose text values are longer is built again, not kept
 
@@ -72,27 +73,28 @@ class Statement:
     values: list[Any]
 
 
-class _Statements:
-    """The statements built lately, by what decides their text and values: the root field and
-    its arguments, the selection, the caller and the policy version, the calendar date."""
+class Kept(Generic[K, V]):
+    """The latest `size` entries by key, the least recently used dropped first."""
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self.kept: OrderedDict[Hashable, Statement] = OrderedDict()
+        self.kept: OrderedDict[K, V] = OrderedDict()
 
-    def get(self, key: Hashable) -> Statement | None:
+    def get(self, key: K) -> V | None:
         found = self.kept.get(key)
         if found is not None:
             self.kept.move_to_end(key)
         return found
 
-    def put(self, key: Hashable, statement: Statement) -> None:
-        self.kept[key] = statement
+    def put(self, key: K, value: V) -> None:
+        self.kept[key] = value
         if len(self.kept) > self.size:
             self.kept.popitem(last=False)
 
 
-STATEMENTS = _Statements()
+# the statements built lately, by what decides their text and values: the root field and its
+# arguments, the selection, the caller and the policy version, the calendar date
+STATEMENTS: Kept[Hashable, Statement] = Kept()
 
 
 def _statement(r: graph.Reading, ctes: list[str], select: str, rows: str) -> Statement:
@@ -114,7 +116,7 @@ def _compiled(
 ) -> Callable[[Selected], Awaitable[orjson.Fragment]]:
     async def run(sel: Selected) -> orjson.Fragment:
         assert context.subject is not None
-        calendar = clock.local_date(datetime.now(UTC))  # the business date's fallback
+        calendar = clock.calendar_date()  # the business date's fallback
         named = digest(repr((key, sel)))  # a filter or cursor may be long: kept as a digest
         cache_key = (named, context.subject, context.authorizer.version, calendar)
         found = STATEMENTS.get(cache_key)
@@ -124,7 +126,7 @@ def _compiled(
             if sum(len(v) for v in found.values if isinstance(v, str)) <= MAX_KEPT_TEXT:
                 STATEMENTS.put(cache_key, found)
         client = connections.get("default")
-        await dialect_for(client).prepare()
+        await prepare(client)
         _, rows = await client.execute_query(found.sql, found.values)
         for pk, names in orjson.loads(rows[0][1]):
             context.sensitive_reads[pk].update(names)
@@ -160,7 +162,7 @@ def _page(
     query: QuerySet[Any], first: int, after_id: int | None,
 ) -> Callable[[Selected], Awaitable[orjson.Fragment]]:  # fmt: skip
     """A keyset page of a filtered, scoped query (id order) as a Relay connection, in one
-    statement: its rows (`alias` `cu` for customers, whose unmasked reads it audits)."""
+    statement (its customers' rows are `cu`, as the audit of unmasked reads reads them)."""
     alias = "cu" if table == "customer" else "lg_n"
     edge: dict[str, graph.Field] = {
         "cursor": lambda r, _, a: r.d.b64(f"{a}.id || ''"),

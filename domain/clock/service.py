@@ -16,12 +16,17 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(settings().time_zone).date()
 
 
+def calendar_date() -> date:
+    """The institution's calendar date now (the business date when none is stored)."""
+    return local_date(datetime.now(UTC))
+
+
 async def get() -> date:
     """Today for the business: the stored business date, else the institution's calendar date."""
     row = await BusinessDay.get_or_none(id=_ROW)
     if row is not None:
         return row.current
-    return local_date(datetime.now(UTC))
+    return calendar_date()
 
 
 async def now() -> datetime:

@@ -291,7 +291,7 @@ async def test_a_field_without_a_compiled_form_is_answered_by_the_resolvers(
 
 
 async def test_the_sql_masks_are_the_python_masks(db: str) -> None:
-    from api.compiled.dialect import dialect_for
+    from api.compiled.dialect import dialect_for, prepare
     from authz.masking import mask_id_number, mask_phone
 
     values: list[str] = []
@@ -303,7 +303,7 @@ async def test_the_sql_masks_are_the_python_masks(db: str) -> None:
 
     collect()
     d = dialect_for()
-    await d.prepare()
+    await prepare(d.client)
     for value in values:
         sql = f"SELECT {d.mask_phone(d.param(value))}, {d.mask_id_number(d.param(value))}"
         _, rows = await d.client.execute_query(sql + (" FROM (SELECT 1) x" if d.postgres else ""),
