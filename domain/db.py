@@ -34,6 +34,7 @@ MODEL_MODULES = [
     "domain.daily.models",
     "domain.profile.models",
     "domain.access.models",
+    "domain.simulation.models",
 ]
 
 

@@ -1,0 +1,73 @@
+"""Keeping simulations and the deployments that cite them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.errors import ConflictError, NotFoundError
+from domain.simulation.models import PopulationKind, Simulation, SimulationCitation
+
+
+async def create(
+    *,
+    process_id: str,
+    decision_id: str,
+    draft_digest: str,
+    against_version: int,
+    population_kind: PopulationKind,
+    population: dict[str, Any],
+    report: dict[str, Any],
+    ran_by: str,
+) -> Simulation:
+    """Keep a simulation's report with the draft it was made on."""
+    return await Simulation.create(
+        process_id=process_id, decision_id=decision_id, draft_digest=draft_digest,
+        against_version=against_version, population_kind=population_kind,
+        population=population, report=report, ran_by=ran_by[:64], ran_at=datetime.now(UTC),
+    )  # fmt: skip
+
+
+async def get_or_raise(simulation_id: int) -> Simulation:
+    """A kept simulation, or NotFoundError."""
+    found = await Simulation.get_or_none(id=simulation_id)
+    if found is None:
+        raise NotFoundError("Simulation", simulation_id)
+    return found
+
+
+async def check_citable(simulation_id: int, *, process_id: str, draft_digest: str) -> Simulation:
+    """The simulation a deploy cites, refused when it was made on another draft or process."""
+    found = await get_or_raise(simulation_id)
+    if found.draft_digest != draft_digest:
+        raise ConflictError(
+            f"simulation {simulation_id} was run on another draft "
+            f"(digest {found.draft_digest[:12]}…, this draft {draft_digest[:12]}…): "
+            "simulate this draft and cite that simulation"
+        )
+    if found.process_id != process_id:
+        raise ConflictError(
+            f"simulation {simulation_id} is of process {found.process_id}, not {process_id}"
+        )
+    return found
+
+
+async def cite(*, definition_id: int, simulation_id: int, cited_by: str) -> SimulationCitation:
+    """Record that a deployment was made on the strength of a simulation."""
+    return await SimulationCitation.create(
+        definition_id=definition_id, simulation_id=simulation_id, cited_by=cited_by[:64],
+        cited_at=datetime.now(UTC),
+    )  # fmt: skip
+
+
+async def cited_by_definitions(definition_ids: Iterable[int]) -> dict[int, int]:
+    """The simulation each deployment last cited, by definition id (those citing none left out)."""
+    ids = list(definition_ids)
+    if not ids:
+        return {}
+    rows = SimulationCitation.filter(definition_id__in=ids).order_by("id")
+    found: dict[int, int] = {}
+    for definition_id, simulation_id in await rows.values_list("definition_id", "simulation_id"):
+        found[int(definition_id)] = int(simulation_id)
+    return found
