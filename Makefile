@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint unit bench schema clean designer browser-deps screenshots fuzz audit
+.PHONY: install demo test lint unit bench schema clean designer browser-deps screenshots fuzz audit tck
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -92,6 +92,10 @@ bench: install
 	  *) echo "== DATABASE_URL is not PostgreSQL: the customer graph on PostgreSQL" \
 	          "(beside PostGraphile) and bench/load.py skipped" ;; \
 	esac
+
+## tck: the public DMN TCK (compliance levels 2 and 3) against bpmn.dmn, beside other engines
+tck: install
+	$(BIN)/python bench/tck.py
 
 schema: install
 	$(BIN)/lendgraph export-schema
