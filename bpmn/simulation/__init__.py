@@ -1,0 +1,1 @@
+"""Simulating a decision-table draft on past cases before it is deployed (see :mod:`.run`)."""

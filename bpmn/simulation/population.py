@@ -1,0 +1,65 @@
+"""Which past cases a simulation replays, and the case as both tables see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from domain.settings import settings
+from domain.simulation.models import PopulationKind
+
+CHUNK = 2_000  # cases read per statement: bounded memory whatever the population
+
+
+class InputSource(StrEnum):
+    """Where a case's inputs came from."""
+
+    RECORDED = "RECORDED"  # the data the live decision had, kept with its process instance
+    REBUILT = "REBUILT"  # rebuilt from the stored facts as of the case's date
+
+
+@dataclass(frozen=True)
+class Population:
+    """Past cases of one kind in a date window (both days included), optionally narrowed."""
+
+    kind: PopulationKind
+    start: date
+    end: date
+    product_codes: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    chunk: int = CHUNK
+
+    def window(self) -> tuple[datetime, datetime]:
+        """The window as moments: from the first day's start to the day after the last's, in
+        the institution's time zone."""
+        zone = settings().time_zone
+        first = datetime.combine(self.start, time.min, tzinfo=zone)
+        after = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone)
+        return first, after
+
+    def described(self) -> dict[str, Any]:
+        """The population as it is kept with the simulation."""
+        return {
+            "kind": self.kind.value, "from": self.start.isoformat(), "to": self.end.isoformat(),
+            "filter": {"productCodes": list(self.product_codes), "statuses": list(self.statuses)},
+        }  # fmt: skip
+
+
+@dataclass(slots=True)
+class Case:
+    """One past case: who, how much is at stake, and the inputs its table is given."""
+
+    case_id: int
+    customer_id: int
+    amount: Decimal
+    values: dict[str, Any] = field(default_factory=dict)
+    source: InputSource = InputSource.REBUILT
+
+
+def in_list(prefix: str, values: tuple[str, ...] | tuple[int, ...]) -> tuple[str, dict[str, Any]]:
+    """``(:prefix_0, :prefix_1, …)`` and its parameters (a filter's few values)."""
+    names = {f"{prefix}_{n}": value for n, value in enumerate(values)}
+    return "(" + ", ".join(f":{name}" for name in names) + ")", names

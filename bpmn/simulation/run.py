@@ -1,0 +1,143 @@
+"""Simulating a decision-table draft: the draft's table and a deployed version's, side by
+side over past cases, in memory.
+
+Nothing is written, sent or counted: the tables run alone (no service task, no instance),
+the cases are read a chunk of ids at a time, and each table runs once per class of inputs
+it cannot tell apart. The caller keeps the report (:mod:`domain.simulation.service`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from bpmn import deployments, validation
+from bpmn.simulation import applications, customers, loans, tables
+from bpmn.simulation.observed import Observed
+from bpmn.simulation.population import Case, Population
+from bpmn.simulation.report import Side, Tally
+from domain.clock import service as clock
+from domain.errors import NotFoundError, ValidationError
+from domain.process.models import ProcessDefinition
+from domain.simulation.models import PopulationKind
+
+KINDS = {
+    "credit_approval": PopulationKind.APPLICATIONS,
+    "collections": PopulationKind.LOANS,
+    customers.RATING: PopulationKind.CUSTOMERS,
+    customers.LIMIT: PopulationKind.CUSTOMERS,
+}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A draft as the designer sends it: a diagram and its tables."""
+
+    bpmn_xml: bytes
+    dmn_xmls: list[bytes]
+
+    @property
+    def digest(self) -> str:
+        """The draft's identity, as a deployment of it would be named."""
+        return deployments.content_hash(self.bpmn_xml, self.dmn_xmls)
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """What was simulated against what, and the report."""
+
+    process_id: str
+    decision_id: str
+    draft_digest: str
+    against_version: int
+    report: dict[str, Any]
+
+
+async def simulate(
+    draft: Draft,
+    population: Population,
+    *,
+    process_id: str | None = None,
+    decision_id: str | None = None,
+    against_version: int | None = None,
+) -> Simulated:
+    """Run the draft's table and the baseline's over the population; nothing is stored."""
+    started = time.perf_counter()
+    bundle = validation.deploy_check(draft.bpmn_xml, draft.dmn_xmls)
+    process_id = _process(bundle.process_ids, process_id)
+    kind = KINDS.get(process_id)
+    if kind is None:
+        raise ValidationError.single(
+            "processId", f"{process_id} has no past cases to simulate on; "
+            f"simulated processes: {', '.join(sorted(KINDS))}",
+        )  # fmt: skip
+    if population.kind is not kind:
+        raise ValidationError.single(
+            "population.kind", f"{process_id} decides {kind.value.lower()}, not "
+            f"{population.kind.value.lower()}",
+        )  # fmt: skip
+    if population.start > population.end:
+        raise ValidationError.single("population.to", "the window ends before it starts")
+    baseline = await _baseline(process_id, against_version)
+    decision_id = _decision(draft.bpmn_xml, decision_id)
+    old = Side("old", tables.load(decision_id, [d.encode("utf-8") for d in baseline.dmn_xmls]))
+    new = Side("new", tables.load(decision_id, draft.dmn_xmls))
+    tally = Tally(old, new)
+    observed = Observed(await clock.get()) if kind is PopulationKind.APPLICATIONS else None
+    async for chunk in _chunks(population, process_id):
+        changed = {}
+        for case in chunk:
+            moved = tally.add(case)
+            if moved is not None:
+                changed[case.case_id] = moved
+        if observed is not None:
+            await observed.add(changed)
+    report = {
+        "processId": process_id, "decisionId": decision_id, "draftDigest": draft.digest,
+        "against": {"version": baseline.version, "contentHash": baseline.content_hash},
+        "population": population.described(), **tally.figures(),
+        "observed": observed.shown() if observed is not None else None,
+        "sample": tally.sample, "seconds": round(time.perf_counter() - started, 3),
+    }  # fmt: skip
+    return Simulated(process_id, decision_id, draft.digest, baseline.version, report)
+
+
+def _process(drafted: list[str], asked: str | None) -> str:
+    if len(drafted) != 1:
+        raise ValidationError.single("draft.bpmnXml", f"a draft holds one process, found {drafted}")
+    if asked is not None and asked != drafted[0]:
+        raise ValidationError.single("processId", f"the draft is of {drafted[0]}, not {asked}")
+    return drafted[0]
+
+
+def _decision(bpmn_xml: bytes, asked: str | None) -> str:
+    called = tables.called_decisions(bpmn_xml)
+    if asked is not None:
+        if asked not in called:
+            raise ValidationError.single("decisionId", f"the draft's diagram does not call {asked}")
+        return asked
+    if len(called) != 1:
+        raise ValidationError.single(
+            "decisionId", f"name the table to simulate: the diagram calls {called or 'none'}"
+        )
+    return called[0]
+
+
+async def _baseline(process_id: str, version: int | None) -> ProcessDefinition:
+    """The version in force, or the one named."""
+    if version is None:
+        return await deployments.require_in_force(process_id)
+    found = await ProcessDefinition.get_or_none(process_id=process_id, version=version)
+    if found is None:
+        raise NotFoundError(f"version of {process_id}", version)
+    return found
+
+
+def _chunks(population: Population, process_id: str) -> AsyncIterator[list[Case]]:
+    if population.kind is PopulationKind.APPLICATIONS:
+        return applications.chunks(population)
+    if population.kind is PopulationKind.LOANS:
+        return loans.chunks(population)
+    return customers.chunks(population, process_id)
