@@ -1,0 +1,168 @@
+"""The FEEL entry points: parse (cached), evaluate, and run unary tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from bpmn.feel import nodes as n
+from bpmn.feel.builtins import BUILTINS
+from bpmn.feel.calls import budget_scope
+from bpmn.feel.errors import FeelLimitError
+from bpmn.feel.evaluator import evaluate_node, run_test
+from bpmn.feel.parser import parse_expression_tree, parse_unary_tests_tree
+from bpmn.feel.scope import InputScope, Scope
+from bpmn.feel.values import Range
+
+Clock = Callable[[], dt.datetime]
+_BUILTIN_SCOPE = Scope(BUILTINS)
+_MAX_KNOWN_NAMES = 2_000
+
+
+@dataclass(frozen=True)
+class FeelExpression:
+    """A parsed FEEL expression; names with spaces or symbols are bound when evaluated."""
+
+    text: str
+    tree: n.Node
+
+
+@dataclass(frozen=True)
+class FeelUnaryTests:
+    """Parsed FEEL unary tests (a decision table input entry)."""
+
+    text: str
+    tree: n.Node
+
+
+@lru_cache(maxsize=4096)
+def _expression_tree(text: str, names: frozenset[str]) -> n.Node:
+    return parse_expression_tree(text, names)
+
+
+@lru_cache(maxsize=4096)
+def _tests_tree(text: str, names: frozenset[str]) -> n.Node:
+    return parse_unary_tests_tree(text, names)
+
+
+def parse_expression(text: str) -> FeelExpression:
+    """A FEEL expression, parsed once (bounded cache); FeelSyntaxError when it is not one."""
+    return FeelExpression(text, _expression_tree(text, frozenset()))
+
+
+def parse_unary_tests(text: str) -> FeelUnaryTests:
+    """FEEL unary tests, parsed once (bounded cache); FeelSyntaxError when they are not."""
+    return FeelUnaryTests(text, _tests_tree(text, frozenset()))
+
+
+def _special_names(text: str, context: Mapping[str, Any]) -> frozenset[str]:
+    """Names of the context (and its nested contexts) that hold blanks or symbols and
+    occur in ``text``: the lexer must read them as one name."""
+    found: set[str] = set()
+    pending: list[tuple[Mapping[str, Any], int]] = [(context, 0)]
+    seen = 0
+    while pending and seen < _MAX_KNOWN_NAMES:
+        mapping, depth = pending.pop()
+        for key, value in mapping.items():
+            seen += 1
+            if isinstance(key, str) and not key.isidentifier() and key in text:
+                found.add(key)
+            if isinstance(value, Mapping) and depth < 3:
+                pending.append((value, depth + 1))
+            elif isinstance(value, list) and value and isinstance(value[0], Mapping) and depth < 3:
+                pending.append((value[0], depth + 1))
+    return frozenset(found)
+
+
+def _run(tree: n.Node, scope: Scope, clock: Clock | None) -> Any:
+    try:
+        with budget_scope(clock):
+            return evaluate_node(tree, scope)
+    except RecursionError:
+        raise FeelLimitError("expression nested too deeply") from None
+    except MemoryError:
+        raise FeelLimitError("expression used too much memory") from None
+
+
+def evaluate(
+    expr: str | FeelExpression, context: Mapping[str, Any], *, clock: Clock | None = None
+) -> Any:
+    """The FEEL value of ``expr`` with ``context``'s names in scope; ``clock`` feeds now()."""
+    text = expr if isinstance(expr, str) else expr.text
+    names = _special_names(text, context)
+    if isinstance(expr, FeelExpression) and not names:
+        tree = expr.tree
+    else:
+        tree = _expression_tree(text, names)
+    return _run(tree, InputScope(context, _BUILTIN_SCOPE), clock)
+
+
+def unary_test_value(
+    tests: str | FeelUnaryTests,
+    value: Any,
+    context: Mapping[str, Any],
+    *,
+    clock: Clock | None = None,
+) -> bool | None:
+    """A decision table input entry against the input value: True, False or None."""
+    text = tests if isinstance(tests, str) else tests.text
+    names = _special_names(text, context)
+    if isinstance(tests, FeelUnaryTests) and not names:
+        tree = tests.tree
+    else:
+        tree = _tests_tree(text, names)
+    scope = InputScope(context, _BUILTIN_SCOPE)
+    try:
+        with budget_scope(clock):
+            from bpmn.feel.convert import to_feel
+
+            return run_test(tree, to_feel(value), scope)
+    except RecursionError:
+        raise FeelLimitError("expression nested too deeply") from None
+
+
+def unary_test(
+    tests: str | FeelUnaryTests,
+    value: Any,
+    context: Mapping[str, Any],
+    *,
+    clock: Clock | None = None,
+) -> bool:
+    """Whether the input value passes the unary tests (unknown counts as no)."""
+    return unary_test_value(tests, value, context, clock=clock) is True
+
+
+def range_from_text(text: str) -> Range | None:
+    """The range written in ``text`` with literal ends (the ``range()`` built-in), or None."""
+    from bpmn.feel.errors import FeelError
+
+    try:
+        tree = _expression_tree(text, frozenset())
+    except FeelError:
+        return None
+    ends: tuple[n.Node | None, ...]
+    if isinstance(tree, n.RangeLiteral):
+        ends = (tree.start, tree.end)
+    elif isinstance(tree, n.UnaryComparison):
+        ends = (tree.endpoint,)
+    else:
+        return None
+    if not all(end is None or _literal_end(end) for end in ends):
+        return None
+    found = _run(tree, _BUILTIN_SCOPE, None)
+    return found if isinstance(found, Range) else None
+
+
+def _literal_end(node: n.Node) -> bool:
+    if isinstance(node, n.Literal):
+        return True
+    if isinstance(node, n.Negate):
+        return _literal_end(node.operand)
+    if isinstance(node, n.Call) and isinstance(node.function, n.Name):
+        return node.function.name in (
+            "date", "time", "date and time", "duration", "number", "string",
+        ) and all(isinstance(arg, n.Literal) for arg in node.args)  # fmt: skip
+    return False

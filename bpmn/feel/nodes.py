@@ -1,0 +1,179 @@
+"""The FEEL syntax tree: one frozen class per construct."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class Node:
+    """Base of every syntax node."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Literal(Node):
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Node):
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Negate(Node):
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Arithmetic(Node):
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison(Node):
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Conjunction(Node):
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Disjunction(Node):
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Between(Node):
+    value: Node
+    low: Node
+    high: Node
+
+
+@dataclass(frozen=True, slots=True)
+class In(Node):
+    value: Node
+    tests: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TypeRef:
+    """A type in ``instance of`` or a parameter: a name, or list/context/function/range."""
+
+    name: str
+    args: tuple[TypeRef, ...] = ()
+    fields: tuple[tuple[str, TypeRef], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceOf(Node):
+    value: Node
+    type: TypeRef
+
+
+@dataclass(frozen=True, slots=True)
+class If(Node):
+    condition: Node
+    then: Node
+    otherwise: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Iteration:
+    """``name in domain`` or ``name in start..end`` of a for or quantified expression."""
+
+    name: str
+    domain: Node
+    end: Node | None
+
+
+@dataclass(frozen=True, slots=True)
+class For(Node):
+    iterations: tuple[Iteration, ...]
+    body: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Quantified(Node):
+    every: bool
+    iterations: tuple[Iteration, ...]
+    condition: Node
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionDefinition(Node):
+    params: tuple[tuple[str, TypeRef | None], ...]
+    body: Node
+    external: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ListLiteral(Node):
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContextLiteral(Node):
+    entries: tuple[tuple[str, Node], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RangeLiteral(Node):
+    start: Node | None
+    end: Node | None
+    start_included: bool
+    end_included: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Filter(Node):
+    base: Node
+    condition: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Path(Node):
+    base: Node
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Node):
+    function: Node
+    args: tuple[Node, ...]
+    named: tuple[tuple[str, Node], ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnaryComparison(Node):
+    """``< 5`` in a unary test or after ``in``: compares the tested value with ``endpoint``."""
+
+    op: str
+    endpoint: Node
+
+
+@dataclass(frozen=True, slots=True)
+class AnyValue(Node):
+    """``-`` as a whole unary test: matches every value."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotTests(Node):
+    tests: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TestList(Node):
+    """Unary tests separated by commas: any of them matching is a match."""
+
+    tests: tuple[Node, ...]

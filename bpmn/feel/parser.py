@@ -1,0 +1,456 @@
+"""Recursive-descent FEEL parser: expressions and unary tests into nodes.py trees."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bpmn.feel import nodes as n
+from bpmn.feel.errors import MAX_NESTING, FeelError, FeelSyntaxError
+from bpmn.feel.lexer import Token, tokenize
+from bpmn.feel.temporal import parse_at_literal
+
+_COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
+_TEXTUAL = frozenset({"if", "for", "some", "every", "function"})
+
+
+def parse_expression_tree(text: str, names: frozenset[str] = frozenset()) -> n.Node:
+    """The syntax tree of a FEEL expression."""
+    parser = _Parser(text, names)
+    return parser.whole(parser.expression)
+
+
+def parse_unary_tests_tree(text: str, names: frozenset[str] = frozenset()) -> n.Node:
+    """The syntax tree of FEEL unary tests (a decision table input entry)."""
+    parser = _Parser(text, names)
+    return parser.whole(parser.unary_tests)
+
+
+def _describe(token: Token) -> str:
+    if token.kind == "eof":
+        return "the end of the text"
+    if token.kind == "str":
+        return "a string"
+    if token.kind == "num":
+        return f"the number {token.value}"
+    return f"'{token.value}'"
+
+
+class _Parser:
+    def __init__(self, text: str, names: frozenset[str]) -> None:
+        self.text = text
+        self.tokens = tokenize(text, names)
+        self.index = 0
+        self.depth = 0
+
+    # -- token helpers -------------------------------------------------------------------
+    def peek(self, ahead: int = 0) -> Token:
+        return self.tokens[min(self.index + ahead, len(self.tokens) - 1)]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.index]
+        if token.kind != "eof":
+            self.index += 1
+        return token
+
+    def at(self, value: str, kind: str = "op") -> bool:
+        token = self.tokens[self.index]
+        return token.kind == kind and token.value == value
+
+    def accept(self, value: str, kind: str = "op") -> bool:
+        if self.at(value, kind):
+            self.index += 1
+            return True
+        return False
+
+    def expect(self, value: str, kind: str = "op", context: str = "") -> Token:
+        if not self.at(value, kind):
+            where = f" {context}" if context else ""
+            self.fail(f"'{value}'{where}")
+        return self.advance()
+
+    def fail(self, expected: str, token: Token | None = None) -> FeelSyntaxError:
+        token = token or self.peek()
+        raise FeelSyntaxError(
+            f"expected {expected} but found {_describe(token)}", self.text, token.pos
+        )
+
+    def whole(self, rule: object) -> n.Node:
+        try:
+            node = rule()  # type: ignore[operator]
+        except RecursionError:
+            raise FeelSyntaxError("expression nested too deeply", self.text, 0) from None
+        if self.peek().kind != "eof":
+            self.fail("an operator or the end of the expression")
+        assert isinstance(node, n.Node)
+        return node
+
+    def name(self, what: str = "a name") -> str:
+        """One name: a known name, or words joined by single spaces."""
+        token = self.peek()
+        if token.kind != "name":
+            self.fail(what)
+        self.advance()
+        if token.known:
+            return token.value
+        words = [token.value]
+        while self.peek().kind == "name" and not self.peek().known:
+            words.append(self.advance().value)
+        return " ".join(words)
+
+    # -- expressions ---------------------------------------------------------------------
+    def expression(self) -> n.Node:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise FeelSyntaxError("expression nested too deeply", self.text, self.peek().pos)
+        try:
+            return self.disjunction()
+        finally:
+            self.depth -= 1
+
+    def disjunction(self) -> n.Node:
+        node = self.conjunction()
+        while self.accept("or", "kw"):
+            node = n.Disjunction(node, self.conjunction())
+        return node
+
+    def conjunction(self) -> n.Node:
+        node = self.comparison()
+        while self.accept("and", "kw"):
+            node = n.Conjunction(node, self.comparison())
+        return node
+
+    def comparison(self) -> n.Node:
+        node = self.additive()
+        while True:
+            token = self.peek()
+            if token.kind == "op" and token.value in _COMPARISONS:
+                self.advance()
+                node = n.Comparison(token.value, node, self.additive())
+            elif self.accept("between", "kw"):
+                low = self.additive()
+                self.expect("and", "kw", "after the low end of 'between'")
+                node = n.Between(node, low, self.additive())
+            elif self.accept("in", "kw"):
+                node = n.In(node, self.in_tests())
+            elif self.accept("instance", "kw"):
+                self.expect("of", "kw", "after 'instance'")
+                node = n.InstanceOf(node, self.type_ref())
+            else:
+                return node
+
+    def additive(self) -> n.Node:
+        node = self.multiplicative()
+        while self.peek().kind == "op" and self.peek().value in ("+", "-"):
+            op = self.advance().value
+            node = n.Arithmetic(op, node, self.multiplicative())
+        return node
+
+    def multiplicative(self) -> n.Node:
+        node = self.power()
+        while self.peek().kind == "op" and self.peek().value in ("*", "/"):
+            op = self.advance().value
+            node = n.Arithmetic(op, node, self.power())
+        return node
+
+    def power(self) -> n.Node:
+        node = self.unary()
+        while self.accept("**"):
+            node = n.Arithmetic("**", node, self.unary())
+        return node
+
+    def unary(self) -> n.Node:
+        if self.accept("-"):
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                self.fail("fewer nested operators")
+            try:
+                return n.Negate(self.unary())
+            finally:
+                self.depth -= 1
+        return self.postfix()
+
+    def postfix(self) -> n.Node:
+        node = self.primary()
+        while True:
+            if self.accept("["):
+                condition = self.expression()
+                self.expect("]", context="to close the filter")
+                node = n.Filter(node, condition)
+            elif self.accept("."):
+                node = n.Path(node, self.name("a name after '.'"))
+            elif self.accept("("):
+                node = self.call(node)
+            else:
+                return node
+
+    def call(self, function: n.Node) -> n.Node:
+        if self.accept(")"):
+            return n.Call(function, (), None)
+        if self._named_argument_ahead():
+            named: list[tuple[str, n.Node]] = []
+            while True:
+                key = self.name("a parameter name")
+                self.expect(":", context="after the parameter name")
+                named.append((key, self.expression()))
+                if not self.accept(","):
+                    break
+            self.expect(")", context="to close the arguments")
+            return n.Call(function, (), tuple(named))
+        args = [self.expression()]
+        while self.accept(","):
+            args.append(self.expression())
+        self.expect(")", context="to close the arguments")
+        return n.Call(function, tuple(args), None)
+
+    def _named_argument_ahead(self) -> bool:
+        ahead = 0
+        while self.peek(ahead).kind == "name":
+            ahead += 1
+        return ahead > 0 and self.peek(ahead).kind == "op" and self.peek(ahead).value == ":"
+
+    def primary(self) -> n.Node:
+        token = self.peek()
+        kind, value = token.kind, token.value
+        if kind == "num":
+            self.advance()
+            return n.Literal(Decimal(value))
+        if kind == "str":
+            self.advance()
+            return n.Literal(value)
+        if kind == "at":
+            self.advance()
+            try:
+                return n.Literal(parse_at_literal(value))
+            except FeelError:
+                raise FeelSyntaxError(
+                    f"expected a date, time or duration in @{value!r}", self.text, token.pos
+                ) from None
+        if kind == "name":
+            return n.Name(self.name())
+        if kind == "kw":
+            return self.keyword_primary(token)
+        if kind == "op":
+            if value == "(":
+                return self.parenthesis()
+            if value == "[":
+                return self.bracket()
+            if value == "]":
+                self.advance()
+                return self.range_rest(self.expression(), start_included=False)
+            if value == "{":
+                return self.context()
+            if value in _COMPARISONS and value != "=":
+                self.advance()
+                return n.UnaryComparison(value, self.additive())
+        self.fail("a value, a name or '('")
+        raise AssertionError  # fail always raises
+
+    def keyword_primary(self, token: Token) -> n.Node:
+        value = token.value
+        if value in ("true", "false"):
+            self.advance()
+            return n.Literal(value == "true")
+        if value == "null":
+            self.advance()
+            return n.Literal(None)
+        if value in _TEXTUAL:
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                self.fail("less nesting")
+            try:
+                return self.textual(value)
+            finally:
+                self.depth -= 1
+        self.fail("a value, a name or '('")
+        raise AssertionError
+
+    def textual(self, value: str) -> n.Node:
+        self.advance()
+        if value == "if":
+            condition = self.expression()
+            self.expect("then", "kw", "after the condition of 'if'")
+            then = self.expression()
+            self.expect("else", "kw", "after the 'then' branch")
+            return n.If(condition, then, self.expression())
+        if value == "for":
+            iterations = self.iterations()
+            self.expect("return", "kw", "after the iteration contexts of 'for'")
+            return n.For(iterations, self.expression())
+        if value in ("some", "every"):
+            iterations = self.iterations()
+            self.expect("satisfies", "kw", f"after the iteration contexts of '{value}'")
+            return n.Quantified(value == "every", iterations, self.expression())
+        return self.function_definition()
+
+    def iterations(self) -> tuple[n.Iteration, ...]:
+        found = []
+        while True:
+            name = self.name("a variable name")
+            self.expect("in", "kw", "after the variable name")
+            domain = self.expression()
+            end = self.expression() if self.accept("..") else None
+            found.append(n.Iteration(name, domain, end))
+            if not self.accept(","):
+                return tuple(found)
+
+    def function_definition(self) -> n.Node:
+        self.expect("(", context="after 'function'")
+        params: list[tuple[str, n.TypeRef | None]] = []
+        if not self.accept(")"):
+            while True:
+                name = self.name("a parameter name")
+                kind = self.type_ref() if self.accept(":") else None
+                params.append((name, kind))
+                if not self.accept(","):
+                    break
+            self.expect(")", context="to close the parameters")
+        external = self.accept("external", "kw")
+        return n.FunctionDefinition(tuple(params), self.expression(), external)
+
+    def parenthesis(self) -> n.Node:
+        self.advance()
+        inner = self.expression()
+        if self.accept(".."):
+            return self.range_rest(inner, start_included=False)
+        self.expect(")", context="to close '('")
+        return inner
+
+    def bracket(self) -> n.Node:
+        self.advance()
+        if self.accept("]"):
+            return n.ListLiteral(())
+        first = self.expression()
+        if self.accept(".."):
+            return self.range_rest(first, start_included=True)
+        items = [first]
+        while self.accept(","):
+            items.append(self.expression())
+        self.expect("]", context="to close the list")
+        return n.ListLiteral(tuple(items))
+
+    def range_rest(self, start: n.Node, *, start_included: bool) -> n.Node:
+        if self.peek().kind == "op" and self.peek().value == "..":
+            self.advance()
+        end = self.expression()
+        if self.accept("]"):
+            return n.RangeLiteral(start, end, start_included, True)
+        if self.accept(")") or self.accept("["):
+            return n.RangeLiteral(start, end, start_included, False)
+        self.fail("']', ')' or '[' to close the range")
+        raise AssertionError
+
+    def context(self) -> n.Node:
+        self.advance()
+        entries: list[tuple[str, n.Node]] = []
+        if self.accept("}"):
+            return n.ContextLiteral(())
+        while True:
+            quoted = self.peek().kind == "str"
+            key = self.advance().value if quoted else self.name("a context key")
+            self.expect(":", context="after the context key")
+            entries.append((key, self.expression()))
+            if not self.accept(","):
+                break
+        self.expect("}", context="to close the context")
+        return n.ContextLiteral(tuple(entries))
+
+    def type_ref(self) -> n.TypeRef:
+        if self.accept("function", "kw"):
+            args: list[n.TypeRef] = []
+            self.expect("<", context="after 'function'")
+            if not self.accept(">"):
+                args.append(self.type_ref())
+                while self.accept(","):
+                    args.append(self.type_ref())
+                self.expect(">", context="to close the parameter types")
+            self.expect("->", context="before the result type")
+            return n.TypeRef("function", (*args, self.type_ref()))
+        if self.peek().kind == "kw" and self.peek().value == "null":
+            self.advance()
+            return n.TypeRef("Null")
+        name = self.name("a type name")
+        while self.accept("."):
+            name += "." + self.name("a type name after '.'")
+        if name in ("list", "range") and self.accept("<"):
+            inner = self.type_ref()
+            self.expect(">", context=f"to close {name}<")
+            return n.TypeRef(name, (inner,))
+        if name == "context" and self.accept("<"):
+            fields: list[tuple[str, n.TypeRef]] = []
+            while not self.at(">"):
+                key = self.name("a context key")
+                self.expect(":", context="after the context key")
+                fields.append((key, self.type_ref()))
+                if not self.accept(","):
+                    break
+            self.expect(">", context="to close context<")
+            return n.TypeRef("context", (), tuple(fields))
+        return n.TypeRef(name)
+
+    # -- unary tests ---------------------------------------------------------------------
+    def unary_tests(self) -> n.Node:
+        if self.at("-") and self.peek(1).kind == "eof":
+            self.advance()
+            return n.AnyValue()
+        if self.peek().kind == "name" and self.peek().value == "not" and self.peek(1).value == "(":
+            start = self.index
+            self.advance()
+            self.advance()
+            tests = self.test_list()
+            if self.accept(")") and self.peek().kind == "eof":
+                return n.NotTests(tests)
+            self.index = start
+        return n.TestList(self.test_list())
+
+    def test_list(self) -> tuple[n.Node, ...]:
+        tests = [self.unary_test()]
+        while self.accept(","):
+            tests.append(self.unary_test())
+        return tuple(tests)
+
+    def unary_test(self) -> n.Node:
+        token = self.peek()
+        if token.kind == "op" and token.value in _COMPARISONS:
+            self.advance()
+            return n.UnaryComparison(token.value, self.additive())
+        return self.expression()
+
+    def in_tests(self) -> tuple[n.Node, ...]:
+        token = self.peek()
+        if token.kind == "op" and token.value in _COMPARISONS:
+            self.advance()
+            return (n.UnaryComparison(token.value, self.additive()),)
+        if token.kind == "op" and token.value == "(" and self._test_list_ahead():
+            self.advance()
+            tests = self.test_list()
+            self.expect(")", context="to close the tests")
+            return tests
+        return (self.additive(),)
+
+    def _test_list_ahead(self) -> bool:
+        """After '(': a comparison first, or a comma at the top level, make a test list."""
+        first = self.peek(1)
+        if first.kind == "op" and first.value in _COMPARISONS:
+            return True
+        depth = 0
+        for token in self.tokens[self.index :]:
+            if token.kind != "op":
+                continue
+            if token.value in ("(", "[", "{"):
+                depth += 1
+            elif token.value in (")", "]", "}"):
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif token.value == "," and depth == 1:
+                return True
+        return False
+
+
+def parse_type(text: str) -> n.TypeRef:
+    """A FEEL type written as text (``number``, ``list<string>``, ``context<a: number>``)."""
+    parser = _Parser(text, frozenset())
+    kind = parser.type_ref()
+    if parser.peek().kind != "eof":
+        parser.fail("the end of the type")
+    return kind
