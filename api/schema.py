@@ -43,6 +43,8 @@ from api.process.subscriptions import TaskSubscriptions
 from api.process.tasks import TaskMutations, TaskQueries
 from api.reports import ReportMutations, ReportQueries
 from api.scalars import SCALAR_OVERRIDES
+from api.simulation.mutations import SimulationMutations
+from api.simulation.queries import SimulationQueries
 from api.staff.mutations import StaffMutations
 from api.staff.password import PasswordMutations
 from api.staff.queries import StaffQueries
@@ -80,6 +82,7 @@ Query = merge_types(
         ProcessQueries,
         InstanceQueries,
         DesignQueries,
+        SimulationQueries,
         OutreachQueries,
         CampaignQueries,
         TemplateQueries,
@@ -111,6 +114,7 @@ Mutation = merge_types(
         InstanceMutations,
         MigrationMutations,
         DesignMutations,
+        SimulationMutations,
         OutreachMutations,
         TaskMutations,
     ),

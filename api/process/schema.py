@@ -12,6 +12,7 @@ from api.relay import Node, to_global_id
 from bpmn import deployments
 from domain.process.models import InstanceStatus, ProcessInstance
 from domain.process.models import ProcessDefinition as DefinitionModel
+from domain.simulation import service as simulations
 
 
 @strawberry.type(description="One deployed, immutable version of a process and its tables.")
@@ -35,16 +36,21 @@ class ProcessDefinition(Node):
     running_instances: int = strawberry.field(description="Instances still running on it.")
     bpmn_xml: str
     dmn_xmls: list[str]
+    simulation_id: int | None = strawberry.field(
+        default=None, description="The simulation of this content its deploy cited, if any."
+    )
 
     @classmethod
-    def from_model(cls, row: DefinitionModel, running: int, in_force: bool) -> "ProcessDefinition":
+    def from_model(
+        cls, row: DefinitionModel, running: int, in_force: bool, simulation_id: int | None = None
+    ) -> "ProcessDefinition":
         """The GraphQL view of a definition row."""
         return cls(
             id=to_global_id("ProcessDefinition", row.id), process_id=row.process_id,
             version=row.version, content_hash=row.content_hash, deployed_at=row.deployed_at,
             deployed_by=row.deployed_by, origin=row.origin, in_force=in_force,
             retired_at=row.retired_at, retired_by=row.retired_by, running_instances=running,
-            bpmn_xml=row.bpmn_xml, dmn_xmls=list(row.dmn_xmls),
+            bpmn_xml=row.bpmn_xml, dmn_xmls=list(row.dmn_xmls), simulation_id=simulation_id,
         )  # fmt: skip
 
 
@@ -52,6 +58,9 @@ class ProcessDefinition(Node):
 class DeployProcessInput:
     bpmn_xml: str
     dmn_xmls: list[str] = strawberry.field(default_factory=list)
+    simulation_id: int | None = strawberry.field(
+        default=None, description="The simulation of this same draft the deploy is based on."
+    )
 
 
 @strawberry.type(description="The diagram is deployed and in force (or was stored already).")
@@ -104,9 +113,13 @@ class ProcessQueries:
     )
     async def process_definitions(self, info: Info) -> list[ProcessDefinition]:
         require_read(info, "process")
+        found = await deployments.summaries()
+        cited = await simulations.cited_by_definitions(s.definition.id for s in found)
         return [
-            ProcessDefinition.from_model(s.definition, s.running, s.in_force)
-            for s in await deployments.summaries()
+            ProcessDefinition.from_model(
+                s.definition, s.running, s.in_force, cited.get(s.definition.id)
+            )
+            for s in found
         ]
 
 
@@ -118,22 +131,31 @@ class ProcessMutations:
     @returns_user_errors
     async def deploy_process(self, info: Info, input: DeployProcessInput) -> DeployProcessResult:
         require(info, "process", "deploy")
+        bpmn_xml, dmn_xmls = input.bpmn_xml.encode("utf-8"), [d.encode() for d in input.dmn_xmls]
+        if input.simulation_id is not None:  # refused before anything is deployed
+            await simulations.check_citable(
+                input.simulation_id, draft_digest=deployments.content_hash(bpmn_xml, dmn_xmls)
+            )
         async with Audited(info, "process.deploy", "process") as change:
             deployed = await deployments.deploy(
-                input.bpmn_xml.encode("utf-8"),
-                [d.encode("utf-8") for d in input.dmn_xmls],
-                deployed_by=subject_of(info).username,
+                bpmn_xml, dmn_xmls, deployed_by=subject_of(info).username
             )
             row = deployed.definition
+            if input.simulation_id is not None:
+                await simulations.cite(
+                    definition_id=row.id, simulation_id=input.simulation_id,
+                    cited_by=subject_of(info).username,
+                )  # fmt: skip
             change.object_id = row.id
             change.after = {
                 "process_id": row.process_id, "version": row.version, "origin": row.origin,
                 "content_hash": row.content_hash, "created": deployed.created,
-                "withdrawn": list(deployed.withdrawn),
+                "withdrawn": list(deployed.withdrawn), "simulation_id": input.simulation_id,
             }  # fmt: skip
         running = (await _running([row.id])).get(row.id, 0)
+        cited = (await simulations.cited_by_definitions([row.id])).get(row.id)
         return DeployProcessSuccess(
-            definition=ProcessDefinition.from_model(row, running, True),
+            definition=ProcessDefinition.from_model(row, running, True, cited),
             created=deployed.created, withdrawn_versions=list(deployed.withdrawn),
         )  # fmt: skip
 

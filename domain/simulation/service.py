@@ -37,18 +37,15 @@ async def get_or_raise(simulation_id: int) -> Simulation:
     return found
 
 
-async def check_citable(simulation_id: int, *, process_id: str, draft_digest: str) -> Simulation:
-    """The simulation a deploy cites, refused when it was made on another draft or process."""
+async def check_citable(simulation_id: int, *, draft_digest: str) -> Simulation:
+    """The simulation a deploy cites, refused (ConflictError) when it was made on another
+    draft: the same digest is the same diagram and tables, hence the same process."""
     found = await get_or_raise(simulation_id)
     if found.draft_digest != draft_digest:
         raise ConflictError(
             f"simulation {simulation_id} was run on another draft "
             f"(digest {found.draft_digest[:12]}…, this draft {draft_digest[:12]}…): "
             "simulate this draft and cite that simulation"
-        )
-    if found.process_id != process_id:
-        raise ConflictError(
-            f"simulation {simulation_id} is of process {found.process_id}, not {process_id}"
         )
     return found
 

@@ -1,0 +1,182 @@
+"""A kept simulation and its report as GraphQL types."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from domain.simulation.models import Simulation as SimulationModel
+
+
+@strawberry.type(description="Cases that went from one outcome to another, and their amount.")
+class SimulationCell:
+    old: str = strawberry.field(description="The outcome of the baseline's table.")
+    new: str = strawberry.field(description="The outcome of the draft's table.")
+    count: int
+    amount: Decimal = strawberry.field(
+        description="Application amounts, loan principals or customer exposures, summed."
+    )
+
+
+@strawberry.type(description="Cases and amount with one outcome on one side.")
+class OutcomeTotal:
+    outcome: str
+    count: int
+    amount: Decimal
+
+
+@strawberry.type(description="The totals of a simulation.")
+class SimulationTotals:
+    cases: int
+    amount: Decimal
+    changed: int = strawberry.field(description="Cases whose outcome the draft changes.")
+    changed_amount: Decimal
+    old: list[OutcomeTotal] = strawberry.field(description="Per outcome of the baseline.")
+    new: list[OutcomeTotal] = strawberry.field(description="Per outcome of the draft.")
+    recorded_inputs: int = strawberry.field(
+        description="Cases run on the inputs their live decision kept."
+    )
+    rebuilt_inputs: int = strawberry.field(
+        description="Cases run on inputs rebuilt from the stored facts as of their date."
+    )
+    baseline_evaluations: int = strawberry.field(
+        description="Times the baseline's table ran: once per class of inputs it tells apart."
+    )
+    draft_evaluations: int = strawberry.field(description="Times the draft's table ran.")
+
+
+@strawberry.type(description="A rule that fired, as the table names and annotates it.")
+class FiredRule:
+    id: str
+    annotation: str
+
+
+@strawberry.type(description="What one table decided for a case, and why.")
+class CaseDecision:
+    outcome: str
+    rules: list[FiredRule]
+    outputs: JSON
+
+
+@strawberry.type(description="A case whose outcome the draft changes, with both explanations.")
+class ChangedCase:
+    case_id: int = strawberry.field(
+        description="The application, loan or customer id (by the population's kind)."
+    )
+    customer_id: int
+    amount: Decimal
+    input_source: str = strawberry.field(description="RECORDED or REBUILT.")
+    inputs: JSON
+    old: CaseDecision
+    new: CaseDecision
+
+
+@strawberry.type(description="The observed performance of the granted loans in one cell.")
+class ObservedCell:
+    old: str
+    new: str
+    loans: int
+    principal: Decimal
+    worst_dpd: int
+    defaulted: int
+
+
+@strawberry.type(
+    description="How the loans actually granted among changed applications went on to "
+    "perform: observed history, not a prediction."
+)
+class ObservedPerformance:
+    label: str
+    as_of: date
+    default_dpd: int = strawberry.field(description="Days past due from which a loan defaulted.")
+    loans: int
+    principal: Decimal
+    worst_dpd: int
+    defaulted: int
+    cells: list[ObservedCell]
+
+
+@strawberry.type(description="A draft's table run beside a deployed version on past cases.")
+class Simulation:
+    id: int = strawberry.field(description="Cited by a deploy of the same draft as simulationId.")
+    process_id: str
+    decision_id: str
+    draft_digest: str = strawberry.field(description="The content hash a deploy of it would get.")
+    against_version: int
+    population: JSON
+    outcome_output: str = strawberry.field(description="The table output compared.")
+    cells: list[SimulationCell]
+    totals: SimulationTotals
+    observed: ObservedPerformance | None = strawberry.field(
+        description="For applications: the performance of granted loans among changed ones."
+    )
+    changed_cases: list[ChangedCase] | None = strawberry.field(
+        description="A sample of changed cases in your scope; null when you may not read them."
+    )
+    ran_by: str
+    ran_at: datetime
+    seconds: float = strawberry.field(description="How long the simulation took.")
+
+    @classmethod
+    def from_model(cls, row: SimulationModel, visible: list[dict[str, Any]] | None) -> Simulation:
+        """The GraphQL view of a kept simulation; ``visible`` the changed cases shown."""
+        report = row.report
+        return cls(
+            id=row.id, process_id=row.process_id, decision_id=row.decision_id,
+            draft_digest=row.draft_digest, against_version=row.against_version,
+            population=cast(JSON, row.population), outcome_output=str(report["outcomeOutput"]),
+            cells=[SimulationCell(old=c["old"], new=c["new"], count=c["count"],
+                                  amount=Decimal(c["amount"])) for c in report["cells"]],
+            totals=_totals(report["totals"]), observed=_observed(report.get("observed")),
+            changed_cases=None if visible is None else [_case(c) for c in visible],
+            ran_by=row.ran_by, ran_at=row.ran_at, seconds=float(report["seconds"]),
+        )  # fmt: skip
+
+
+def _outcomes(rows: list[dict[str, Any]]) -> list[OutcomeTotal]:
+    return [OutcomeTotal(outcome=r["outcome"], count=r["count"], amount=Decimal(r["amount"]))
+            for r in rows]  # fmt: skip
+
+
+def _totals(found: dict[str, Any]) -> SimulationTotals:
+    sources, runs = found["inputSources"], found["evaluations"]
+    return SimulationTotals(
+        cases=found["cases"], amount=Decimal(found["amount"]), changed=found["changed"],
+        changed_amount=Decimal(found["changedAmount"]), old=_outcomes(found["old"]),
+        new=_outcomes(found["new"]), recorded_inputs=sources.get("RECORDED", 0),
+        rebuilt_inputs=sources.get("REBUILT", 0), baseline_evaluations=runs["old"],
+        draft_evaluations=runs["new"],
+    )  # fmt: skip
+
+
+def _decision(found: dict[str, Any]) -> CaseDecision:
+    return CaseDecision(
+        outcome=found["outcome"], outputs=found["outputs"],
+        rules=[FiredRule(id=r["id"], annotation=r["annotation"]) for r in found["rules"]],
+    )  # fmt: skip
+
+
+def _case(found: dict[str, Any]) -> ChangedCase:
+    return ChangedCase(
+        case_id=found["caseId"], customer_id=found["customerId"],
+        amount=Decimal(found["amount"]), input_source=found["inputSource"],
+        inputs=found["inputs"], old=_decision(found["old"]), new=_decision(found["new"]),
+    )  # fmt: skip
+
+
+def _observed(found: dict[str, Any] | None) -> ObservedPerformance | None:
+    if found is None:
+        return None
+    return ObservedPerformance(
+        label=found["label"], as_of=date.fromisoformat(found["asOf"]),
+        default_dpd=found["defaultDpd"], loans=found["loans"],
+        principal=Decimal(found["principal"]), worst_dpd=found["worstDpd"],
+        defaulted=found["defaulted"],
+        cells=[ObservedCell(old=c["old"], new=c["new"], loans=c["loans"],
+                            principal=Decimal(c["principal"]), worst_dpd=c["worstDpd"],
+                            defaulted=c["defaulted"]) for c in found["cells"]],
+    )  # fmt: skip
