@@ -143,13 +143,9 @@ def range_from_text(text: str) -> Range | None:
         tree = _expression_tree(text, frozenset())
     except FeelError:
         return None
-    ends: tuple[n.Node | None, ...]
-    if isinstance(tree, n.RangeLiteral):
-        ends = (tree.start, tree.end)
-    elif isinstance(tree, n.UnaryComparison):
-        ends = (tree.endpoint,)
-    else:
+    if not isinstance(tree, n.RangeLiteral):
         return None
+    ends = (tree.start, tree.end)
     if not all(end is None or _literal_end(end) for end in ends):
         return None
     found = _run(tree, _BUILTIN_SCOPE, None)

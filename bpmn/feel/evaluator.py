@@ -119,6 +119,8 @@ def _if(node: n.If, scope: Scope) -> Any:
 
 def _domain(iteration: n.Iteration, scope: Scope) -> list[Any] | None:
     start = evaluate_node(iteration.domain, scope)
+    if start is None:
+        return None
     if iteration.end is not None:
         return _integer_span(start, evaluate_node(iteration.end, scope), True, True)
     if isinstance(start, Range):
@@ -127,12 +129,13 @@ def _domain(iteration: n.Iteration, scope: Scope) -> list[Any] | None:
 
 
 def _integer_span(start: Any, end: Any, start_in: bool, end_in: bool) -> list[Any] | None:
-    if isinstance(start, dt.date) and isinstance(end, dt.date) and type(start) is type(end):
+    if _plain_date(start) and _plain_date(end):
         days = (end - start).days
-        step = 1 if days >= 0 else -1
         if abs(days) >= MAX_COLLECTION_LENGTH:
             raise FeelLimitError("iteration range too large")
-        return [start + dt.timedelta(days=i) for i in range(0, days + step, step)]
+        step = 1 if days >= 0 else -1
+        span = [start + dt.timedelta(days=i) for i in range(0, days + step, step)]
+        return span[0 if start_in else 1 : None if end_in else -1]
     if not all(isinstance(v, Decimal) and v == v.to_integral_value() for v in (start, end)):
         return None
     first, last = int(start), int(end)
@@ -140,11 +143,11 @@ def _integer_span(start: Any, end: Any, start_in: bool, end_in: bool) -> list[An
         raise FeelLimitError("iteration range too large")
     step = 1 if last >= first else -1
     span = [Decimal(i) for i in range(first, last + step, step)]
-    if not start_in and span:
-        span = span[1:]
-    if not end_in and span:
-        span = span[:-1]
-    return span
+    return span[0 if start_in else 1 : None if end_in else -1]
+
+
+def _plain_date(value: Any) -> bool:
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
 def _bindings(
@@ -259,8 +262,9 @@ def _filter(node: n.Filter, scope: Scope) -> Any:
             return _at_index(items, index)
     kept = []
     for position, item in enumerate(items):
-        bound = dict(item) if isinstance(item, dict) else {}
-        bound["item"] = item
+        bound = {"item": item}
+        if isinstance(item, dict):
+            bound.update(item)
         verdict = evaluate_node(node.condition, scope.child(bound))
         if isinstance(verdict, Decimal) and position == 0 and not isinstance(verdict, bool):
             return _at_index(items, verdict)
@@ -343,6 +347,8 @@ def run_test(test: n.Node, value: Any, scope: Scope) -> bool | None:
     if isinstance(test, n.UnaryComparison):
         return compare_op(test.op, value, evaluate_node(test.endpoint, inner))
     expected = evaluate_node(test, inner)
+    if expected is None and isinstance(test, n.RangeLiteral):
+        return None
     if isinstance(expected, bool) and (uses_input(test) or not isinstance(value, bool)):
         return expected
     return matches(expected, value)
@@ -355,13 +361,11 @@ def matches(expected: Any, value: Any) -> bool | None:
     if isinstance(expected, list):
         if isinstance(value, list) and feel_equal(expected, value):
             return True
-        unknown = False
-        for item in expected:
-            verdict = matches(item, value) if isinstance(item, Range) else feel_equal(item, value)
-            if verdict is True:
-                return True
-            unknown = unknown or verdict is None
-        return None if unknown else False
+        # Membership: an item of another kind is simply not the value.
+        return any(
+            (matches(item, value) if isinstance(item, Range) else feel_equal(item, value)) is True
+            for item in expected
+        )
     return feel_equal(expected, value)
 
 

@@ -19,7 +19,7 @@ KEYWORDS = frozenset(
 # Built-in names that hold a keyword, so they cannot be read as words joined by spaces.
 BUILTIN_NAMES = (
     "date and time", "years and months duration", "days and time duration",
-    "day of year", "day of week", "month of year", "week of year",
+    "day of year", "day of week", "month of year", "week of year", "index of",
 )  # fmt: skip
 
 _OPERATORS = (
@@ -27,8 +27,9 @@ _OPERATORS = (
     "(", ")", "[", "]", "{", "}",
 )  # fmt: skip
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
-_WORD = re.compile(r"[^\W\d][\w'?]*|\?[\w'?]*")
+_NUMBER = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NAME_START = r"[^\W\d]|\?|[\U00010000-\U000EFFFF]"
+_WORD = re.compile(rf"(?:{_NAME_START})(?:[\w'?]|[\U00010000-\U000EFFFF])*")
 _SPACE = re.compile(r"(?:\s+|//[^\n]*|/\*.*?\*/)+", re.DOTALL)
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "b": "\b"}
 _ESCAPES |= {"f": "\f"}
@@ -137,7 +138,9 @@ def _string(text: str, start: int) -> tuple[str, int]:
             out.append(chr(value))
             pos += 2 + width
         else:
-            raise FeelSyntaxError(f"unknown escape '\\{code}'", text, pos)
+            # Not a FEEL escape: kept as written, so regex patterns like "\d" read naturally.
+            out.append("\\")
+            pos += 1
     raise FeelSyntaxError("string not closed: expected '\"'", text, start)
 
 

@@ -194,7 +194,8 @@ def _difference(a: Any, b: Any) -> DaysTimeDuration | None:
 def _as_datetime(value: dt.date, other: dt.date) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
-    tz = other.tzinfo if isinstance(other, dt.datetime) else None
+    # A date facing a date and time is its midnight in UTC (the TCK's reading of the spec).
+    tz = dt.UTC if isinstance(other, dt.datetime) else None
     return dt.datetime(value.year, value.month, value.day, tzinfo=tz)
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 
 from bpmn.feel import nodes as n
 from bpmn.feel.errors import MAX_NESTING, FeelError, FeelSyntaxError
 from bpmn.feel.lexer import Token, tokenize
 from bpmn.feel.temporal import parse_at_literal
+from bpmn.feel.values import NUMBER_CONTEXT
 
 _COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 _TEXTUAL = frozenset({"if", "for", "some", "every", "function"})
+_AFTER_OPERAND = frozenset({"and", "or", "then", "else", "return", "satisfies", "in", "between"})
+_CLOSERS = frozenset({")", "]", "}", ",", ".", "=", "!=", "<", "<=", ">", ">=", ":"})
 
 
 def parse_expression_tree(text: str, names: frozenset[str] = frozenset()) -> n.Node:
@@ -172,7 +175,8 @@ class _Parser:
     def postfix(self) -> n.Node:
         node = self.primary()
         while True:
-            if self.accept("["):
+            if self.at("[") and not self._closes_range(self.peek(1)):
+                self.advance()
                 condition = self.expression()
                 self.expect("]", context="to close the filter")
                 node = n.Filter(node, condition)
@@ -182,6 +186,15 @@ class _Parser:
                 node = self.call(node)
             else:
                 return node
+
+    @staticmethod
+    def _closes_range(following: Token) -> bool:
+        """Whether '[' followed by ``following`` ends an open range (``[1..10[``)."""
+        if following.kind == "eof":
+            return True
+        if following.kind == "kw":
+            return following.value in _AFTER_OPERAND
+        return following.kind == "op" and following.value in _CLOSERS
 
     def call(self, function: n.Node) -> n.Node:
         if self.accept(")"):
@@ -213,7 +226,10 @@ class _Parser:
         kind, value = token.kind, token.value
         if kind == "num":
             self.advance()
-            return n.Literal(Decimal(value))
+            try:
+                return n.Literal(NUMBER_CONTEXT.plus(Decimal(value)))
+            except DecimalException:
+                raise FeelSyntaxError("number out of range", self.text, token.pos) from None
         if kind == "str":
             self.advance()
             return n.Literal(value)
@@ -222,9 +238,7 @@ class _Parser:
             try:
                 return n.Literal(parse_at_literal(value))
             except FeelError:
-                raise FeelSyntaxError(
-                    f"expected a date, time or duration in @{value!r}", self.text, token.pos
-                ) from None
+                return n.Literal(None)  # the TCK's reading: a malformed @-literal is null
         if kind == "name":
             return n.Name(self.name())
         if kind == "kw":
@@ -239,7 +253,7 @@ class _Parser:
                 return self.range_rest(self.expression(), start_included=False)
             if value == "{":
                 return self.context()
-            if value in _COMPARISONS and value != "=":
+            if value in _COMPARISONS:
                 self.advance()
                 return n.UnaryComparison(value, self.additive())
         self.fail("a value, a name or '('")
@@ -345,14 +359,32 @@ class _Parser:
         if self.accept("}"):
             return n.ContextLiteral(())
         while True:
-            quoted = self.peek().kind == "str"
-            key = self.advance().value if quoted else self.name("a context key")
+            key = self.context_key()
             self.expect(":", context="after the context key")
             entries.append((key, self.expression()))
             if not self.accept(","):
                 break
         self.expect("}", context="to close the context")
         return n.ContextLiteral(tuple(entries))
+
+    def context_key(self) -> str:
+        """A key: a string, or the text up to ':' (keys may hold '+', '-', '/' and such)."""
+        first = self.peek()
+        if first.kind == "str":
+            self.advance()
+            return first.value
+        if first.kind != "name":
+            self.fail("a context key")
+        ahead = 0
+        while self.peek(ahead).kind in ("name", "op", "num", "kw") and not (
+            self.peek(ahead).kind == "op" and self.peek(ahead).value in (":", ",", "{", "}")
+        ):
+            ahead += 1
+        if self.peek(ahead).value != ":" or ahead == 1:
+            return self.name("a context key")
+        last = self.peek(ahead - 1)
+        self.index += ahead
+        return " ".join(self.text[first.pos : last.end].split())
 
     def type_ref(self) -> n.TypeRef:
         if self.accept("function", "kw"):

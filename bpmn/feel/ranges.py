@@ -29,8 +29,10 @@ def make_range(start: Any, end: Any, start_included: bool, end_included: bool) -
     """A range whose ends are of one ordered kind (either may be absent), else None."""
     if start is None and end is None:
         return None
-    if start is not None and end is not None and compare(start, end) is None:
-        return None
+    if start is not None and end is not None:
+        order = compare(start, end)
+        if order is None or order > 0:
+            return None
     for end_value in (start, end):
         if end_value is not None and compare(end_value, end_value) is None:
             return None

@@ -21,7 +21,7 @@ from bpmn.feel.errors import MAX_REGEX_INPUT, MAX_REGEX_PATTERN, FeelError, Feel
 REGEX_SECONDS = 0.5
 _WORKER = Path(__file__).with_name("regex_worker.py")
 _FLAG_BITS = {"i": re.IGNORECASE, "s": re.DOTALL, "m": re.MULTILINE}
-_BLOCK = re.compile(r"\\p\{\s*I\s*s\s*([A-Za-z\s]+)\}")
+_BLOCK = re.compile(r"\\p\{Is([A-Za-z0-9\-]+)\}")
 _BLOCKS = {"BasicLatin": "\\x00-\\x7F", "Latin-1Supplement": "\\x80-\\xFF"}
 _CATEGORIES = {"L": r"^\W\d_", "N": r"\d", "Nd": r"\d", "Lu": "A-Z", "Ll": "a-z"}
 
@@ -39,7 +39,8 @@ def translate(pattern: str, flags: str) -> tuple[str, int]:
         return re.escape(pattern), bits
     if "x" in flags:
         pattern = _strip_blanks(pattern)
-    return _convert(pattern), bits
+    converted = _convert(pattern)
+    return (converted if "s" in flags else _dots(converted)), bits
 
 
 def _strip_blanks(pattern: str) -> str:
@@ -51,6 +52,26 @@ def _strip_blanks(pattern: str) -> str:
         depth -= char == "]" and depth > 0 and (not out or out[-1] != "\\")
         if depth or char not in " \t\n\r":
             out.append(char)
+    return "".join(out)
+
+
+def _dots(pattern: str) -> str:
+    """XPath's '.' matches neither newline nor carriage return (Python's only skips '\\n')."""
+    out: list[str] = []
+    in_class = False
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            out.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        out.append("[^\\n\\r]" if char == "." and not in_class else char)
+        index += 1
     return "".join(out)
 
 

@@ -18,8 +18,9 @@ _TIME = re.compile(
 )
 _DURATION = re.compile(
     r"(-)?P(?:(\d{1,9})Y)?(?:(\d{1,9})M)?(?:(\d{1,9})D)?"
-    r"(?:T(?:(\d{1,9})H)?(?:(\d{1,9})M)?(?:(\d{1,12})(?:\.(\d{1,9}))?S)?)?"
+    r"(?:T(?:(\d{1,9})H)?(?:(\d{1,9})M)?(?:(\d{1,12})(?:\.(\d{0,9}))?S)?)?"
 )
+_DATE_TIME = re.compile(r"-?\d{4,9}-\d\d-\d\dT")
 _ZONE_CACHE: dict[str, dt.tzinfo] = {}
 
 
@@ -104,7 +105,7 @@ def parse_duration(text: str) -> DaysTimeDuration | YearsMonthsDuration:
         total_months = int(years or 0) * 12 + int(months or 0)
         return YearsMonthsDuration(-total_months if sign else total_months)
     total = Decimal(int(days or 0) * 86_400 + int(hours or 0) * 3_600 + int(minutes or 0) * 60)
-    total += Decimal(f"{seconds or 0}.{fraction or 0}")
+    total += Decimal(f"{seconds or 0}.{fraction or 0}").normalize()
     return DaysTimeDuration(-total if sign else total)
 
 
@@ -112,7 +113,7 @@ def parse_at_literal(text: str) -> Any:
     """The value of ``@"..."``: a date, a time, a date and time or a duration."""
     if text.startswith(("P", "-P")):
         return parse_duration(text)
-    if "T" in text:
+    if _DATE_TIME.match(text):
         return parse_date_and_time(text)
     if _DATE.fullmatch(text):
         return parse_date(text)

@@ -83,10 +83,10 @@ def conforms(value: Any, kind: TypeRef) -> bool:
     if name == "list":
         if not isinstance(value, list):
             return False
-        return not kind.args or all(conforms(item, kind.args[0]) for item in value)
+        return not kind.args or all(_member(item, kind.args[0]) for item in value)
     if name == "context" and (kind.fields or kind.args == ()):
         return isinstance(value, dict) and all(
-            key in value and conforms(value[key], field) for key, field in kind.fields
+            key in value and _member(value[key], field) for key, field in kind.fields
         )
     if name == "range":
         if not isinstance(value, Range):
@@ -101,6 +101,11 @@ def conforms(value: Any, kind: TypeRef) -> bool:
     if custom is not None:
         return conforms(value, custom) if isinstance(custom, TypeRef) else bool(custom(value))
     return type_name(value) == name
+
+
+def _member(value: Any, kind: TypeRef) -> bool:
+    """Items of a list and entries of a context may be null whatever their type."""
+    return value is None or conforms(value, kind)
 
 
 def instance_of(value: Any, type_text: str) -> bool:

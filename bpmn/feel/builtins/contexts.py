@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bpmn.feel.builtins.registry import Invalid, builtin, text
+from bpmn.feel.builtins.registry import Invalid, as_list, builtin, text
 
 
 def _context(value: Any) -> dict[str, Any]:
@@ -53,9 +53,7 @@ def context_put(context: Any, key: Any, value: Any) -> dict[str, Any]:
 @builtin("context merge", ("contexts",))
 def context_merge(contexts: Any) -> dict[str, Any]:
     """The contexts merged, later entries winning."""
-    if not isinstance(contexts, list):
-        raise Invalid("context merge: expected a list")
     result: dict[str, Any] = {}
-    for context in contexts:
+    for context in as_list(contexts):
         result.update(_context(context))
     return result

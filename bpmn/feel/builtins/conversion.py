@@ -7,7 +7,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bpmn.feel.builtins.registry import Invalid, builtin, integer, num, text
+from bpmn.feel.builtins.registry import ABSENT, Invalid, builtin, integer, num, text
 from bpmn.feel.operators import add_months
 from bpmn.feel.temporal import (
     duration_to_timedelta,
@@ -37,9 +37,9 @@ def date(value: Any, month: Any = None, day: Any = None) -> dt.date:
 
 
 @builtin("date and time", ("from",), required=1, overloads=(("date", "time"),))
-def date_and_time(value: Any, clock: Any = None) -> dt.datetime:
+def date_and_time(value: Any, clock: Any = ABSENT) -> dt.datetime:
     """date and time(from) or date and time(date, time)."""
-    if clock is not None:
+    if clock is not ABSENT:
         if not isinstance(value, dt.date) or not isinstance(clock, dt.time):
             raise Invalid("date and time: expected a date and a time")
         if isinstance(clock, dt.datetime):

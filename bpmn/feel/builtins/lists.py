@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bpmn.feel.builtins.registry import Invalid, as_list, builtin, integer, items, num
+from bpmn.feel.builtins.registry import ABSENT, Invalid, as_list, builtin, items, num, whole
 from bpmn.feel.calls import invoke
 from bpmn.feel.errors import MAX_COLLECTION_LENGTH, FeelLimitError
 from bpmn.feel.operators import compare, feel_equal
@@ -20,7 +20,7 @@ def _bounded(result: list[Any]) -> list[Any]:
 
 def _position(values: list[Any], position: Any) -> int:
     """A 1-based (negative from the end) position as a 0-based index, else Invalid."""
-    where = integer(position)
+    where = whole(position)
     if where > 0 and where <= len(values):
         return where - 1
     if where < 0 and -where <= len(values):
@@ -173,13 +173,13 @@ def any_of(*args: Any) -> bool | None:
 
 
 @builtin("sublist", ("list", "start position", "length"), required=2)
-def sublist(values: Any, start: Any, length: Any = None) -> list[Any]:
+def sublist(values: Any, start: Any, length: Any = ABSENT) -> list[Any]:
     """Items from a 1-based (negative from the end) position, ``length`` of them."""
     source = as_list(values)
     begin = _position(source, start)
-    if length is None:
+    if length is ABSENT:
         return source[begin:]
-    size = integer(length)
+    size = whole(length)
     if size < 0 or begin + size > len(source):
         raise Invalid("sublist: length out of range")
     return source[begin : begin + size]
@@ -288,6 +288,13 @@ def sort(values: Any, precedes: Any = None) -> list[Any]:
     return result
 
 
+def _accepts(match: FeelFunction, item: Any, new_item: Any) -> bool:
+    verdict = invoke(match, [item, new_item])
+    if not isinstance(verdict, bool):
+        raise Invalid("list replace: match must answer true or false")
+    return verdict
+
+
 def _before(a: Any, b: Any, precedes: FeelFunction | None) -> bool:
     if precedes is None:
         order = compare(a, b)
@@ -305,6 +312,6 @@ def list_replace(values: Any, where: Any, new_item: Any) -> list[Any]:
     """The list with the item at a position, or every item ``match`` accepts, replaced."""
     source = list(as_list(values))
     if isinstance(where, FeelFunction):
-        return [new_item if invoke(where, [item, new_item]) is True else item for item in source]
+        return [new_item if _accepts(where, item, new_item) else item for item in source]
     source[_position(source, where)] = new_item
     return source

@@ -15,8 +15,8 @@ def negation(value: Any) -> bool | None:
     return (not value) if isinstance(value, bool) else None
 
 
-@builtin("is", ("value1", "value2"))
-def same(first: Any, second: Any) -> bool:
+@builtin("is", ("value1", "value2"), required=0)
+def same(first: Any = None, second: Any = None) -> bool:
     """Whether two values are the same kind and equal, time zones included."""
     if first is None or second is None:
         return first is None and second is None

@@ -6,7 +6,7 @@ import decimal
 from decimal import Decimal
 from typing import Any
 
-from bpmn.feel.builtins.registry import Invalid, builtin, integer, num
+from bpmn.feel.builtins.registry import ABSENT, Invalid, builtin, integer, num, whole
 from bpmn.feel.values import NUMBER_CONTEXT, DaysTimeDuration, YearsMonthsDuration, number
 
 _SCALE_LIMITS = (-6111, 6176)
@@ -14,7 +14,7 @@ _SCALE_LIMITS = (-6111, 6176)
 
 def _round(value: Any, scale: Any, rounding: str) -> Decimal | None:
     amount = num(value)
-    places = 0 if scale is None else integer(scale)
+    places = 0 if scale is ABSENT else whole(scale)
     if not _SCALE_LIMITS[0] <= places <= _SCALE_LIMITS[1]:
         raise Invalid("scale out of range")
     exponent = Decimal(1).scaleb(-places)
@@ -31,37 +31,37 @@ def decimal_of(value: Any, scale: Any) -> Decimal | None:
 
 
 @builtin("floor", ("n", "scale"), required=1)
-def floor(value: Any, scale: Any = None) -> Decimal | None:
+def floor(value: Any, scale: Any = ABSENT) -> Decimal | None:
     """Rounded toward negative infinity (at ``scale`` places)."""
     return _round(value, scale, decimal.ROUND_FLOOR)
 
 
 @builtin("ceiling", ("n", "scale"), required=1)
-def ceiling(value: Any, scale: Any = None) -> Decimal | None:
+def ceiling(value: Any, scale: Any = ABSENT) -> Decimal | None:
     """Rounded toward positive infinity (at ``scale`` places)."""
     return _round(value, scale, decimal.ROUND_CEILING)
 
 
 @builtin("round up", ("n", "scale"), required=1)
-def round_up(value: Any, scale: Any = None) -> Decimal | None:
+def round_up(value: Any, scale: Any = ABSENT) -> Decimal | None:
     """Rounded away from zero."""
     return _round(value, scale, decimal.ROUND_UP)
 
 
 @builtin("round down", ("n", "scale"), required=1)
-def round_down(value: Any, scale: Any = None) -> Decimal | None:
+def round_down(value: Any, scale: Any = ABSENT) -> Decimal | None:
     """Rounded toward zero."""
     return _round(value, scale, decimal.ROUND_DOWN)
 
 
 @builtin("round half up", ("n", "scale"), required=1)
-def round_half_up(value: Any, scale: Any = None) -> Decimal | None:
+def round_half_up(value: Any, scale: Any = ABSENT) -> Decimal | None:
     """Rounded to nearest, ties away from zero."""
     return _round(value, scale, decimal.ROUND_HALF_UP)
 
 
 @builtin("round half down", ("n", "scale"), required=1)
-def round_half_down(value: Any, scale: Any = None) -> Decimal | None:
+def round_half_down(value: Any, scale: Any = ABSENT) -> Decimal | None:
     """Rounded to nearest, ties toward zero."""
     return _round(value, scale, decimal.ROUND_HALF_DOWN)
 

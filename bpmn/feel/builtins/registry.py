@@ -38,12 +38,23 @@ def builtin(
     return register
 
 
+ABSENT: Any = object()  # an optional argument not given (null given is another thing)
+
+
 class Invalid(ValueError):
     """An argument FEEL does not accept: the call's result is null."""
 
 
+def single(value: Any) -> Any:
+    """A one-item list stands for its item where a single value is expected."""
+    if isinstance(value, list) and len(value) == 1:
+        return value[0]
+    return value
+
+
 def num(value: Any) -> Decimal:
     """``value`` when it is a FEEL number, else Invalid."""
+    value = single(value)
     if isinstance(value, Decimal):
         return value
     raise Invalid("expected a number")
@@ -57,8 +68,14 @@ def integer(value: Any) -> int:
     return int(number)
 
 
+def whole(value: Any) -> int:
+    """A position, length or scale: a number truncated toward zero, else Invalid."""
+    return int(num(value))
+
+
 def text(value: Any) -> str:
     """``value`` when it is a FEEL string, else Invalid."""
+    value = single(value)
     if isinstance(value, str):
         return value
     raise Invalid("expected a string")

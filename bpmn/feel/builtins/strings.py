@@ -5,22 +5,22 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bpmn.feel.builtins.registry import Invalid, builtin, integer, text
+from bpmn.feel.builtins.registry import ABSENT, Invalid, as_list, builtin, text, whole
 from bpmn.feel.errors import MAX_STRING_LENGTH, FeelLimitError
 from bpmn.feel.regex import run_regex
 
 
 @builtin("substring", ("string", "start position", "length"), required=2)
-def substring(value: Any, start: Any, length: Any = None) -> str:
+def substring(value: Any, start: Any, length: Any = ABSENT) -> str:
     """substring(string, start position, length?): code points, 1-based, negative from end."""
     source = text(value)
-    first = integer(start)
+    first = whole(start)
     if first == 0:
         raise Invalid("substring: start position 0")
     begin = first - 1 if first > 0 else max(len(source) + first, 0)
-    if length is None:
+    if length is ABSENT:
         return source[begin:]
-    count = integer(length)
+    count = whole(length)
     if count < 0:
         raise Invalid("substring: negative length")
     return source[begin : begin + count]
@@ -111,8 +111,7 @@ def split(value: Any, delimiter: Any) -> list[str]:
 @builtin("string join", ("list", "delimiter"), required=1)
 def string_join(values: Any, delimiter: Any = None) -> str:
     """The strings of the list joined by the delimiter; nulls are skipped."""
-    if not isinstance(values, list):
-        raise Invalid("string join: expected a list")
+    values = as_list(values)
     separator = "" if delimiter is None else text(delimiter)
     parts = [text(item) for item in values if item is not None]
     if sum(len(part) for part in parts) + len(separator) * len(parts) > MAX_STRING_LENGTH:
