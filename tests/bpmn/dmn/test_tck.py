@@ -1,0 +1,50 @@
+"""The DMN TCK's compliance level 2 through bench/tck.py (the whole TCK: ``make tck``)."""
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+TCK = Path(os.environ.get("LENDGRAPH_DMN_TCK", "/work/shared/dmn-tck/TestCases"))
+RUNNER = Path(__file__).resolve().parents[3] / "bench" / "tck.py"
+LEVEL_2_CASES = 116
+
+
+def load_runner() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("lendgraph_tck", RUNNER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # dataclasses look their module up in sys.modules
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(
+    not (TCK / "compliance-level-2").is_dir(),
+    reason=f"no DMN TCK at {TCK} (set LENDGRAPH_DMN_TCK to its TestCases folder)",
+)
+def test_every_level_2_case_passes() -> None:
+    tck = load_runner()
+    report = tck.run_level(TCK, "compliance-level-2", None, 10.0)
+    failing = [f"{o.where}: {o.details}" for o in report.outcomes if o.verdict != "passed"]
+    assert len(report.outcomes) == LEVEL_2_CASES
+    assert failing == []
+
+
+def test_the_runner_compares_as_the_tck_means() -> None:
+    tck = load_runner()
+    import decimal
+    from decimal import Decimal
+
+    third = decimal.Context(prec=34).divide(Decimal(1), Decimal(3))
+    assert tck.same(Decimal("0.3333333333333333333333333333333333"), third)
+    assert not tck.same(Decimal("0.33"), third)
+    assert tck.same(Decimal("10"), Decimal("1E+1"))
+    assert not tck.same(Decimal("1"), True)
+    assert tck.same(None, None) and not tck.same(None, "")
+    assert tck.same([Decimal(1), {"a": "x"}], [Decimal("1.0"), {"a": "x"}])
+    assert not tck.same({"a": "x"}, {"a": "x", "b": None})
