@@ -8,6 +8,7 @@ from bpmn.errors import ExpressionError, ResourceLimitExceeded
 # bpmn.expressions; sizes and budgets otherwise follow it.
 MAX_EXPRESSION_LENGTH = 20_000
 MAX_NESTING = 64
+MAX_TREE_DEPTH = 256
 MAX_STRING_LENGTH = 100_000
 MAX_COLLECTION_LENGTH = 100_000
 MAX_STEPS = 200_000

@@ -247,6 +247,8 @@ def _unary_range(node: n.UnaryComparison, scope: Scope) -> Any:
         return make_range(None, endpoint, False, node.op == "<=")
     if node.op in (">", ">="):
         return make_range(endpoint, None, node.op == ">=", False)
+    if node.op == "=":
+        return make_range(endpoint, endpoint, True, True)
     return None
 
 

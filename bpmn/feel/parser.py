@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass
 from decimal import Decimal, DecimalException
 
 from bpmn.feel import nodes as n
-from bpmn.feel.errors import MAX_NESTING, FeelError, FeelSyntaxError
+from bpmn.feel.errors import MAX_NESTING, MAX_TREE_DEPTH, FeelError, FeelSyntaxError
 from bpmn.feel.lexer import Token, tokenize
 from bpmn.feel.temporal import parse_at_literal
 from bpmn.feel.values import NUMBER_CONTEXT
@@ -26,6 +27,20 @@ def parse_unary_tests_tree(text: str, names: frozenset[str] = frozenset()) -> n.
     """The syntax tree of FEEL unary tests (a decision table input entry)."""
     parser = _Parser(text, names)
     return parser.whole(parser.unary_tests)
+
+
+def _depth(root: n.Node) -> int:
+    """The depth of a tree, walked without recursion."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(root, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, tuple):
+            pending.extend((part, depth) for part in node)
+        elif is_dataclass(node) and not isinstance(node, type | n.TypeRef):
+            deepest = max(deepest, depth)
+            pending.extend((getattr(node, field.name), depth + 1) for field in fields(node))
+    return deepest
 
 
 def _describe(token: Token) -> str:
@@ -85,6 +100,10 @@ class _Parser:
         if self.peek().kind != "eof":
             self.fail("an operator or the end of the expression")
         assert isinstance(node, n.Node)
+        if _depth(node) > MAX_TREE_DEPTH:
+            # Long chains (a + b + ... or x.a.b...) nest without brackets; the evaluator
+            # recurses along them, so their depth is bounded here, once, at parse time.
+            raise FeelSyntaxError("expression nested too deeply", self.text, 0)
         return node
 
     def name(self, what: str = "a name") -> str:
