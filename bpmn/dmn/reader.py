@@ -34,7 +34,7 @@ from bpmn.dmn.model import (
     Relation,
     Rule,
 )
-from bpmn.engine.parsing import secure_xml
+from bpmn.xmlsafe import secure_xml
 from bpmn.errors import BpmnError
 
 MAX_MODEL_BYTES = 2_000_000

@@ -119,19 +119,20 @@ class TypeSystem:
 
     def _item(self, value: Any, item: ItemDefinition, namespace: str, depth: int) -> Any:
         if item.is_collection:
+            # a collection's allowed values constrain its items (DMN 1.5 adds typeConstraint
+            # for the list itself)
             items = value if isinstance(value, list) else [value]
             single = ItemDefinition(
                 name=item.name,
                 type_ref=item.type_ref,
+                allowed_values=item.allowed_values,
                 components=item.components,
                 is_function=item.is_function,
             )
-            entries = [
+            return [
                 None if entry is None else self._item(entry, single, namespace, depth)
                 for entry in items
             ]
-            self._allowed(entries, item)
-            return entries
         if isinstance(value, list) and len(value) == 1:
             value = value[0]
             if value is None:
