@@ -6,7 +6,8 @@ Only this package touches SpiffWorkflow objects; callers get :class:`ParsedBundl
 - :mod:`.clock`: the business clock timers read;
 - :mod:`.values`: task data as tagged JSON;
 - :mod:`.script`: the safe script engine (expressions, scripts, service calls);
-- :mod:`.parsing`: untrusted BPMN/DMN files into a :class:`ParsedBundle`;
+- :mod:`.parsing`: untrusted BPMN/DMN files into a :class:`ParsedBundle` (read by
+  :mod:`bpmn.xmlsafe`), FEEL expressions marked and FEEL decisions run by :mod:`bpmn.dmn`;
 - :mod:`.handle`: a running workflow and what can be read of it;
 - :mod:`.state`: new runs, and their state saved and restored;
 - :mod:`.running`: engine steps, human tasks, timers, messages, in-memory evaluation;
@@ -21,7 +22,8 @@ from bpmn.engine.clock import business_clock
 from bpmn.engine.decisions import sole_decision
 from bpmn.engine.handle import PendingTimer, ReadyTask, WorkflowHandle
 from bpmn.engine.migration import migration_problems
-from bpmn.engine.parsing import MAX_XML_BYTES, ParsedBundle, parse, secure_xml
+from bpmn.engine.parsing import ParsedBundle, parse
+from bpmn.xmlsafe import MAX_XML_BYTES, secure_xml
 from bpmn.engine.running import (
     complete_human_task,
     deliver_message,

@@ -5,33 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree  # type: ignore[import-untyped]
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from bpmn.engine import feel_bridge, languages
 from bpmn.errors import BpmnError, ExpressionError
+from bpmn.xmlsafe import secure_xml
 
-MAX_XML_BYTES = 1_000_000
-
-
-def secure_xml(data: bytes, max_bytes: int = MAX_XML_BYTES) -> Any:
-    """Parse untrusted XML: size cap, no DOCTYPE/entities, no network. Returns an lxml root."""
-    if len(data) > max_bytes:
-        raise BpmnError(f"file is {len(data)} bytes, the limit is {max_bytes}")
-    lowered = data.lower()
-    if b"<!doctype" in lowered or b"<!entity" in lowered:
-        raise BpmnError("DOCTYPE and entity declarations are not allowed")
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        dtd_validation=False,
-    )
-    try:
-        return etree.fromstring(data, parser=parser)
-    except etree.XMLSyntaxError as exc:
-        raise BpmnError(f"malformed XML (line {exc.lineno}): {exc.msg}") from None
+# BPMN elements whose text the engine evaluates as an expression
+EXPRESSION_ELEMENTS = frozenset(
+    {"conditionExpression", "condition", "completionCondition", "loopCardinality"}
+)
+TIMER_ELEMENTS = frozenset({"timeDuration", "timeDate"})
 
 
 @dataclass
@@ -42,13 +27,47 @@ class ParsedBundle:
     _specs: dict[str, tuple[Any, dict[str, Any]]] = field(repr=False, default_factory=dict)
 
 
+class _Parser(SpiffBpmnParser):  # type: ignore[misc]
+    """SpiffWorkflow's parser, with the decisions of FEEL files run by lendgraph's DMN engine."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.feel_decisions: dict[str, feel_bridge.FeelDecision] = {}
+
+    def get_engine(self, decision_ref: str | None, node: Any) -> Any:
+        decision_ref = decision_ref or called_decision(node)
+        found = self.feel_decisions.get(decision_ref or "")
+        if found is not None:
+            return found.for_task(node)
+        return super().get_engine(decision_ref, node)
+
+
+def called_decision(node: Any) -> str | None:
+    """The decision a business rule task calls as Camunda 8 (``zeebe:calledDecision``) or
+    Camunda 7 (``camunda:decisionRef``) write it; lendgraph's own diagrams name it in
+    ``spiffworkflow:calledDecisionId``, which SpiffWorkflow reads itself."""
+    called = node.find(f".//{feel_bridge.ZEEBE}calledDecision")
+    if called is not None and called.get("decisionId"):
+        return str(called.get("decisionId"))
+    ref = node.get(feel_bridge.CAMUNDA + "decisionRef")
+    return str(ref) if ref else None
+
+
 def parse(bpmn_xml: bytes, dmn_xmls: list[bytes] | None = None) -> ParsedBundle:
     """Parse one BPMN file (+ DMN files) into a bundle of executable process specs."""
-    parser = SpiffBpmnParser()
+    parser = _Parser()
     try:
+        feel_files = []
         for dmn in dmn_xmls or []:
-            parser.add_dmn_xml(secure_xml(dmn))
-        parser.add_bpmn_xml(secure_xml(bpmn_xml))
+            root = secure_xml(dmn)
+            if languages.dmn_language(root) is languages.Language.FEEL:
+                feel_files.append(dmn)
+            else:
+                parser.add_dmn_xml(root)
+        parser.feel_decisions = feel_bridge.load_decisions(feel_files)
+        root = secure_xml(bpmn_xml)
+        mark_expressions(root)
+        parser.add_bpmn_xml(root)
         bundle = ParsedBundle(process_ids=[])
         for pid in parser.get_process_ids():
             if parser.get_process_parser(pid).node.get("isExecutable") != "true":
@@ -62,6 +81,28 @@ def parse(bpmn_xml: bytes, dmn_xmls: list[bytes] | None = None) -> ParsedBundle:
     if not bundle.process_ids:
         raise BpmnError("no executable process (isExecutable is not 'true')")
     return bundle
+
+
+def mark_expressions(root: Any) -> None:
+    """Mark every FEEL expression of a BPMN file with ``=``, the one sign the engine reads.
+
+    A timer written as a bare ISO 8601 literal (``PT5M``, as other modelers write it) becomes
+    a string, which both languages read alike.
+    """
+    default = languages.bpmn_language(root)
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        local = el.tag.rsplit("}", 1)[-1]
+        text = (el.text or "").strip()
+        if not text or text.startswith("="):
+            continue
+        if local in TIMER_ELEMENTS and languages.iso_literal(text):
+            el.text = f'"{text}"'
+        elif local in EXPRESSION_ELEMENTS or local in TIMER_ELEMENTS:
+            own = languages.declared(el.get("language"))
+            if (own or default) is languages.Language.FEEL:
+                el.text = "=" + text
 
 
 def _spiff_reason(exc: BaseException) -> str:
