@@ -67,7 +67,9 @@ def sole_decision(bundle: ParsedBundle, process_id: str) -> SoleDecision | None:
         event = getattr(task, "event_definition", None)
         if event is not None and type(event).__name__ != "NoneEventDefinition":
             return None
-    table = chain[2].dmnEngine.decision_table
+    table = getattr(chain[2].dmnEngine, "decision_table", None)
+    if table is None:  # a FEEL decision: its cells are not the engine's own tests
+        return None
     rules = tuple(
         DecisionRule(
             cells=tuple(

@@ -10,7 +10,8 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from bpmn import registry
+from bpmn import feel, registry
+from bpmn.engine import feel_bridge, languages
 from bpmn.engine.values import _json_default
 from bpmn.errors import WorkflowRunError
 from bpmn.expressions import SafeEvaluator
@@ -30,6 +31,8 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
         self, expression: str, context: dict[str, Any], external_context: Any = None
     ) -> Any:
         names = {**(external_context or {}), **context}
+        if languages.is_feel_expression(expression):
+            return feel_bridge.evaluate(expression, names)
         return self.evaluator.evaluate(expression, names)
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
@@ -68,6 +71,12 @@ class SafeScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         self.evaluator = evaluator
 
     def validate(self, expression: str) -> None:
+        if languages.is_feel_expression(expression):
+            try:
+                feel.parse_expression(expression.lstrip()[1:])
+            except feel.FeelSyntaxError as exc:
+                raise SyntaxError(str(exc)) from None
+            return
         reason = self.evaluator.parse_check(expression)
         if reason and reason.startswith("syntax error"):
             raise SyntaxError(reason)
