@@ -29,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bpmn import dmn, feel
-from bpmn.engine.parsing import secure_xml
+from bpmn.xmlsafe import secure_xml
 
 DEFAULT_TCK = "/work/shared/dmn-tck/TestCases"
 LEVELS = ("compliance-level-2", "compliance-level-3")

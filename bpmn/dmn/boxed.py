@@ -32,6 +32,9 @@ class Env(Protocol):
     def coerce(self, value: Any, type_ref: str | None, element_id: str) -> Any:
         """The value as its declared type takes it (null, recorded, when it does not conform)."""
 
+    def conform(self, value: Any, type_ref: str | None, element_id: str) -> Any:
+        """The value as its declared type takes it; raises when it does not conform."""
+
     def explain(self, explanation: TableExplanation) -> None:
         """Keep which rules of a decision table fired."""
 
@@ -43,9 +46,16 @@ class Env(Protocol):
 
 
 def evaluate(expression: Expression | None, scope: Mapping[str, Any], env: Env) -> Any:
-    """The value of a boxed expression in a scope (a missing expression is null)."""
+    """The value of a boxed expression in a scope, as its typeRef takes it (None is null)."""
     if expression is None:
         return None
+    value = _value(expression, scope, env)
+    if expression.type_ref and not isinstance(expression, FunctionDefinition):
+        return env.coerce(value, expression.type_ref, expression.id)
+    return value
+
+
+def _value(expression: Expression, scope: Mapping[str, Any], env: Env) -> Any:
     if isinstance(expression, LiteralExpression):
         return feelcalls.evaluate(expression.text, scope, expression.id)
     if isinstance(expression, DecisionTable):
@@ -67,8 +77,10 @@ def evaluate(expression: Expression | None, scope: Mapping[str, Any], env: Env) 
     if isinstance(expression, FunctionDefinition):
         return function_value(expression, scope, env, expression.id)
     if isinstance(expression, Conditional):
-        chosen = evaluate(expression.condition, scope, env) is True
-        return evaluate(expression.then if chosen else expression.otherwise, scope, env)
+        condition = evaluate(expression.condition, scope, env)
+        if condition is not None and not isinstance(condition, bool):
+            raise DmnEvaluationError("the condition is not a boolean", expression.id)
+        return evaluate(expression.then if condition else expression.otherwise, scope, env)
     if isinstance(expression, Filter):
         return _filter(expression, scope, env)
     return _iteration(expression, scope, env)
@@ -121,7 +133,7 @@ def function_value(
     def body(args: Mapping[str, Any]) -> Any:
         local = dict(closure)
         for param in definition.params:
-            local[param.name] = env.coerce(args.get(param.name), param.type_ref, definition.id)
+            local[param.name] = env.conform(args.get(param.name), param.type_ref, definition.id)
         env.enter(definition.id)
         try:
             value = evaluate(definition.body, local, env)
@@ -156,9 +168,15 @@ def _filter(expression: Filter, scope: Mapping[str, Any], env: Env) -> Any:
         if isinstance(item, Mapping):
             local.update(item)
         local["item"] = item
-        if evaluate(expression.match, local, env) is True:
+        if _truth(evaluate(expression.match, local, env), expression.id):
             kept.append(item)
     return kept
+
+
+def _truth(value: Any, element_id: str) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise DmnEvaluationError("the expression is not a boolean", element_id)
+    return value
 
 
 def _iteration(expression: Iteration, scope: Mapping[str, Any], env: Env) -> Any:
@@ -172,6 +190,8 @@ def _iteration(expression: Iteration, scope: Mapping[str, Any], env: Env) -> Any
         results.append(evaluate(expression.body, local, env))
     if expression.kind == "for":
         return results
+    for result in results:
+        _truth(result, expression.id)
     if expression.kind == "some":
         return True if any(r is True for r in results) else (None if None in results else False)
     return False if any(r is False for r in results) else (None if None in results else True)

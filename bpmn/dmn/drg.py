@@ -148,6 +148,7 @@ class DmnModels:
         namespace: str | None = None,
         imported_inputs: Mapping[str, Mapping[str, Any]] | None = None,
         strict: bool = True,
+        variables: Mapping[str, Any] | None = None,
     ) -> DecisionOutcome:
         """Evaluate a decision (by name or id) with what fired and why values became null.
 
@@ -161,7 +162,7 @@ class DmnModels:
                 element.id,
                 DmnErrorCode.NOT_FOUND,
             )
-        run = self._run(inputs, imported_inputs)
+        run = self._run(inputs, imported_inputs, variables)
         value = run.value_of(ref)
         if strict and ref in run.failed:
             last = next(m for m in reversed(run.messages) if m.element_id is not None)
@@ -196,7 +197,10 @@ class DmnModels:
         )
 
     def _run(
-        self, inputs: Mapping[str, Any], imported: Mapping[str, Mapping[str, Any]] | None
+        self,
+        inputs: Mapping[str, Any],
+        imported: Mapping[str, Mapping[str, Any]] | None,
+        variables: Mapping[str, Any] | None = None,
     ) -> Evaluation:
         by_namespace: dict[str, Mapping[str, Any]] = dict(imported or {})
         by_namespace[self.main.namespace] = inputs
@@ -204,7 +208,8 @@ class DmnModels:
             nested = inputs.get(item.name)
             if item.namespace not in by_namespace and isinstance(nested, Mapping):
                 by_namespace[item.namespace] = nested
-        return Evaluation(self, by_namespace, time.monotonic() + EVALUATION_SECONDS)
+        deadline = time.monotonic() + EVALUATION_SECONDS
+        return Evaluation(self, by_namespace, deadline, variables=variables)
 
     def _outcome(
         self, run: Evaluation, decision: Decision, value: Any, failed: bool

@@ -47,9 +47,13 @@ class Evaluation:
         deadline: float,
         messages: list[Message] | None = None,
         explanations: list[tuple[str, TableExplanation]] | None = None,
+        variables: Mapping[str, Any] | None = None,
     ) -> None:
         self.models = models
         self.inputs = inputs
+        # a process's variables, seen by every decision under its requirements' names (a
+        # table drawn for a process reads them without input data elements, as in Camunda)
+        self.variables = dict(variables or {})
         self.deadline = deadline
         self.memo: dict[Ref, Any] = {}
         self.functions: dict[Ref, feel.FeelFunction] = {}
@@ -108,7 +112,7 @@ class Evaluation:
         self, namespace: str, information: Iterable[Ref], knowledge: Iterable[Ref]
     ) -> dict[str, Any]:
         """The names an element of ``namespace`` sees: its requirements' values and functions."""
-        scope: dict[str, Any] = {}
+        scope: dict[str, Any] = dict(self.variables)
         for ref in information:
             self._place(scope, namespace, ref, self.value_of(ref))
         for ref in knowledge:
@@ -161,7 +165,7 @@ class Evaluation:
         if not type_ref:
             return None
         item, _ = self.models.types.resolve(type_ref, namespace)
-        return None if item is not None and item.is_function else type_ref
+        return item.function_output if item is not None and item.is_function else type_ref
 
     def _service_function(self, ref: Ref, service: DecisionService) -> feel.FeelFunction:
         params = self.models.service_parameters(ref)
@@ -183,13 +187,15 @@ class Evaluation:
         try:
             inputs: dict[str, dict[str, Any]] = {}
             for item_ref in service.input_data:
-                name = self.models.element(item_ref).name
-                inputs.setdefault(item_ref[0], {})[name] = args.get(name)
+                item = self.models.element(item_ref)
+                assert isinstance(item, InputData)
+                given = self.conform(args.get(item.name), item.type_ref, item_ref[0], item.id)
+                inputs.setdefault(item_ref[0], {})[item.name] = given
             sub = Evaluation(self.models, inputs, self.deadline, self.messages, self.explanations)
             sub.depth = self.depth
             for decision_ref in service.input_decisions:
                 decision = self.models.element(decision_ref)
-                sub.memo[decision_ref] = self.coerce(
+                sub.memo[decision_ref] = self.conform(
                     args.get(decision.name), decision.type_ref, decision_ref[0], decision.id
                 )
             outputs = {self.models.element(out).name: sub.value_of(out) for out in service.outputs}
@@ -199,6 +205,8 @@ class Evaluation:
         value = self.coerce(
             value, self._result_type(service.type_ref, namespace), namespace, ref[1]
         )
+        if len(outputs) == 1:
+            outputs = {name: value for name in outputs}
         return value, outputs
 
     # -- types, bounds and explanations -------------------------------------------------
@@ -210,6 +218,13 @@ class Evaluation:
         except NonConforming as exc:
             self.messages.append(Message(element_id, str(exc), DmnErrorCode.CONSTRAINT))
             return None
+
+    def conform(self, value: Any, type_ref: str | None, namespace: str, element_id: str) -> Any:
+        """The value as its type takes it; DmnEvaluationError when it does not conform."""
+        try:
+            return self.models.types.coerce(value, type_ref, namespace)
+        except NonConforming as exc:
+            raise DmnEvaluationError(str(exc), element_id, DmnErrorCode.CONSTRAINT) from None
 
     def check_deadline(self, element_id: str) -> None:
         """Refuse to go on once the evaluation's time is up."""
@@ -240,6 +255,10 @@ class ModelEnv:
     def coerce(self, value: Any, type_ref: str | None, element_id: str) -> Any:
         """Coerce to a type of this model."""
         return self.run.coerce(value, type_ref, self.namespace, element_id)
+
+    def conform(self, value: Any, type_ref: str | None, element_id: str) -> Any:
+        """Coerce to a type of this model, raising when the value does not conform."""
+        return self.run.conform(value, type_ref, self.namespace, element_id)
 
     def explain(self, explanation: TableExplanation) -> None:
         """Keep the explanation under the decision being evaluated."""

@@ -191,6 +191,7 @@ class ItemDefinition:
     allowed_values: str | None = None
     components: tuple[ItemDefinition, ...] = ()
     is_function: bool = False
+    function_output: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,8 +34,8 @@ from bpmn.dmn.model import (
     Relation,
     Rule,
 )
-from bpmn.xmlsafe import secure_xml
 from bpmn.errors import BpmnError
+from bpmn.xmlsafe import secure_xml
 
 MAX_MODEL_BYTES = 2_000_000
 
@@ -206,6 +206,7 @@ class _Reader:
     def _item_definition(self, node: Any) -> ItemDefinition:
         type_text = self.text_of(node, "typeRef")
         allowed = self.child(node, "allowedValues")
+        function = self.child(node, "functionItem")
         return ItemDefinition(
             name=self.required(node, "name"),
             type_ref=self.type_ref(type_text if type_text is not None else node.get("typeRef")),
@@ -214,17 +215,24 @@ class _Reader:
             components=tuple(
                 self._item_definition(child) for child in self.children(node, "itemComponent")
             ),
-            is_function=self.child(node, "functionItem") is not None,
+            is_function=function is not None,
+            function_output=None
+            if function is None
+            else self.type_ref(function.get("outputTypeRef")),
         )
+
+    def element_id(self, node: Any) -> str:
+        # the id is optional in DMN; a model without one is referred to by name
+        return str(node.get("id") or self.required(node, "name"))
 
     def _input_data(self, node: Any) -> InputData:
         name, type_ref = self.variable(node)
-        return InputData(id=self.required(node, "id"), name=name, type_ref=type_ref)
+        return InputData(id=self.element_id(node), name=name, type_ref=type_ref)
 
     def _decision(self, node: Any) -> Decision:
         name, type_ref = self.variable(node)
         return Decision(
-            id=self.required(node, "id"),
+            id=self.element_id(node),
             name=name,
             type_ref=type_ref,
             required_decisions=self.refs(node, "informationRequirement", "requiredDecision"),
@@ -237,7 +245,7 @@ class _Reader:
         name, type_ref = self.variable(node)
         logic = self.child(node, "encapsulatedLogic")
         return BusinessKnowledgeModel(
-            id=self.required(node, "id"),
+            id=self.element_id(node),
             name=name,
             type_ref=type_ref,
             logic=None if logic is None else self._function(logic),
@@ -251,7 +259,7 @@ class _Reader:
             return tuple(self.ref(child) for child in self.children(node, tag))
 
         return DecisionService(
-            id=self.required(node, "id"),
+            id=self.element_id(node),
             name=name,
             type_ref=type_ref,
             outputs=hrefs("outputDecision"),

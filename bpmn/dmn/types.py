@@ -146,10 +146,11 @@ class TypeSystem:
                 raise NonConforming(f"not a context for {item.name}")
             result = dict(value)
             for component in item.components:
-                if component.name in value:
-                    entry = value[component.name]
-                    if entry is not None:
-                        result[component.name] = self._item(entry, component, namespace, depth)
+                if component.name not in value:
+                    raise NonConforming(f"{item.name} has no {component.name}")
+                entry = value[component.name]
+                if entry is not None:
+                    result[component.name] = self._item(entry, component, namespace, depth)
             self._allowed(result, item)
             return result
         if item.type_ref:
