@@ -38,10 +38,10 @@ def list_contains(values: Any, element: Any) -> bool:
     return _contains(as_list(values), element)
 
 
-@builtin("count", ("list",), variadic=True)
-def count(*args: Any) -> Decimal:
+@builtin("count", ("list",))
+def count(values: Any) -> Decimal:
     """The number of items."""
-    return Decimal(len(items(args)))
+    return Decimal(len(as_list(values)))
 
 
 def _extreme(args: tuple[Any, ...], sign: int) -> Any:
