@@ -16,7 +16,7 @@ from bpmn.feel.api import (
     unary_test_value,
 )
 from bpmn.feel.builtins import BUILTINS
-from bpmn.feel.calls import invoke
+from bpmn.feel.calls import feel_clock, invoke
 from bpmn.feel.convert import from_python, to_feel
 from bpmn.feel.errors import FeelError, FeelLimitError, FeelSyntaxError
 from bpmn.feel.operators import feel_equal
@@ -36,6 +36,7 @@ __all__ = [
     "Range",
     "YearsMonthsDuration",
     "evaluate",
+    "feel_clock",
     "feel_equal",
     "from_python",
     "instance_of",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,9 +59,20 @@ def parse_unary_tests(text: str) -> FeelUnaryTests:
     return FeelUnaryTests(text, _tests_tree(text, frozenset()))
 
 
+# A word, then a blank or a name symbol, then a letter: where a name may hold more than one word.
+_JOINED_WORDS = re.compile(r"[^\W\d][\w']*(?:\s+|[./\-+*'])[^\W\d]")
+
+
+@lru_cache(maxsize=4096)
+def _may_hold_joined_names(text: str) -> bool:
+    return _JOINED_WORDS.search(text) is not None
+
+
 def _special_names(text: str, context: Mapping[str, Any]) -> frozenset[str]:
     """Names of the context (and its nested contexts) that hold blanks or symbols and
     occur in ``text``: the lexer must read them as one name."""
+    if not context or not _may_hold_joined_names(text):
+        return frozenset()
     found: set[str] = set()
     pending: list[tuple[Mapping[str, Any], int]] = [(context, 0)]
     seen = 0

@@ -38,6 +38,17 @@ class Budget:
 
 
 _budget: ContextVar[Budget | None] = ContextVar("feel_budget", default=None)
+_clock: ContextVar[Callable[[], Any] | None] = ContextVar("feel_clock", default=None)
+
+
+@contextmanager
+def feel_clock(clock: Callable[[], Any]) -> Iterator[None]:
+    """now() and today() read ``clock`` (giving an aware datetime) in this context."""
+    token = _clock.set(clock)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 def current_budget() -> Budget:
@@ -55,7 +66,7 @@ def budget_scope(clock: Callable[[], Any] | None) -> Iterator[Budget]:
             outer.clock = clock
         yield outer
         return
-    budget = Budget(clock=clock)
+    budget = Budget(clock=clock if clock is not None else _clock.get())
     token = _budget.set(budget)
     try:
         yield budget

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bpmn.feel import DaysTimeDuration, YearsMonthsDuration, evaluate
+from bpmn.feel import DaysTimeDuration, YearsMonthsDuration, evaluate, feel_clock
 
 D = Decimal
 
@@ -191,6 +191,8 @@ def test_now_and_today_read_the_clock_the_caller_gives() -> None:
         hours=1
     )
     assert evaluate("today()", {}) is None
+    with feel_clock(lambda: moment):
+        assert evaluate("today() = date(2026, 3, 31)", {}) is True
 
 
 @pytest.mark.parametrize(
