@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bpmn import feel
 from bpmn.dmn.errors import DmnErrorCode, DmnEvaluationError, DmnModelError
 from bpmn.dmn.evaluation import Evaluation, Message, element_kind
+from bpmn.dmn.instances import feel_types
 from bpmn.dmn.model import (
     BusinessKnowledgeModel,
     Decision,
@@ -69,6 +71,12 @@ class DmnModels:
         self._check_imports()
         self._check_references()
         self._check_cycles()
+        # names for FEEL's ``instance of``: the main model's (and its imports') item
+        # definitions, then those of the other models where no name clashes
+        self._feel_types: dict[str, Any] = {}
+        for model in reversed(list(self.models.values())):
+            self._feel_types.update(feel_types(self.types, model.namespace))
+        self._feel_types.update(feel_types(self.types, self.main.namespace))
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -116,11 +124,12 @@ class DmnModels:
     ) -> dict[str, Any]:
         """Every decision of the main model by name, each evaluated once."""
         run = self._run(inputs, imported_inputs)
-        return {
-            element.name: run.value_of((self.main.namespace, element.id))
-            for element in self.main.elements.values()
-            if isinstance(element, Decision)
-        }
+        with feel.item_definitions(self._feel_types):
+            return {
+                element.name: run.value_of((self.main.namespace, element.id))
+                for element in self.main.elements.values()
+                if isinstance(element, Decision)
+            }
 
     def evaluate_many(
         self,
@@ -137,7 +146,8 @@ class DmnModels:
                 raise DmnEvaluationError(
                     f"{name} is not a decision", ref[1], DmnErrorCode.NOT_FOUND
                 )
-            values[name] = run.value_of(ref)
+            with feel.item_definitions(self._feel_types):
+                values[name] = run.value_of(ref)
         return values, tuple(run.messages)
 
     def evaluate_decision(
@@ -163,7 +173,8 @@ class DmnModels:
                 DmnErrorCode.NOT_FOUND,
             )
         run = self._run(inputs, imported_inputs, variables)
-        value = run.value_of(ref)
+        with feel.item_definitions(self._feel_types):
+            value = run.value_of(ref)
         if strict and ref in run.failed:
             last = next(m for m in reversed(run.messages) if m.element_id is not None)
             raise DmnEvaluationError(last.reason, last.element_id, last.code)
@@ -182,7 +193,8 @@ class DmnModels:
         run = self._run({}, None)
         failed = False
         try:
-            value, outputs = run.service(ref, inputs)
+            with feel.item_definitions(self._feel_types):
+                value, outputs = run.service(ref, inputs)
         except DmnEvaluationError as exc:
             run.fail(ref, exc.element_id or element.id, exc.reason, exc.code)
             value, outputs, failed = None, {}, True

@@ -15,6 +15,7 @@ from bpmn.dmn.model import (
     BusinessKnowledgeModel,
     Decision,
     DecisionService,
+    DecisionTable,
     Element,
     InputData,
     Ref,
@@ -117,7 +118,23 @@ class Evaluation:
             self._place(scope, namespace, ref, self.value_of(ref))
         for ref in knowledge:
             self._place(scope, namespace, ref, self.function_of(ref))
+        if self.variables:  # asked by a process: a required table's outputs by name too
+            for ref in information:
+                self._outputs_by_name(scope, ref)
         return scope
+
+    def _outputs_by_name(self, scope: dict[str, Any], ref: Ref) -> None:
+        # Camunda's reading of a DRD: a table downstream names what an upstream table output
+        element = self.models.element(ref)
+        if not isinstance(element, Decision) or not isinstance(element.expression, DecisionTable):
+            return
+        value = self.memo.get(ref)
+        names = [o.name for o in element.expression.outputs if o.name]
+        if len(element.expression.outputs) == 1 and names:
+            scope.setdefault(names[0], value)
+        elif isinstance(value, dict):
+            for name in names:
+                scope.setdefault(name, value.get(name))
 
     def _place(self, scope: dict[str, Any], namespace: str, ref: Ref, value: Any) -> None:
         name = self.models.element(ref).name
