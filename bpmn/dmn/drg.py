@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from bpmn import feel
+from bpmn.dmn import feelcalls
 from bpmn.dmn.errors import DmnErrorCode, DmnEvaluationError, DmnModelError
 from bpmn.dmn.evaluation import Evaluation, Message, element_kind
+from bpmn.dmn.feelcalls import Clock
 from bpmn.dmn.instances import feel_types
 from bpmn.dmn.model import (
     BusinessKnowledgeModel,
@@ -42,21 +46,25 @@ class DecisionOutcome:
     failed: bool
 
 
-def load_models(xmls: list[bytes]) -> DmnModels:
-    """Read DMN files that may import each other; the first is the main model."""
+def load_models(xmls: list[bytes], clock: Clock | None = None) -> DmnModels:
+    """Read DMN files that may import each other; the first is the main model.
+
+    ``clock`` feeds FEEL's now() and today() (the system clock, in UTC, by default).
+    """
     if not xmls:
         raise DmnModelError("no DMN model given")
     if len(xmls) > MAX_MODELS:
         raise DmnModelError(
             f"{len(xmls)} models, the limit is {MAX_MODELS}", code=DmnErrorCode.LIMIT
         )
-    return DmnModels([read_definitions(xml) for xml in xmls])
+    return DmnModels([read_definitions(xml) for xml in xmls], clock)
 
 
 class DmnModels:
     """DMN models loaded together; ``main`` is the one names are looked up in first."""
 
-    def __init__(self, definitions: list[Definitions]) -> None:
+    def __init__(self, definitions: list[Definitions], clock: Clock | None = None) -> None:
+        self.clock = clock or _utc_now
         self.models: dict[str, Definitions] = {}
         for model in definitions:
             if model.namespace in self.models:
@@ -124,7 +132,7 @@ class DmnModels:
     ) -> dict[str, Any]:
         """Every decision of the main model by name, each evaluated once."""
         run = self._run(inputs, imported_inputs)
-        with feel.item_definitions(self._feel_types):
+        with self._evaluating():
             return {
                 element.name: run.value_of((self.main.namespace, element.id))
                 for element in self.main.elements.values()
@@ -146,7 +154,7 @@ class DmnModels:
                 raise DmnEvaluationError(
                     f"{name} is not a decision", ref[1], DmnErrorCode.NOT_FOUND
                 )
-            with feel.item_definitions(self._feel_types):
+            with self._evaluating():
                 values[name] = run.value_of(ref)
         return values, tuple(run.messages)
 
@@ -173,7 +181,7 @@ class DmnModels:
                 DmnErrorCode.NOT_FOUND,
             )
         run = self._run(inputs, imported_inputs, variables)
-        with feel.item_definitions(self._feel_types):
+        with self._evaluating():
             value = run.value_of(ref)
         if strict and ref in run.failed:
             last = next(m for m in reversed(run.messages) if m.element_id is not None)
@@ -193,7 +201,7 @@ class DmnModels:
         run = self._run({}, None)
         failed = False
         try:
-            with feel.item_definitions(self._feel_types):
+            with self._evaluating():
                 value, outputs = run.service(ref, inputs)
         except DmnEvaluationError as exc:
             run.fail(ref, exc.element_id or element.id, exc.reason, exc.code)
@@ -207,6 +215,11 @@ class DmnModels:
             explanations=tuple(run.explanations),
             failed=failed,
         )
+
+    @contextmanager
+    def _evaluating(self) -> Iterator[None]:
+        with feel.item_definitions(self._feel_types), feelcalls.using_clock(self.clock):
+            yield
 
     def _run(
         self,
@@ -316,3 +329,7 @@ def _references(element: Element) -> list[tuple[str, tuple[Ref, ...]]]:
             ("input", element.input_data),
         ]
     return []
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

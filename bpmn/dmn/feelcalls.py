@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from bpmn import feel
 from bpmn.dmn.errors import DmnErrorCode, DmnEvaluationError
+
+Clock = Callable[[], dt.datetime]
+
+# The clock now() and today() read during one evaluation of the DRG.
+_clock: ContextVar[Clock | None] = ContextVar("dmn_clock", default=None)
+
+
+@contextmanager
+def using_clock(clock: Clock | None) -> Iterator[None]:
+    """Evaluate with ``clock`` feeding FEEL's now() and today()."""
+    token = _clock.set(clock)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 def evaluate(text: str, scope: Mapping[str, Any], element_id: str) -> Any:
@@ -14,7 +32,7 @@ def evaluate(text: str, scope: Mapping[str, Any], element_id: str) -> Any:
     if not text or text.isspace():
         return None
     try:
-        return feel.evaluate(text, scope)
+        return feel.evaluate(text, scope, clock=_clock.get())
     except feel.FeelError as exc:
         raise DmnEvaluationError(str(exc), element_id, _code(exc)) from None
 
@@ -25,7 +43,7 @@ def test(text: str, value: Any, scope: Mapping[str, Any], element_id: str) -> bo
     if stripped in ("", "-"):
         return True
     try:
-        return feel.unary_test(stripped, value, scope) is True
+        return feel.unary_test(stripped, value, scope, clock=_clock.get()) is True
     except feel.FeelError as exc:
         raise DmnEvaluationError(str(exc), element_id, _code(exc)) from None
 

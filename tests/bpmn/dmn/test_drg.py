@@ -222,3 +222,11 @@ def test_a_bkm_calling_itself_without_end_is_stopped() -> None:
     outcome = load_models([looping]).evaluate_decision("D", {}, strict=False)
     assert outcome.value is None
     assert outcome.messages
+
+
+def test_now_and_today_read_the_clock_given() -> None:
+    import datetime as dt
+
+    xml = definitions(decision("Due", literal('today() + duration("P30D")')))
+    noon = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+    assert load_models([xml], clock=lambda: noon).evaluate("Due", {}) == dt.date(2026, 3, 31)
