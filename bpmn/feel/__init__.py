@@ -20,7 +20,7 @@ from bpmn.feel.calls import feel_clock, invoke
 from bpmn.feel.convert import from_python, to_feel
 from bpmn.feel.errors import FeelError, FeelLimitError, FeelSyntaxError
 from bpmn.feel.operators import feel_equal
-from bpmn.feel.parser import parse_type
+from bpmn.feel.type_syntax import parse_type
 from bpmn.feel.types import instance_of, item_definitions, type_name
 from bpmn.feel.values import DaysTimeDuration, FeelFunction, Range, YearsMonthsDuration
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 
@@ -177,3 +177,17 @@ class TestList(Node):
     """Unary tests separated by commas: any of them matching is a match."""
 
     tests: tuple[Node, ...]
+
+
+def tree_depth(root: Node) -> int:
+    """The depth of a tree, walked without recursion."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(root, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, tuple):
+            pending.extend((part, depth) for part in node)
+        elif is_dataclass(node) and not isinstance(node, type | TypeRef):
+            deepest = max(deepest, depth)
+            pending.extend((getattr(node, field.name), depth + 1) for field in fields(node))
+    return deepest

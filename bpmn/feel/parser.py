@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass
+from collections.abc import Callable
 from decimal import Decimal, DecimalException
 
 from bpmn.feel import nodes as n
 from bpmn.feel.errors import MAX_NESTING, MAX_TREE_DEPTH, FeelError, FeelSyntaxError
-from bpmn.feel.lexer import Token, tokenize
+from bpmn.feel.lexer import Token
 from bpmn.feel.temporal import parse_at_literal
+from bpmn.feel.type_syntax import TypeSyntax
 from bpmn.feel.values import NUMBER_CONTEXT
 
 _COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
@@ -29,95 +30,21 @@ def parse_unary_tests_tree(text: str, names: frozenset[str] = frozenset()) -> n.
     return parser.whole(parser.unary_tests)
 
 
-def _depth(root: n.Node) -> int:
-    """The depth of a tree, walked without recursion."""
-    deepest = 0
-    pending: list[tuple[object, int]] = [(root, 1)]
-    while pending:
-        node, depth = pending.pop()
-        if isinstance(node, tuple):
-            pending.extend((part, depth) for part in node)
-        elif is_dataclass(node) and not isinstance(node, type | n.TypeRef):
-            deepest = max(deepest, depth)
-            pending.extend((getattr(node, field.name), depth + 1) for field in fields(node))
-    return deepest
+class _Parser(TypeSyntax):
+    """FEEL expressions by precedence, lowest first; unary tests at the end."""
 
-
-def _describe(token: Token) -> str:
-    if token.kind == "eof":
-        return "the end of the text"
-    if token.kind == "str":
-        return "a string"
-    if token.kind == "num":
-        return f"the number {token.value}"
-    return f"'{token.value}'"
-
-
-class _Parser:
-    def __init__(self, text: str, names: frozenset[str]) -> None:
-        self.text = text
-        self.tokens = tokenize(text, names)
-        self.index = 0
-        self.depth = 0
-
-    # -- token helpers -------------------------------------------------------------------
-    def peek(self, ahead: int = 0) -> Token:
-        return self.tokens[min(self.index + ahead, len(self.tokens) - 1)]
-
-    def advance(self) -> Token:
-        token = self.tokens[self.index]
-        if token.kind != "eof":
-            self.index += 1
-        return token
-
-    def at(self, value: str, kind: str = "op") -> bool:
-        token = self.tokens[self.index]
-        return token.kind == kind and token.value == value
-
-    def accept(self, value: str, kind: str = "op") -> bool:
-        if self.at(value, kind):
-            self.index += 1
-            return True
-        return False
-
-    def expect(self, value: str, kind: str = "op", context: str = "") -> Token:
-        if not self.at(value, kind):
-            where = f" {context}" if context else ""
-            self.fail(f"'{value}'{where}")
-        return self.advance()
-
-    def fail(self, expected: str, token: Token | None = None) -> FeelSyntaxError:
-        token = token or self.peek()
-        raise FeelSyntaxError(
-            f"expected {expected} but found {_describe(token)}", self.text, token.pos
-        )
-
-    def whole(self, rule: object) -> n.Node:
+    def whole(self, rule: Callable[[], n.Node]) -> n.Node:
         try:
-            node = rule()  # type: ignore[operator]
+            node = rule()
         except RecursionError:
             raise FeelSyntaxError("expression nested too deeply", self.text, 0) from None
         if self.peek().kind != "eof":
             self.fail("an operator or the end of the expression")
-        assert isinstance(node, n.Node)
-        if _depth(node) > MAX_TREE_DEPTH:
+        if n.tree_depth(node) > MAX_TREE_DEPTH:
             # Long chains (a + b + ... or x.a.b...) nest without brackets; the evaluator
             # recurses along them, so their depth is bounded here, once, at parse time.
             raise FeelSyntaxError("expression nested too deeply", self.text, 0)
         return node
-
-    def name(self, what: str = "a name") -> str:
-        """One name: a known name, or words joined by single spaces."""
-        token = self.peek()
-        if token.kind != "name":
-            self.fail(what)
-        self.advance()
-        if token.known:
-            return token.value
-        words = [token.value]
-        while self.peek().kind == "name" and not self.peek().known:
-            words.append(self.advance().value)
-        return " ".join(words)
 
     # -- expressions ---------------------------------------------------------------------
     def expression(self) -> n.Node:
@@ -276,7 +203,6 @@ class _Parser:
                 self.advance()
                 return n.UnaryComparison(value, self.additive())
         self.fail("a value, a name or '('")
-        raise AssertionError  # fail always raises
 
     def keyword_primary(self, token: Token) -> n.Node:
         value = token.value
@@ -295,7 +221,6 @@ class _Parser:
             finally:
                 self.depth -= 1
         self.fail("a value, a name or '('")
-        raise AssertionError
 
     def textual(self, value: str) -> n.Node:
         self.advance()
@@ -370,7 +295,6 @@ class _Parser:
         if self.accept(")") or self.accept("["):
             return n.RangeLiteral(start, end, start_included, False)
         self.fail("']', ')' or '[' to close the range")
-        raise AssertionError
 
     def context(self) -> n.Node:
         self.advance()
@@ -404,39 +328,6 @@ class _Parser:
         last = self.peek(ahead - 1)
         self.index += ahead
         return " ".join(self.text[first.pos : last.end].split())
-
-    def type_ref(self) -> n.TypeRef:
-        if self.accept("function", "kw"):
-            args: list[n.TypeRef] = []
-            self.expect("<", context="after 'function'")
-            if not self.accept(">"):
-                args.append(self.type_ref())
-                while self.accept(","):
-                    args.append(self.type_ref())
-                self.expect(">", context="to close the parameter types")
-            self.expect("->", context="before the result type")
-            return n.TypeRef("function", (*args, self.type_ref()))
-        if self.peek().kind == "kw" and self.peek().value == "null":
-            self.advance()
-            return n.TypeRef("Null")
-        name = self.name("a type name")
-        while self.accept("."):
-            name += "." + self.name("a type name after '.'")
-        if name in ("list", "range") and self.accept("<"):
-            inner = self.type_ref()
-            self.expect(">", context=f"to close {name}<")
-            return n.TypeRef(name, (inner,))
-        if name == "context" and self.accept("<"):
-            fields: list[tuple[str, n.TypeRef]] = []
-            while not self.at(">"):
-                key = self.name("a context key")
-                self.expect(":", context="after the context key")
-                fields.append((key, self.type_ref()))
-                if not self.accept(","):
-                    break
-            self.expect(">", context="to close context<")
-            return n.TypeRef("context", (), tuple(fields))
-        return n.TypeRef(name)
 
     # -- unary tests ---------------------------------------------------------------------
     def unary_tests(self) -> n.Node:
@@ -496,12 +387,3 @@ class _Parser:
             elif token.value == "," and depth == 1:
                 return True
         return False
-
-
-def parse_type(text: str) -> n.TypeRef:
-    """A FEEL type written as text (``number``, ``list<string>``, ``context<a: number>``)."""
-    parser = _Parser(text, frozenset())
-    kind = parser.type_ref()
-    if parser.peek().kind != "eof":
-        parser.fail("the end of the type")
-    return kind

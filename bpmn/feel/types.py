@@ -110,6 +110,6 @@ def _member(value: Any, kind: TypeRef) -> bool:
 
 def instance_of(value: Any, type_text: str) -> bool:
     """Whether ``value`` is an instance of the FEEL type written ``type_text``."""
-    from bpmn.feel.parser import parse_type
+    from bpmn.feel.type_syntax import parse_type
 
     return conforms(value, parse_type(type_text))
