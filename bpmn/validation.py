@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bpmn import registry
-from bpmn.engine import MAX_XML_BYTES, ParsedBundle, parse, secure_xml
+from bpmn import feel_checks, registry
+from bpmn.engine import MAX_XML_BYTES, ParsedBundle, languages, parse, secure_xml
+from bpmn.engine.parsing import EXPRESSION_ELEMENTS, TIMER_ELEMENTS, called_decision
 from bpmn.errors import BpmnError, DeployError
 from bpmn.expressions import SafeEvaluator
 
@@ -49,6 +50,8 @@ CAMUNDA_DELEGATES = ("class", "delegateExpression", "expression")
 class Problem:
     element_id: str | None
     reason: str
+    line: int | None = None  # where in the element's expression, when it is a syntax error
+    column: int | None = None
 
 
 def _local(el: Any) -> str:
@@ -64,13 +67,24 @@ class _Checker:
     def __init__(self, evaluator: SafeEvaluator) -> None:
         self.ev = evaluator
         self.problems: list[Problem] = []
+        self.language = languages.Language.LENDGRAPH  # the BPMN file's, once read
 
-    def add(self, element_id: str | None, reason: str) -> None:
-        self.problems.append(Problem(element_id, reason))
+    def add(
+        self, element_id: str | None, reason: str, line: int | None = None, col: int | None = None
+    ) -> None:
+        self.problems.append(Problem(element_id, reason, line, col))
 
-    def expr(self, element_id: str | None, text: str, what: str) -> None:
+    def expr(
+        self, element_id: str | None, text: str, what: str, language: str | None = None
+    ) -> None:
         if "${" in text or "#{" in text:
             self.add(element_id, f"{what} uses a JUEL expression, which is not supported")
+            return
+        if languages.is_feel_expression(text):
+            feel_checks.expression(self.add, element_id, text.lstrip()[1:], what)
+            return
+        if (languages.declared(language) or self.language) is languages.Language.FEEL:
+            feel_checks.expression(self.add, element_id, text, what)
             return
         reason = self.ev.parse_check(text)
         if reason:
@@ -93,6 +107,7 @@ def check(
     c = _Checker(evaluator or SafeEvaluator())
     decisions: set[str] = set()
     dmn_ok = True
+    feel_files: list[bytes] = []
     for index, dmn in enumerate(dmn_xmls or []):
         try:
             root = secure_xml(dmn, max_bytes)
@@ -100,11 +115,18 @@ def check(
             c.add(f"dmn[{index}]", str(exc))
             dmn_ok = False
             continue
-        decisions.update(_check_dmn(c, root))
+        if languages.dmn_language(root) is languages.Language.FEEL:
+            decisions.update(feel_checks.dmn_file(c.add, root))
+            feel_files.append(dmn)
+        else:
+            decisions.update(_check_dmn(c, root))
+    if not c.problems:
+        feel_checks.dmn_models(c.add, feel_files)
     try:
         root = secure_xml(bpmn_xml, max_bytes)
     except BpmnError as exc:
         return [*c.problems, Problem(None, str(exc))]
+    c.language = languages.bpmn_language(root)
     processes = [p for p in root.iter() if _local(p) == "process"]
     process_ids = {p.get("id") for p in processes}
     executable = [p for p in processes if p.get("isExecutable") == "true"]
@@ -121,6 +143,24 @@ def check(
         except BpmnError as exc:
             c.add(None, f"engine refused the diagram: {exc}")
     return c.problems
+
+
+def expression_languages(bpmn_xml: bytes, dmn_xmls: list[bytes]) -> list[tuple[str, str]]:
+    """The language each file of a draft is read in: ("bpmn", …), ("dmn[0]", …), …"""
+    found: list[tuple[str, str]] = []
+    try:
+        root = secure_xml(bpmn_xml)
+    except BpmnError:
+        pass
+    else:
+        kinds = EXPRESSION_ELEMENTS | TIMER_ELEMENTS
+        found.append(("bpmn", languages.bpmn_file_language(root, kinds).value))
+    for index, dmn in enumerate(dmn_xmls):
+        try:
+            found.append((f"dmn[{index}]", languages.dmn_language(secure_xml(dmn)).value))
+        except BpmnError:
+            continue
+    return found
 
 
 def deploy_check(bpmn_xml: bytes, dmn_xmls: list[bytes] | None = None) -> ParsedBundle:
@@ -171,9 +211,10 @@ def _check_element(
         elif local == "timeCycle":
             c.add(eid, "cycle timers are not supported: loop back through a duration timer")
         elif local in ("timeDuration", "timeDate"):
-            c.expr(eid, _text(sub), f"timer {local}")
+            if not languages.iso_literal(_text(sub)):
+                c.expr(eid, _text(sub), f"timer {local}")
         elif local in ("conditionExpression", "condition", "completionCondition"):
-            c.expr(eid, _text(sub), local)
+            c.expr(eid, _text(sub), local, sub.get("language"))
         elif local == "loopCardinality":
             c.expr(eid, _text(sub), "loop cardinality")
         elif sub.tag in (SPIFF + "preScript", SPIFF + "postScript"):
@@ -186,7 +227,7 @@ def _check_element(
             c.add(eid, f"camunda:{local} is not supported")
     if name == "sequenceFlow":
         cond = next((s for s in el if _local(s) == "conditionExpression"), None)
-        if cond is not None and cond.get("language") not in (None, "", "python"):
+        if cond is not None and not languages.is_known(cond.get("language")):
             c.add(eid, f"condition language {cond.get('language')!r} is not supported")
     elif name == "scriptTask":
         fmt = (el.get("scriptFormat") or "").lower()
@@ -201,7 +242,7 @@ def _check_element(
         ref = _text(el.find(SPIFF + "calledDecisionId")) or _text(
             el.find(f"{{{BPMN_NS}}}extensionElements/{SPIFF}calledDecisionId")
         )
-        ref = ref or el.get(CAMUNDA + "decisionRef") or ""
+        ref = ref or called_decision(el) or ""
         if not ref:
             c.add(eid, "business rule task names no decision")
         elif decisions is not None and ref not in decisions:
@@ -259,6 +300,11 @@ def _check_dmn(c: _Checker, root: Any) -> set[str]:
                 if reason and reason.startswith("syntax error") and "dmninputexpr" not in text:
                     reason = c.ev.parse_check(f"v {text}")
                 if reason:
-                    feel = " (FEEL is not supported; use Python-style tests)"
+                    feel = ""
+                    if feel_checks.reads_as_feel(_text(cell.find("{*}text")), unary=True):
+                        feel = (
+                            " (this cell is FEEL: declare expressionLanguage="
+                            '"https://www.omg.org/spec/DMN/20191111/FEEL/" on the definitions)'
+                        )
                     c.add(cell.get("id"), f"DMN input entry: {reason}{feel}")
     return decisions

@@ -1,5 +1,6 @@
 """What the designer asks before deploying: the operations, the problems, a dry run."""
 
+from enum import Enum
 from typing import Annotated, Any, cast
 
 import strawberry
@@ -33,6 +34,28 @@ class ServiceOperation:
 class ProcessProblem:
     element_id: str | None
     reason: str
+    line: int | None = strawberry.field(
+        default=None,
+        description="Line of a syntax error inside the element's expression (1-based).",
+    )
+    column: int | None = strawberry.field(
+        default=None, description="Column of a syntax error inside that line (1-based)."
+    )
+
+
+@strawberry.enum(description="The language a diagram file's expressions are written in.")
+class ExpressionLanguage(Enum):
+    FEEL = "FEEL"
+    LENDGRAPH = strawberry.enum_value("LENDGRAPH", description="lendgraph's own expressions.")
+    MIXED = strawberry.enum_value(
+        "MIXED", description="A BPMN file with some expressions marked '=' (FEEL), others not."
+    )
+
+
+@strawberry.type(description="Which language a file of a draft is read in.")
+class DiagramLanguage:
+    file: str = strawberry.field(description='"bpmn", or "dmn[i]" for the i-th DMN file.')
+    language: ExpressionLanguage
 
 
 @strawberry.input(description="A draft to run in memory with sample data.")
@@ -98,7 +121,18 @@ class DesignQueries:
         problems = validation.check(
             input.bpmn_xml.encode("utf-8"), [d.encode("utf-8") for d in input.dmn_xmls]
         )
-        return [ProcessProblem(element_id=p.element_id, reason=p.reason) for p in problems]
+        return [
+            ProcessProblem(element_id=p.element_id, reason=p.reason, line=p.line, column=p.column)
+            for p in problems
+        ]
+
+    @strawberry.field(description="The expression language each file of a draft is read in.")
+    def process_languages(self, info: Info, input: DeployProcessInput) -> list[DiagramLanguage]:
+        require_read(info, "process")
+        found = validation.expression_languages(
+            input.bpmn_xml.encode("utf-8"), [d.encode("utf-8") for d in input.dmn_xmls]
+        )
+        return [DiagramLanguage(file=f, language=ExpressionLanguage(lang)) for f, lang in found]
 
 
 @strawberry.type

@@ -23,7 +23,6 @@ from bpmn.engine.decisions import sole_decision
 from bpmn.engine.handle import PendingTimer, ReadyTask, WorkflowHandle
 from bpmn.engine.migration import migration_problems
 from bpmn.engine.parsing import ParsedBundle, parse
-from bpmn.xmlsafe import MAX_XML_BYTES, secure_xml
 from bpmn.engine.running import (
     complete_human_task,
     deliver_message,
@@ -35,6 +34,7 @@ from bpmn.engine.running import (
 from bpmn.engine.script import SafeScriptEngine, make_engine
 from bpmn.engine.state import deserialize, new_workflow, serialize
 from bpmn.engine.values import _json_default, _json_untag, plain
+from bpmn.xmlsafe import MAX_XML_BYTES, secure_xml
 
 __all__ = [
     "MAX_XML_BYTES",

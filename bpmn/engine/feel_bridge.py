@@ -76,7 +76,7 @@ class FeelDecision:
     def result(self, task: Any) -> dict[str, Any]:
         inputs = {key: feel.to_feel(value) for key, value in task.data.items()}
         try:
-            outcome = self.models.evaluate_decision(self.decision_id, inputs)
+            outcome = self.models.evaluate_decision(self.decision_id, inputs, variables=inputs)
         except dmn.DmnError as exc:
             raise WorkflowRunError(str(exc), task.task_spec.bpmn_id) from None
         value = to_data(outcome.value, self.decision_id)

@@ -30,6 +30,29 @@ async def test_a_draft_is_checked_with_problems_on_their_elements(gql: GraphQLCl
     assert "syntax" in bad[0]["reason"]
 
 
+FEEL_CHECK = """query ($xml: String!, $dmns: [String!]!) {
+  checkProcess(input: {bpmnXml: $xml, dmnXmls: $dmns}) { elementId reason line column }
+  processLanguages(input: {bpmnXml: $xml, dmnXmls: $dmns}) { file language } }"""
+
+
+async def test_a_feel_draft_gets_its_language_and_errors_with_their_position(
+    gql: GraphQLClient,
+) -> None:
+    from tests.bpmn.feel_processes.diagrams import CAMUNDA8_BPMN, LANE_DMN
+
+    await gql.as_user("ana", ["analyst"])
+    good = await gql.data(FEEL_CHECK, xml=CAMUNDA8_BPMN, dmns=[LANE_DMN])
+    assert good["checkProcess"] == []
+    assert good["processLanguages"] == [
+        {"file": "bpmn", "language": "FEEL"}, {"file": "dmn[0]", "language": "FEEL"}
+    ]  # fmt: skip
+    broken = LANE_DMN.replace('<text>"M1","M2"</text>', '<text>"M1",,"M2"</text>')
+    bad = await gql.data(FEEL_CHECK, xml=diagrams.gateway("amount > 1").decode(), dmns=[broken])
+    problems = [p for p in bad["checkProcess"] if p["elementId"] == "r_early_3"]
+    assert len(problems) == 1 and problems[0]["line"] == 1 and problems[0]["column"] == 6
+    assert bad["processLanguages"][0] == {"file": "bpmn", "language": "LENDGRAPH"}
+
+
 async def test_a_dry_run_shows_the_path_and_stores_nothing(gql: GraphQLClient) -> None:
     from domain.process.models import ProcessDefinition, ProcessInstance
 
