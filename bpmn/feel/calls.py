@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from bpmn.feel.errors import (
     FeelError,
     FeelLimitError,
 )
-from bpmn.feel.values import FeelFunction
+from bpmn.feel.values import NUMBER_CONTEXT, FeelFunction
 
 
 @dataclass
@@ -69,7 +70,9 @@ def budget_scope(clock: Callable[[], Any] | None) -> Iterator[Budget]:
     budget = Budget(clock=clock if clock is not None else _clock.get())
     token = _budget.set(budget)
     try:
-        yield budget
+        # Plain Decimal operators inside built-ins then round like FEEL (34 digits), too.
+        with decimal.localcontext(NUMBER_CONTEXT):
+            yield budget
     finally:
         _budget.reset(token)
 
