@@ -247,7 +247,10 @@ def run_case(models: dmn.DmnModels, case: TestCase) -> tuple[bool, list[str], in
     if case.kind == "decisionService":
         outcome = models.invoke_service(case.invocable or "", case.inputs)
         actuals = {
-            node.name: outcome.results.get(node.name, outcome.value) for node in case.results
+            node.name: outcome.value
+            if node.name == case.invocable
+            else outcome.results.get(node.name)
+            for node in case.results
         }
         messages = outcome.messages
     else:

@@ -82,6 +82,12 @@ class Evaluation:
 
     def _input(self, namespace: str, item: InputData) -> Any:
         value = self.inputs.get(namespace, {}).get(item.name)
+        try:
+            # callers may give ints, floats or tuples: FEEL takes them as its own values
+            value = feel.to_feel(value)
+        except feel.FeelError as exc:
+            self.messages.append(Message(item.id, str(exc), DmnErrorCode.CONSTRAINT))
+            return None
         return self.coerce(value, item.type_ref, namespace, item.id)
 
     def _decision(self, namespace: str, decision: Decision) -> Any:

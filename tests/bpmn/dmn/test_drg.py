@@ -78,6 +78,11 @@ def test_a_required_decision_is_evaluated_once() -> None:
     assert outcome.results["Band"] == "prime"
 
 
+def test_python_numbers_are_taken_as_feel_numbers() -> None:
+    loan = {"amount": 1200, "months": 12.0}
+    assert load_models([LENDING]).evaluate("Monthly", {"Loan": loan}) == Decimal(100)
+
+
 def test_evaluate_all_gives_every_decision() -> None:
     results = load_models([LENDING]).evaluate_all(APPLICANT)
     assert results["Band"] == "prime"

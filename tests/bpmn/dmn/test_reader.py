@@ -73,6 +73,14 @@ def test_a_huge_file_is_refused_before_parsing() -> None:
         load_models([definitions(padding)])
 
 
+def test_expressions_nested_too_deep_are_refused() -> None:
+    inner = literal("1")
+    for _ in range(300):
+        inner = f'<context><contextEntry><variable name="a"/>{inner}</contextEntry></context>'
+    with pytest.raises(DmnModelError, match="depth"):
+        load_models([definitions(decision("D", inner))])
+
+
 def test_a_file_that_is_not_dmn_is_refused() -> None:
     with pytest.raises(DmnModelError, match="not a DMN model"):
         load_models([b'<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"/>'])
