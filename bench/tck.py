@@ -246,12 +246,9 @@ def run_case(models: dmn.DmnModels, case: TestCase) -> tuple[bool, list[str], in
     messages: tuple[Any, ...]
     if case.kind == "decisionService":
         outcome = models.invoke_service(case.invocable or "", case.inputs)
-        actuals = {
-            node.name: outcome.value
-            if node.name == case.invocable
-            else outcome.results.get(node.name)
-            for node in case.results
-        }
+        actuals = dict(outcome.results)
+        if case.invocable:
+            actuals.setdefault(case.invocable, outcome.value)
         messages = outcome.messages
     else:
         names = [node.name for node in case.results]
