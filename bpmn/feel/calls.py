@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from bpmn.feel.convert import to_feel
 from bpmn.feel.errors import (
     MAX_CALL_DEPTH,
     MAX_SECONDS,
@@ -83,6 +84,9 @@ def invoke(
     """Call a FEEL function; null when it is not one or the arguments do not fit it."""
     if not isinstance(function, FeelFunction):
         return None
+    if _budget.get() is None:  # from Python: plain ints, floats and tuples become FEEL values
+        args = None if args is None else [to_feel(arg) for arg in args]
+        named = None if named is None else {key: to_feel(arg) for key, arg in named.items()}
     if named is not None:
         bound = _bind_named(function, named)
         if bound is None:
@@ -92,19 +96,20 @@ def invoke(
     count = len(args)
     if count < function.minimum or (count > function.maximum and not function.variadic):
         return None
-    budget = current_budget()
-    budget.depth += 1
-    try:
-        if budget.depth > MAX_CALL_DEPTH:
-            raise FeelLimitError("functions called each other too deeply")
-        if function.positional:
-            return _call_builtin(function, args)
-        values = dict(zip(function.params, args, strict=False))
-        for param in function.params[count:]:
-            values[param] = None
-        return function.body(values)
-    finally:
-        budget.depth -= 1
+    # Called from Python (a BKM by the DMN engine) it gets a budget and decimal context too.
+    with budget_scope(None) as budget:
+        budget.depth += 1
+        try:
+            if budget.depth > MAX_CALL_DEPTH:
+                raise FeelLimitError("functions called each other too deeply")
+            if function.positional:
+                return _call_builtin(function, args)
+            values = dict(zip(function.params, args, strict=False))
+            for param in function.params[count:]:
+                values[param] = None
+            return function.body(values)
+        finally:
+            budget.depth -= 1
 
 
 def _bind_named(function: FeelFunction, named: Mapping[str, Any]) -> list[Any] | None:

@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from bpmn.feel import DaysTimeDuration, FeelFunction, YearsMonthsDuration, evaluate
+from bpmn.feel import (
+    BUILTINS,
+    DaysTimeDuration,
+    FeelFunction,
+    YearsMonthsDuration,
+    evaluate,
+    invoke,
+)
 
 D = Decimal
 
@@ -154,3 +161,12 @@ def test_python_functions_are_invocable_by_position_and_name() -> None:
     assert evaluate("fee(200, 0.5)", {"fee": fee}) == D(100)
     assert evaluate("fee(rate: 0.1, amount: 50)", {"fee": fee}) == D(5)
     assert evaluate("fee(1, 2, 3)", {"fee": fee}) is None
+
+
+def test_feel_functions_and_built_ins_are_invocable_from_python() -> None:
+    rate = evaluate("function(amount, months) amount / months", {})
+    assert invoke(rate, [1200, 12]) == D(100)
+    assert invoke(rate, None, {"months": 4, "amount": 10}) == D("2.5")
+    assert invoke(rate, [1]) is None
+    assert invoke(BUILTINS["substring"], None, {"string": "foobar", "start position": 3}) == "obar"
+    assert invoke(BUILTINS["mean"], [[1, 2, 2]]) == D("1.666666666666666666666666666666667")
