@@ -12,7 +12,8 @@ from typing import Any
 from bpmn.feel import nodes as n
 from bpmn.feel.builtins import BUILTINS
 from bpmn.feel.calls import budget_scope
-from bpmn.feel.errors import FeelLimitError
+from bpmn.feel.convert import to_feel
+from bpmn.feel.errors import FeelError, FeelLimitError
 from bpmn.feel.evaluator import evaluate_node, run_test
 from bpmn.feel.parser import parse_expression_tree, parse_unary_tests_tree
 from bpmn.feel.scope import InputScope, Scope
@@ -89,10 +90,11 @@ def _special_names(text: str, context: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(found)
 
 
-def _run(tree: n.Node, scope: Scope, clock: Clock | None) -> Any:
+def _guarded(run: Callable[[], Any], clock: Clock | None) -> Any:
+    """Run one evaluation in a fresh budget; Python's own limits become FeelLimitError."""
     try:
         with budget_scope(clock):
-            return evaluate_node(tree, scope)
+            return run()
     except RecursionError:
         raise FeelLimitError("expression nested too deeply") from None
     except MemoryError:
@@ -109,7 +111,8 @@ def evaluate(
         tree = expr.tree
     else:
         tree = _expression_tree(text, names)
-    return _run(tree, InputScope(context, _BUILTIN_SCOPE), clock)
+    scope = InputScope(context, _BUILTIN_SCOPE)
+    return _guarded(lambda: evaluate_node(tree, scope), clock)
 
 
 def unary_test_value(
@@ -127,13 +130,8 @@ def unary_test_value(
     else:
         tree = _tests_tree(text, names)
     scope = InputScope(context, _BUILTIN_SCOPE)
-    try:
-        with budget_scope(clock):
-            from bpmn.feel.convert import to_feel
-
-            return run_test(tree, to_feel(value), scope)
-    except RecursionError:
-        raise FeelLimitError("expression nested too deeply") from None
+    verdict = _guarded(lambda: run_test(tree, to_feel(value), scope), clock)
+    return verdict if isinstance(verdict, bool) else None
 
 
 def unary_test(
@@ -149,8 +147,6 @@ def unary_test(
 
 def range_from_text(text: str) -> Range | None:
     """The range written in ``text`` with literal ends (the ``range()`` built-in), or None."""
-    from bpmn.feel.errors import FeelError
-
     try:
         tree = _expression_tree(text, frozenset())
     except FeelError:
@@ -160,7 +156,7 @@ def range_from_text(text: str) -> Range | None:
     ends = (tree.start, tree.end)
     if not all(end is None or _literal_end(end) for end in ends):
         return None
-    found = _run(tree, _BUILTIN_SCOPE, None)
+    found = _guarded(lambda: evaluate_node(tree, _BUILTIN_SCOPE), None)
     return found if isinstance(found, Range) else None
 
 
