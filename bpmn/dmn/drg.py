@@ -121,9 +121,23 @@ class DmnModels:
 
     # -- evaluation ---------------------------------------------------------------------
 
-    def evaluate(self, decision: str, inputs: Mapping[str, Any], **options: Any) -> Any:
+    def evaluate(
+        self,
+        decision: str,
+        inputs: Mapping[str, Any],
+        *,
+        namespace: str | None = None,
+        imported_inputs: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Any:
         """The value of one decision (null when it could not be evaluated)."""
-        return self.evaluate_decision(decision, inputs, strict=False, **options).value
+        outcome = self.evaluate_decision(
+            decision,
+            inputs,
+            namespace=namespace,
+            imported_inputs=imported_inputs,
+            strict=False,
+        )
+        return outcome.value
 
     def evaluate_all(
         self,
@@ -183,10 +197,10 @@ class DmnModels:
         run = self._run(inputs, imported_inputs, variables)
         with self._evaluating():
             value = run.value_of(ref)
-        if strict and ref in run.failed:
-            last = next(m for m in reversed(run.messages) if m.element_id is not None)
-            raise DmnEvaluationError(last.reason, last.element_id, last.code)
-        return self._outcome(run, element, value, ref in run.failed)
+        failure = run.failures.get(ref)
+        if strict and failure is not None:
+            raise DmnEvaluationError(failure.reason, failure.element_id, failure.code)
+        return self._outcome(run, element, value, ref in run.failures)
 
     def invoke_service(
         self, service: str, inputs: Mapping[str, Any], *, namespace: str | None = None
@@ -292,26 +306,39 @@ class DmnModels:
                             )
 
     def _check_cycles(self) -> None:
+        # depth-first without recursion: a long chain of decisions must not exhaust the stack
         done: set[Ref] = set()
         for model in self.models.values():
             for element in model.elements.values():
                 if isinstance(element, Decision):
-                    self._visit((model.namespace, element.id), [], done)
+                    self._visit((model.namespace, element.id), done)
 
-    def _visit(self, ref: Ref, path: list[Ref], done: set[Ref]) -> None:
-        if ref in done:
+    def _visit(self, start: Ref, done: set[Ref]) -> None:
+        on_path: set[Ref] = set()
+        stack: list[tuple[Ref, Iterator[Ref]]] = []
+
+        def push(ref: Ref) -> None:
+            decision = self.element(ref)
+            assert isinstance(decision, Decision)
+            on_path.add(ref)
+            stack.append((ref, iter(decision.required_decisions)))
+
+        if start in done:
             return
-        if ref in path:
-            raise DmnModelError(
-                "decisions require each other in a cycle", ref[1], DmnErrorCode.CYCLE
-            )
-        decision = self.element(ref)
-        assert isinstance(decision, Decision)
-        path.append(ref)
-        for required in decision.required_decisions:
-            self._visit(required, path, done)
-        path.pop()
-        done.add(ref)
+        push(start)
+        while stack:
+            ref, pending = stack[-1]
+            required = next(pending, None)
+            if required is None:
+                stack.pop()
+                on_path.discard(ref)
+                done.add(ref)
+            elif required in on_path:
+                raise DmnModelError(
+                    "decisions require each other in a cycle", required[1], DmnErrorCode.CYCLE
+                )
+            elif required not in done:
+                push(required)
 
 
 def _references(element: Element) -> list[tuple[str, tuple[Ref, ...]]]:

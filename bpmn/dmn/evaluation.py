@@ -4,7 +4,7 @@ FEEL functions, imported elements under their import's name, values coerced to t
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +60,7 @@ class Evaluation:
         self.functions: dict[Ref, feel.FeelFunction] = {}
         self.messages = messages if messages is not None else []
         self.explanations = explanations if explanations is not None else []
-        self.failed: set[Ref] = set()
+        self.failures: dict[Ref, Message] = {}
         self.depth = 0
         self.current: list[str] = []
 
@@ -74,11 +74,38 @@ class Evaluation:
         if isinstance(element, InputData):
             value = self._input(ref[0], element)
         elif isinstance(element, Decision):
+            # required decisions first, deepest first, so a long chain never nests calls
+            for required in self._unevaluated_requirements(ref):
+                self.memo[required] = self._decision(required[0], self._decision_at(required))
             value = self._decision(ref[0], element)
         else:
             raise DmnEvaluationError(f"{element.name} is not a decision nor input data", ref[1])
         self.memo[ref] = value
         return value
+
+    def _decision_at(self, ref: Ref) -> Decision:
+        decision = self.models.element(ref)
+        assert isinstance(decision, Decision)
+        return decision
+
+    def _unevaluated_requirements(self, start: Ref) -> list[Ref]:
+        """Decisions ``start`` needs that are not evaluated yet, each after its own needs."""
+        order: list[Ref] = []
+        seen = {start}
+        stack: list[tuple[Ref, Iterator[Ref]]] = [
+            (start, iter(self._decision_at(start).required_decisions))
+        ]
+        while stack:
+            ref, pending = stack[-1]
+            required = next(pending, None)
+            if required is None:
+                stack.pop()
+                if ref != start:
+                    order.append(ref)
+            elif required not in seen and required not in self.memo:
+                seen.add(required)
+                stack.append((required, iter(self._decision_at(required).required_decisions)))
+        return order
 
     def _input(self, namespace: str, item: InputData) -> Any:
         value = self.inputs.get(namespace, {}).get(item.name)
@@ -112,8 +139,9 @@ class Evaluation:
 
     def fail(self, ref: Ref, element_id: str, reason: str, code: DmnErrorCode) -> None:
         """Record why an element's value is null."""
-        self.failed.add(ref)
-        self.messages.append(Message(element_id, reason, code))
+        message = Message(element_id, reason, code)
+        self.failures[ref] = message
+        self.messages.append(message)
 
     def scope_for(
         self, namespace: str, information: Iterable[Ref], knowledge: Iterable[Ref]

@@ -235,3 +235,10 @@ def test_now_and_today_read_the_clock_given() -> None:
     xml = definitions(decision("Due", literal('today() + duration("P30D")')))
     noon = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
     assert load_models([xml], clock=lambda: noon).evaluate("Due", {}) == dt.date(2026, 3, 31)
+
+
+def test_a_long_chain_of_decisions_neither_recurses_nor_refuses() -> None:
+    body = decision("D0", literal("1"))
+    for i in range(1, 2000):
+        body += decision(f"D{i}", literal(f"D{i - 1} + 1"), decisions=(f"d_D{i - 1}",))
+    assert load_models([definitions(body)]).evaluate("D1999", {}) == Decimal(2000)
