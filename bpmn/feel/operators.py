@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal, DecimalException
 from typing import Any
 
-from bpmn.feel.errors import MAX_STRING_LENGTH, FeelLimitError
+from bpmn.feel.errors import MAX_STRING_LENGTH, FeelError, FeelLimitError
 from bpmn.feel.temporal import duration_to_timedelta, timedelta_to_duration
 from bpmn.feel.values import (
     NUMBER_CONTEXT,
@@ -119,8 +119,10 @@ def arithmetic(op: str, a: Any, b: Any) -> Any:
         if isinstance(a, Decimal) and not isinstance(b, bool) and isinstance(b, Decimal):
             return _numbers(op, a, b)
         return _mixed(op, a, b)
-    except (DecimalException, OverflowError, ValueError):
-        return None
+    except FeelLimitError:
+        raise
+    except (DecimalException, OverflowError, ValueError, FeelError):
+        return None  # out of the representable range: FEEL has no value for it
 
 
 def _numbers(op: str, a: Decimal, b: Decimal) -> Decimal | None:

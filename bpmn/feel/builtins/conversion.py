@@ -163,6 +163,8 @@ def _nested(value: Any) -> str:
 
 def format_number(value: Decimal) -> str:
     """A number without exponent nor trailing zeros."""
+    if not value:
+        return "0"
     if value == value.to_integral_value():
         return (
             format(value.quantize(Decimal(1)), "f")
