@@ -61,3 +61,56 @@ def test_the_runner_compares_as_the_tck_means() -> None:
     assert tck.same(None, None) and not tck.same(None, "")
     assert tck.same([Decimal(1), {"a": "x"}], [Decimal("1.0"), {"a": "x"}])
     assert not tck.same({"a": "x"}, {"a": "x", "b": None})
+
+
+CASES = """<?xml version="1.0" encoding="UTF-8"?>
+<testCases xmlns="http://www.omg.org/spec/DMN/20160719/testcase"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xmlns:xsd="http://www.w3.org/2001/XMLSchema">
+  <modelName>{model}</modelName>
+  <testCase id="right">
+    <inputNode name="Amount"><value xsi:type="xsd:decimal">20</value></inputNode>
+    <resultNode name="Fee"><expected><value xsi:type="xsd:decimal">2</value></expected></resultNode>
+  </testCase>
+  <testCase id="wrong">
+    <inputNode name="Amount"><value xsi:type="xsd:decimal">30</value></inputNode>
+    <resultNode name="Fee"><expected><value xsi:type="xsd:decimal">4</value></expected></resultNode>
+  </testCase>
+  <testCase id="slow">
+    <resultNode name="Slow"><expected><value xsi:type="xsd:decimal">0</value></expected></resultNode>
+  </testCase>
+</testCases>
+"""
+
+
+def write_case(root: Path, folder: str, model: bytes) -> None:
+    target = root / "compliance-level-2" / folder
+    target.mkdir(parents=True)
+    (target / f"{folder}.dmn").write_bytes(model)
+    (target / f"{folder}-test-01.xml").write_text(CASES.format(model=f"{folder}.dmn"))
+
+
+def test_the_runner_counts_passes_failures_errors_and_timeouts(tmp_path: Path) -> None:
+    from .models import decision, definitions, input_data, literal
+
+    model = definitions(
+        input_data("Amount", "number")
+        + decision("Fee", literal("Amount / 10"), inputs=("i_Amount",))
+        + decision("Slow", literal("sum(for i in 1..20000 return i) * 0"))
+    )
+    write_case(tmp_path, "0001-fee", model)
+    write_case(tmp_path, "0002-refused", b"<definitions/>")
+    tck = load_runner()
+    report = tck.run_level(tmp_path, "compliance-level-2", None, 0.002)
+    verdicts = {
+        f"{o.where.split('/')[0]}#{o.where.rsplit('#', 1)[1]}": o.verdict for o in report.outcomes
+    }
+    assert verdicts == {
+        "0001-fee#right": "passed",
+        "0001-fee#wrong": "failed",
+        "0001-fee#slow": "errored",
+        "0002-refused#right": "errored",
+        "0002-refused#wrong": "errored",
+        "0002-refused#slow": "errored",
+    }
+    assert tck.run_level(tmp_path, "compliance-level-2", "fee", 10.0).count("passed") == 2
