@@ -57,7 +57,8 @@ def parse_time(text: str) -> dt.time:
     if not found:
         raise FeelError(f"not a time: {text[:40]!r}")
     hour, minute, second = int(found[1]), int(found[2]), int(found[3])
-    micro = int((found[4] or "0")[:6].ljust(6, "0"))
+    # Milliseconds, as the DMN TCK compares times (10:30:00.0001 = 10:30:00.0002).
+    micro = int((found[4] or "0")[:3].ljust(3, "0")) * 1000
     if hour == 24 and minute == 0 and second == 0 and micro == 0:
         hour = 0
     if hour > 23 or minute > 59 or second > 59:
