@@ -291,7 +291,11 @@ def run_level(root: Path, level: str, pattern: str | None, timeout: float) -> Le
 def _run_file(
     report: LevelReport, folder: Path, test_file: Path, timeout: float
 ) -> Iterator[Outcome]:
-    model_name, cases = read_cases(test_file)
+    try:
+        model_name, cases = read_cases(test_file)
+    except Exception as exc:  # an unreadable test file is one error, not a silent gap
+        yield Outcome(f"{folder.name}/{test_file.name}", "errored", [f"test file: {exc}"])
+        return
     try:
         models: dmn.DmnModels | None = load_folder(folder, model_name)
         refused = ""
