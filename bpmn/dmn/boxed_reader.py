@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bpmn.dmn.errors import DmnModelError
+from bpmn.dmn.errors import DmnErrorCode, DmnModelError
 from bpmn.dmn.model import (
     Binding,
     BoxedContext,
@@ -78,8 +78,21 @@ class BoxedReader:
         return found[0] if found else None
 
     def text_of(self, node: Any, name: str = "text") -> str | None:
+        """The FEEL text of an element; text in any other language is refused."""
+        self.check_language(node)
         found = self.child(node, name)
         return None if found is None else (found.text or "")
+
+    def check_language(self, node: Any) -> None:
+        """Refuse an expression language other than FEEL (JUEL, JavaScript, Python...)."""
+        language = node.get("expressionLanguage")
+        # the same rule as bpmn.engine.languages: a language URI naming FEEL is FEEL
+        if language and "feel" not in language.lower():
+            raise DmnModelError(
+                f"expression language {language!r} is not supported (only FEEL)",
+                node.get("id") or self._owner(node),
+                DmnErrorCode.UNSUPPORTED,
+            )
 
     def required(self, node: Any, attribute: str) -> str:
         value = node.get(attribute)

@@ -56,6 +56,7 @@ class _Reader(BoxedReader):
         if not model_ns:
             raise DmnModelError("definitions has no namespace", root.get("id"))
         super().__init__(ns, model_ns, dict(root.nsmap))
+        self.check_language(root)
 
     def definitions(self) -> Definitions:
         root = self.root

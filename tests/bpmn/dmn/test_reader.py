@@ -120,6 +120,21 @@ def test_duplicate_ids_unknown_hit_policies_and_short_rules_are_refused() -> Non
     assert caught.value.element_id == "r1"
 
 
+@pytest.mark.parametrize("language", ["juel", "javascript", "python"])
+def test_expressions_in_another_language_than_feel_are_refused(language: str) -> None:
+    script = (
+        f'<literalExpression id="le1" expressionLanguage="{language}">'
+        "<text>__import__('os')</text></literalExpression>"
+    )
+    with pytest.raises(DmnModelError) as caught:
+        load_models([definitions(decision("D", script))])
+    assert caught.value.code is DmnErrorCode.UNSUPPORTED
+    assert caught.value.element_id == "le1"
+    everywhere = definitions(decision("D", literal("1")), extra=f'expressionLanguage="{language}"')
+    with pytest.raises(DmnModelError, match="only FEEL"):
+        load_models([everywhere])
+
+
 def test_an_import_of_a_model_not_given_is_refused() -> None:
     xml = definitions(
         '<import name="rates" namespace="urn:rates" '
