@@ -331,6 +331,8 @@ class _Parser(TypeSyntax):
 
     # -- unary tests ---------------------------------------------------------------------
     def unary_tests(self) -> n.Node:
+        if self.peek().kind == "eof":  # a blank input entry, as modellers leave them
+            return n.AnyValue()
         if self.at("-") and self.peek(1).kind == "eof":
             self.advance()
             return n.AnyValue()

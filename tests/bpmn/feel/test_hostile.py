@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bpmn.errors import ResourceLimitExceeded
 from bpmn.feel import FeelError, FeelLimitError, FeelSyntaxError, evaluate
@@ -100,3 +102,23 @@ def test_paths_never_reach_python_attributes() -> None:
 def test_ordinary_recursion_still_works() -> None:
     text = "{fact: function(n) if n <= 1 then 1 else n * fact(n - 1), r: fact(20)}.r"
     assert evaluate(text, {}) == Decimal(2432902008176640000)
+
+
+_PIECES = [
+    "1", "2.5", "-", "+", "*", "/", "**", "(", ")", "[", "]", "{", "}", ",", ":", "..", ".",
+    '"a"', "x", "y z", "item", "?", "and", "or", "not", "if", "then", "else", "for", "in",
+    "return", "some", "every", "satisfies", "function", "between", "instance of", "number",
+    "null", "true", "=", "!=", "<", ">=", '@"2020-01-01"', '@"P1D"', "sum", "sort",
+    "string join", "matches", "date and time", "[1..3]", "]1..3[", "a.b", "partial",
+]  # fmt: skip
+
+
+@settings(
+    max_examples=400, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck)
+)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=14))
+def test_any_text_gives_a_value_or_a_feel_error(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    context = {"x": 5, "y z": [1, {"b": 3}], "a": {"b": [1, 2]}}
+    with within(1.0), suppress(FeelError):
+        evaluate(text, context)

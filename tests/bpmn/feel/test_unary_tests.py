@@ -18,6 +18,8 @@ D = Decimal
     [
         ("-", D(5), True),
         ("-", None, True),
+        ("", D(5), True),
+        ("  ", "x", True),
         ("< 18", D(17), True),
         ("< 18", D(18), False),
         (">= 18", D(18), True),
