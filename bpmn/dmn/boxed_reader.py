@@ -258,7 +258,8 @@ class BoxedReader:
                     f"{len(inputs)} inputs and {len(outputs)} outputs",
                     rule_id,
                 )
-            rules.append(Rule(rule_id, ins, outs))
+            notes = tuple(self.text_of(e) or "" for e in self.children(rule, "annotationEntry"))
+            rules.append(Rule(rule_id, ins, outs, notes))
         return DecisionTable(
             ident, hit_policy, aggregation, tuple(inputs), tuple(outputs), tuple(rules), type_ref
         )

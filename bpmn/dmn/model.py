@@ -45,6 +45,7 @@ class Rule:
     id: str
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
+    annotations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,8 @@ Coerce = Callable[[Any, str | None, str], Any]
 
 @dataclass(frozen=True, slots=True)
 class TableExplanation:
-    """Which rules of a decision table matched (1-based indices and ids) and what it gave."""
+    """Which rules of a decision table matched (1-based indices, ids and the rules' annotation
+    cells, the business reason a modeler wrote beside them) and what the table gave."""
 
     table_id: str
     hit_policy: str
@@ -26,6 +27,7 @@ class TableExplanation:
     matched: tuple[int, ...]
     rule_ids: tuple[str, ...]
     result: Any
+    annotations: tuple[tuple[str, ...], ...] = ()
 
 
 def evaluate_table(
@@ -54,6 +56,7 @@ def evaluate_table(
             matched=tuple(index + 1 for index in matched),
             rule_ids=tuple(table.rules[index].id for index in matched),
             result=result,
+            annotations=tuple(table.rules[index].annotations for index in matched),
         )
     )
     return result

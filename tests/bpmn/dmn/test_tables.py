@@ -125,6 +125,19 @@ def test_an_output_outside_its_output_values_makes_the_table_null() -> None:
     assert outcome.messages[0].code is DmnErrorCode.CONSTRAINT
 
 
+def test_the_explanation_carries_the_annotations_of_the_rules_that_fired() -> None:
+    logic = table("FIRST", ["Score"], [(None, None)], [(["< 500"], ['"DECLINE"'])]).replace(
+        "</outputEntry></rule>",
+        "</outputEntry><annotationEntry><text>score below policy minimum</text>"
+        "</annotationEntry></rule>",
+    )
+    models = load_models(
+        [definitions(input_data("Score", "number") + decision("R", logic, inputs=("i_Score",)))]
+    )
+    [(_, explanation)] = models.evaluate_decision("R", score(420)).explanations
+    assert explanation.annotations == (("score below policy minimum",),)
+
+
 def test_the_explanation_names_the_rules_that_fired() -> None:
     outcome = risk_model("PRIORITY").evaluate_decision("Risk", score(660))
     assert outcome.value == "HIGH"
