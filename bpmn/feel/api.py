@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -42,12 +42,39 @@ class FeelUnaryTests:
 
 @lru_cache(maxsize=4096)
 def _expression_tree(text: str, names: frozenset[str]) -> n.Node:
-    return parse_expression_tree(text, names)
+    tree = parse_expression_tree(text, names)
+    local = _local_names(tree) - names
+    # Context keys and parameters with blanks, keywords or symbols are names in the rest of
+    # the text too: a second reading knows them.
+    return parse_expression_tree(text, names | local) if local else tree
 
 
 @lru_cache(maxsize=4096)
 def _tests_tree(text: str, names: frozenset[str]) -> n.Node:
-    return parse_unary_tests_tree(text, names)
+    tree = parse_unary_tests_tree(text, names)
+    local = _local_names(tree) - names
+    return parse_unary_tests_tree(text, names | local) if local else tree
+
+
+def _local_names(tree: n.Node) -> frozenset[str]:
+    """Names the text itself defines (context keys, parameters, loop variables) that are
+    not plain identifiers."""
+    found: set[str] = set()
+    pending: list[object] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, tuple):
+            pending.extend(node)
+            continue
+        if isinstance(node, n.ContextLiteral):
+            found.update(key for key, _ in node.entries)
+        elif isinstance(node, n.FunctionDefinition):
+            found.update(name for name, _ in node.params)
+        elif isinstance(node, n.Iteration):
+            found.add(node.name)
+        if isinstance(node, n.Node | n.Iteration) and is_dataclass(node):
+            pending.extend(getattr(node, field.name) for field in fields(node))
+    return frozenset(name for name in found if not name.isidentifier() and name.strip())
 
 
 def parse_expression(text: str) -> FeelExpression:

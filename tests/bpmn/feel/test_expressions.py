@@ -56,6 +56,13 @@ def test_names_with_spaces_resolve_against_the_context() -> None:
     assert evaluate("Loan in process and true", {"Loan in process": True}) is True
 
 
+def test_names_the_text_defines_may_hold_keywords_and_symbols() -> None:
+    assert feel("{Loan in process: true, r: Loan in process and true}.r") is True
+    assert feel("{net-income: 5, r: net-income * 2}.r") == D(10)
+    assert feel("{a: 5, b: 2, r: a-b}.r") == D(3)
+    assert feel("for Loan Amount in [1, 2] return Loan Amount * 2") == [D(2), D(4)]
+
+
 def test_context_entries_see_the_earlier_ones_and_paths_reach_them() -> None:
     assert feel("{monthly: 100, yearly: monthly * 12}.yearly") == D(1200)
     assert feel("{a: {b: 5}}.a.b") == D(5)
