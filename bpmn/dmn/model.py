@@ -190,6 +190,7 @@ class ItemDefinition:
     type_ref: str | None
     is_collection: bool = False
     allowed_values: str | None = None
+    type_constraint: str | None = None
     components: tuple[ItemDefinition, ...] = ()
     is_function: bool = False
     function_output: str | None = None

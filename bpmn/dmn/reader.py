@@ -120,12 +120,14 @@ class _Reader(BoxedReader):
     def _item_definition(self, node: Any) -> ItemDefinition:
         type_text = self.text_of(node, "typeRef")
         allowed = self.child(node, "allowedValues")
+        constraint = self.child(node, "typeConstraint")
         function = self.child(node, "functionItem")
         return ItemDefinition(
             name=self.required(node, "name"),
             type_ref=self.type_ref(type_text if type_text is not None else node.get("typeRef")),
             is_collection=node.get("isCollection") == "true",
             allowed_values=None if allowed is None else self.text_of(allowed),
+            type_constraint=None if constraint is None else self.text_of(constraint),
             components=tuple(
                 self._item_definition(child) for child in self.children(node, "itemComponent")
             ),

@@ -119,8 +119,8 @@ class TypeSystem:
 
     def _item(self, value: Any, item: ItemDefinition, namespace: str, depth: int) -> Any:
         if item.is_collection:
-            # a collection's allowed values constrain its items (DMN 1.5 adds typeConstraint
-            # for the list itself)
+            # a collection's allowed values constrain its items, its typeConstraint (DMN 1.5)
+            # the list itself
             items = value if isinstance(value, list) else [value]
             single = ItemDefinition(
                 name=item.name,
@@ -129,10 +129,12 @@ class TypeSystem:
                 components=item.components,
                 is_function=item.is_function,
             )
-            return [
+            entries = [
                 None if entry is None else self._item(entry, single, namespace, depth)
                 for entry in items
             ]
+            self._constrained(entries, item)
+            return entries
         if isinstance(value, list) and len(value) == 1:
             value = value[0]
             if value is None:
@@ -152,15 +154,21 @@ class TypeSystem:
                 if entry is not None:
                     result[component.name] = self._item(entry, component, namespace, depth)
             self._allowed(result, item)
+            self._constrained(result, item)
             return result
         if item.type_ref:
             value = self._coerce(value, item.type_ref, namespace, depth)
         self._allowed(value, item)
+        self._constrained(value, item)
         return value
 
     def _allowed(self, value: Any, item: ItemDefinition) -> None:
         if item.allowed_values and value is not None and not _allows(item.allowed_values, value):
             raise NonConforming(f"the value is not an allowed {item.name}")
+
+    def _constrained(self, value: Any, item: ItemDefinition) -> None:
+        if item.type_constraint and not _allows(item.type_constraint, value):
+            raise NonConforming(f"the value breaks the constraint of {item.name}")
 
 
 def _builtin(value: Any, builtin: str) -> Any:

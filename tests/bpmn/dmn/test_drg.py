@@ -103,6 +103,20 @@ def test_item_definitions_turn_values_that_do_not_conform_into_null() -> None:
     assert models.evaluate("Band", {"Score": [Decimal(650)]}) == "near"
 
 
+def test_a_type_constraint_limits_the_list_itself() -> None:
+    xml = definitions(
+        '<itemDefinition name="tGuarantors" isCollection="true"><typeRef>string</typeRef>'
+        '<allowedValues><text>not("")</text></allowedValues>'
+        "<typeConstraint><text>count(?) &lt;= 2</text></typeConstraint></itemDefinition>"
+        + input_data("Guarantors", "tGuarantors")
+        + decision("Count", literal("count(Guarantors)"), inputs=("i_Guarantors",))
+    )
+    models = load_models([xml])
+    assert models.evaluate("Count", {"Guarantors": ["Ana", "Li"]}) == Decimal(2)
+    assert models.evaluate("Count", {"Guarantors": ["Ana", "Li", "Bo"]}) is None
+    assert models.evaluate("Count", {"Guarantors": ["Ana", ""]}) is None
+
+
 def test_a_decision_service_invoked_from_feel_and_directly() -> None:
     models = load_models([LENDING])
     # parameters are the input data, then the input decisions: Loan, then Band
