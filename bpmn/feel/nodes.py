@@ -14,21 +14,29 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Literal(Node):
+    """A number, string, boolean, null or @-literal value."""
+
     value: Any
 
 
 @dataclass(frozen=True, slots=True)
 class Name(Node):
+    """A name to look up in scope (it may hold spaces)."""
+
     name: str
 
 
 @dataclass(frozen=True, slots=True)
 class Negate(Node):
+    """Arithmetic negation ``-x``."""
+
     operand: Node
 
 
 @dataclass(frozen=True, slots=True)
 class Arithmetic(Node):
+    """``+ - * / **`` between two operands."""
+
     op: str
     left: Node
     right: Node
@@ -36,6 +44,8 @@ class Arithmetic(Node):
 
 @dataclass(frozen=True, slots=True)
 class Comparison(Node):
+    """``= != < <= > >=`` between two operands."""
+
     op: str
     left: Node
     right: Node
@@ -43,18 +53,24 @@ class Comparison(Node):
 
 @dataclass(frozen=True, slots=True)
 class Conjunction(Node):
+    """``a and b`` (three-valued)."""
+
     left: Node
     right: Node
 
 
 @dataclass(frozen=True, slots=True)
 class Disjunction(Node):
+    """``a or b`` (three-valued)."""
+
     left: Node
     right: Node
 
 
 @dataclass(frozen=True, slots=True)
 class Between(Node):
+    """``x between low and high``."""
+
     value: Node
     low: Node
     high: Node
@@ -62,6 +78,8 @@ class Between(Node):
 
 @dataclass(frozen=True, slots=True)
 class In(Node):
+    """``x in tests``: true when one of the unary tests holds."""
+
     value: Node
     tests: tuple[Node, ...]
 
@@ -77,12 +95,16 @@ class TypeRef:
 
 @dataclass(frozen=True, slots=True)
 class InstanceOf(Node):
+    """``x instance of type``."""
+
     value: Node
     type: TypeRef
 
 
 @dataclass(frozen=True, slots=True)
 class If(Node):
+    """``if c then a else b``: any condition but true takes the else branch."""
+
     condition: Node
     then: Node
     otherwise: Node
@@ -99,12 +121,16 @@ class Iteration:
 
 @dataclass(frozen=True, slots=True)
 class For(Node):
+    """``for x in domain return body``, building a list."""
+
     iterations: tuple[Iteration, ...]
     body: Node
 
 
 @dataclass(frozen=True, slots=True)
 class Quantified(Node):
+    """``some``/``every x in domain satisfies condition``."""
+
     every: bool
     iterations: tuple[Iteration, ...]
     condition: Node
@@ -112,6 +138,8 @@ class Quantified(Node):
 
 @dataclass(frozen=True, slots=True)
 class FunctionDefinition(Node):
+    """``function(a, b) body``; external ones are refused (null)."""
+
     params: tuple[tuple[str, TypeRef | None], ...]
     body: Node
     external: bool = False
@@ -119,16 +147,22 @@ class FunctionDefinition(Node):
 
 @dataclass(frozen=True, slots=True)
 class ListLiteral(Node):
+    """``[a, b, c]``."""
+
     items: tuple[Node, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class ContextLiteral(Node):
+    """``{key: value, ...}``; later entries see the earlier ones."""
+
     entries: tuple[tuple[str, Node], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class RangeLiteral(Node):
+    """``[a..b]``, ``(a..b)``, ``]a..b[`` and their mixes."""
+
     start: Node | None
     end: Node | None
     start_included: bool
@@ -137,18 +171,24 @@ class RangeLiteral(Node):
 
 @dataclass(frozen=True, slots=True)
 class Filter(Node):
+    """``list[condition]`` or ``list[index]``."""
+
     base: Node
     condition: Node
 
 
 @dataclass(frozen=True, slots=True)
 class Path(Node):
+    """``value.name``: a context entry or a documented property."""
+
     base: Node
     name: str
 
 
 @dataclass(frozen=True, slots=True)
 class Call(Node):
+    """``f(a, b)`` or ``f(name: a)``."""
+
     function: Node
     args: tuple[Node, ...]
     named: tuple[tuple[str, Node], ...] | None
@@ -169,6 +209,8 @@ class AnyValue(Node):
 
 @dataclass(frozen=True, slots=True)
 class NotTests(Node):
+    """``not(tests)``: the negation of unary tests."""
+
     tests: tuple[Node, ...]
 
 

@@ -9,10 +9,9 @@ from bpmn.feel import nodes as n
 from bpmn.feel.errors import MAX_NESTING, MAX_TREE_DEPTH, FeelError, FeelSyntaxError
 from bpmn.feel.lexer import Token
 from bpmn.feel.temporal import parse_at_literal
-from bpmn.feel.type_syntax import TypeSyntax
+from bpmn.feel.unary_syntax import COMPARISONS, UnaryTestSyntax
 from bpmn.feel.values import NUMBER_CONTEXT
 
-_COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 _TEXTUAL = frozenset({"if", "for", "some", "every", "function"})
 _AFTER_OPERAND = frozenset({"and", "or", "then", "else", "return", "satisfies", "in", "between"})
 _CLOSERS = frozenset({")", "]", "}", ",", ".", "=", "!=", "<", "<=", ">", ">=", ":"})
@@ -30,10 +29,11 @@ def parse_unary_tests_tree(text: str, names: frozenset[str] = frozenset()) -> n.
     return parser.whole(parser.unary_tests)
 
 
-class _Parser(TypeSyntax):
+class _Parser(UnaryTestSyntax):
     """FEEL expressions by precedence, lowest first; unary tests at the end."""
 
     def whole(self, rule: Callable[[], n.Node]) -> n.Node:
+        """Apply ``rule`` to the whole text and bound the depth of its tree."""
         try:
             node = rule()
         except RecursionError:
@@ -48,6 +48,7 @@ class _Parser(TypeSyntax):
 
     # -- expressions ---------------------------------------------------------------------
     def expression(self) -> n.Node:
+        """expression := disjunction (textual forms are primaries)."""
         self.depth += 1
         if self.depth > MAX_NESTING:
             raise FeelSyntaxError("expression nested too deeply", self.text, self.peek().pos)
@@ -57,22 +58,25 @@ class _Parser(TypeSyntax):
             self.depth -= 1
 
     def disjunction(self) -> n.Node:
+        """disjunction := conjunction ('or' conjunction)*"""
         node = self.conjunction()
         while self.accept("or", "kw"):
             node = n.Disjunction(node, self.conjunction())
         return node
 
     def conjunction(self) -> n.Node:
+        """conjunction := comparison ('and' comparison)*"""
         node = self.comparison()
         while self.accept("and", "kw"):
             node = n.Conjunction(node, self.comparison())
         return node
 
     def comparison(self) -> n.Node:
+        """comparison := additive (op additive | between | in | instance of)*"""
         node = self.additive()
         while True:
             token = self.peek()
-            if token.kind == "op" and token.value in _COMPARISONS:
+            if token.kind == "op" and token.value in COMPARISONS:
                 self.advance()
                 node = n.Comparison(token.value, node, self.additive())
             elif self.accept("between", "kw"):
@@ -88,6 +92,7 @@ class _Parser(TypeSyntax):
                 return node
 
     def additive(self) -> n.Node:
+        """additive := multiplicative (('+' | '-') multiplicative)*"""
         node = self.multiplicative()
         while self.peek().kind == "op" and self.peek().value in ("+", "-"):
             op = self.advance().value
@@ -95,6 +100,7 @@ class _Parser(TypeSyntax):
         return node
 
     def multiplicative(self) -> n.Node:
+        """multiplicative := power (('*' | '/') power)*"""
         node = self.power()
         while self.peek().kind == "op" and self.peek().value in ("*", "/"):
             op = self.advance().value
@@ -102,12 +108,14 @@ class _Parser(TypeSyntax):
         return node
 
     def power(self) -> n.Node:
+        """power := unary ('**' unary)*, left associative as the TCK reads it"""
         node = self.unary()
         while self.accept("**"):
             node = n.Arithmetic("**", node, self.unary())
         return node
 
     def unary(self) -> n.Node:
+        """unary := '-' unary | postfix; binds tighter than '**' (-3 ** 2 = 9)"""
         if self.accept("-"):
             self.depth += 1
             if self.depth > MAX_NESTING:
@@ -119,6 +127,7 @@ class _Parser(TypeSyntax):
         return self.postfix()
 
     def postfix(self) -> n.Node:
+        """postfix := primary ('[' filter ']' | '.' name | '(' arguments ')')*"""
         node = self.primary()
         while True:
             if self.at("[") and not self._closes_range(self.peek(1)):
@@ -143,6 +152,7 @@ class _Parser(TypeSyntax):
         return following.kind == "op" and following.value in _CLOSERS
 
     def call(self, function: n.Node) -> n.Node:
+        """Arguments after ``(``: all positional or all named."""
         if self.accept(")"):
             return n.Call(function, (), None)
         if self._named_argument_ahead():
@@ -168,6 +178,7 @@ class _Parser(TypeSyntax):
         return ahead > 0 and self.peek(ahead).kind == "op" and self.peek(ahead).value == ":"
 
     def primary(self) -> n.Node:
+        """A literal, a name, a bracketed form, or a unary comparison (a range)."""
         token = self.peek()
         kind, value = token.kind, token.value
         if kind == "num":
@@ -199,12 +210,13 @@ class _Parser(TypeSyntax):
                 return self.range_rest(self.expression(), start_included=False)
             if value == "{":
                 return self.context()
-            if value in _COMPARISONS:
+            if value in COMPARISONS:
                 self.advance()
                 return n.UnaryComparison(value, self.additive())
         self.fail("a value, a name or '('")
 
     def keyword_primary(self, token: Token) -> n.Node:
+        """true, false, null, or a textual form (if, for, some, every, function)."""
         value = token.value
         if value in ("true", "false"):
             self.advance()
@@ -223,6 +235,7 @@ class _Parser(TypeSyntax):
         self.fail("a value, a name or '('")
 
     def textual(self, value: str) -> n.Node:
+        """The if, for, some/every and function forms."""
         self.advance()
         if value == "if":
             condition = self.expression()
@@ -241,6 +254,7 @@ class _Parser(TypeSyntax):
         return self.function_definition()
 
     def iterations(self) -> tuple[n.Iteration, ...]:
+        """iteration := name 'in' expression ('..' expression)?, comma separated"""
         found = []
         while True:
             name = self.name("a variable name")
@@ -252,6 +266,7 @@ class _Parser(TypeSyntax):
                 return tuple(found)
 
     def function_definition(self) -> n.Node:
+        """'function' '(' parameters ')' ['external'] body"""
         self.expect("(", context="after 'function'")
         params: list[tuple[str, n.TypeRef | None]] = []
         if not self.accept(")"):
@@ -266,6 +281,7 @@ class _Parser(TypeSyntax):
         return n.FunctionDefinition(tuple(params), self.expression(), external)
 
     def parenthesis(self) -> n.Node:
+        """A bracketed expression, or a range opened by ``(``."""
         self.advance()
         inner = self.expression()
         if self.accept(".."):
@@ -274,6 +290,7 @@ class _Parser(TypeSyntax):
         return inner
 
     def bracket(self) -> n.Node:
+        """A list, or a range opened by ``[``."""
         self.advance()
         if self.accept("]"):
             return n.ListLiteral(())
@@ -287,6 +304,7 @@ class _Parser(TypeSyntax):
         return n.ListLiteral(tuple(items))
 
     def range_rest(self, start: n.Node, *, start_included: bool) -> n.Node:
+        """The rest of a range after its start: '..' end and the closing bracket."""
         if self.peek().kind == "op" and self.peek().value == "..":
             self.advance()
         end = self.expression()
@@ -297,6 +315,7 @@ class _Parser(TypeSyntax):
         self.fail("']', ')' or '[' to close the range")
 
     def context(self) -> n.Node:
+        """'{' key ':' expression (',' key ':' expression)* '}'"""
         self.advance()
         entries: list[tuple[str, n.Node]] = []
         if self.accept("}"):
@@ -328,64 +347,3 @@ class _Parser(TypeSyntax):
         last = self.peek(ahead - 1)
         self.index += ahead
         return " ".join(self.text[first.pos : last.end].split())
-
-    # -- unary tests ---------------------------------------------------------------------
-    def unary_tests(self) -> n.Node:
-        if self.peek().kind == "eof":  # a blank input entry, as modellers leave them
-            return n.AnyValue()
-        if self.at("-") and self.peek(1).kind == "eof":
-            self.advance()
-            return n.AnyValue()
-        if self.peek().kind == "name" and self.peek().value == "not" and self.peek(1).value == "(":
-            start = self.index
-            self.advance()
-            self.advance()
-            tests = self.test_list()
-            if self.accept(")") and self.peek().kind == "eof":
-                return n.NotTests(tests)
-            self.index = start
-        return n.TestList(self.test_list())
-
-    def test_list(self) -> tuple[n.Node, ...]:
-        tests = [self.unary_test()]
-        while self.accept(","):
-            tests.append(self.unary_test())
-        return tuple(tests)
-
-    def unary_test(self) -> n.Node:
-        token = self.peek()
-        if token.kind == "op" and token.value in _COMPARISONS:
-            self.advance()
-            return n.UnaryComparison(token.value, self.additive())
-        return self.expression()
-
-    def in_tests(self) -> tuple[n.Node, ...]:
-        token = self.peek()
-        if token.kind == "op" and token.value in _COMPARISONS:
-            self.advance()
-            return (n.UnaryComparison(token.value, self.additive()),)
-        if token.kind == "op" and token.value == "(" and self._test_list_ahead():
-            self.advance()
-            tests = self.test_list()
-            self.expect(")", context="to close the tests")
-            return tests
-        return (self.additive(),)
-
-    def _test_list_ahead(self) -> bool:
-        """After '(': a comparison first, or a comma at the top level, make a test list."""
-        first = self.peek(1)
-        if first.kind == "op" and first.value in _COMPARISONS:
-            return True
-        depth = 0
-        for token in self.tokens[self.index :]:
-            if token.kind != "op":
-                continue
-            if token.value in ("(", "[", "{"):
-                depth += 1
-            elif token.value in (")", "]", "}"):
-                depth -= 1
-                if depth == 0:
-                    return False
-            elif token.value == "," and depth == 1:
-                return True
-        return False

@@ -137,6 +137,7 @@ class _Worker:
         self.process: subprocess.Popen[str] | None = None
 
     def run(self, request: dict[str, Any]) -> Any:
+        """Send one request to the worker and wait for it within the budget."""
         with self.lock:
             process = self._ready()
             assert process.stdin is not None and process.stdout is not None

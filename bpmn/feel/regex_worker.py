@@ -35,6 +35,7 @@ def _split(pattern: re.Pattern, text: str) -> list:  # type: ignore[type-arg]
 
 
 def main() -> None:
+    """Answer requests until standard input closes."""
     for line in sys.stdin:
         try:
             reply = {"ok": _answer(json.loads(line))}

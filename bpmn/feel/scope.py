@@ -48,6 +48,7 @@ class InputScope(Scope):
         self.converted: dict[str, Any] = {}
 
     def own(self, name: str) -> Any:
+        """The value of ``name`` here, converted to FEEL on first read."""
         found = self.converted.get(name, MISSING)
         if found is MISSING:
             raw = self.values.get(name, MISSING)

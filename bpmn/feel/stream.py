@@ -28,31 +28,37 @@ class TokenStream:
         self.depth = 0
 
     def peek(self, ahead: int = 0) -> Token:
+        """The token ``ahead`` places after the cursor (the end token past it)."""
         return self.tokens[min(self.index + ahead, len(self.tokens) - 1)]
 
     def advance(self) -> Token:
+        """The token at the cursor, moving past it."""
         token = self.tokens[self.index]
         if token.kind != "eof":
             self.index += 1
         return token
 
     def at(self, value: str, kind: str = "op") -> bool:
+        """Whether the cursor is on this operator or keyword."""
         token = self.tokens[self.index]
         return token.kind == kind and token.value == value
 
     def accept(self, value: str, kind: str = "op") -> bool:
+        """Move past this operator or keyword when the cursor is on it."""
         if self.at(value, kind):
             self.index += 1
             return True
         return False
 
     def expect(self, value: str, kind: str = "op", context: str = "") -> Token:
+        """Move past this operator or keyword, or fail naming it."""
         if not self.at(value, kind):
             where = f" {context}" if context else ""
             self.fail(f"'{value}'{where}")
         return self.advance()
 
     def fail(self, expected: str, token: Token | None = None) -> NoReturn:
+        """Raise a FeelSyntaxError: what was expected, and what was found instead."""
         token = token or self.peek()
         raise FeelSyntaxError(
             f"expected {expected} but found {_describe(token)}", self.text, token.pos

@@ -11,6 +11,7 @@ class TypeSyntax(TokenStream):
     """Reads a type at the cursor."""
 
     def type_ref(self) -> n.TypeRef:
+        """A type at the cursor."""
         if self.accept("function", "kw"):
             args: list[n.TypeRef] = []
             self.expect("<", context="after 'function'")

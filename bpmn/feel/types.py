@@ -84,7 +84,7 @@ def conforms(value: Any, kind: TypeRef) -> bool:
         if not isinstance(value, list):
             return False
         return not kind.args or all(_member(item, kind.args[0]) for item in value)
-    if name == "context" and (kind.fields or kind.args == ()):
+    if name == "context":
         return isinstance(value, dict) and all(
             key in value and _member(value[key], field) for key, field in kind.fields
         )
