@@ -102,6 +102,11 @@ class TypeSystem:
             element = type_ref[5:-1].strip()
             items = value if isinstance(value, list) else [value]
             return [self._element(item, element, namespace, depth + 1) for item in items]
+        if type_ref.startswith(("context<", "function<", "range<")):
+            # DMN 1.5's inline types: FEEL decides, with no coercion to make
+            if not feel.instance_of(value, type_ref):
+                raise NonConforming(f"the value is not a {type_ref}")
+            return value
         builtin = _BUILTIN_ALIASES.get(type_ref)
         if builtin is not None and type_ref not in self._item_names(namespace):
             return _builtin(value, builtin)

@@ -20,7 +20,7 @@ def definitions(
 def input_data(name: str, type_ref: str | None = None, ident: str | None = None) -> str:
     """An inputData element (its id is ``i_`` and the name without spaces)."""
     ident = ident or "i_" + name.replace(" ", "_")
-    typed = f' typeRef="{type_ref}"' if type_ref else ""
+    typed = f' typeRef="{escape(type_ref)}"' if type_ref else ""
     return f'<inputData id="{ident}" name="{name}"><variable name="{name}"{typed}/></inputData>'
 
 

@@ -103,6 +103,21 @@ def test_item_definitions_turn_values_that_do_not_conform_into_null() -> None:
     assert models.evaluate("Band", {"Score": [Decimal(650)]}) == "near"
 
 
+def test_inline_types_of_dmn_1_5() -> None:
+    xml = definitions(
+        input_data("Terms", "context<rate: number, months: number>")
+        + input_data("Rates", "list<number>")
+        + decision("Months", literal("Terms.months"), inputs=("i_Terms",))
+        + decision("Top", literal("max(Rates)"), inputs=("i_Rates",))
+    )
+    models = load_models([xml])
+    terms = {"rate": Decimal("0.05"), "months": Decimal(12)}
+    assert models.evaluate("Months", {"Terms": terms}) == Decimal(12)
+    assert models.evaluate("Months", {"Terms": {"rate": "5%", "months": Decimal(12)}}) is None
+    assert models.evaluate("Top", {"Rates": [Decimal(1), Decimal(3)]}) == Decimal(3)
+    assert models.evaluate("Top", {"Rates": [Decimal(1), "3"]}) is None
+
+
 def test_a_type_constraint_limits_the_list_itself() -> None:
     xml = definitions(
         '<itemDefinition name="tGuarantors" isCollection="true"><typeRef>string</typeRef>'
