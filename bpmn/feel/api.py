@@ -13,7 +13,7 @@ from bpmn.feel import nodes as n
 from bpmn.feel.builtins import BUILTINS
 from bpmn.feel.calls import budget_scope
 from bpmn.feel.convert import to_feel
-from bpmn.feel.errors import FeelError, FeelLimitError
+from bpmn.feel.errors import FeelError, FeelLimitError, FeelSyntaxError
 from bpmn.feel.evaluator import evaluate_node, run_test
 from bpmn.feel.parser import parse_expression_tree, parse_unary_tests_tree
 from bpmn.feel.scope import InputScope, Scope
@@ -42,18 +42,27 @@ class FeelUnaryTests:
 
 @lru_cache(maxsize=4096)
 def _expression_tree(text: str, names: frozenset[str]) -> n.Node:
-    tree = parse_expression_tree(text, names)
-    local = _local_names(tree) - names
-    # Context keys and parameters with blanks, keywords or symbols are names in the rest of
-    # the text too: a second reading knows them.
-    return parse_expression_tree(text, names | local) if local else tree
+    return _with_local_names(parse_expression_tree, text, names)
 
 
 @lru_cache(maxsize=4096)
 def _tests_tree(text: str, names: frozenset[str]) -> n.Node:
-    tree = parse_unary_tests_tree(text, names)
+    return _with_local_names(parse_unary_tests_tree, text, names)
+
+
+def _with_local_names(
+    parse: Callable[[str, frozenset[str]], n.Node], text: str, names: frozenset[str]
+) -> n.Node:
+    """Context keys and parameters with blanks, keywords or symbols are names in the rest of
+    the text too: a second reading knows them (the first stands if the second fails)."""
+    tree = parse(text, names)
     local = _local_names(tree) - names
-    return parse_unary_tests_tree(text, names | local) if local else tree
+    if not local:
+        return tree
+    try:
+        return parse(text, names | local)
+    except FeelSyntaxError:
+        return tree
 
 
 def _local_names(tree: n.Node) -> frozenset[str]:
