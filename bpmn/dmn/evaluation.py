@@ -176,9 +176,11 @@ class Evaluation:
         if prefix is None:
             scope[name] = value
         else:
-            nested = scope.setdefault(prefix, {})
-            if isinstance(nested, dict):
-                nested[name] = value
+            # a fresh context per scope: a caller's variable of the same name stays untouched
+            found = scope.get(prefix)
+            nested = dict(found) if isinstance(found, Mapping) else {}
+            nested[name] = value
+            scope[prefix] = nested
 
     # -- BKMs and decision services as functions ----------------------------------------
 
