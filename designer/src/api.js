@@ -36,7 +36,8 @@ export async function signIn(username, password) {
 export const ME = '{ me { username roles } }';
 export const DEFINITIONS = `{ processDefinitions { id processId version deployedAt deployedBy origin inForce retiredAt retiredBy runningInstances bpmnXml dmnXmls } }`;
 export const OPERATIONS = '{ serviceOperations { name description params { name type required } example } taskRoles }';
-export const CHECK = `query ($xml: String!, $dmns: [String!]!) { checkProcess(input: {bpmnXml: $xml, dmnXmls: $dmns}) { elementId reason } }`;
+export const CHECK = `query ($xml: String!, $dmns: [String!]!) { checkProcess(input: {bpmnXml: $xml, dmnXmls: $dmns}) { elementId reason line column }
+  processLanguages(input: {bpmnXml: $xml, dmnXmls: $dmns}) { file language } }`;
 export const DEPLOY = `mutation ($xml: String!, $dmns: [String!]!) { deployProcess(input: {bpmnXml: $xml, dmnXmls: $dmns}) {
   __typename
   ... on DeployProcessSuccess { created definition { processId version runningInstances } }

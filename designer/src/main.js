@@ -16,6 +16,7 @@ import DmnModeler from 'dmn-js/lib/Modeler';
 import * as api from './api.js';
 import spiffworkflow from './moddle/spiffworkflow.json';
 import { PropertiesPanel } from './panel.js';
+import { LANGUAGES, declareLanguage, languageLabel, languagesByTab } from './languages.js';
 import { decisionIds, newProcess, newTable, processIdOf } from './templates.js';
 
 const $ = (id) => document.getElementById(id);
@@ -29,6 +30,7 @@ const state = {
   tables: {}, // decision id -> DMN XML (the open process's tables)
   openTable: null, // decision id shown in the DMN tab, or null for the diagram
   problems: [],
+  languages: {}, // tab key -> expression language the server reads the file in
 };
 
 const bpmn = new BpmnModeler({ container: '#bpmn-canvas', moddleExtensions: { spiffworkflow } });
@@ -126,7 +128,21 @@ async function openDraft(xml, tables) {
   renderTabs();
   renderTables();
   showCanvas('bpmn');
+  await refreshLanguages();
 }
+
+async function refreshLanguages(answer = null) {
+  const { xml, dmns } = await currentXml();
+  const found = answer || (await api.gql(LANGUAGES, { xml, dmns })).processLanguages;
+  state.languages = languagesByTab(found, dmns, state.tables);
+  renderTabs();
+}
+
+$('language').addEventListener('change', async (event) => {
+  const modeler = state.openTable ? dmn : bpmn;
+  declareLanguage(modeler.getDefinitions(), event.target.value);
+  await check().catch((e) => status(e.message, 'error'));
+});
 
 function renderTables() {
   const list = $('table-list');
@@ -146,8 +162,12 @@ function renderTabs() {
     const tab = document.createElement('button');
     tab.className = 'tab';
     tab.dataset.tab = key;
-    tab.textContent = label;
-    tab.classList.toggle('active', key === (state.openTable ? `dmn:${state.openTable}` : 'bpmn'));
+    const language = state.languages[key];
+    tab.dataset.language = language || '';
+    tab.textContent = language ? `${label} · ${languageLabel(language)}` : label;
+    const active = key === (state.openTable ? `dmn:${state.openTable}` : 'bpmn');
+    tab.classList.toggle('active', active);
+    if (active && language) $('language').value = language;
     tab.addEventListener('click', () => (key === 'bpmn' ? showDiagram() : openTable(key.slice(4))));
     tabs.append(tab);
   };
@@ -199,6 +219,7 @@ $('new-table').addEventListener('click', async () => {
   state.tables[id] = newTable(id);
   renderTables();
   await openTable(id);
+  await refreshLanguages();
 });
 
 $('import-file').addEventListener('change', async (event) => {
@@ -208,7 +229,7 @@ $('import-file').addEventListener('change', async (event) => {
       if (/\.dmn$/i.test(file.name) || text.includes('/DMN/')) {
         for (const id of decisionIds(text)) state.tables[id] = text;
         renderTables();
-        renderTabs();
+        await refreshLanguages();
         status(`Imported decision table(s) from ${file.name}`);
       } else {
         await openDraft(text, state.tables);
@@ -260,7 +281,8 @@ function markProblems(problems) {
     const item = document.createElement('li');
     item.className = 'problem';
     item.dataset.elementId = p.elementId || '';
-    item.textContent = `${p.elementId || 'file'}: ${p.reason}`;
+    const where = p.line ? ` (line ${p.line}, column ${p.column})` : '';
+    item.textContent = `${p.elementId || 'file'}${where}: ${p.reason}`;
     const shape = p.elementId && registry.get(p.elementId);
     if (shape) {
       canvas.addMarker(p.elementId, 'lg-problem');
@@ -278,8 +300,10 @@ function markProblems(problems) {
 
 async function check() {
   const { xml, dmns } = await currentXml();
-  const problems = (await api.gql(api.CHECK, { xml, dmns })).checkProcess;
+  const answer = await api.gql(api.CHECK, { xml, dmns });
+  const problems = answer.checkProcess;
   state.problems = problems;
+  await refreshLanguages(answer.processLanguages);
   markProblems(problems);
   status(problems.length ? `${problems.length} problem(s): deploy is refused until they are fixed` : 'No problems: ready to deploy',
     problems.length ? 'error' : 'ok');

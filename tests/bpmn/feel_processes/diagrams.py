@@ -5,6 +5,8 @@ from __future__ import annotations
 CAMUNDA8_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
   xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"
   xmlns:modeler="http://camunda.org/schema/modeler/1.0" id="Definitions_1"
   targetNamespace="http://bpmn.io/schema/bpmn" exporter="Camunda Modeler" exporterVersion="5.28.0"
@@ -42,6 +44,23 @@ CAMUNDA8_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="f_other" sourceRef="route" targetRef="cool_off" />
     <bpmn:sequenceFlow id="f_end" sourceRef="cool_off" targetRef="reviewed" />
   </bpmn:process>
+  <bpmndi:BPMNDiagram id="diagram_1">
+    <bpmndi:BPMNPlane id="plane_1" bpmnElement="loan_check">
+      <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="150" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="decide_di" bpmnElement="decide"><dc:Bounds x="240" y="78" width="100" height="80" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="route_di" bpmnElement="route"><dc:Bounds x="395" y="93" width="50" height="50" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="fast_di" bpmnElement="fast"><dc:Bounds x="500" y="20" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="declined_di" bpmnElement="declined"><dc:Bounds x="500" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="cool_off_di" bpmnElement="cool_off"><dc:Bounds x="500" y="180" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="reviewed_di" bpmnElement="reviewed"><dc:Bounds x="600" y="180" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="186" y="118" /><di:waypoint x="240" y="118" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="340" y="118" /><di:waypoint x="395" y="118" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f_fast_di" bpmnElement="f_fast"><di:waypoint x="420" y="93" /><di:waypoint x="420" y="38" /><di:waypoint x="500" y="38" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f_decline_di" bpmnElement="f_decline"><di:waypoint x="445" y="118" /><di:waypoint x="500" y="118" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f_other_di" bpmnElement="f_other"><di:waypoint x="420" y="143" /><di:waypoint x="420" y="198" /><di:waypoint x="500" y="198" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f_end_di" bpmnElement="f_end"><di:waypoint x="536" y="198" /><di:waypoint x="600" y="198" /></bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
 </bpmn:definitions>
 """
 
