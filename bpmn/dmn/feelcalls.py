@@ -62,8 +62,8 @@ def call(function: Any, args: Mapping[str, Any], element_id: str) -> Any:
         raise DmnEvaluationError(
             f"{function.name} has no parameter {', '.join(unknown)}", element_id
         )
-    if function.positional:
-        return function.body(*(args.get(name) for name in function.params))
+    if function.positional:  # a built-in: FEEL binds names, optional and variadic ones
+        return feel.invoke(function, named=dict(args))
     return function.body({name: args.get(name) for name in function.params})
 
 

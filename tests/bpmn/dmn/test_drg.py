@@ -271,3 +271,13 @@ def test_a_long_chain_of_decisions_neither_recurses_nor_refuses() -> None:
     for i in range(1, 2000):
         body += decision(f"D{i}", literal(f"D{i - 1} + 1"), decisions=(f"d_D{i - 1}",))
     assert load_models([definitions(body)]).evaluate("D1999", {}) == Decimal(2000)
+
+
+def test_an_invocation_may_call_a_feel_built_in_by_its_parameter_names() -> None:
+    call = (
+        "<invocation><literalExpression><text>substring</text></literalExpression>"
+        f'<binding><parameter name="string"/>{literal(chr(34) + "lendgraph" + chr(34))}</binding>'
+        f'<binding><parameter name="start position"/>{literal("5")}</binding>'
+        "</invocation>"
+    )
+    assert load_models([definitions(decision("Tail", call))]).evaluate("Tail", {}) == "graph"
