@@ -99,6 +99,7 @@ class LevelReport:
     seconds: float = 0.0
 
     def count(self, verdict: str) -> int:
+        """How many test cases got this verdict."""
         return sum(1 for o in self.outcomes if o.verdict == verdict)
 
 

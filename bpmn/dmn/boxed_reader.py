@@ -74,6 +74,7 @@ class BoxedReader:
         ]
 
     def child(self, node: Any, name: str) -> Any | None:
+        """The first DMN child element named ``name``, if any."""
         found = self.children(node, name)
         return found[0] if found else None
 
@@ -95,6 +96,7 @@ class BoxedReader:
             )
 
     def required(self, node: Any, attribute: str) -> str:
+        """An attribute the element must have; DmnModelError naming the element otherwise."""
         value = node.get(attribute)
         if not value:
             raise DmnModelError(
@@ -130,6 +132,7 @@ class BoxedReader:
         return None
 
     def expression(self, node: Any) -> Expression:
+        """The boxed expression an expression element holds."""
         tag = local_name(node.tag)
         ident = node.get("id") or self._owner(node) or ""
         type_ref = self.type_ref(node.get("typeRef"))

@@ -59,6 +59,7 @@ class _Reader(BoxedReader):
         self.check_language(root)
 
     def definitions(self) -> Definitions:
+        """The model the definitions element describes."""
         root = self.root
         defs = Definitions(
             namespace=self.model_ns,
@@ -88,6 +89,7 @@ class _Reader(BoxedReader):
     # -- names, references and types -------------------------------------------------
 
     def ref(self, node: Any) -> Ref:
+        """The (namespace, id) an ``href`` names; a bare ``#id`` is in this model."""
         href = self.required(node, "href")
         namespace, _, element_id = href.rpartition("#")
         if not element_id:
@@ -95,6 +97,7 @@ class _Reader(BoxedReader):
         return (namespace or self.model_ns, element_id)
 
     def refs(self, node: Any, requirement: str, name: str) -> tuple[Ref, ...]:
+        """The targets of every ``requirement/name`` child of node."""
         return tuple(
             self.ref(target)
             for req in self.children(node, requirement)
@@ -102,6 +105,7 @@ class _Reader(BoxedReader):
         )
 
     def variable(self, node: Any) -> tuple[str, str | None]:
+        """An element's name and its variable's typeRef."""
         name = self.required(node, "name")
         variable = self.child(node, "variable")
         type_ref = variable.get("typeRef") if variable is not None else None
@@ -138,7 +142,7 @@ class _Reader(BoxedReader):
         )
 
     def element_id(self, node: Any) -> str:
-        # the id is optional in DMN; a model without one is referred to by name
+        """An element's id, or its name when it has none (the id is optional in DMN)."""
         return str(node.get("id") or self.required(node, "name"))
 
     def _input_data(self, node: Any) -> InputData:
