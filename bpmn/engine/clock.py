@@ -31,6 +31,11 @@ class _ClockedDatetime(dt.datetime):
 spiff_timer.datetime = _ClockedDatetime
 
 
+def business_now() -> dt.datetime:
+    """The business moment (aware), as timers and FEEL's now() and today() read it."""
+    return _ClockedDatetime.now(dt.UTC)
+
+
 @contextmanager
 def business_clock(moment: dt.datetime) -> Iterator[None]:
     """Run timers against ``moment`` (aware) in this context and the threads it starts."""

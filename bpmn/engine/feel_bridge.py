@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from bpmn import dmn, feel
+from bpmn.engine.clock import business_now
 from bpmn.errors import ExpressionError, WorkflowRunError
 
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
@@ -23,7 +24,7 @@ def evaluate(expression: str, names: Mapping[str, Any]) -> Any:
     """Evaluate a BPMN expression marked with a leading ``=`` as FEEL over the task data."""
     text = expression.lstrip()[1:]
     context = {key: feel.to_feel(value) for key, value in names.items()}
-    return to_data(feel.evaluate(text, context), text)
+    return to_data(feel.evaluate(text, context, clock=business_now), text)
 
 
 def to_data(value: Any, source: str = "") -> Any:
@@ -112,7 +113,8 @@ def load_decisions(dmn_xmls: list[bytes]) -> dict[str, FeelDecision]:
     decisions: dict[str, FeelDecision] = {}
     for index, main in enumerate(dmn_xmls):
         try:  # each file once the main model, the others there to be imported
-            models = dmn.load_models([main, *dmn_xmls[:index], *dmn_xmls[index + 1 :]])
+            files = [main, *dmn_xmls[:index], *dmn_xmls[index + 1 :]]
+            models = dmn.load_models(files, clock=business_now)
         except dmn.DmnError as exc:
             raise ExpressionError(str(exc)) from None
         for decision_id in models.decision_ids:

@@ -109,3 +109,15 @@ def test_hostile_feel_in_a_condition_is_refused_at_run_time_by_element() -> None
         assert exc.element_id in ("f_decline", "route")
     else:  # or FEEL's null: the condition is false and the run goes on
         assert handle.data["lane"] == "FAST"
+
+
+def test_feel_today_and_now_read_the_business_clock() -> None:
+    decided = LANE_DMN.replace('<text>&lt; date("2026-01-01")</text>', "<text>&lt; today()</text>")
+    bundle = engine.parse(BPMN, [decided.encode()])
+    moment = dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.UTC)
+    with engine.business_clock(moment):
+        handle = engine.new_workflow(bundle, "loan_check", data=_applicant())
+        engine.run_engine_steps(handle)  # submitted 2026-03-02, before the business today
+    [timer] = handle.pending_timers()
+    assert handle.task_data(timer.task_id)["lane"] == "STANDARD"
+    assert timer.due_at == moment + dt.timedelta(minutes=5)
