@@ -33,7 +33,8 @@ spiff_timer.datetime = _ClockedDatetime
 
 def business_now() -> dt.datetime:
     """The business moment (aware), as timers and FEEL's now() and today() read it."""
-    return _ClockedDatetime.now(dt.UTC)
+    moment = _business_now.get()
+    return dt.datetime.now(dt.UTC) if moment is None else moment.astimezone(dt.UTC)
 
 
 @contextmanager
