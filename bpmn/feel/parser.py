@@ -78,7 +78,7 @@ class _Parser(UnaryTestSyntax):
             token = self.peek()
             if token.kind == "op" and token.value in COMPARISONS:
                 self.advance()
-                node = n.Comparison(token.value, node, self.additive())
+                node = n.Comparison(token.value, node, self.endpoint(token.value))
             elif self.accept("between", "kw"):
                 low = self.additive()
                 self.expect("and", "kw", "after the low end of 'between'")
@@ -212,8 +212,16 @@ class _Parser(UnaryTestSyntax):
                 return self.context()
             if value in COMPARISONS:
                 self.advance()
-                return n.UnaryComparison(value, self.additive())
+                return n.UnaryComparison(value, self.endpoint(value))
         self.fail("a value, a name or '('")
+
+    def endpoint(self, comparison: str) -> n.Node:
+        """What a unary comparison compares with: a value, never another comparison (so
+        Python's ``== 0`` is an error, not a test that never matches)."""
+        token = self.peek()
+        if token.kind == "op" and token.value in COMPARISONS:
+            self.fail(f"a value after '{comparison}'")
+        return self.additive()
 
     def keyword_primary(self, token: Token) -> n.Node:
         """true, false, null, or a textual form (if, for, some, every, function)."""

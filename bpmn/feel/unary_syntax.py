@@ -21,6 +21,10 @@ class UnaryTestSyntax(TypeSyntax, ABC):
     def additive(self) -> n.Node:
         """An additive expression at the cursor (no comparison, and nor or)."""
 
+    @abstractmethod
+    def endpoint(self, comparison: str) -> n.Node:
+        """What a comparison compares with: an additive expression, never a comparison."""
+
     def unary_tests(self) -> n.Node:
         """unary tests := '-' | 'not' '(' tests ')' | tests (blank matches all)"""
         if self.peek().kind == "eof":  # a blank input entry, as modellers leave them
@@ -50,7 +54,7 @@ class UnaryTestSyntax(TypeSyntax, ABC):
         token = self.peek()
         if token.kind == "op" and token.value in COMPARISONS:
             self.advance()
-            return n.UnaryComparison(token.value, self.additive())
+            return n.UnaryComparison(token.value, self.endpoint(token.value))
         return self.expression()
 
     def in_tests(self) -> tuple[n.Node, ...]:
@@ -58,7 +62,7 @@ class UnaryTestSyntax(TypeSyntax, ABC):
         token = self.peek()
         if token.kind == "op" and token.value in COMPARISONS:
             self.advance()
-            return (n.UnaryComparison(token.value, self.additive()),)
+            return (n.UnaryComparison(token.value, self.endpoint(token.value)),)
         if token.kind == "op" and token.value == "(" and self._test_list_ahead():
             self.advance()
             tests = self.test_list()

@@ -43,6 +43,16 @@ def test_unary_tests_report_their_errors_too() -> None:
     assert refused.value.column == 6
 
 
+@pytest.mark.parametrize(("text", "column"), [("== 0", 2), ("? == 0", 4), ("< <= 5", 3)])
+def test_a_comparison_of_a_comparison_is_an_error_not_a_test_that_never_matches(
+    text: str, column: int
+) -> None:
+    # Python's '==' typed into a FEEL cell would otherwise read as '= (= 0)': never true
+    with pytest.raises(FeelSyntaxError) as refused:
+        parse_unary_tests(text)
+    assert refused.value.column == column and "a value after" in refused.value.message
+
+
 def test_the_message_carries_line_and_column_for_logs() -> None:
     with pytest.raises(FeelSyntaxError) as refused:
         parse_expression("1 +\n* 2")
