@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -33,12 +33,13 @@ class Population:
     chunk: int = CHUNK
 
     def window(self) -> tuple[datetime, datetime]:
-        """The window as moments: from the first day's start to the day after the last's, in
-        the institution's time zone."""
+        """The window as moments (UTC): from the first day's start to the day after the
+        last's, days of the institution's time zone."""
         zone = settings().time_zone
         first = datetime.combine(self.start, time.min, tzinfo=zone)
         after = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone)
-        return first, after
+        # in UTC: SQLite keeps moments as UTC text, and compares text
+        return first.astimezone(UTC), after.astimezone(UTC)
 
     def described(self) -> dict[str, Any]:
         """The population as it is kept with the simulation."""

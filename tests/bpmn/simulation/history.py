@@ -83,7 +83,7 @@ async def _granted(application: Application, *, late_days: int) -> Loan:
 
 
 async def seed() -> Seeded:
-    """Eight applications (seven in the window) and the facts their lanes depend on."""
+    """Nine applications (eight in the window) and the facts their lanes depend on."""
     before = DAY - timedelta(days=5)
     apps: dict[str, int] = {}
     people: dict[str, int] = {}
@@ -141,6 +141,10 @@ async def seed() -> Seeded:
         interest_due=Decimal("10"), paid_on=date(2026, 6, 20),
     )  # fmt: skip
     apps["a8"] = (await _application(a8, "25000")).id
+    # a9: 15,000 on 1 June at 01:00 in Shanghai (31 May in UTC), the a1 profile -> FAST
+    a9 = await person("a9")
+    await _report(a9, 720, "12000", before)
+    apps["a9"] = (await _application(a9, "15000", datetime(2026, 5, 31, 17, tzinfo=UTC))).id
     return Seeded(apps, people)
 
 

@@ -29,19 +29,19 @@ async def test_the_confusion_table_matches_the_hand_count(shipped_processes: str
     await history.seed()
     # when
     done = await run.simulate(_draft(), WINDOW, process_id="credit_approval")
-    # then: a1..a6 and a8 (a7 was submitted in May), each in the lane history.py gives it
+    # then: a1..a6, a8, a9 (a7 was submitted in May), each in the lane history.py gives it
     report = done.report
     assert _cells(report) == {
-        ("FAST", "FAST"): (1, Decimal("20000")),  # a1
+        ("FAST", "FAST"): (2, Decimal("35000")),  # a1 20,000 + a9 15,000
         ("STANDARD", "FAST"): (1, Decimal("60000")),  # a2
         ("ENHANCED", "DECLINE"): (2, Decimal("70000")),  # a3 30,000 + a6 40,000
         ("DECLINE", "DECLINE"): (2, Decimal("55000")),  # a4 30,000 + a8 25,000
         ("ENHANCED", "ENHANCED"): (1, Decimal("45000")),  # a5
     }
     totals = report["totals"]
-    assert totals["cases"] == 7 and Decimal(totals["amount"]) == Decimal("250000")
+    assert totals["cases"] == 8 and Decimal(totals["amount"]) == Decimal("265000")
     assert totals["changed"] == 3 and Decimal(totals["changedAmount"]) == Decimal("130000")
-    assert totals["inputSources"] == {"RECORDED": 1, "REBUILT": 6}
+    assert totals["inputSources"] == {"RECORDED": 1, "REBUILT": 7}
     assert done.against_version == 1 and done.decision_id == "risk_lane"
     assert report["against"]["version"] == 1
 
