@@ -30,7 +30,9 @@ from bpmn.dmn.tables import TableExplanation
 from bpmn.dmn.types import TypeSystem
 
 MAX_MODELS = 64
-EVALUATION_SECONDS = 10.0
+# a whole decision with its requirements, inside a process step: each FEEL evaluation in it
+# has its own smaller budget (bpmn.feel.errors.MAX_SECONDS)
+EVALUATION_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)

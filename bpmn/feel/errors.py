@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from bpmn import expressions
 from bpmn.errors import ExpressionError, ResourceLimitExceeded
 
-# Boxed literal expressions are longer than a gateway condition, hence a wider bound than
-# bpmn.expressions; sizes and budgets otherwise follow it.
-MAX_EXPRESSION_LENGTH = 20_000
+# The bounds of lendgraph's own expressions (bpmn.expressions), so a FEEL diagram can do no
+# more than any other; only the text may be as long as a script, since boxed literal
+# expressions are longer than a gateway condition.
+MAX_EXPRESSION_LENGTH = expressions.MAX_SCRIPT_LENGTH
 MAX_NESTING = 64
 MAX_TREE_DEPTH = 256
-MAX_STRING_LENGTH = 100_000
-MAX_COLLECTION_LENGTH = 100_000
-MAX_STEPS = 200_000
-MAX_SECONDS = 1.0
+MAX_STRING_LENGTH = expressions.MAX_STRING_LENGTH
+MAX_COLLECTION_LENGTH = expressions.MAX_COLLECTION_LENGTH
+MAX_STEPS = expressions.MAX_STEPS
+MAX_SECONDS = expressions.MAX_SECONDS
 MAX_CALL_DEPTH = 48
 MAX_REGEX_PATTERN = 1_000
 MAX_REGEX_INPUT = 10_000

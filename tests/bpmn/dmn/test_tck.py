@@ -85,7 +85,7 @@ CASES = """<?xml version="1.0" encoding="UTF-8"?>
 
 SLOW_ENTRIES = "".join(
     f'<contextEntry><variable name="s{n}"/><literalExpression>'
-    "<text>sum(for i in 1..50000 return i)</text></literalExpression></contextEntry>"
+    "<text>sum(for i in 1..9000 return i)</text></literalExpression></contextEntry>"
     for n in range(10)
 )
 
