@@ -22,7 +22,7 @@ def expression(add: Add, element_id: str | None, text: str, what: str) -> None:
     try:
         feel.parse_expression(text)
     except feel.FeelSyntaxError as exc:
-        add(element_id, f"{what}: FEEL {exc}", exc.line, exc.column)
+        add(element_id, f"{what}: FEEL syntax error: {exc.message}", exc.line, exc.column)
 
 
 def unary_tests(add: Add, element_id: str | None, text: str, what: str) -> None:
@@ -30,7 +30,7 @@ def unary_tests(add: Add, element_id: str | None, text: str, what: str) -> None:
     try:
         feel.parse_unary_tests(text)
     except feel.FeelSyntaxError as exc:
-        add(element_id, f"{what}: FEEL {exc}", exc.line, exc.column)
+        add(element_id, f"{what}: FEEL syntax error: {exc.message}", exc.line, exc.column)
 
 
 def dmn_file(add: Add, root: Any) -> set[str]:

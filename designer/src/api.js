@@ -38,11 +38,12 @@ export const DEFINITIONS = `{ processDefinitions { id processId version deployed
 export const OPERATIONS = '{ serviceOperations { name description params { name type required } example } taskRoles }';
 export const CHECK = `query ($xml: String!, $dmns: [String!]!) { checkProcess(input: {bpmnXml: $xml, dmnXmls: $dmns}) { elementId reason line column }
   processLanguages(input: {bpmnXml: $xml, dmnXmls: $dmns}) { file language } }`;
-export const DEPLOY = `mutation ($xml: String!, $dmns: [String!]!) { deployProcess(input: {bpmnXml: $xml, dmnXmls: $dmns}) {
+export const DEPLOY = `mutation ($xml: String!, $dmns: [String!]!, $simulation: Int) {
+  deployProcess(input: {bpmnXml: $xml, dmnXmls: $dmns, simulationId: $simulation}) {
   __typename
-  ... on DeployProcessSuccess { created definition { processId version runningInstances } }
+  ... on DeployProcessSuccess { created definition { processId version runningInstances simulationId } }
   ... on ValidationError { message fields { field message } }
-  ... on ForbiddenError { message } } }`;
+  ... on UserError { message } } }`;
 export const MIGRATE = `mutation ($pid: String!, $dry: Boolean!) { migrateProcessInstances(input: {processId: $pid, dryRun: $dry}) {
   __typename
   ... on MigrateProcessInstancesSuccess { toVersion movable refused instances { fromVersion migrated problems processInstance { businessKey } } }

@@ -17,6 +17,7 @@ import * as api from './api.js';
 import spiffworkflow from './moddle/spiffworkflow.json';
 import { PropertiesPanel } from './panel.js';
 import { LANGUAGES, declareLanguage, languageLabel, languagesByTab } from './languages.js';
+import { setupSimulation } from './simulate.js';
 import { decisionIds, newProcess, newTable, processIdOf } from './templates.js';
 
 const $ = (id) => document.getElementById(id);
@@ -31,6 +32,7 @@ const state = {
   openTable: null, // decision id shown in the DMN tab, or null for the diagram
   problems: [],
   languages: {}, // tab key -> expression language the server reads the file in
+  simulationId: null, // the last simulation of the open draft, cited by its deploy
 };
 
 const bpmn = new BpmnModeler({ container: '#bpmn-canvas', moddleExtensions: { spiffworkflow } });
@@ -121,6 +123,7 @@ async function openDraft(xml, tables) {
   if (result.warnings.length) status(`Opened with ${result.warnings.length} warning(s): ${result.warnings[0].message}`, 'warn');
   state.processId = processIdOf(xml);
   state.tables = tables;
+  state.simulationId = null;
   state.openTable = null;
   $('open-title').textContent = state.processId || '';
   bpmn.get('canvas').zoom('fit-viewport');
@@ -319,7 +322,7 @@ $('deploy').addEventListener('click', async () => {
     const problems = await check();
     if (problems.length) return;
     const { xml, dmns } = await currentXml();
-    const result = (await api.gql(api.DEPLOY, { xml, dmns })).deployProcess;
+    const result = (await api.gql(api.DEPLOY, { xml, dmns, simulation: state.simulationId })).deployProcess;
     if (result.__typename !== 'DeployProcessSuccess') {
       status(result.message, 'error');
       return;
@@ -327,7 +330,8 @@ $('deploy').addEventListener('click', async () => {
     const d = result.definition;
     await refreshList();
     const box = $('deploy-result');
-    box.innerHTML = `<p id="deployed">${result.created ? 'Deployed' : 'Already deployed as'} ${d.processId} version ${d.version}</p>`;
+    box.innerHTML = `<p id="deployed">${result.created ? 'Deployed' : 'Already deployed as'} ${d.processId} version ${d.version}</p>`
+      + (d.simulationId ? `<p id="deployed-simulation" class="muted">Based on simulation ${d.simulationId}</p>` : '');
     status(`${d.processId} version ${d.version} is live: new instances follow it`, 'ok');
     await offerMigration(d.processId);
   } catch (err) {
@@ -397,6 +401,8 @@ $('dry-run-go').addEventListener('click', async () => {
     status(err.message, 'error');
   }
 });
+
+setupSimulation({ currentXml, state, status });
 
 window.lendgraph = { bpmn, dmn, state, check };
 api.startPage(enter);

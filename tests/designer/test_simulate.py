@@ -1,0 +1,61 @@
+"""Simulate in the designer: an analyst who may read applications raises the FAST limit,
+sees what it would have done to past applications, and deploys citing the simulation."""
+
+from __future__ import annotations
+
+from playwright.async_api import Page, expect
+
+from bpmn.deployments import deploy_bundled
+from domain.process.models import ProcessDefinition
+from domain.simulation.models import SimulationCitation
+from domain.user.models import User
+from tests.api.conftest import password_hash
+from tests.bpmn.simulation import history
+from tests.designer.conftest import screenshot
+from tests.designer.test_designer import _open, _sign_in
+from tests.serving import api_process
+
+
+async def test_an_analyst_simulates_a_higher_fast_limit_and_deploys_citing_it(
+    db: str, page: Page
+) -> None:
+    # given past applications (history.seed: eight in 1-10 June 2026) and an analyst who is
+    # also a risk officer, so may see the cases and not only the figures
+    await User.create(
+        username="ana", roles=["analyst", "risk_officer"], password_hash=password_hash()
+    )
+    await deploy_bundled()
+    seeded = await history.seed()
+    with api_process(db) as base:
+        await _sign_in(page, base, "ana")
+        await _open(page, "credit_approval")
+        # when the FAST lane's limit goes from 50,000 to 80,000 and the draft is simulated
+        await page.click('.tab[data-tab="dmn:risk_lane"]')
+        cell = page.locator("#dmn-canvas td", has_text="<= 50000").first
+        await cell.click()
+        await page.keyboard.press("Control+A")
+        await page.keyboard.type("<= 80000")
+        await page.click("#simulate")
+        await page.select_option("#simulate-decision", "risk_lane")
+        await page.fill("#simulate-from", "2026-06-01")
+        await page.fill("#simulate-to", "2026-06-10")
+        await page.click("#simulate-go")
+        # then one of eight applications changes lane: a2's 60,000, STANDARD to FAST
+        summary = page.locator("#simulation-summary")
+        await expect(summary).to_contain_text("8 case(s), 1 change outcome")
+        await expect(page.locator("#simulation-heatmap canvas")).to_have_count(1)
+        await expect(page.locator("#simulation-bars canvas")).to_have_count(1)
+        changed = page.locator(".changed-case")
+        await expect(changed).to_have_count(1)
+        await expect(changed).to_have_attribute("data-case-id", str(seeded.applications["a2"]))
+        await expect(changed).to_contain_text("STANDARD → FAST")
+        await expect(changed).to_contain_text("small amount, strong and clean profile")
+        await screenshot(page, "designer-simulation.png")
+        # and the deploy cites the simulation
+        await page.click("#deploy")
+        await expect(page.locator("#deployed")).to_have_text("Deployed credit_approval version 2")
+        await expect(page.locator("#deployed-simulation")).to_contain_text("Based on simulation")
+    deployed = await ProcessDefinition.get(process_id="credit_approval", version=2)
+    citation = await SimulationCitation.get(definition_id=deployed.id)
+    assert citation.cited_by == "ana"
+    assert "&lt;= 80000" in deployed.dmn_xmls[0] or "<= 80000" in deployed.dmn_xmls[0]
