@@ -26,7 +26,7 @@ class Keys:
         self._cuts = (
             None
             if cuts is None
-            else {name: [_as_decimal(c) for c in found] for name, found in cuts.items()}
+            else tuple((name, [_as_decimal(c) for c in found]) for name, found in cuts.items())
         )
 
     @property
@@ -40,28 +40,25 @@ class Keys:
             return ("exact", tuple(sorted((k, type(v).__name__, _hashable(v))
                                           for k, v in values.items())))  # fmt: skip
         parts: list[Hashable] = []
-        for name, cuts in self._cuts.items():
-            if name not in values:
-                parts.append(("missing",))
-                continue
-            value = values[name]
-            if value is None:
-                parts.append(("none",))
-            elif _numeric(value):
-                number = _as_decimal(value)
-                at = bisect_left(cuts, number)
-                parts.append(("n", 2 * at + int(at < len(cuts) and cuts[at] == number)))
-            else:  # a text (or other value) is compared with constants only: its own class
-                parts.append(("v", type(value).__name__, _hashable(value)))
-        return ("class", tuple(parts))
+        add = parts.append
+        for name, cuts in self._cuts:  # run for every case: the common kinds first
+            value = values.get(name, _MISSING)
+            kind = type(value)
+            if kind is float and value == value and abs(value) != _INFINITY:
+                value, kind = Decimal(repr(value)), Decimal
+            if kind is int or (kind is Decimal and value.is_finite()):
+                # ints and decimals compare exactly with the decimal cuts
+                at = bisect_left(cuts, value)
+                add(2 * at + (at < len(cuts) and cuts[at] == value))
+            elif value is None or value is _MISSING:
+                add(value)
+            else:  # a text is compared with constants only, so is its own class (NaN too)
+                add((kind.__name__, _hashable(value)))
+        return tuple(parts)
 
 
-def _numeric(value: Any) -> bool:
-    if type(value) is int:
-        return True
-    if type(value) is float or type(value) is Decimal:
-        return bool(value.is_finite()) if isinstance(value, Decimal) else value == value
-    return False
+_INFINITY = float("inf")
+_MISSING: Any = object()
 
 
 def _as_decimal(value: int | float | Decimal) -> Decimal:

@@ -9,18 +9,17 @@ customer's as they stand now, computed as the live start computes them: REBUILT.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from bpmn import collections as live
-from bpmn.simulation.applications import days_past_due
-from bpmn.simulation.population import Case, InputSource, Population, in_list
+from bpmn.simulation import recorded
+from bpmn.simulation.arrears import LATE, Late, days_past_due, late_of
+from bpmn.simulation.population import Case, InputSource, Population, in_list, moment, money
 from domain import sqltext
 from domain.clock import service as clock
-from domain.credit import facts
-from domain.loan.models import Loan
-from domain.reports.models import CollectionCase
 
 _CHUNK = """
 SELECT k.id, k.loan_id, k.customer_id, k.instance_id, k.bucket, k.opened_at, l.principal,
@@ -32,11 +31,6 @@ LEFT JOIN process_instance pi ON pi.id = k.instance_id
 WHERE k.id > :after AND k.opened_at >= :first AND k.opened_at < :past {narrowing}
 ORDER BY k.id
 LIMIT :size
-"""
-_LATE = """
-SELECT l.id AS loan_id, l.customer_id, l.status, l.closed_on, i.due_date, i.paid_on
-FROM installment i JOIN loan l ON l.id = i.loan_id
-WHERE l.id IN {loans} AND (i.paid_on IS NULL OR i.paid_on > i.due_date)
 """
 INPUTS = ("bucket", "days_past_due", "risk_rating", "value_segment")
 
@@ -52,8 +46,7 @@ async def chunks(population: Population) -> AsyncIterator[list[Case]]:
     if population.statuses:
         listed, more = in_list("status", population.statuses)
         narrowing, values = narrowing + f" AND l.status IN {listed}", {**values, **more}
-    data = "(pi.state -> 'data')::text" if pg else "json_extract(pi.state, '$.data')"
-    statement = _CHUNK.format(data=data, narrowing=narrowing)
+    statement = _CHUNK.format(data=recorded.data_column(pg=pg), narrowing=narrowing)
     after = 0
     while True:
         params = {"after": after, "first": first, "past": past, "size": population.chunk}
@@ -65,21 +58,21 @@ async def chunks(population: Population) -> AsyncIterator[list[Case]]:
 
 
 async def _cases(rows: list[Any]) -> list[Case]:
-    recorded: dict[int, dict[str, Any]] = {}
+    started: dict[int, dict[str, Any]] = {}  # the start data instances kept, by case id
     missing = []
     for row in rows:
-        kept = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
-        if isinstance(kept, dict) and all(name in kept for name in INPUTS):
-            recorded[int(row["id"])] = {name: kept[name] for name in INPUTS}
+        kept = recorded.kept_data(row["data"])
+        if kept is not None and all(name in kept for name in INPUTS):
+            started[int(row["id"])] = {name: kept[name] for name in INPUTS}
         else:
             missing.append(row)
     rebuilt = await _rebuilt(missing)
     out = []
     for row in rows:
         pk = int(row["id"])
-        amount = facts.as_field(Loan, "principal", row["principal"])
-        if pk in recorded:
-            values, source = recorded[pk], InputSource.RECORDED
+        amount = money(row["principal"]) or Decimal("0")
+        if pk in started:
+            values, source = started[pk], InputSource.RECORDED
         else:
             values, source = rebuilt[pk], InputSource.REBUILT
         out.append(Case(int(row["loan_id"]), int(row["customer_id"]), amount, values, source))
@@ -91,13 +84,13 @@ async def _rebuilt(rows: list[Any]) -> dict[int, dict[str, Any]]:
     if not rows:
         return {}
     listed, values = in_list("loan", tuple(sorted({int(row["loan_id"]) for row in rows})))
-    _, late_rows = await sqltext.execute(_LATE.format(loans=listed), values)
-    late: dict[int, list[Any]] = {}
+    _, late_rows = await sqltext.execute(LATE.format(where=f"l.id IN {listed}"), values)
+    late: dict[int, list[Late]] = {}
     for found in late_rows:
-        late.setdefault(int(found["loan_id"]), []).append(found)
+        late.setdefault(int(found["loan_id"]), []).append(late_of(found))
     loans = []
     for row in rows:
-        opened = clock.local_date(facts.as_field(CollectionCase, "opened_at", row["opened_at"]))
+        opened = clock.local_date(moment(row["opened_at"]) or datetime.now(UTC))
         loans.append({
             "id": int(row["loan_id"]), "customer_id": int(row["customer_id"]),
             "bucket": str(row["bucket"]),

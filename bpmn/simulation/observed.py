@@ -13,10 +13,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from bpmn.simulation.population import in_list
+from bpmn.simulation.population import in_list, money
 from domain import sqltext
-from domain.credit import facts
-from domain.loan.models import Loan, LoanStatus
+from domain.loan.models import LoanStatus
 
 LABEL = "observed history of the loans actually granted, not a prediction"
 DEFAULT_DPD = 90  # days past due from which a loan counts as defaulted
@@ -66,7 +65,7 @@ class Observed:
         for row in rows:
             worst = max(int(row["days_past_due"] or 0), int(row["worst_late"] or 0))
             defaulted = row["status"] == LoanStatus.CHARGED_OFF.value or worst >= DEFAULT_DPD
-            principal = facts.as_field(Loan, "principal", row["principal"])
+            principal = money(row["principal"]) or Decimal("0")
             cell = self.cells.setdefault(changed[int(row["application_id"])], Performance())
             for found in (self.overall, cell):
                 found.loans += 1
