@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.customer.models import Customer
 from domain.simulation.models import Simulation, SimulationCitation
+from domain.user.models import User
 from tests.api.conftest import GraphQLClient
 from tests.bpmn.simulation import history
 
@@ -130,3 +132,18 @@ async def test_a_simulation_against_a_named_version(
     assert named["againstVersion"] == 1 and named["totals"]["changed"] == 3
     missing = await _simulate(gql, against={"version": 9})
     assert missing["__typename"] == "NotFoundError"
+
+
+async def test_a_team_lead_sees_only_the_changed_cases_of_the_team(
+    gql: GraphQLClient, shipped_processes: str
+) -> None:
+    # given: a2's applicant is managed in team T1, a3's and a6's by nobody
+    seeded = await history.seed()
+    mike = await User.create(username="mike", roles=["account_manager"], team="T1")
+    await Customer.filter(id=seeded.customers["a2"]).update(account_manager_id=mike.id)
+    await gql.as_user("lena", ["team_lead", "analyst"], team="T1")
+    # when
+    simulation = (await _simulate(gql))["simulation"]
+    # then: the figures are the whole population's, the cases the team's own
+    assert simulation["totals"]["changed"] == 3
+    assert [c["caseId"] for c in simulation["changedCases"]] == [seeded.applications["a2"]]
