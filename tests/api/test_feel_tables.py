@@ -67,3 +67,22 @@ async def test_a_feel_unique_table_whose_rules_overlap_fails_the_task_with_both_
     assert instance == {"status": "FAILED", "tasks": []}
     failed = await ProcessInstance.get()
     assert "UNIQUE hit policy but rules 5, 8 matched" in (failed.error or "")
+
+
+async def test_hostile_feel_is_refused_at_deploy_by_its_element(gql: GraphQLClient) -> None:
+    from tests.bpmn.feel_processes.diagrams import CAMUNDA8_BPMN, LANE_DMN
+
+    await gql.as_user("ana", ["analyst"])
+    deep = "(" * 400 + "1" + ")" * 400  # nesting past FEEL's bound
+    long = " + ".join(["1"] * 8_000)  # text past the bound of a script
+    for cell in (deep, long, "{a: 1}.__class__", 'matches("x", "(a+)+$")'):
+        dmn = LANE_DMN.replace("<text>&gt; 60</text>", f"<text>{cell}</text>")
+        result = (await gql.data(DEPLOY, xml=CAMUNDA8_BPMN, dmns=[dmn]))["deployProcess"]
+        if cell.startswith(("{", "matches")):
+            # valid FEEL that can do no harm: a path to a missing key is null, and a regex
+            # runs bounded in its own process; the table deploys
+            assert result["__typename"] == "DeployProcessSuccess", result
+            continue
+        assert result["__typename"] == "ValidationError", result
+        assert "r_dpd_1" in result["message"]
+    assert await ProcessInstance.all().count() == 0
