@@ -147,3 +147,19 @@ async def test_a_team_lead_sees_only_the_changed_cases_of_the_team(
     # then: the figures are the whole population's, the cases the team's own
     assert simulation["totals"]["changed"] == 3
     assert [c["caseId"] for c in simulation["changedCases"]] == [seeded.applications["a2"]]
+
+
+async def test_a_kept_simulation_is_read_again_in_the_readers_scope(
+    gql: GraphQLClient, shipped_processes: str
+) -> None:
+    await history.seed()
+    await gql.as_user("ana", ["analyst"])
+    made = (await _simulate(gql))["simulation"]
+    query = "query ($id: Int!) { simulation(id: $id) { ranBy totals { changed } changedCases { caseId } } }"
+    again = (await gql.data(query, id=made["id"]))["simulation"]
+    assert again == {"ranBy": "ana", "totals": {"changed": 3}, "changedCases": None}
+    await gql.as_user("rita", ["risk_officer"])
+    seen = (await gql.data(query, id=made["id"]))["simulation"]
+    assert len(seen["changedCases"]) == 3
+    missing = await gql(query, id=made["id"] + 1)
+    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
