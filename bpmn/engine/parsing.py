@@ -95,14 +95,18 @@ def mark_expressions(root: Any) -> None:
             continue
         local = el.tag.rsplit("}", 1)[-1]
         text = (el.text or "").strip()
-        if not text or text.startswith("="):
+        if not text or local not in EXPRESSION_ELEMENTS | TIMER_ELEMENTS:
             continue
         if local in TIMER_ELEMENTS and languages.iso_literal(text):
             el.text = f'"{text}"'
-        elif local in EXPRESSION_ELEMENTS or local in TIMER_ELEMENTS:
-            own = languages.declared(el.get("language"))
-            if (own or default) is languages.Language.FEEL:
-                el.text = "=" + text
+            continue
+        own = languages.declared(el.get("language"))
+        marked = languages.is_feel_expression(text)
+        if not marked and (own or default) is not languages.Language.FEEL:
+            continue
+        inner = text.lstrip()[1:] if marked else text
+        # a timer reads ISO 8601 text: FEEL's string() of a date-time or a duration is that
+        el.text = f"=string({inner})" if local in TIMER_ELEMENTS else "=" + inner
 
 
 def _spiff_reason(exc: BaseException) -> str:

@@ -121,3 +121,27 @@ def test_feel_today_and_now_read_the_business_clock() -> None:
     [timer] = handle.pending_timers()
     assert handle.task_data(timer.task_id)["lane"] == "STANDARD"
     assert timer.due_at == moment + dt.timedelta(minutes=5)
+
+
+@pytest.mark.parametrize(
+    ("timer", "due"),
+    [
+        ('=duration("PT2H") * 2', dt.datetime(2026, 3, 3, 13, 0, tzinfo=dt.UTC)),
+        ('=date and time("2026-03-04T08:30:00Z")', dt.datetime(2026, 3, 4, 8, 30, tzinfo=dt.UTC)),
+        ('=today() + duration("P1D")', dt.datetime(2026, 3, 4, tzinfo=dt.UTC)),
+    ],
+)
+def test_a_feel_timer_arms_at_the_moment_it_names(timer: str, due: dt.datetime) -> None:
+    element = "timeDate" if "date and time" in timer or "today" in timer else "timeDuration"
+    xml = BPMN.replace(
+        b'<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT5M</bpmn:timeDuration>',
+        f'<bpmn:{element} xsi:type="bpmn:tFormalExpression">{timer}</bpmn:{element}>'.encode(),
+    )
+    assert validation.check(xml, [DMN]) == []
+    with engine.business_clock(dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.UTC)):
+        handle = engine.new_workflow(
+            engine.parse(xml, [DMN]), "loan_check", data=_applicant(bureau_score=None)
+        )
+        engine.run_engine_steps(handle)
+    [pending] = handle.pending_timers()
+    assert pending.due_at == due
