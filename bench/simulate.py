@@ -98,7 +98,7 @@ def _spellings(pg: bool, customers: int, applications: int) -> dict[str, str]:
 
     def day(days: str) -> str:
         if pg:
-            return f"(DATE '2026-01-01' + ({days}))"
+            return f"(DATE '2026-01-01' + ({days})::int)"
         return f"date('2026-01-01', printf('%+d days', {days}))"
 
     def money(expr: str) -> str:
