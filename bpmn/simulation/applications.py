@@ -21,7 +21,15 @@ from typing import Any
 from bpmn import approval, operations
 from bpmn.simulation import recorded
 from bpmn.simulation.arrears import LATE, Late, days_past_due, late_of
-from bpmn.simulation.population import Case, InputSource, Population, in_list, moment, money
+from bpmn.simulation.population import (
+    Case,
+    InputSource,
+    Population,
+    in_list,
+    moment,
+    money,
+    pause,
+)
 from domain import sqltext
 from domain.application.models import ApplicationStatus
 from domain.clock import service as clock
@@ -81,7 +89,8 @@ async def _cases(rows: list[Any], *, pg: bool) -> list[Case]:
         late.setdefault(int(found["customer_id"]), []).append(late_of(found))
     kept = await recorded.approval_inputs([int(row["id"]) for row in rows], pg=pg)
     out = []
-    for row in rows:
+    for done, row in enumerate(rows, start=1):
+        await pause(done)
         pk, customer_id = int(row["id"]), int(row["customer_id"])
         amount = money(row["amount"]) or Decimal("0")
         if pk in kept:

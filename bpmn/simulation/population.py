@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -12,6 +13,9 @@ from domain.settings import settings
 from domain.simulation.models import PopulationKind
 
 CHUNK = 5_000  # cases read per statement: bounded memory whatever the population
+# cases between two yields to the event loop: a simulation runs in the API's loop, whose lag
+# sheds other requests (api.limits), so no stretch of it may hold the loop for long
+PAUSE_EVERY = 250
 
 
 class InputSource(StrEnum):
@@ -87,3 +91,9 @@ def day(raw: Any) -> date | None:
 def money(raw: Any) -> Decimal | None:
     """A stored decimal."""
     return None if raw is None else raw if isinstance(raw, Decimal) else Decimal(str(raw))
+
+
+async def pause(done: int) -> None:
+    """Let the event loop run other work after every :data:`PAUSE_EVERY` cases."""
+    if done % PAUSE_EVERY == 0:
+        await asyncio.sleep(0)

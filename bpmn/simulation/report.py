@@ -63,10 +63,13 @@ class Tally:
     def add(self, case: Case) -> tuple[str, str] | None:
         """Decide a case both ways and count it; (old, new) when its outcome changes."""
         before, after = self.old.decide(case.values), self.new.decide(case.values)
-        cell = self.cells.setdefault((before.outcome, after.outcome), Cell())
+        pair = (before.outcome, after.outcome)
+        cell = self.cells.get(pair)
+        if cell is None:
+            cell = self.cells[pair] = Cell()
         cell.count += 1
         cell.amount += case.amount
-        self.sources[case.source.value] += 1
+        self.sources[case.source] += 1  # a StrEnum: counted under its text
         changed = before.outcome != after.outcome
         if changed and len(self.sample) < SAMPLE:
             self.sample.append({
@@ -103,7 +106,7 @@ class Tally:
                 "changedAmount": str(sum((c.amount for c in changed), Decimal("0"))),
                 "old": _margin(self.cells, 0),
                 "new": _margin(self.cells, 1),
-                "inputSources": dict(sorted(self.sources.items())),
+                "inputSources": {str(k): n for k, n in sorted(self.sources.items())},
                 "evaluations": {"old": self.old.evaluations, "new": self.new.evaluations},
                 "classesRead": {"old": self.old.keys.analysed, "new": self.new.keys.analysed},
             },

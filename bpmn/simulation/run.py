@@ -16,7 +16,7 @@ from typing import Any
 from bpmn import deployments, validation
 from bpmn.simulation import applications, customers, loans, tables
 from bpmn.simulation.observed import Observed
-from bpmn.simulation.population import Case, Population
+from bpmn.simulation.population import Case, Population, pause
 from bpmn.simulation.report import Side, Tally
 from domain.clock import service as clock
 from domain.errors import NotFoundError, ValidationError
@@ -88,7 +88,8 @@ async def simulate(
     observed = Observed(await clock.get()) if kind is PopulationKind.APPLICATIONS else None
     async for chunk in _chunks(population, process_id):
         changed = {}
-        for case in chunk:
+        for done, case in enumerate(chunk, start=1):
+            await pause(done)
             moved = tally.add(case)
             if moved is not None:
                 changed[case.case_id] = moved
