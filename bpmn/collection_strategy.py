@@ -24,25 +24,6 @@ from domain.process.models import ProcessDefinition
 
 OUTPUT = "strategy"
 _TABLE_PROCESS = "case_strategy"
-_SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-_TABLE_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="{bpmn}" xmlns:spiffworkflow="{spiff}" id="case_strategy_table"
-    targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="{process}" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>to_decide</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:businessRuleTask id="decide">
-      <bpmn:extensionElements>
-        <spiffworkflow:calledDecisionId>{decision}</spiffworkflow:calledDecisionId>
-      </bpmn:extensionElements>
-      <bpmn:incoming>to_decide</bpmn:incoming><bpmn:outgoing>to_end</bpmn:outgoing>
-    </bpmn:businessRuleTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>to_end</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="to_decide" sourceRef="start" targetRef="decide" />
-    <bpmn:sequenceFlow id="to_end" sourceRef="decide" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
 _UNREAD = decision_classes.Classes(None)
 KEPT = 10_000  # answers kept per version at most (a few dozen classes in practice)
 
@@ -97,11 +78,8 @@ def _read(definition: ProcessDefinition) -> Strategies:
     decision = _strategy_decision(definition.bpmn_xml.encode("utf-8"), dmns)
     if decision is None:
         return Strategies(None)
-    diagram = _TABLE_DIAGRAM.format(
-        bpmn=_BPMN, spiff=_SPIFF, process=_TABLE_PROCESS, decision=decision
-    )
     try:
-        bundle = engine.parse(diagram.encode("utf-8"), dmns)
+        bundle = engine.one_table(decision, dmns, _TABLE_PROCESS)
     except BpmnError:
         return Strategies(None)
     return Strategies(bundle, decision_classes.of(bundle, _TABLE_PROCESS))
@@ -114,8 +92,4 @@ def _strategy_decision(bpmn_xml: bytes, dmn_xmls: list[bytes]) -> str | None:
         for decision in engine.secure_xml(dmn).iter("{*}decision"):
             if any(o.get("name") == OUTPUT for o in decision.iter("{*}output")):
                 giving.add(decision.get("id"))
-    for task in engine.secure_xml(bpmn_xml).iter(f"{{{_BPMN}}}businessRuleTask"):
-        for called in task.iter(f"{{{_SPIFF}}}calledDecisionId"):
-            if (called.text or "").strip() in giving:
-                return (called.text or "").strip()
-    return None
+    return next((d for d in engine.called_decisions(bpmn_xml) if d in giving), None)

@@ -19,10 +19,10 @@ patches what they call.
 """
 
 from bpmn.engine.clock import business_clock
-from bpmn.engine.decisions import sole_decision
+from bpmn.engine.decisions import one_table, sole_decision
 from bpmn.engine.handle import PendingTimer, ReadyTask, WorkflowHandle
 from bpmn.engine.migration import migration_problems
-from bpmn.engine.parsing import ParsedBundle, parse
+from bpmn.engine.parsing import ParsedBundle, called_decisions, parse
 from bpmn.engine.running import (
     complete_human_task,
     deliver_message,
@@ -46,6 +46,7 @@ __all__ = [
     "_json_default",
     "_json_untag",
     "business_clock",
+    "called_decisions",
     "complete_human_task",
     "deliver_message",
     "deserialize",
@@ -55,6 +56,7 @@ __all__ = [
     "make_engine",
     "migration_problems",
     "new_workflow",
+    "one_table",
     "parse",
     "plain",
     "run_engine_steps",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from bpmn.engine.parsing import ParsedBundle
+from bpmn.engine.feel_bridge import FeelDecision
+from bpmn.engine.parsing import ParsedBundle, parse
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,8 @@ class SoleDecision:
 _PLAIN_TASKS = ("BpmnStartTask", "StartEvent", "BusinessRuleTask", "EndEvent", "_EndJoin")
 
 
-def sole_decision(bundle: ParsedBundle, process_id: str) -> SoleDecision | None:
-    """The decision table ``process_id`` consists of; None when the process does anything else.
+def _sole_rule_task(bundle: ParsedBundle, process_id: str) -> Any | None:
+    """The business rule task ``process_id`` consists of; None when it does anything else.
 
     Anything else: a script, a gateway, a second task, a subprocess, a boundary or non-plain
     event, data objects or associations, a loop. Then only running the process says what it does.
@@ -67,7 +69,23 @@ def sole_decision(bundle: ParsedBundle, process_id: str) -> SoleDecision | None:
         event = getattr(task, "event_definition", None)
         if event is not None and type(event).__name__ != "NoneEventDefinition":
             return None
-    table = getattr(chain[2].dmnEngine, "decision_table", None)
+    return chain[2]
+
+
+def sole_feel_decision(bundle: ParsedBundle, process_id: str) -> tuple[str, FeelDecision] | None:
+    """The FEEL decision ``process_id`` consists of, with its task's element id, or None."""
+    task = _sole_rule_task(bundle, process_id)
+    if task is None or not isinstance(task.dmnEngine, FeelDecision):
+        return None
+    return task.bpmn_id, task.dmnEngine
+
+
+def sole_decision(bundle: ParsedBundle, process_id: str) -> SoleDecision | None:
+    """The decision table (in lendgraph's language) ``process_id`` consists of, or None."""
+    task = _sole_rule_task(bundle, process_id)
+    if task is None:
+        return None
+    table = getattr(task.dmnEngine, "decision_table", None)
     if table is None:  # a FEEL decision: its cells are not the engine's own tests
         return None
     rules = tuple(
@@ -83,4 +101,31 @@ def sole_decision(bundle: ParsedBundle, process_id: str) -> SoleDecision | None:
         )
         for rule in table.rules
     )
-    return SoleDecision(chain[2].extensions.get("calledDecisionId", ""), table.hit_policy, rules)
+    return SoleDecision(task.extensions.get("calledDecisionId", ""), table.hit_policy, rules)
+
+
+_ONE_TABLE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="{process}_diagram"
+    targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="{process}" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>to_decide</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:businessRuleTask id="decide">
+      <bpmn:extensionElements>
+        <spiffworkflow:calledDecisionId>{decision}</spiffworkflow:calledDecisionId>
+      </bpmn:extensionElements>
+      <bpmn:incoming>to_decide</bpmn:incoming><bpmn:outgoing>to_end</bpmn:outgoing>
+    </bpmn:businessRuleTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>to_end</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="to_decide" sourceRef="start" targetRef="decide" />
+    <bpmn:sequenceFlow id="to_end" sourceRef="decide" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def one_table(decision_id: str, dmn_xmls: list[bytes], process_id: str) -> ParsedBundle:
+    """A process ``process_id`` that only calls ``decision_id``: a table run alone, in either
+    language (raises BpmnError when the table cannot be parsed)."""
+    diagram = _ONE_TABLE.format(process=process_id, decision=decision_id)
+    return parse(diagram.encode("utf-8"), dmn_xmls)

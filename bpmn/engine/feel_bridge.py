@@ -75,11 +75,16 @@ class FeelDecision:
         return FeelDecision(self.models, self.decision_id, variable, mapping)
 
     def result(self, task: Any) -> dict[str, Any]:
-        inputs = {key: feel.to_feel(value) for key, value in task.data.items()}
+        """What the business rule task merges into its data (SpiffWorkflow calls this)."""
+        return self.evaluate(task.data, task.task_spec.bpmn_id)
+
+    def evaluate(self, data: Mapping[str, Any], element_id: str) -> dict[str, Any]:
+        """The decision's outputs for ``data``, by the names the task data keeps them under."""
+        inputs = {key: feel.to_feel(value) for key, value in data.items()}
         try:
             outcome = self.models.evaluate_decision(self.decision_id, inputs, variables=inputs)
         except dmn.DmnError as exc:
-            raise WorkflowRunError(str(exc), task.task_spec.bpmn_id) from None
+            raise WorkflowRunError(str(exc), element_id) from None
         value = to_data(outcome.value, self.decision_id)
         if self.result_variable:
             return {self.result_variable: self._mapped(value, outcome.output_names)}

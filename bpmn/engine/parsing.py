@@ -17,6 +17,8 @@ EXPRESSION_ELEMENTS = frozenset(
     {"conditionExpression", "condition", "completionCondition", "loopCardinality"}
 )
 TIMER_ELEMENTS = frozenset({"timeDuration", "timeDate"})
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
 
 @dataclass
@@ -40,6 +42,17 @@ class _Parser(SpiffBpmnParser):  # type: ignore[misc]
         if found is not None:
             return found.for_task(node)
         return super().get_engine(decision_ref, node)
+
+
+def called_decisions(bpmn_xml: bytes) -> list[str]:
+    """The decisions a diagram's business rule tasks call, in the order they appear."""
+    found: list[str] = []
+    for task in secure_xml(bpmn_xml).iter(f"{{{BPMN_NS}}}businessRuleTask"):
+        spiff = task.find(f".//{{{SPIFF_NS}}}calledDecisionId")
+        name = (spiff.text or "").strip() if spiff is not None else called_decision(task)
+        if name and name not in found:
+            found.append(name)
+    return found
 
 
 def called_decision(node: Any) -> str | None:

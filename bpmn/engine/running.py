@@ -11,13 +11,15 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
+from bpmn.engine.decisions import sole_feel_decision
 from bpmn.engine.handle import Message, WorkflowHandle, _catches, _waiting_event_tasks
 from bpmn.engine.parsing import ParsedBundle, _spiff_reason
 from bpmn.engine.script import ServiceHandler, make_engine
 from bpmn.engine.state import new_workflow
-from bpmn.errors import BpmnError, DepthLimitReached, WorkflowRunError
+from bpmn.errors import BpmnError, DepthLimitReached, ExpressionError, WorkflowRunError
 
 MAX_TASKS_PER_RUN = 5_000
 MAX_RUN_SECONDS = 5.0
@@ -135,7 +137,18 @@ def evaluate(
     """Run a process in memory to its first wait and return the data there (nothing stored).
 
     For processes used as decisions (a rating, an eligibility): the answer is in the data.
+    A process that is one FEEL decision and nothing else is answered by the decision alone,
+    as its run would (the outputs merged into the data), without making a workflow.
     """
+    feel_decision = sole_feel_decision(bundle, process_id)
+    if feel_decision is not None:
+        element_id, decision = feel_decision
+        try:
+            result = decision.evaluate(data, element_id)
+        except ExpressionError as exc:
+            raise WorkflowRunError(exc.reason, element_id) from None
+        merged: dict[str, Any] = DeepMerge.merge(dict(data), result)
+        return merged
     handle = new_workflow(bundle, process_id, make_engine(service_handler=service_handler), data)
     run_engine_steps(handle)
     ready = handle.ready_human_tasks()

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from bpmn import deployments, validation
+from bpmn import deployments, engine, validation
 from bpmn.simulation import applications, customers, loans, tables
 from bpmn.simulation.observed import Observed
 from bpmn.simulation.population import Case, Population, pause
@@ -114,7 +114,7 @@ def _process(drafted: list[str], asked: str | None) -> str:
 
 
 def _decision(bpmn_xml: bytes, asked: str | None) -> str:
-    called = tables.called_decisions(bpmn_xml)
+    called = engine.called_decisions(bpmn_xml)
     if asked is not None:
         if asked not in called:
             raise ValidationError.single("decisionId", f"the draft's diagram does not call {asked}")

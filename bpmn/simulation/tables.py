@@ -22,25 +22,6 @@ from domain.errors import ValidationError
 
 RULE_OUTPUT = "simulation_rule"  # the extra output naming the rule that fired
 TABLE_PROCESS = "simulated_table"
-_SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="{bpmn}" xmlns:spiffworkflow="{spiff}" id="simulated_table_diagram"
-    targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="{process}" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>to_decide</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:businessRuleTask id="decide">
-      <bpmn:extensionElements>
-        <spiffworkflow:calledDecisionId>{decision}</spiffworkflow:calledDecisionId>
-      </bpmn:extensionElements>
-      <bpmn:incoming>to_decide</bpmn:incoming><bpmn:outgoing>to_end</bpmn:outgoing>
-    </bpmn:businessRuleTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>to_end</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="to_decide" sourceRef="start" targetRef="decide" />
-    <bpmn:sequenceFlow id="to_end" sourceRef="decide" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
 
 
 @dataclass(frozen=True)
@@ -102,16 +83,6 @@ def _outcome_text(value: Any) -> str:
     return "NONE" if value is None else str(value)
 
 
-def called_decisions(bpmn_xml: bytes) -> list[str]:
-    """The decisions a diagram's business rule tasks call, in the order they appear."""
-    found: list[str] = []
-    for called in engine.secure_xml(bpmn_xml).iter(f"{{{_SPIFF}}}calledDecisionId"):
-        name = (called.text or "").strip()
-        if name and name not in found:
-            found.append(name)
-    return found
-
-
 def load(decision_id: str, dmn_xmls: list[bytes]) -> Table:
     """The table ``decision_id`` from DMN files, made to run alone (ValidationError if absent)."""
     for dmn in dmn_xmls:
@@ -149,9 +120,8 @@ def _prepared(decision_id: str, root: Any, decision: Any) -> Table:
         else:
             rule.append(entry)
     dmn = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    diagram = _DIAGRAM.format(bpmn=_BPMN, spiff=_SPIFF, process=TABLE_PROCESS, decision=decision_id)
     try:
-        bundle = engine.parse(diagram.encode("utf-8"), [dmn])
+        bundle = engine.one_table(decision_id, [dmn], TABLE_PROCESS)
     except BpmnError as exc:
         raise ValidationError.single("decisionId", f"{decision_id}: {exc}") from None
     return Table(decision_id, names, rules, bundle, decision_classes.of(bundle, TABLE_PROCESS))

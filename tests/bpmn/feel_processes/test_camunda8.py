@@ -145,3 +145,32 @@ def test_a_feel_timer_arms_at_the_moment_it_names(timer: str, due: dt.datetime) 
         engine.run_engine_steps(handle)
     [pending] = handle.pending_timers()
     assert pending.due_at == due
+
+
+def test_a_process_that_is_one_feel_table_is_answered_as_its_run_would() -> None:
+    # the one-table process simulations and the daily run ask (bpmn.engine.evaluate)
+    table = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://x">
+  <bpmn:process id="lane_only" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:businessRuleTask id="decide">
+      <bpmn:extensionElements><zeebe:calledDecision decisionId="lane" /></bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:businessRuleTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="decide" />
+    <bpmn:sequenceFlow id="f2" sourceRef="decide" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+    bundle = engine.parse(table, [DMN])
+    assert engine.decisions.sole_feel_decision(bundle, "lane_only") is not None
+    for over in ({}, {"bureau_score": None}, {"worst_dpd_12m": 30, "bucket": "M2"}):
+        data = _applicant(**over)
+        handle = engine.new_workflow(bundle, "lane_only", data=data)
+        engine.run_engine_steps(handle)
+        assert engine.evaluate(bundle, "lane_only", data) == handle.data
+    broken = DMN.replace(b'hitPolicy="FIRST"', b'hitPolicy="UNIQUE"')
+    with pytest.raises(WorkflowRunError) as err:
+        engine.evaluate(engine.parse(table, [broken]), "lane_only", _applicant(worst_dpd_12m=61))
+    assert err.value.element_id == "decide" and "UNIQUE" in err.value.reason
