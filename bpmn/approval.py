@@ -22,7 +22,8 @@ def _policy() -> dict[str, Any]:
     }
 
 
-def _start_data(found: facts.ApplicationFacts) -> dict[str, Any]:
+def start_data(found: facts.ApplicationFacts) -> dict[str, Any]:
+    """What credit approval starts from: the application's facts and the policy in force."""
     data: dict[str, Any] = {
         **_policy(),
         "application_id": found.application_id,
@@ -55,7 +56,7 @@ async def start_for(application_id: int) -> tuple[runner.InstanceView, Applicati
     if found is None:
         raise NotFoundError("application", application_id)
     view = await runner.start(
-        PROCESS_ID, _start_data(found), business_key=f"application:{application_id}"
+        PROCESS_ID, start_data(found), business_key=f"application:{application_id}"
     )
     application = await Application.get(id=application_id)
     if application.status == ApplicationStatus.SUBMITTED:

@@ -50,7 +50,7 @@ async def start_data(loan: Loan) -> dict[str, Any]:
     }
 
 
-async def _start_data_many(loans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def start_data_many(loans: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``start_data`` for many loans: the customers' risk, segment and STRATEGIC tag read once."""
     owners = {int(loan["customer_id"]) for loan in loans}
     customers = {
@@ -126,7 +126,7 @@ async def start_for_past_due(
     fresh = [loan for loan in candidates if f"loan:{loan['id']}" not in busy][:limit]
     starts = {
         f"loan:{data['loan_id']}": bulk.Start(f"loan:{data['loan_id']}", data)
-        for data in await _start_data_many(fresh)
+        for data in await start_data_many(fresh)
     }
 
     async def open_cases(views: list[runner.InstanceView]) -> None:

@@ -90,7 +90,8 @@ async def _today() -> date:
     return call.today if call is not None and call.today is not None else await clock.get()
 
 
-def _band(score: int) -> tuple[str, Decimal]:
+def score_band(score: int) -> tuple[str, Decimal]:
+    """The band (A/B/C/D) and annual rate of an application score."""
     for band, floor, rate in BANDS:
         if score >= floor:
             return band, rate
@@ -120,7 +121,7 @@ async def score_application(application_id: int) -> dict[str, Any]:
     if found is None:
         raise NotFoundError("application", application_id)
     value = score(found.amount, found.bureau_score, found.monthly_income)
-    band, rate = _band(value)
+    band, rate = score_band(value)
     return {"score": value, "band": band, "annual_rate": str(rate)}
 
 

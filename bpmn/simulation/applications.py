@@ -3,7 +3,7 @@
 Where the approval instance of an application kept its data past the risk table (its
 ``lane`` is there), those are the inputs the live decision had: RECORDED
 (:mod:`.recorded`). Otherwise they are rebuilt from the stored facts as they stood when it
-came in, the way the live approval computes them (:func:`bpmn.approval._start_data`, then
+came in, the way the live approval computes them (:func:`bpmn.approval.start_data`, then
 the report pull and the scoring the diagram does before its risk table): the newest credit
 report pulled by the submission, or when that one was stale or missing the report pulled
 between submission and decision (its own figures, kept in its details) or no file; the days
@@ -115,14 +115,14 @@ def _rebuilt(row: Any, amount: Decimal, late: list[Late]) -> dict[str, Any]:
         total_debt=money(row["total_debt"]), pulled_at=moment(row["pulled_at"]),
         worst_dpd=days_past_due(late, on), today=on,
     )  # fmt: skip
-    values = approval._start_data(found)  # the live start's own computation
+    values = approval.start_data(found)  # the live start's own computation
     for name in _IDS:
         values.pop(name, None)
     age = values["report_age_days"]
     if age is None or age > values["max_report_age_days"]:
         values.update(_pulled(row, found), report_age_days=0)
     score = operations.score(amount, values["bureau_score"], found.monthly_income)
-    band, rate = operations._band(score)  # what scoring answered
+    band, rate = operations.score_band(score)  # what scoring answered
     values.update(application_score=score, score_band=band, annual_rate=rate)
     return values
 

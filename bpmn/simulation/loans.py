@@ -96,7 +96,7 @@ async def _rebuilt(rows: list[Any]) -> dict[int, dict[str, Any]]:
             "bucket": str(row["bucket"]),
             "days_past_due": days_past_due(late.get(int(row["loan_id"]), []), opened),
         })  # fmt: skip
-    started = await live._start_data_many(loans)  # the live start's own computation
+    started = await live.start_data_many(loans)  # the live start's own computation
     return {
         int(row["id"]): {name: data[name] for name in INPUTS}
         for row, data in zip(rows, started, strict=True)
