@@ -43,6 +43,12 @@ def _sole_rule_task(bundle: ParsedBundle, process_id: str) -> Any | None:
     Anything else: a script, a gateway, a second task, a subprocess, a boundary or non-plain
     event, data objects or associations, a loop. Then only running the process says what it does.
     """
+    if process_id not in bundle._sole:
+        bundle._sole[process_id] = _read_sole_rule_task(bundle, process_id)
+    return bundle._sole[process_id]
+
+
+def _read_sole_rule_task(bundle: ParsedBundle, process_id: str) -> Any | None:
     spec, subs = bundle._specs[process_id]
     if subs or spec.io_specification is not None or spec.data_objects or spec.data_stores:
         return None

@@ -27,6 +27,8 @@ class ParsedBundle:
 
     process_ids: list[str]
     _specs: dict[str, tuple[Any, dict[str, Any]]] = field(repr=False, default_factory=dict)
+    # per process: its sole business rule task's spec, or None (read once, the specs never change)
+    _sole: dict[str, Any] = field(repr=False, default_factory=dict)
 
 
 class _Parser(SpiffBpmnParser):  # type: ignore[misc]
