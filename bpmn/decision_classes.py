@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bpmn import engine
+from bpmn import engine, feel_classes
 
 Number = int | float
 
@@ -44,7 +44,8 @@ class Classes:
     """Per input, the sorted constants its cells compare with; None: no classes (every
     combination of inputs is its own)."""
 
-    cuts: Mapping[str, tuple[Number, ...]] | None
+    cuts: Mapping[str, tuple[Number, ...]] | Mapping[str, tuple[Decimal, ...]] | None
+    feel: bool = False  # a FEEL table: every number compares as the decimal it is
 
     @property
     def analysed(self) -> bool:
@@ -52,6 +53,8 @@ class Classes:
 
     def key(self, values: Mapping[str, Any]) -> Hashable:
         """The class of one set of inputs: inputs of the same key get the same decision."""
+        if self.feel and self.cuts is not None:
+            return _feel_key(self.cuts, values)
         if self.cuts is None or not _plain(values):
             return _exact(values)
         parts = []
@@ -73,7 +76,11 @@ def of(bundle: engine.ParsedBundle, process_id: str) -> Classes:
     """The classes of ``process_id``'s inputs; no classes unless it is one readable table."""
     decision = engine.sole_decision(bundle, process_id)
     if decision is None:
-        return Classes(None)
+        found = engine.decisions.sole_feel_decision(bundle, process_id)
+        if found is None:
+            return Classes(None)
+        table = found[1]
+        return Classes(feel_classes.cuts(table.models, table.decision_id), feel=True)
     script = engine.make_engine()
     cuts: dict[str, set[Number]] = {}
     try:
@@ -89,6 +96,26 @@ def of(bundle: engine.ParsedBundle, process_id: str) -> Classes:
     except _Unreadable:
         return Classes(None)
     return Classes({name: tuple(sorted(found)) for name, found in cuts.items()})
+
+
+def _feel_key(cuts: Mapping[str, tuple[Any, ...]], values: Mapping[str, Any]) -> Hashable:
+    parts = []
+    for name, found in cuts.items():
+        if name not in values:
+            return _exact(values)
+        value = values[name]
+        if type(value) is float and math.isfinite(value):
+            value = Decimal(repr(value))  # as FEEL reads a float it is given
+        if value is None:
+            parts.append(-1)
+        elif (type(value) is int and abs(value) < _LARGEST_INT) or (
+            type(value) is Decimal and value.is_finite()
+        ):
+            at = bisect_left(found, value)
+            parts.append(2 * at + int(at < len(found) and found[at] == value))
+        else:
+            return _exact(values)
+    return ("class", tuple(parts))
 
 
 def _exact(values: Mapping[str, Any]) -> Hashable:
