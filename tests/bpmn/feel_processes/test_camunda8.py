@@ -149,7 +149,7 @@ def test_a_feel_timer_arms_at_the_moment_it_names(timer: str, due: dt.datetime) 
 
 def test_a_process_that_is_one_feel_table_is_answered_as_its_run_would() -> None:
     # the one-table process simulations and the daily run ask (bpmn.engine.evaluate)
-    table = """<?xml version="1.0" encoding="UTF-8"?>
+    table = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://x">
   <bpmn:process id="lane_only" isExecutable="true">
@@ -162,7 +162,7 @@ def test_a_process_that_is_one_feel_table_is_answered_as_its_run_would() -> None
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="decide" />
     <bpmn:sequenceFlow id="f2" sourceRef="decide" targetRef="end" />
   </bpmn:process>
-</bpmn:definitions>""".encode()
+</bpmn:definitions>"""
     bundle = engine.parse(table, [DMN])
     assert engine.decisions.sole_feel_decision(bundle, "lane_only") is not None
     for over in ({}, {"bureau_score": None}, {"worst_dpd_12m": 30, "bucket": "M2"}):
