@@ -49,10 +49,10 @@ lint: install
 
 # under make the browser tests must run: they fail, not skip, without Chromium or the build
 unit: install
-	env -u DATABASE_URL LENDGRAPH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+	env -u DATABASE_URL LENDGRAPH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest --durations=15
 	@case "$$DATABASE_URL" in \
 	  postgres*) echo "== again on PostgreSQL ($$DATABASE_URL)" && \
-	    LENDGRAPH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest ;; \
+	    LENDGRAPH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest --durations=15 ;; \
 	  *) echo "== DATABASE_URL is not PostgreSQL: PostgreSQL run skipped" ;; \
 	esac
 
