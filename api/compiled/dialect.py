@@ -153,8 +153,9 @@ class Dialect:
         """A value when a condition holds, else null."""
         raise NotImplementedError
 
-    def array(self, doc: str, source: str, order: str) -> str:
-        """A JSON array of `doc` over `source` (FROM … WHERE …) in `order`; [] when empty."""
+    def array(self, doc: str, source: str, order: str, alias: str) -> str:
+        """A JSON array of `doc` (a JSON object) over `source` (FROM … WHERE …, whose rows are
+        `alias`) in `order`; [] when empty."""
         raise NotImplementedError
 
     def flags(self, items: Sequence[tuple[str, str]]) -> str:
@@ -231,7 +232,7 @@ class Postgres(Dialect):
     def maybe(self, condition: str, value: str) -> str:
         return f"CASE WHEN {condition} THEN {value} ELSE 'null' END"
 
-    def array(self, doc: str, source: str, order: str) -> str:
+    def array(self, doc: str, source: str, order: str, alias: str) -> str:
         joined = f"string_agg({doc}, ',' ORDER BY {order})"
         return f"(SELECT coalesce('[' || {joined} || ']', '[]') {source})"
 
@@ -253,7 +254,8 @@ class Sqlite(Dialect):
     """SQL values turned into JSON by SQLite's JSON1 functions.
 
     A JSON function's result stays JSON through a scalar subquery and CASE (SQLite's
-    subtype), not through a column of a subquery in FROM: `array` reads those with json().
+    subtype), not through a column of a subquery in FROM: `array` makes its objects outside
+    the subquery that orders the rows.
     """
 
     @staticmethod
@@ -301,9 +303,12 @@ class Sqlite(Dialect):
     def maybe(self, condition: str, value: str) -> str:
         return f"CASE WHEN {condition} THEN {value} END"
 
-    def array(self, doc: str, source: str, order: str) -> str:
-        rows = f"(SELECT {doc} AS doc {source} ORDER BY {order}) lg_d"
-        return f"(SELECT json_group_array(json(lg_d.doc)) FROM {rows})"  # noqa: S608
+    def array(self, doc: str, source: str, order: str, alias: str) -> str:
+        # the rows are ordered in a subquery and the object is made over them outside it, so
+        # each nested object keeps its JSON subtype: made inside and read back from the
+        # subquery's column, it would be text that json() parses again at every level
+        rows = f"(SELECT {alias}.* {source} ORDER BY {order}) {alias}"
+        return f"(SELECT json_group_array({doc}) FROM {rows})"  # noqa: S608
 
     def flags(self, items: Sequence[tuple[str, str]]) -> str:
         parts = " || ".join(f"""CASE WHEN {c} THEN '"{s}",' ELSE '' END""" for c, s in items)

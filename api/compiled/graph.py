@@ -159,13 +159,13 @@ PAYMENT: dict[str, Field] = {
 
 def _schedule(r: Reading, sel: Selected, a: str) -> str:
     doc = obj(r, sel, INSTALLMENT, "i")
-    return r.d.array(doc, f"FROM installment i WHERE i.loan_id = {a}.id", "i.seq")
+    return r.d.array(doc, f"FROM installment i WHERE i.loan_id = {a}.id", "i.seq", "i")
 
 
 def _payments(r: Reading, sel: Selected, a: str) -> str:
     doc = obj(r, sel, PAYMENT, "p")
     scope = r.scoped(Payment, "payment", "p.id", parent="loan")
-    return r.d.array(doc, f"FROM payment p WHERE p.loan_id = {a}.id{scope}", "p.paid_at, p.id")
+    return r.d.array(doc, f"FROM payment p WHERE p.loan_id = {a}.id{scope}", "p.paid_at, p.id", "p")
 
 
 LOAN: dict[str, Field] = {
@@ -202,7 +202,7 @@ INTERACTION: dict[str, Field] = {
 def _loans(r: Reading, sel: Selected, a: str) -> str:
     doc = obj(r, sel, LOAN, "lo")
     scope = r.scoped(Loan, "loan", "lo.id", parent="customer")
-    return r.d.array(doc, f"FROM loan lo WHERE lo.customer_id = {a}.id{scope}", "lo.id")
+    return r.d.array(doc, f"FROM loan lo WHERE lo.customer_id = {a}.id{scope}", "lo.id", "lo")
 
 
 def _interaction_cursor(r: Reading, a: str) -> str:
@@ -241,7 +241,7 @@ def _interactions(r: Reading, sel: Selected, a: str) -> str:
             "cursor": lambda r, _, a: _interaction_cursor(r, a),
             "node": lambda r, s, a: obj(r, s, INTERACTION, a),
         }
-        return r.d.array(obj(r, e, fields, "it"), page(), newest)
+        return r.d.array(obj(r, e, fields, "it"), page(), newest, "it")
 
     def page_info(p: Selected) -> str:
         fields: dict[str, Field] = {

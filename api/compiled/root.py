@@ -106,7 +106,9 @@ def _statement(r: graph.Reading, ctes: list[str], select: str, rows: str) -> Sta
     audit_column = "'[]'"
     if names:
         flags = r.d.flags([(f"cu.{n} IS NOT NULL", n) for n in names])
-        audit_column = r.d.array(f"'[' || cu.id || ',' || {flags} || ']'", rows, "cu.id")
+        audit_column = r.d.array(
+            r.d.json_text(f"'[' || cu.id || ',' || {flags} || ']'"), rows, "cu.id", "cu"
+        )
     head = f"WITH {', '.join(ctes)} " if ctes else ""
     return Statement(f"{pgclient.READ}{head}{select}, {audit_column} AS audit", r.d.values)
 
@@ -185,7 +187,7 @@ def _page(
         }
 
         def edges(r: graph.Reading, e: Selected, _: str) -> str:
-            return d.array(graph.obj(r, e, edge, alias), rows, f"{alias}.id")
+            return d.array(graph.obj(r, e, edge, alias), rows, f"{alias}.id", alias)
 
         fields: dict[str, graph.Field] = {
             "totalCount": lambda r, _, a: f"({d.subquery(query.count())})",
