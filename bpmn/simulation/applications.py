@@ -62,13 +62,7 @@ async def chunks(population: Population) -> AsyncIterator[list[Case]]:
     """The population's applications, a chunk of ids at a time, with their inputs."""
     pg = sqltext.postgres()
     first, past = population.window()
-    narrowing, values = "", dict[str, Any]()
-    if population.product_codes:
-        listed, values = in_list("product", population.product_codes)
-        narrowing += f" AND p.code IN {listed}"
-    if population.statuses:
-        listed, more = in_list("status", population.statuses)
-        narrowing, values = narrowing + f" AND a.status IN {listed}", {**values, **more}
+    narrowing, values = population.narrowing("a.status")
     statement = _CHUNK.format(narrowing=narrowing)
     now, after = datetime.now(UTC), 0
     while True:

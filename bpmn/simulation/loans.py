@@ -39,13 +39,7 @@ async def chunks(population: Population) -> AsyncIterator[list[Case]]:
     """The collections cases opened in the window, a chunk of ids at a time, with inputs."""
     pg = sqltext.postgres()
     first, past = population.window()
-    narrowing, values = "", dict[str, Any]()
-    if population.product_codes:
-        listed, values = in_list("product", population.product_codes)
-        narrowing += f" AND p.code IN {listed}"
-    if population.statuses:
-        listed, more = in_list("status", population.statuses)
-        narrowing, values = narrowing + f" AND l.status IN {listed}", {**values, **more}
+    narrowing, values = population.narrowing("l.status")
     statement = _CHUNK.format(data=recorded.data_column(pg=pg), narrowing=narrowing)
     after = 0
     while True:

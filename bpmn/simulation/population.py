@@ -45,6 +45,18 @@ class Population:
         # in UTC: SQLite keeps moments as UTC text, and compares text
         return first.astimezone(UTC), after.astimezone(UTC)
 
+    def narrowing(self, status_column: str) -> tuple[str, dict[str, Any]]:
+        """The filter as SQL (`` AND p.code IN (…) AND <status_column> IN (…)``, where ``p``
+        is the product) and its parameters."""
+        sql, values = "", dict[str, Any]()
+        if self.product_codes:
+            listed, values = in_list("product", self.product_codes)
+            sql += f" AND p.code IN {listed}"
+        if self.statuses:
+            listed, more = in_list("status", self.statuses)
+            sql, values = sql + f" AND {status_column} IN {listed}", {**values, **more}
+        return sql, values
+
     def described(self) -> dict[str, Any]:
         """The population as it is kept with the simulation."""
         return {

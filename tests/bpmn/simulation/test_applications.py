@@ -95,3 +95,23 @@ async def test_a_draft_of_another_population_is_refused(shipped_processes: str) 
     with pytest.raises(ValidationError) as refused:
         await run.simulate(_draft(), customers)
     assert refused.value.problems[0].field == "population.kind"
+
+
+async def test_the_filter_narrows_the_cases_by_product_and_status(shipped_processes: str) -> None:
+    # given the history: a2 and a3 were granted (DISBURSED), the others DECLINED, all of PL
+    await history.seed()
+
+    async def cells(products: tuple[str, ...], statuses: tuple[str, ...]) -> dict[Any, Any]:
+        narrowed = Population(
+            PopulationKind.APPLICATIONS, history.START, history.END, products, statuses
+        )
+        return _cells((await run.simulate(_draft(), narrowed)).report)
+
+    # when / then
+    assert await cells((), ("DISBURSED",)) == {
+        ("STANDARD", "FAST"): (1, Decimal("60000")),  # a2
+        ("ENHANCED", "DECLINE"): (1, Decimal("30000")),  # a3
+    }
+    assert await cells(("OTHER",), ()) == {}
+    everything = await cells(("PL", "OTHER"), ("DECLINED", "DISBURSED"))
+    assert sum(count for count, _ in everything.values()) == 8
