@@ -8,7 +8,7 @@ from typing import Any
 
 from bpmn import feel_checks, registry
 from bpmn.engine import MAX_XML_BYTES, ParsedBundle, languages, parse, secure_xml
-from bpmn.engine.parsing import EXPRESSION_ELEMENTS, TIMER_ELEMENTS, called_decision
+from bpmn.engine.parsing import MARKED_ELEMENTS, called_decision
 from bpmn.errors import BpmnError, DeployError
 from bpmn.expressions import SafeEvaluator
 
@@ -153,8 +153,7 @@ def expression_languages(bpmn_xml: bytes, dmn_xmls: list[bytes]) -> list[tuple[s
     except BpmnError:
         pass
     else:
-        kinds = EXPRESSION_ELEMENTS | TIMER_ELEMENTS
-        found.append(("bpmn", languages.bpmn_file_language(root, kinds).value))
+        found.append(("bpmn", languages.bpmn_file_language(root, MARKED_ELEMENTS).value))
     for index, dmn in enumerate(dmn_xmls):
         try:
             found.append((f"dmn[{index}]", languages.dmn_language(secure_xml(dmn)).value))

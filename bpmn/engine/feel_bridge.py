@@ -39,8 +39,6 @@ def to_data(value: Any, source: str = "") -> Any:
         return [to_data(item, source) for item in value]
     if isinstance(value, dict):
         return {str(key): to_data(item, source) for key, item in value.items()}
-    if hasattr(value, "isoformat"):  # a FEEL time of the engine's own class
-        return value.isoformat()
     kind = type(value).__name__
     raise ExpressionError(f"a FEEL {kind} cannot be kept in process data", source)
 

@@ -17,6 +17,7 @@ EXPRESSION_ELEMENTS = frozenset(
     {"conditionExpression", "condition", "completionCondition", "loopCardinality"}
 )
 TIMER_ELEMENTS = frozenset({"timeDuration", "timeDate"})
+MARKED_ELEMENTS = EXPRESSION_ELEMENTS | TIMER_ELEMENTS
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
@@ -110,7 +111,7 @@ def mark_expressions(root: Any) -> None:
             continue
         local = el.tag.rsplit("}", 1)[-1]
         text = (el.text or "").strip()
-        if not text or local not in EXPRESSION_ELEMENTS | TIMER_ELEMENTS:
+        if not text or local not in MARKED_ELEMENTS:
             continue
         if local in TIMER_ELEMENTS and languages.iso_literal(text):
             el.text = f'"{text}"'
