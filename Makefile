@@ -47,13 +47,23 @@ lint: install
 	@diff -u api/schema.graphql $(VENV)/schema.graphql || \
 	  (echo "api/schema.graphql is out of date: run '$(BIN)/lendgraph export-schema'" && exit 1)
 
-# under make the browser tests must run: they fail, not skip, without Chromium or the build
+# under make the browser tests must run: they fail, not skip, without Chromium or the build.
+# With PostgreSQL configured the two passes run side by side (CI has two cores): SQLite's output
+# shows as it comes, PostgreSQL's after it; either failing fails the target.
 unit: install
-	env -u DATABASE_URL LENDGRAPH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest --durations=15
 	@case "$$DATABASE_URL" in \
-	  postgres*) echo "== again on PostgreSQL ($$DATABASE_URL)" && \
-	    LENDGRAPH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest --durations=15 ;; \
-	  *) echo "== DATABASE_URL is not PostgreSQL: PostgreSQL run skipped" ;; \
+	  postgres*) \
+	    echo "== SQLite, and PostgreSQL ($$DATABASE_URL) beside it: its output follows"; \
+	    log=$$(mktemp); \
+	    ( LENDGRAPH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest --durations=15 -p no:cacheprovider \
+	      >"$$log" 2>&1; echo $$? >"$$log.rc" ) & \
+	    env -u DATABASE_URL LENDGRAPH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest --durations=15; \
+	    sqlite=$$?; wait; \
+	    echo "== again on PostgreSQL ($$DATABASE_URL)"; cat "$$log"; \
+	    pg=$$(cat "$$log.rc"); rm -f "$$log" "$$log.rc"; \
+	    [ "$$sqlite" -eq 0 ] && [ "$$pg" -eq 0 ] ;; \
+	  *) env -u DATABASE_URL LENDGRAPH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest --durations=15 && \
+	    echo "== DATABASE_URL is not PostgreSQL: PostgreSQL run skipped" ;; \
 	esac
 
 ## fuzz: every query and mutation, many generated documents each (LENDGRAPH_FUZZ_EXAMPLES, 200
