@@ -9,6 +9,7 @@ from typing import Any
 
 from bpmn.feel.errors import MAX_STRING_LENGTH, FeelError, FeelLimitError
 from bpmn.feel.temporal import duration_to_timedelta, timedelta_to_duration
+from bpmn.feel.types import type_name
 from bpmn.feel.values import (
     NUMBER_CONTEXT,
     DaysTimeDuration,
@@ -21,26 +22,11 @@ from bpmn.feel.values import (
 _ORDERED = (Decimal, str, DaysTimeDuration, YearsMonthsDuration)
 
 
-def kind_of(value: Any) -> str:
-    """A coarse FEEL kind used to decide whether two values can be compared."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, Decimal):
-        return "number"
-    if isinstance(value, dt.datetime):
-        return "date and time"
-    if isinstance(value, dt.date):
-        return "date"
-    if isinstance(value, dt.time):
-        return "time"
-    return type(value).__name__
-
-
 def feel_equal(a: Any, b: Any) -> bool | None:
     """FEEL ``=``: True, False, or None when the two values are not comparable."""
     if a is None or b is None:
         return a is None and b is None
-    ka, kb = kind_of(a), kind_of(b)
+    ka, kb = type_name(a), type_name(b)
     if ka != kb:
         return None
     if isinstance(a, list):
@@ -77,7 +63,7 @@ def _all_equal(pairs: Any) -> bool | None:
 
 def compare(a: Any, b: Any) -> int | None:
     """-1, 0 or 1 ordering two values of one ordered kind, else None."""
-    if a is None or b is None or kind_of(a) != kind_of(b):
+    if a is None or b is None or type_name(a) != type_name(b):
         return None
     if not isinstance(a, (*_ORDERED, dt.date, dt.time)):
         return None

@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from bpmn.feel.builtins.registry import builtin
-from bpmn.feel.operators import feel_equal, kind_of
+from bpmn.feel.operators import feel_equal
+from bpmn.feel.types import type_name
 
 
 @builtin("not", ("negand",))
@@ -20,7 +21,7 @@ def same(first: Any = None, second: Any = None) -> bool:
     """Whether two values are the same kind and equal, time zones included."""
     if first is None or second is None:
         return first is None and second is None
-    if kind_of(first) != kind_of(second):
+    if type_name(first) != type_name(second):
         return False
     if isinstance(first, dt.time | dt.datetime) and isinstance(second, dt.time | dt.datetime):
         if str(first.tzinfo) != str(second.tzinfo):
