@@ -4,7 +4,7 @@
 decision's value, ``evaluate_decision`` also what fired and why values became null.
 """
 
-from bpmn.dmn.drg import DecisionOutcome, DmnModels, load_models
+from bpmn.dmn.drg import DecisionOutcome, DmnModels, load_each_as_main, load_models
 from bpmn.dmn.errors import DmnError, DmnErrorCode, DmnEvaluationError, DmnModelError
 from bpmn.dmn.evaluation import Message
 from bpmn.dmn.tables import TableExplanation
@@ -18,5 +18,6 @@ __all__ = [
     "DmnModels",
     "Message",
     "TableExplanation",
+    "load_each_as_main",
     "load_models",
 ]

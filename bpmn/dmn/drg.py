@@ -53,13 +53,27 @@ def load_models(xmls: list[bytes], clock: Clock | None = None) -> DmnModels:
 
     ``clock`` feeds FEEL's now() and today() (the system clock, in UTC, by default).
     """
+    return DmnModels(_read_all(xmls), clock)
+
+
+def load_each_as_main(xmls: list[bytes], clock: Clock | None = None) -> list[DmnModels]:
+    """The files loaded together once per file, each in turn the main model (each file read
+    once): a deployment's decisions, whichever file holds them."""
+    definitions = _read_all(xmls)
+    return [
+        DmnModels([main, *definitions[:index], *definitions[index + 1 :]], clock)
+        for index, main in enumerate(definitions)
+    ]
+
+
+def _read_all(xmls: list[bytes]) -> list[Definitions]:
     if not xmls:
         raise DmnModelError("no DMN model given")
     if len(xmls) > MAX_MODELS:
         raise DmnModelError(
             f"{len(xmls)} models, the limit is {MAX_MODELS}", code=DmnErrorCode.LIMIT
         )
-    return DmnModels([read_definitions(xml) for xml in xmls], clock)
+    return [read_definitions(xml) for xml in xmls]
 
 
 class DmnModels:

@@ -113,13 +113,10 @@ class FeelDecision:
 def load_decisions(dmn_xmls: list[bytes]) -> dict[str, FeelDecision]:
     """Every decision of the FEEL DMN files of a deployment, by id (the files may import
     each other, so they load together)."""
-    decisions: dict[str, FeelDecision] = {}
-    for index, main in enumerate(dmn_xmls):
-        try:  # each file once the main model, the others there to be imported
-            files = [main, *dmn_xmls[:index], *dmn_xmls[index + 1 :]]
-            models = dmn.load_models(files, clock=business_now)
-        except dmn.DmnError as exc:
-            raise ExpressionError(str(exc)) from None
-        for decision_id in models.decision_ids:
-            decisions[decision_id] = FeelDecision(models, decision_id)
-    return decisions
+    if not dmn_xmls:
+        return {}
+    try:  # each file once the main model, the others there to be imported
+        loaded = dmn.load_each_as_main(dmn_xmls, clock=business_now)
+    except dmn.DmnError as exc:
+        raise ExpressionError(str(exc)) from None
+    return {d: FeelDecision(models, d) for models in loaded for d in models.decision_ids}
