@@ -21,7 +21,12 @@ def free_port() -> int:
 
 @contextmanager
 def running_servers(
-    url: str, workers: int = 1, *, env: Mapping[str, str] | None = None, timeout: float = 60
+    url: str,
+    workers: int = 1,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+    pids: list[int] | None = None,
 ) -> Iterator[list[httpx.Client]]:
     """`workers` `lendgraph serve` processes on free ports over a database, a client for each.
 
@@ -30,7 +35,7 @@ def running_servers(
     servers' environment (over ours). The per-caller rate limit is off unless the environment
     sets one: one client asking as fast as the server answers is what these benchmarks measure
     (at 25 applications a second the workflow benchmark's account manager would meet the
-    default 50 requests a second).
+    default 50 requests a second). The servers' process ids are added to `pids` if given.
     """
     full = {"LENDGRAPH_RATE_LIMIT": "off", **os.environ, "DATABASE_URL": url,
             "LENDGRAPH_GRAPHIQL": "0", **(env or {})}  # fmt: skip
@@ -45,6 +50,8 @@ def running_servers(
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
             children.append((child, port))
+            if pids is not None:
+                pids.append(child.pid)
         for child, port in children:
             client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=timeout)
             clients.append(client)
@@ -69,8 +76,12 @@ def running_servers(
 
 @contextmanager
 def running_server(
-    url: str, *, env: Mapping[str, str] | None = None, timeout: float = 60
+    url: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+    pids: list[int] | None = None,
 ) -> Iterator[httpx.Client]:
     """`lendgraph serve` on a free port over a database, and a client for it, for the block."""
-    with running_servers(url, 1, env=env, timeout=timeout) as clients:
+    with running_servers(url, 1, env=env, timeout=timeout, pids=pids) as clients:
         yield clients[0]
