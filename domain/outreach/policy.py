@@ -26,11 +26,18 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """What the policy says, and for a deferral when to ask again (UTC)."""
+    """What the policy says, for a deferral when to ask again (UTC), and which rule blocked."""
 
     verdict: Verdict
     reason: str | None = None
     at: datetime | None = None
+    rule: str | None = None  # one of RULES: the reason without its figures, to count by
+
+
+# the rules that block a contact, as a Decision names them
+NO_CONTACT_POINT, NO_CONSENT, OUTSIDE_WINDOW = "NO_CONTACT_POINT", "NO_CONSENT", "OUTSIDE_WINDOW"
+DEBT_CAP, POINT_CAP = "DEBT_CAP", "POINT_CAP"
+RULES = (NO_CONTACT_POINT, NO_CONSENT, OUTSIDE_WINDOW, DEBT_CAP, POINT_CAP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +112,14 @@ def decide(
     """Send, defer until a moment, or drop with the reason: nothing blocked is ever sent."""
     rules = rules or Rules.from_env()
     if channel not in person.contact_points:
-        return Decision(Verdict.DROP, f"no {channel.value} contact point on file")
+        return Decision(
+            Verdict.DROP, f"no {channel.value} contact point on file", rule=NO_CONTACT_POINT
+        )
     if purpose in MARKETING and channel not in person.consents:
-        return Decision(Verdict.DROP, f"no consent to {purpose.value.lower()} by {channel.value}")
+        return Decision(
+            Verdict.DROP, f"no consent to {purpose.value.lower()} by {channel.value}",
+            rule=NO_CONSENT,
+        )  # fmt: skip
     zone = _zone(person.time_zone)
     opening = next_window_opening(now, zone, rules)
     if opening != now:
@@ -115,6 +127,7 @@ def decide(
             Verdict.DEFER,
             f"outside {rules.window_start:%H:%M}-{rules.window_end:%H:%M} customer local time",
             opening,
+            OUTSIDE_WINDOW,
         )
     if debt_related:
         since = now - timedelta(days=rules.debt_cap_days)
@@ -126,6 +139,7 @@ def decide(
                 f"{len(recent)} contacts about this debt in {rules.debt_cap_days} days "
                 f"(cap {rules.debt_cap})",
                 next_window_opening(frees, zone, rules),
+                DEBT_CAP,
             )
     local_day = now.astimezone(zone).date()
     today = [t for t in history.point if t.astimezone(zone).date() == local_day]
@@ -135,5 +149,6 @@ def decide(
             Verdict.DEFER,
             f"{len(today)} attempts at this contact point today (cap {rules.point_cap})",
             tomorrow.astimezone(UTC),
+            POINT_CAP,
         )
     return Decision(Verdict.SEND)
