@@ -16,6 +16,7 @@ CHUNK = 5_000  # cases read per statement: bounded memory whatever the populatio
 # cases between two yields to the event loop: a simulation runs in the API's loop, whose lag
 # sheds other requests (api.limits), so no stretch of it may hold the loop for long
 PAUSE_EVERY = 250
+REPLAY_DAYS = 90
 
 
 class InputSource(StrEnum):
@@ -35,6 +36,7 @@ class Population:
     product_codes: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     chunk: int = CHUNK
+    replay_days: int = REPLAY_DAYS  # collections: the days replayed, ending at ``end``
 
     def window(self) -> tuple[datetime, datetime]:
         """The window as moments (UTC): from the first day's start to the day after the
@@ -59,10 +61,13 @@ class Population:
 
     def described(self) -> dict[str, Any]:
         """The population as it is kept with the simulation."""
-        return {
+        described: dict[str, Any] = {
             "kind": self.kind.value, "from": self.start.isoformat(), "to": self.end.isoformat(),
             "filter": {"productCodes": list(self.product_codes), "statuses": list(self.statuses)},
         }  # fmt: skip
+        if self.kind is PopulationKind.LOANS:
+            described["replayDays"] = self.replay_days
+        return described
 
 
 @dataclass(slots=True)

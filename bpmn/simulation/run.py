@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bpmn import deployments, engine, validation
-from bpmn.simulation import applications, customers, loans, tables
+from bpmn.simulation import applications, collections_replay, customers, loans, tables
 from bpmn.simulation.observed import Observed
 from bpmn.simulation.population import Case, Population, pause
 from bpmn.simulation.report import Side, Tally
@@ -23,6 +23,7 @@ from domain.errors import NotFoundError, ValidationError
 from domain.process.models import ProcessDefinition
 from domain.simulation.models import PopulationKind
 
+MAX_REPLAY_DAYS = 366
 KINDS = {
     "credit_approval": PopulationKind.APPLICATIONS,
     "collections": PopulationKind.LOANS,
@@ -80,6 +81,11 @@ async def simulate(
         )  # fmt: skip
     if population.start > population.end:
         raise ValidationError.single("population.to", "the window ends before it starts")
+    if not 1 <= population.replay_days <= MAX_REPLAY_DAYS:
+        raise ValidationError.single(
+            "population.replayDays",
+            f"replays 1 to {MAX_REPLAY_DAYS} days, not {population.replay_days}",
+        )
     baseline = await _baseline(process_id, against_version)
     decision_id = _decision(draft.bpmn_xml, decision_id)
     old = Side("old", tables.load(decision_id, [d.encode("utf-8") for d in baseline.dmn_xmls]))
@@ -95,11 +101,15 @@ async def simulate(
                 changed[case.case_id] = moved
         if observed is not None:
             await observed.add(changed)
+    replayed = None
+    if kind is PopulationKind.LOANS and collections_replay.applies(new.table):
+        replayed = await collections_replay.replay(population, old.table, new.table)
     report = {
         "processId": process_id, "decisionId": decision_id, "draftDigest": draft.digest,
         "against": {"version": baseline.version, "contentHash": baseline.content_hash},
         "population": population.described(), **tally.figures(),
         "observed": observed.shown() if observed is not None else None,
+        "collections": replayed,
         "sample": tally.sample, "seconds": round(time.perf_counter() - started, 3),
     }  # fmt: skip
     return Simulated(process_id, decision_id, draft.digest, baseline.version, report)
