@@ -11,6 +11,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar, cast
 
 import orjson
@@ -24,6 +25,8 @@ from api.compiled.dialect import dialect_for, prepare
 from api.compiled.plan import NotCompiled, Selected
 from api.context import Context
 from domain import pgclient
+from domain.access import audit
+from domain.access.models import AuditEntry
 from domain.clock import service as clock
 from domain.customer.models import Customer as CustomerModel
 from domain.loan.models import Loan as LoanModel
@@ -67,10 +70,12 @@ Build = Callable[[graph.Reading, Selected], tuple[list[str], str, str]]
 
 @dataclass(frozen=True)
 class Statement:
-    """A root field's statement: its SQL and values."""
+    """A root field's statement: its SQL and values, and the columns of the audit entries it
+    writes itself (PostgreSQL), whose values the request adds after `values`, in that order."""
 
     sql: str
     values: list[Any]
+    audit_columns: tuple[str, ...] = ()
 
 
 class Kept(Generic[K, V]):
@@ -99,18 +104,51 @@ STATEMENTS: Kept[Hashable, Statement] = Kept()
 
 def _statement(r: graph.Reading, ctes: list[str], select: str, rows: str) -> Statement:
     """The whole statement: the document (`select`, after the common table expressions), and
-    which customers in `rows` it shows sensitive fields of unmasked, with which: the request
-    audits them at its end, as for the resolvers. The statement only reads, and says so
-    (`pgclient.READ`): on a lost connection it is sent again on a new one, as reads are."""
+    the audit of the customers in `rows` whose sensitive fields it shows unmasked.
+
+    On PostgreSQL the statement writes their audit entries itself (`_audit`): the read and its
+    audit commit together, and the document leaves the database only if its audit is written.
+    On SQLite (no INSERT in a WITH) it says which customers it showed, with which fields (its
+    `audit` column): the request writes their entries at its end, as for the resolvers.
+
+    The statement is marked as a read (`pgclient.READ`): on a lost connection it is sent again on
+    a new one. One that audits may be: sent again with the same values, it inserts nothing
+    (migration 0029's index and ON CONFLICT DO NOTHING)."""
     names = sorted(r.audited)
+    head = f"WITH {', '.join(ctes)} " if ctes else ""
+    if names and r.d.postgres:
+        columns = audit.sensitive_read_names()
+        insert = _audit(r, names, rows, columns)
+        return Statement(
+            f"{pgclient.READ}WITH {', '.join([*ctes, insert])} {select}", r.d.values, columns
+        )
     audit_column = "'[]'"
     if names:
-        flags = r.d.flags([(f"cu.{n} IS NOT NULL", n) for n in names])
         audit_column = r.d.array(
-            r.d.json_text(f"'[' || cu.id || ',' || {flags} || ']'"), rows, "cu.id", "cu"
+            r.d.json_text(f"'[' || cu.id || ',' || {_flags(r, names)} || ']'"), rows, "cu.id", "cu"
         )
-    head = f"WITH {', '.join(ctes)} " if ctes else ""
     return Statement(f"{pgclient.READ}{head}{select}, {audit_column} AS audit", r.d.values)
+
+
+def _flags(r: graph.Reading, names: list[str]) -> str:
+    """The sensitive fields of the customer `cu` shown unmasked (NULL ones are not shown)."""
+    return r.d.flags([(f"cu.{n} IS NOT NULL", n) for n in names])
+
+
+def _audit(r: graph.Reading, names: list[str], rows: str, columns: tuple[str, ...]) -> str:
+    """The common table expression that writes one audit entry per customer of `rows` (PostgreSQL)
+    with a sensitive field shown, exactly as `audit.record_sensitive_reads` writes it: the
+    request's own values (`columns`) are the statement's last parameters."""
+    first = len(r.d.values) + 1
+    table = AuditEntry._meta.db_table
+    marks = [f"${first + i}" for i in range(len(columns))]
+    shown = " OR ".join(f"cu.{n} IS NOT NULL" for n in names)
+    names_sql = ", ".join(f'"{c}"' for c in (*columns, *audit.READ_VARYING))
+    return (
+        f'lg_audit AS (INSERT INTO "{table}" ({names_sql}) '
+        f"SELECT {', '.join(marks)}, cu.id::text, ({_flags(r, names)})::jsonb {rows} AND ({shown}) "
+        "ON CONFLICT DO NOTHING)"
+    )
 
 
 def _compiled(
@@ -129,9 +167,14 @@ def _compiled(
                 STATEMENTS.put(cache_key, found)
         client = connections.get("default")
         await prepare(client)
-        _, rows = await client.execute_query(found.sql, found.values)
-        for pk, names in orjson.loads(rows[0][1]):
-            context.sensitive_reads[pk].update(names)
+        values = found.values
+        if found.audit_columns:  # written by the statement: the request's actor, the moment
+            own = audit.sensitive_read_columns(context.actor(), datetime.now(UTC))
+            values = [*values, *(own[c] for c in found.audit_columns)]
+        _, rows = await client.execute_query(found.sql, values)
+        if not found.audit_columns:
+            for pk, names in orjson.loads(rows[0][1]):
+                context.sensitive_reads[pk].update(names)
         if context.response is not None:  # which root fields a statement answered, for operators
             context.response.headers.append(COMPILED_HEADER, sel.key)
         return orjson.Fragment(bytes(rows[0][0]))

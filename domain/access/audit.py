@@ -132,6 +132,25 @@ async def record_each(
 
 
 READ_SENSITIVE = "read_sensitive"
+READ_SENSITIVE_OBJECT = "customer"
+# the columns of a read's entry that its objects give: which one, which of its fields were shown
+READ_VARYING = ("object_id", "fields_read")
+
+
+def sensitive_read_columns(actor: Actor, at: datetime) -> dict[str, Any]:
+    """The database values of an unmasked read's entry, every column but the id and those
+    of `READ_VARYING`, as Tortoise stores them: the same for every object the read showed."""
+    template = _entry(actor, action=READ_SENSITIVE, object_type=READ_SENSITIVE_OBJECT,
+                      object_id=None, at=at, fields_read=[])  # fmt: skip
+    fields = AuditEntry._meta.fields_map
+    return {
+        n: fields[n].to_db_value(getattr(template, n), template) for n in sensitive_read_names()
+    }
+
+
+def sensitive_read_names() -> tuple[str, ...]:
+    """The columns `sensitive_read_columns` gives the values of, in its order."""
+    return tuple(sorted(n for n in AuditEntry._meta.db_fields if n not in ("id", *READ_VARYING)))
 
 
 async def record_sensitive_reads(
@@ -147,15 +166,13 @@ async def record_sensitive_reads(
     go in as rows of one INSERT, each value converted by its column's own field (as Tortoise
     stores it), without a model object per entry.
     """
-    template = _entry(actor, action=READ_SENSITIVE, object_type=object_type, object_id=None,
-                      at=at or datetime.now(UTC), fields_read=[])  # fmt: skip
+    fixed = {**sensitive_read_columns(actor, at or datetime.now(UTC)), "object_type": object_type}
     meta = AuditEntry._meta
-    names = [n for n in meta.db_fields if n != "id"]
-    fixed = {n: meta.fields_map[n].to_db_value(getattr(template, n), template) for n in names}
+    names = [*fixed, *READ_VARYING]
     varying = (meta.fields_map["object_id"], meta.fields_map["fields_read"])
     rows = [
-        {**fixed, "object_id": varying[0].to_db_value(str(object_id)[:64], template),
-         "fields_read": varying[1].to_db_value(sorted(fields), template)}
+        {**fixed, "object_id": varying[0].to_db_value(str(object_id)[:64], AuditEntry),
+         "fields_read": varying[1].to_db_value(sorted(fields), AuditEntry)}
         for object_id, fields in reads.items()
         if fields
     ]  # fmt: skip
