@@ -41,6 +41,7 @@ from domain.settings import settings
 CONTACT_TIME = time(10, 0)  # the institution's time of day the replayed contacts are made
 GENTLE, LEGAL = "GENTLE", "LEGAL"
 VISIT = "VISIT"  # a field visit, beside the policy's channels
+_PHONE, _CALL = Channel.PHONE, InteractionType.CALL.value
 _CYCLE, _CHECK, _DISPATCH = 0, 1, 2  # events: a cycle starts, a loan is checked, a send
 _COLLECTION = MessagePurpose.COLLECTION
 PAUSE_EVERY = 2_000  # events between two yields to the event loop
@@ -115,12 +116,20 @@ class Tallies:
 
 @dataclass(slots=True)
 class _Loan:
-    """A loan's state in the replay."""
+    """A loan's state in the replay, and where its reminders go."""
 
     covered: Covered
     customer: Any
+    channel: Channel
+    point: str  # the contact point of ``channel``
     collector: int | None = None
     running: bool = False
+
+    @classmethod
+    def of(cls, covered: Covered, customer: Any) -> _Loan:
+        """A loan of a customer (a policy row of :func:`domain.outreach.batch.people`)."""
+        channel = choose_channel(customer, None, customer.person)  # the reminder's channel
+        return cls(covered, customer, channel, customer.person.contact_points.get(channel, ""))
 
 
 class Replay:
@@ -139,7 +148,7 @@ class Replay:
         self.moments: dict[int, datetime] = {}
         self.queue: list[tuple[datetime, int, int, int, Any]] = []
         self.order = 0
-        self.loans = [_Loan(c, history.customers[c.customer_id]) for c in history.loans
+        self.loans = [_Loan.of(c, history.customers[c.customer_id]) for c in history.loans
                       if c.customer_id in history.customers]  # fmt: skip
 
     async def run(self) -> Tallies:
@@ -239,9 +248,7 @@ class Replay:
         self, loan: _Loan, at: int, strategy: str, moment: datetime, index: int | None
     ) -> None:
         """The cycle's reminder, then its visit or call."""
-        customer, loan_id = loan.customer, loan.covered.loan_id
-        person = customer.person
-        channel = choose_channel(customer, None, person)
+        customer, loan_id, channel = loan.customer, loan.covered.loan_id, loan.channel
         reminder = self._judge(customer, channel, loan_id, moment)
         if reminder.verdict == Verdict.DEFER:
             self._push(reminder.at or moment, _DISPATCH, at, channel)
@@ -249,23 +256,23 @@ class Replay:
             effect = "POSTPONED" if reminder.verdict == Verdict.DEFER else "DROPPED"
             self.tallies.blocked(reminder, channel.value, effect)
         if strategy == LEGAL:
-            self._made(loan, "outbound", VISIT, moment, index)
+            self._made(loan, VISIT, moment, index)
             if index is not None:
                 self.tallies.roles.update(("collector", "senior_risk_officer"))
                 self.tallies.task(loan.collector, loan_id, index, visit=True)
         else:  # the call is judged while the reminder is only queued, as in the live step
-            call = self._judge(customer, Channel.PHONE, loan_id, moment)
+            call = self._judge(customer, _PHONE, loan_id, moment)
             if call.verdict == Verdict.SEND:
-                self._made(loan, "outbound", Channel.PHONE.value, moment, index)
+                self._made(loan, _CALL, moment, index)
                 if index is not None and strategy == GENTLE:
                     self.tallies.roles["account_manager"] += 1
                 elif index is not None:
                     self.tallies.roles["collector"] += 1
                     self.tallies.task(loan.collector, loan_id, index, visit=False)
             elif index is not None:
-                self.tallies.blocked(call, Channel.PHONE.value, "SKIPPED")
+                self.tallies.blocked(call, _PHONE.value, "SKIPPED")
         if reminder.verdict == Verdict.SEND:
-            self._made(loan, "sent", channel.value, moment, index)
+            self._made(loan, None, moment, index)
 
     def _judge(self, customer: Any, channel: Channel, loan_id: int, moment: datetime) -> Decision:
         return self.contacts.judge(customer, _COLLECTION, channel, loan_id, moment, self.rules)
@@ -279,28 +286,27 @@ class Replay:
         index = day - self.window.first if day >= self.window.first else None
         verdict = self._judge(loan.customer, channel, loan.covered.loan_id, moment)
         if verdict.verdict == Verdict.SEND:
-            self._made(loan, "sent", channel.value, moment, index)
+            self._made(loan, None, moment, index)
         elif verdict.verdict == Verdict.DEFER:
             self._push(verdict.at or moment, _DISPATCH, at, channel)
         elif index is not None:
             self.tallies.blocked(verdict, channel.value, "DROPPED")
 
-    def _made(
-        self, loan: _Loan, kind: str, channel: str, moment: datetime, index: int | None
-    ) -> None:
-        """A contact made: counted in the window, and kept where the caps will look."""
-        if index is not None:
-            self.tallies.contact(channel, index)
+    def _made(self, loan: _Loan, made: str | None, moment: datetime, index: int | None) -> None:
+        """A contact made (``made``: CALL or VISIT, None for the reminder sent): counted in
+        the window, and kept where the caps will look."""
         customer_id, loan_id = loan.covered.customer_id, loan.covered.loan_id
-        since = moment - self.keep
-        if kind == "sent":
-            point = loan.customer.person.contact_points.get(Channel(channel), "")
+        if made is None:
             kept = self.contacts.sent[customer_id]
-            kept.append((loan_id, point, moment))
+            kept.append((loan_id, loan.point, moment))
+            shown = loan.channel.value
         else:  # interactions: a call counts at the phone number, a visit only for the debt
             kept = self.contacts.outbound[customer_id]
-            kind = InteractionType.CALL if channel == Channel.PHONE.value else InteractionType.VISIT
-            kept.append((loan_id, kind.value, moment))
+            kept.append((loan_id, made, moment))
+            shown = _PHONE.value if made == _CALL else VISIT
+        if index is not None:
+            self.tallies.contact(shown, index)
+        since = moment - self.keep
         if kept[0][2] <= since:
             kept[:] = [entry for entry in kept if entry[2] > since]
 
