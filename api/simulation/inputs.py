@@ -42,6 +42,10 @@ class SimulationPopulationInput:
     )
     to: date = strawberry.field(description="Last day; borrowers are taken as of this day.")
     filter: SimulationFilterInput | None = None
+    replay_days: int = strawberry.field(
+        default=90,
+        description="For a collection strategy: the days replayed one by one, ending at `to`.",
+    )
 
 
 @strawberry.input(description="A draft's decision table to run beside a deployed one on history.")

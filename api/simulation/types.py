@@ -9,6 +9,7 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from api.simulation.replay_types import CollectionsReplay
 from domain.simulation.models import Simulation as SimulationModel
 
 
@@ -114,6 +115,10 @@ class Simulation:
     observed: ObservedPerformance | None = strawberry.field(
         description="For applications: the performance of granted loans among changed ones."
     )
+    collections: CollectionsReplay | None = strawberry.field(
+        description="For a collection strategy: both tables replayed day by day over the loans "
+        "past due in the window, with the contacts, the policy's suppressions and the workload."
+    )
     changed_cases: list[ChangedCase] | None = strawberry.field(
         description="A sample of changed cases in your scope; null when you may not read them."
     )
@@ -132,6 +137,7 @@ class Simulation:
             cells=[SimulationCell(old=c["old"], new=c["new"], count=c["count"],
                                   amount=Decimal(c["amount"])) for c in report["cells"]],
             totals=_totals(report["totals"]), observed=_observed(report.get("observed")),
+            collections=CollectionsReplay.from_report(report.get("collections")),
             changed_cases=None if visible is None else [_case(c) for c in visible],
             ran_by=row.ran_by, ran_at=row.ran_at, seconds=float(report["seconds"]),
         )  # fmt: skip
