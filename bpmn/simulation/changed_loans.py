@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from bpmn.simulation.collection_history import Covered
+from bpmn.simulation.population import pause
 from bpmn.simulation.report import Side
 from domain.loan.delinquency import Bucket, bucket_for
 
@@ -86,12 +87,15 @@ class Changed:
         }  # fmt: skip
 
 
-def tally(loans: Sequence[Covered], differences: Differences, first: int, last: int) -> Changed:
+async def tally(
+    loans: Sequence[Covered], differences: Differences, first: int, last: int
+) -> Changed:
     """Which loans change strategy on a day of ``first``..``last``, and how they ended."""
     buckets = differences.buckets
     rank = {b.name: n for n, b in enumerate(buckets)}
     found = Changed()
-    for loan in loans:
+    for done, loan in enumerate(loans, start=1):
+        await pause(done)
         spans = loan.timeline.spans(first, last)
         pair = None
         for start, end, anchor in spans:

@@ -18,7 +18,7 @@ from typing import Any
 from bpmn import collections as live
 from bpmn.simulation import timeline
 from bpmn.simulation.arrears import Late, late_of
-from bpmn.simulation.population import Population, money
+from bpmn.simulation.population import Population, money, pause
 from bpmn.simulation.timeline import Timeline
 from domain import sqltext
 from domain.loan.models import LoanStatus
@@ -87,7 +87,8 @@ async def read(population: Population, first: date, last: date) -> History:
             owners[loan_id] = (int(row["customer_id"]), money(row["principal"]) or Decimal("0"))
     start, end = first.toordinal(), last.toordinal()
     loans = []
-    for loan_id, found in late.items():
+    for done, (loan_id, found) in enumerate(late.items(), start=1):
+        await pause(done)
         line = timeline.of(found)
         if line.spans(start, end):
             owner, principal = owners[loan_id]

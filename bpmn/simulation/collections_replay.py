@@ -49,7 +49,7 @@ async def replay(population: Population, old: Table, new: Table) -> dict[str, An
         tallies = await Replay(side, history, window, rules).run()
         figures[label] = _figures(tallies, history.collectors, side)
     differences = changed_loans.Differences(sides["old"], sides["new"], settings().buckets)
-    changed = changed_loans.tally(history.loans, differences, window.first, window.last)
+    changed = await changed_loans.tally(history.loans, differences, window.first, window.last)
     return {
         "from": first.isoformat(), "to": last.isoformat(), "days": window.days,
         "contactTime": CONTACT_TIME.isoformat(timespec="minutes"),

@@ -1,6 +1,8 @@
 // Simulate: the draft's decision table and the version in force run side by side on past cases
 // (nothing stored but the simulation itself, nothing sent); the report as a heat map of old ×
-// new outcomes, before/after bars and the changed cases. A deploy then cites the simulation.
+// new outcomes, before/after bars and the changed cases; for a collection strategy also the
+// day-by-day replay: contacts per channel per day and tasks per collector, in force and draft.
+// A deploy then cites the simulation.
 import { gql } from './api.js';
 
 const SIMULATE = `mutation ($input: SimulateInput!) { simulate(input: $input) { __typename
@@ -8,8 +10,14 @@ const SIMULATE = `mutation ($input: SimulateInput!) { simulate(input: $input) { 
     cells { old new count amount }
     totals { cases amount changed changedAmount old { outcome count amount } new { outcome count amount } }
     observed { label loans defaulted worstDpd }
+    collections { from to dates loans contactTime
+      old { ...replaySide } new { ...replaySide }
+      changed { label loans cured rolled chargedOff stayed } }
     changedCases { caseId customerId amount old { outcome rules { id annotation } } new { outcome rules { id annotation } } } } }
-  ... on UserError { message } } }`;
+  ... on UserError { message } } }
+fragment replaySide on CollectionsSide { contacts suppressed postponed
+  channels { channel total perDay } suppressions { rule effect channel count reason }
+  workload { collector tasks calls visits busiestDay } }`;
 const TODAY = '{ businessDate }';
 
 const $ = (id) => document.getElementById(id);
@@ -45,6 +53,7 @@ async function drawCharts(simulation) {
       data: simulation.cells.map((c) => [names.indexOf(c.new), names.indexOf(c.old), c.count]),
     }],
   });
+  if (simulation.collections) drawReplay(echarts, simulation.collections);
   const bars = echarts.init($('simulation-bars'));
   const count = (list, name) => (list.find((o) => o.outcome === name) || { count: 0 }).count;
   bars.setOption({
@@ -59,6 +68,56 @@ async function drawCharts(simulation) {
       { name: 'draft', type: 'bar', data: names.map((n) => count(simulation.totals.new, n)) },
     ],
   });
+}
+
+const SIDES = [['old', 'in force'], ['new', 'draft']];
+
+// Contacts per channel per day as stacked bars (one stack per side), and tasks per collector.
+function drawReplay(echarts, replay) {
+  const channels = [...new Set(SIDES.flatMap(([side]) => replay[side].channels.map((c) => c.channel)))].sort();
+  const contacts = echarts.init($('simulation-contacts'));
+  contacts.setOption({
+    animation: false,
+    title: { text: 'Contacts per day after the contact policy', textStyle: { fontSize: 12 } },
+    legend: { top: 18, type: 'scroll' },
+    tooltip: { trigger: 'axis' },
+    grid: { left: 40, top: 50, bottom: 30, right: 10 },
+    xAxis: { type: 'category', data: replay.dates.map((d) => d.slice(5)) },
+    yAxis: { type: 'value' },
+    series: SIDES.flatMap(([side, label]) => channels.map((channel) => ({
+      name: `${channel} (${label})`, type: 'bar', stack: label,
+      data: (replay[side].channels.find((c) => c.channel === channel) || { perDay: replay.dates.map(() => 0) }).perDay,
+    }))),
+  });
+  const names = [...new Set(SIDES.flatMap(([side]) => replay[side].workload.map((w) => w.collector ?? 'no collector')))].sort();
+  const tasks = (side, name) => (replay[side].workload.find((w) => (w.collector ?? 'no collector') === name) || { tasks: 0 }).tasks;
+  const workload = echarts.init($('simulation-workload'));
+  workload.setOption({
+    animation: false,
+    title: { text: 'Calls and visits per collector', textStyle: { fontSize: 12 } },
+    legend: { top: 18, data: SIDES.map(([, label]) => label) },
+    tooltip: {},
+    grid: { left: 50, top: 50, bottom: 30, right: 10 },
+    xAxis: { type: 'category', data: names },
+    yAxis: { type: 'value' },
+    series: SIDES.map(([side, label]) => ({ name: label, type: 'bar', data: names.map((n) => tasks(side, n)) })),
+  });
+}
+
+function renderReplay(replay) {
+  if (!replay) return '';
+  const side = (key, label) => {
+    const s = replay[key];
+    const stopped = s.suppressions.map((x) => `<li class="suppression" data-side="${key}" data-rule="${escape(x.rule)}">${escape(label)}: ${x.count} ${escape(x.channel)} ${escape(x.effect.toLowerCase())} (${escape(x.reason)})</li>`).join('');
+    return { summary: `${escape(label)} ${s.contacts} contact(s), ${s.suppressed} stopped and ${s.postponed} put off by the contact policy`, stopped };
+  };
+  const [old, draft] = [side('old', 'in force'), side('new', 'draft')];
+  const c = replay.changed;
+  return `<div id="simulation-collections">
+    <p id="simulation-replay-summary">Replayed ${replay.loans} past-due loan(s) day by day from ${escape(replay.from)} to ${escape(replay.to)} (contacts at ${escape(replay.contactTime)}): ${old.summary}; ${draft.summary}.</p>
+    <div class="charts"><div id="simulation-contacts" class="chart"></div><div id="simulation-workload" class="chart"></div></div>
+    <ul id="simulation-suppressions">${old.stopped}${draft.stopped}</ul>
+    <p class="muted" id="simulation-changed-loans">${escape(c.label)}: ${c.loans} loan(s) change strategy; ${c.cured} cured, ${c.rolled} rolled, ${c.chargedOff} charged off, ${c.stayed} stayed.</p></div>`;
 }
 
 function rules(decision) {
@@ -84,7 +143,7 @@ function render(simulation) {
     <p id="simulation-summary">Simulation ${simulation.id} against version ${simulation.againstVersion}:
       ${t.cases} case(s), ${t.changed} change outcome (amount ${escape(t.changedAmount)} of ${escape(t.amount)}), in ${simulation.seconds.toFixed(2)} s.</p>
     <div class="charts"><div id="simulation-heatmap" class="chart"></div><div id="simulation-bars" class="chart"></div></div>
-    ${observed}${renderCases(simulation)}`;
+    ${observed}${renderReplay(simulation.collections)}${renderCases(simulation)}`;
   return drawCharts(simulation);
 }
 

@@ -10,7 +10,7 @@ from domain.process.models import ProcessDefinition
 from domain.simulation.models import SimulationCitation
 from domain.user.models import User
 from tests.api.conftest import password_hash
-from tests.bpmn.simulation import history
+from tests.bpmn.simulation import arrears, history
 from tests.designer.conftest import screenshot
 from tests.designer.test_designer import _open, _sign_in
 from tests.serving import api_process
@@ -59,3 +59,28 @@ async def test_an_analyst_simulates_a_higher_fast_limit_and_deploys_citing_it(
     citation = await SimulationCitation.get(definition_id=deployed.id)
     assert citation.cited_by == "ana"
     assert "&lt;= 80000" in deployed.dmn_xmls[0] or "<= 80000" in deployed.dmn_xmls[0]
+
+
+async def test_a_strategy_draft_shows_its_replayed_contacts_and_workload(
+    db: str, page: Page
+) -> None:
+    # given four loans past due in June (tests.bpmn.simulation.arrears) and two collectors
+    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
+    await deploy_bundled()
+    await arrears.seed()
+    with api_process(db) as base:
+        await _sign_in(page, base, "ana")
+        await _open(page, "collections")
+        # when the strategy table is simulated on the 90 days to 10 June
+        await page.click("#simulate")
+        await page.select_option("#simulate-decision", "collection_strategy")
+        await page.select_option("#simulate-kind", "LOANS")
+        await page.fill("#simulate-from", "2026-06-01")
+        await page.fill("#simulate-to", "2026-06-10")
+        await page.click("#simulate-go")
+        # then the replay's contacts per day and tasks per collector are drawn
+        summary = page.locator("#simulation-replay-summary")
+        await expect(summary).to_contain_text("Replayed 4 past-due loan(s) day by day")
+        await expect(page.locator("#simulation-contacts canvas")).to_have_count(1)
+        await expect(page.locator("#simulation-workload canvas")).to_have_count(1)
+        await expect(page.locator('.suppression[data-rule="NO_CONTACT_POINT"]')).to_have_count(2)
