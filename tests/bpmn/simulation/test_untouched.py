@@ -8,7 +8,7 @@ from bpmn.simulation import run
 from bpmn.simulation.population import Population
 from domain.outreach.models import OutboxMessage
 from domain.simulation.models import PopulationKind
-from tests.bpmn.simulation import history, portfolio, snapshot
+from tests.bpmn.simulation import arrears, history, portfolio, snapshot
 
 LIMIT_BPMN = (history.PROCESSES / "limit_increase.bpmn").read_text()
 LIMIT = (history.PROCESSES / "limit_increase.dmn").read_text()
@@ -23,9 +23,11 @@ DRAFT_LIMIT = (
 async def test_every_kind_of_simulation_leaves_the_database_as_it_was(
     shipped_processes: str,
 ) -> None:
-    # given: a history of applications, collections cases and borrowers
+    # given: a history of applications, collections cases, loans in arrears with collectors,
+    # and borrowers
     await history.seed()
     await portfolio.seed_cases()
+    await arrears.seed()
     await portfolio.seed_borrowers()
     before = await snapshot.tables()
     june = (date(2026, 6, 1), date(2026, 6, 30))
