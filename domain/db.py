@@ -75,14 +75,17 @@ def statement_timeout_ms() -> int:
 
 
 def connection(url: str, *, statement_timeout: int = 0) -> str | dict[str, Any]:
-    """Tortoise's connection entry: SQLite by URL, PostgreSQL as credentials with the pool's size.
+    """Tortoise's connection entry: SQLite's file with `domain.sqliteclient`, PostgreSQL's
+    credentials with the pool's size and `domain.pgclient`.
 
     `statement_timeout` (ms, 0 for none) is set on every connection of the pool, and the
     driver gives up on an unanswered statement a few seconds after the server should have.
     """
     url = normalise(url)
     if not url.startswith("postgres://"):
-        return url
+        sqlite: dict[str, Any] = expand_db_url(url)
+        sqlite["engine"] = "domain.sqliteclient"  # transactions take the write lock first
+        return sqlite
     credentials: dict[str, Any] = expand_db_url(url)["credentials"]
     credentials.setdefault("maxsize", pool_size())
     credentials["minsize"] = min(int(credentials.get("minsize", 1)), credentials["maxsize"])

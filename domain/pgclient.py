@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import contextvars
 import socket
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,6 +115,8 @@ def _classify(exc: BaseException) -> DatabaseUnavailableError | None:
         return DatabaseUnavailableError(f"cannot connect to the database ({name})")
     if isinstance(exc, _LOST) or (isinstance(exc, pg.InterfaceError) and "closed" in str(exc)):
         return DatabaseUnavailableError(f"the connection to the database was lost ({name})")
+    if isinstance(exc, sqlite3.OperationalError) and "is locked" in str(exc):
+        return DatabaseUnavailableError("another writer held the database past the busy timeout")
     if isinstance(exc, pg.InternalClientError):  # a termination read while the connection idled
         return DatabaseUnavailableError(f"the connection to the database broke ({name})")
     return None
