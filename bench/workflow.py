@@ -5,9 +5,11 @@ child process, then, as an account manager over real HTTP: submits applications 
 FAST lane (no human review) and completes each one's signature task, which disburses a loan
 with its schedule. The same process is then run by bare in-memory SpiffWorkflow (our safe
 engine, canned service answers, no database). The ratio is the cost of durability, access
-control and HTTP.
+control and HTTP. It prints where the CPU went (server, PostgreSQL's backends, client), then
+the throughput of other customers' applications sent by several clients at once, to one server
+process and to two.
 
-    python bench/workflow.py [--applications 100] [--database-url postgres://…/db]
+    python bench/workflow.py [--applications 60] [--clients 8] [--database-url postgres://…/db]
 """
 
 import argparse
@@ -15,6 +17,7 @@ import asyncio
 import statistics
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -22,7 +25,7 @@ from typing import Any
 
 import httpx
 from cputime import CpuMeter, backend_pids
-from server import running_server
+from server import running_server, running_servers
 from tortoise import Tortoise
 from tortoise.expressions import Subquery
 
@@ -42,7 +45,7 @@ PASSWORD = "bench-password"
 SUBMIT = """mutation ($id: ID!) { submitApplication(input: {customerId: $id,
   productCode: "CONSUMER", amount: "20000.00", termMonths: 24, channel: APP}) {
   ... on SubmitApplicationSuccess {
-  application { processInstance { tasks { id status } } } } } }"""
+  application { status processInstance { status error tasks { id status } } } } } }"""
 COMPLETE = """mutation ($id: ID!) { completeTask(input: {taskId: $id, data: {}}) {
   ... on CompleteTaskSuccess { processInstance { status } } } }"""
 LOGIN = """mutation ($u: String!, $p: String!) {
@@ -52,7 +55,9 @@ LOGIN = """mutation ($u: String!, $p: String!) {
 async def _prepare(url: str, applications: int) -> list[str]:
     await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
     await migrate.apply(url)
-    await seed(customers=400, demo_password=PASSWORD, business_date=date(2026, 6, 15))
+    # about a fifth of the customers are am1's, a few of them late
+    size = max(400, applications * 7)
+    await seed(customers=size, demo_password=PASSWORD, business_date=date(2026, 6, 15))
     await deploy_bundled()
     manager = await User.get(username="am1")
     late = Loan.filter(days_past_due__gt=0).values("customer_id")
@@ -62,11 +67,12 @@ async def _prepare(url: str, applications: int) -> list[str]:
         .order_by("id")
         .limit(applications)
     )
-    for customer in chosen:  # a fresh, strong report and a comfortable income: the FAST lane
+    # a fresh, strong report (later than any the seed pulled) and a comfortable income: FAST
+    for customer in chosen:
         customer.monthly_income = Decimal("50000.00")
         await customer.save(update_fields=["monthly_income"])
         await CreditReport.create(customer_id=customer.id, bureau="PBOC", score=790, total_debt=0,
-                                  pulled_at=datetime(2026, 6, 14, tzinfo=UTC))  # fmt: skip
+                                  pulled_at=datetime(2026, 6, 14, 23, tzinfo=UTC))  # fmt: skip
     await Tortoise.close_connections()
     return [to_global_id("Customer", c.id) for c in chosen]
 
@@ -124,6 +130,50 @@ def _through_graphql(url: str, customers: list[str]) -> tuple[float, list[float]
         return elapsed, submits, completes, cpu
 
 
+def _busy(body: Any) -> float | None:
+    """The seconds to wait when the server refused a request as over capacity, else None."""
+    for error in body.get("errors") or []:
+        extensions = error.get("extensions") or {}
+        if extensions.get("code") == "SERVER_BUSY":
+            return float(extensions.get("retryAfter", 1))
+    return None
+
+
+def _concurrently(url: str, customers: list[str], clients: int, workers: int) -> tuple[float, int]:
+    """Applications per second with `clients` clients at once over `workers` servers, and how
+    many requests the servers refused as over capacity (sent again after their Retry-After,
+    as a client should: nothing of a refused request was done)."""
+    with running_servers(url, workers) as servers:
+        tokens = [_post(server, LOGIN, {}, u="am1", p=PASSWORD) for server in servers]
+        signed_in = [{"Authorization": f"Bearer {t['data']['login']['token']}"} for t in tokens]
+        lanes = [customers[i::clients] for i in range(clients)]
+        refused = [0] * clients
+
+        def lane(index: int) -> None:
+            headers = signed_in[index % workers]
+            with httpx.Client(base_url=servers[index % workers].base_url, timeout=60) as client:
+
+                def post(query: str, **variables: Any) -> Any:
+                    while wait := _busy(body := _post(client, query, headers, **variables)):
+                        refused[index] += 1
+                        time.sleep(wait)
+                    return body
+
+                for customer in lanes[index]:
+                    body = post(SUBMIT, id=customer)
+                    assert "errors" not in body, body["errors"]
+                    application = body["data"]["submitApplication"]["application"]
+                    assert len(application["processInstance"]["tasks"]) == 1, application
+                    [task] = application["processInstance"]["tasks"]
+                    done = post(COMPLETE, id=task["id"])
+                    assert done["data"]["completeTask"]["processInstance"]["status"] == "COMPLETED"
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(lane, range(clients)))
+        return len(customers) / (time.perf_counter() - started), sum(refused)
+
+
 def _bare(rounds: int) -> float:
     bundle = deploy_check((BUNDLED / "credit_approval.bpmn").read_bytes(),
                           [(BUNDLED / "risk_lane.dmn").read_bytes()])  # fmt: skip
@@ -159,9 +209,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--applications", type=int, default=60)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--clients", type=int, default=8,
+                        help="clients at once in the throughput runs (0: none)")  # fmt: skip
     args = parser.parse_args()
     url = args.database_url or f"sqlite://{tempfile.mkdtemp()}/workflow.db"
-    customers = asyncio.run(_prepare(url, args.applications + WARM_UP))
+    many = args.applications * 2 if args.clients else 0  # a new set of customers per worker count
+    chosen = asyncio.run(_prepare(url, args.applications + WARM_UP + many))
+    customers, rest = chosen[: args.applications + WARM_UP], chosen[args.applications + WARM_UP :]
     total, submits, completes, cpu = _through_graphql(url, customers)
     n = len(customers) - WARM_UP
     bare = _bare(n)
@@ -178,6 +232,12 @@ def main() -> None:
     print(f"CPU per application: server {cpu.server / n * 1000:.1f} ms, database {database}, "
           f"client {cpu.client / n * 1000:.1f} ms; bare SpiffWorkflow {bare / n * 1000:.2f} ms "
           f"(wall {total / n * 1000:.1f} ms)")  # fmt: skip
+    if args.clients:
+        for workers, batch in ((1, rest[: args.applications]), (2, rest[args.applications :])):
+            rate, refused = _concurrently(url, batch, args.clients, workers)
+            print(f"{args.clients} clients at once, {workers} server process(es): {rate:.1f} "
+                  f"applications/s, {(n / bare) / rate:.1f}x under bare; {refused} requests "
+                  "refused as over capacity and sent again")  # fmt: skip
 
 
 if __name__ == "__main__":
