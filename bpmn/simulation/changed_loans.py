@@ -123,5 +123,5 @@ def _outcome(
         return "CURED"
     start, _, anchor = spans[0]
     began = rank[bucket_for(start - anchor, buckets)]
-    worst = max(end - a for _, end, a in spans)
+    worst = line.worst(spans[0][0], last)
     return "ROLLED" if rank[bucket_for(worst, buckets)] > began else "STAYED"

@@ -9,7 +9,7 @@ history (:mod:`.changed_loans`). Nothing is written, sent or counted as a contac
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from bpmn.simulation import changed_loans, collection_history
@@ -84,9 +84,3 @@ def _figures(
         "cycles": [{"strategy": s, "count": n} for s, n in sorted(tallies.cycles.items())],
         "evaluations": side.evaluations,
     }  # fmt: skip
-
-
-def reported_days(report: dict[str, Any]) -> list[date]:
-    """The days of a kept replay's series, first to last."""
-    first = date.fromisoformat(report["from"])
-    return [first + timedelta(days=n) for n in range(int(report["days"]))]

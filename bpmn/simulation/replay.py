@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -326,8 +325,3 @@ def wait_days(wait: Any) -> int | None:
         seconds = int(text[1:-1]) * unit * 86_400
     days = -(-int(seconds) // 86_400)
     return days if days >= 1 else None
-
-
-def shown_contacts(tallies: Tallies) -> Mapping[str, list[int]]:
-    """Contacts per channel per day, channels in a fixed order."""
-    return {k: tallies.contacts[k] for k in sorted(tallies.contacts)}

@@ -173,7 +173,9 @@ export function setupSimulation({ currentXml, state, status }) {
       if (result.__typename !== 'SimulateSuccess') { status(result.message, 'error'); return; }
       state.simulationId = result.simulation.id;
       await render(result.simulation);
-      status(`Simulated: ${result.simulation.totals.changed} of ${result.simulation.totals.cases} case(s) change; Deploy cites simulation ${result.simulation.id}`, 'ok');
+      const replay = result.simulation.collections;
+      const replayed = replay ? `; replayed ${replay.loans} past-due loan(s): ${replay.old.contacts} contact(s) in force, ${replay.new.contacts} with the draft` : '';
+      status(`Simulated: ${result.simulation.totals.changed} of ${result.simulation.totals.cases} case(s) change${replayed}; Deploy cites simulation ${result.simulation.id}`, 'ok');
     } catch (err) {
       status(err.message, 'error');
     }

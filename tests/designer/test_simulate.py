@@ -71,7 +71,12 @@ async def test_a_strategy_draft_shows_its_replayed_contacts_and_workload(
     with api_process(db) as base:
         await _sign_in(page, base, "ana")
         await _open(page, "collections")
-        # when the strategy table is simulated on the 90 days to 10 June
+        # when STANDARD calls every 3 days instead of 5 (the second "P5D" cell: the first is
+        # GENTLE's in M1) and the table is simulated on the 90 days to 10 June
+        await page.click('.tab[data-tab="dmn:collection_strategy"]')
+        await page.locator("#dmn-canvas td", has_text="P5D").nth(1).click()
+        await page.keyboard.press("Control+A")
+        await page.keyboard.type('"P3D"')
         await page.click("#simulate")
         await page.select_option("#simulate-decision", "collection_strategy")
         await page.select_option("#simulate-kind", "LOANS")
@@ -81,6 +86,11 @@ async def test_a_strategy_draft_shows_its_replayed_contacts_and_workload(
         # then the replay's contacts per day and tasks per collector are drawn
         summary = page.locator("#simulation-replay-summary")
         await expect(summary).to_contain_text("Replayed 4 past-due loan(s) day by day")
+        # A, called from 1 June, gets two more cycles (four contacts) in the draft
+        await expect(summary).to_contain_text("in force 26 contact(s)")
+        await expect(summary).to_contain_text("draft 30 contact(s)")
         await expect(page.locator("#simulation-contacts canvas")).to_have_count(1)
         await expect(page.locator("#simulation-workload canvas")).to_have_count(1)
         await expect(page.locator('.suppression[data-rule="NO_CONTACT_POINT"]')).to_have_count(2)
+        await page.locator("#simulation-collections").scroll_into_view_if_needed()
+        await screenshot(page, "designer-collections-simulation.png")
