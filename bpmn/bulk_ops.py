@@ -20,9 +20,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from tortoise.functions import Count
-
 from bpmn import registry
+from bpmn.collectors import active_collectors, least_loaded, loads_of, of_team
 from bpmn.operations import CallContext, current_call
 from domain.batching import chunks, gather_in
 from domain.clock import service as clock
@@ -34,7 +33,6 @@ from domain.outreach import templates
 from domain.outreach.batch import Contacts, Message, enqueue_many, people
 from domain.outreach.models import MessagePurpose, OutboxMessage
 from domain.outreach.policy import Rules, Verdict
-from domain.user.models import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +93,8 @@ async def assign_collectors(calls: list[BulkCall], moment: datetime) -> Answers:
     owners = {loan.customer_id for loan in loans.values()}
     branches = dict(await gather_in(owners, lambda b: Customer.filter(id__in=b).values_list(
         "id", "branch")))  # fmt: skip
-    collectors = [u for u in await User.filter(is_active=True) if "collector" in (u.roles or [])]
-    loads: dict[int, int] = defaultdict(int)
-    if collectors:
-        loads.update(
-            await Loan.filter(status=LoanStatus.ACTIVE, days_past_due__gt=0,
-                              collector_id__in=[u.id for u in collectors])
-            .annotate(n=Count("id")).group_by("collector_id").values_list("collector_id", "n")
-        )  # fmt: skip
+    collectors = await active_collectors()
+    loads: dict[int, int] = defaultdict(int, await loads_of([u.id for u in collectors]))
     moved: dict[int, list[int]] = defaultdict(list)
     out: Answers = []
     for call in calls:
@@ -115,12 +107,10 @@ async def assign_collectors(calls: list[BulkCall], moment: datetime) -> Answers:
         elif loan.collector_id is not None:
             out.append({"collector_id": loan.collector_id, "handled_by": "collector"})
         else:
-            pool = ([u for u in collectors if u.team == team] or collectors) if team else collectors
-            if not pool:
+            chosen = least_loaded(of_team(collectors, team), branches.get(loan.customer_id), loads)
+            if chosen is None:
                 out.append({"collector_id": None, "handled_by": "nobody"})
                 continue
-            branch = branches.get(loan.customer_id)
-            chosen = min(pool, key=lambda u: (u.branch != branch, loads[u.id], u.id))
             loan.collector_id = chosen.id
             moved[chosen.id].append(loan.id)
             if loan.status == LoanStatus.ACTIVE and loan.days_past_due > 0:

@@ -10,8 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tortoise.functions import Count
-
+from bpmn.collectors import active_collectors, least_loaded, loads_of, of_team
 from bpmn.operations import current_call
 from bpmn.registry import implements
 from domain.clock import service as clock
@@ -31,7 +30,6 @@ from domain.outreach import templates
 from domain.outreach.models import MessagePurpose
 from domain.outreach.policy import Verdict
 from domain.settings import settings
-from domain.user.models import User
 
 CALL_OUTCOMES = {
     "REACHED": Outcome.INFORMATION_GIVEN,
@@ -78,17 +76,10 @@ async def assign_collector(loan_id: int, strategy: str = "STANDARD", team: str =
     if loan.collector_id is not None:  # type: ignore[attr-defined]
         return {"collector_id": loan.collector_id, "handled_by": "collector"}  # type: ignore[attr-defined]
     customer = await Customer.get(id=loan.customer_id)  # type: ignore[attr-defined]
-    collectors = [u for u in await User.filter(is_active=True) if "collector" in (u.roles or [])]
-    if team:
-        collectors = [u for u in collectors if u.team == team] or collectors
-    if not collectors:
+    collectors = of_team(await active_collectors(), team)
+    chosen = least_loaded(collectors, customer.branch, await loads_of([u.id for u in collectors]))
+    if chosen is None:
         return {"collector_id": None, "handled_by": "nobody"}
-    loads = dict(
-        await Loan.filter(status=LoanStatus.ACTIVE, days_past_due__gt=0,
-                          collector_id__in=[u.id for u in collectors])
-        .annotate(n=Count("id")).group_by("collector_id").values_list("collector_id", "n")
-    )  # fmt: skip
-    chosen = min(collectors, key=lambda u: (u.branch != customer.branch, loads.get(u.id, 0), u.id))
     loan.collector_id = chosen.id
     await loan.save(update_fields=["collector_id"])
     return {"collector_id": chosen.id, "handled_by": "collector", "username": chosen.username}

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from bpmn import collections as live
+from bpmn.collectors import active_collectors
 from bpmn.simulation import timeline
 from bpmn.simulation.arrears import Late, late_of
 from bpmn.simulation.population import Population, money, pause
@@ -23,7 +24,6 @@ from bpmn.simulation.timeline import Timeline
 from domain import sqltext
 from domain.loan.models import LoanStatus
 from domain.outreach.batch import people
-from domain.user.models import User
 
 # late installments of the loans past due on some day before :last and paid (if at all)
 # after :first, their loans not charged off by :first; {narrowing} by product and status
@@ -95,9 +95,7 @@ async def read(population: Population, first: date, last: date) -> History:
             loans.append(Covered(loan_id, owner, principal, line))
     await _start_inputs(loans)
     customers = await people({loan.customer_id for loan in loans}, "branch")
-    staff = await User.filter(is_active=True).order_by("id")
-    collectors = [Collector(u.id, u.username, u.branch) for u in staff
-                  if "collector" in (u.roles or [])]  # fmt: skip
+    collectors = [Collector(u.id, u.username, u.branch) for u in await active_collectors()]
     return History(loans, customers, collectors)
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from bpmn.collectors import least_loaded
 from bpmn.simulation.collection_history import Collector, Covered, History
 from bpmn.simulation.report import Side
 from domain.clock import service as clock
@@ -235,11 +236,11 @@ class Replay:
     def _assign(self, loan: _Loan) -> None:
         """Keep the loan's collector, else the least loaded, of the customer's branch first
         (``collection.assign_collector``'s choice)."""
-        if loan.collector is not None or not self.collectors:
+        if loan.collector is not None:
             return
-        branch = getattr(loan.customer, "branch", None)
-        chosen = min(self.collectors,
-                     key=lambda u: (u.branch != branch, self.loads[u.id], u.id))  # fmt: skip
+        chosen = least_loaded(self.collectors, getattr(loan.customer, "branch", None), self.loads)
+        if chosen is None:
+            return
         loan.collector = chosen.id
         self.loads[chosen.id] += 1
 
