@@ -18,16 +18,16 @@ second and the peak memory the simulation allocated (a second run, traced).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import subprocess
-import sys
 import time
-import tracemalloc
 from datetime import date
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg  # type: ignore[import-untyped]
+from simulation_runs import (
+    PROCESSES,
+    after_inserts,
+    each_database,
+    fresh_postgres,
+    timed_and_traced,
+)
 from tortoise import Tortoise, connections
 
 from bpmn import bundled
@@ -37,7 +37,6 @@ from domain import migrate
 from domain.db import tortoise_config
 from domain.simulation.models import PopulationKind
 
-PROCESSES = Path(__file__).resolve().parents[1] / "bpmn" / "processes"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/lendgraph_bench_simulate"
 DEFAULT_SQLITE = "/tmp/lendgraph_bench_simulate.db"
 QUARTER = (date(2026, 3, 1), date(2026, 5, 31))
@@ -120,17 +119,6 @@ def _spellings(pg: bool, customers: int, applications: int) -> dict[str, str]:
     }  # fmt: skip
 
 
-async def _fresh_postgres(url: str) -> None:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    conn = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-
 async def _build(url: str, pg: bool, customers: int, applications: int) -> float:
     started = time.perf_counter()
     await migrate.apply(url)
@@ -140,13 +128,8 @@ async def _build(url: str, pg: bool, customers: int, applications: int) -> float
     for table in TABLES:
         await db.execute_script(table.format(**spelled))
     if pg:
-        for name in ("product", "customer", "credit_report", "application", "contract", "loan",
-                     "installment"):  # fmt: skip
-            await db.execute_script(
-                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                f"(SELECT max(id) FROM {name}))"
-            )
-        await db.execute_script("ANALYZE")
+        await after_inserts(["product", "customer", "credit_report", "application",
+                             "contract", "loan", "installment"])  # fmt: skip
     return time.perf_counter() - started
 
 
@@ -157,14 +140,7 @@ async def _simulate() -> tuple[run.Simulated, float, int]:
     )  # fmt: skip
     draft = run.Draft((PROCESSES / "credit_approval.bpmn").read_bytes(), [draft_dmn.encode()])
     population = Population(PopulationKind.APPLICATIONS, *QUARTER)
-    started = time.perf_counter()
-    done = await run.simulate(draft, population)
-    seconds = time.perf_counter() - started
-    tracemalloc.start()
-    await run.simulate(draft, population)  # traced: tracing slows it, so timed apart
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return done, seconds, peak
+    return await timed_and_traced(draft, population)
 
 
 async def bench(name: str, url: str, customers: int, applications: int) -> None:
@@ -193,7 +169,7 @@ async def one(args: argparse.Namespace) -> None:
     if args.only == "sqlite":
         await bench("SQLite", f"sqlite://{args.sqlite_path}", args.customers, args.applications)
     else:
-        await _fresh_postgres(args.database_url)
+        await fresh_postgres(args.database_url)
         await bench("PostgreSQL", args.database_url, args.customers, args.applications)
 
 
@@ -205,15 +181,7 @@ def main() -> None:
     parser.add_argument("--sqlite-path", default=DEFAULT_SQLITE, help="removed and made again")
     parser.add_argument("--database-url", default=DEFAULT_URL, help="dropped and made again")
     parser.add_argument("--only", choices=("sqlite", "postgres"))
-    args = parser.parse_args()
-    if args.only is not None:
-        if args.only == "sqlite":
-            Path(args.sqlite_path).unlink(missing_ok=True)
-        asyncio.run(one(args))
-        return
-    # each database in a process of its own: the ORM keeps one dialect's statements per model
-    for only in ("sqlite", "postgres"):
-        subprocess.run([sys.executable, __file__, *sys.argv[1:], "--only", only], check=True)
+    each_database(__file__, parser.parse_args(), one)
 
 
 if __name__ == "__main__":
