@@ -1,4 +1,5 @@
-"""`lendgraph worker`: the daily run, timers, retries and the outbox, round after round.
+"""`lendgraph worker`: the daily run, timers, retries, the outbox and background simulations,
+round after round.
 
 Registered on the main command by `register`. The worker outlives its database: when the
 database cannot be reached, times out, or is not migrated yet, a round logs one line and the
@@ -29,6 +30,8 @@ from domain import migrate as migrations
 from domain.daily.chunks import chunk_size
 from domain.db import planner_settings
 from domain.pgclient import unavailable
+from domain.simulation.jobs import chunk_size as simulation_chunk_size
+from domain.simulation.jobs import lease_seconds as simulation_lease_seconds
 
 console = Console(highlight=False, soft_wrap=True)  # one line per event, whatever the width
 # SQLite's ways of saying the file cannot be used right now
@@ -147,7 +150,20 @@ async def _round(stop: Stop, done: date | None, progress: Progress) -> date | No
         console.print(
             f"{result.waits} timer(s) and retries, {result.messages_sent} message(s) sent"
         )
+    await _simulations(stop)
     return done
+
+
+async def _simulations(stop: Stop) -> None:
+    """The round's simulation jobs: queued ones (and those of a worker that died), one line each."""
+    from bpmn.simulation import jobs  # bpmn is imported when a round runs, as worker_round
+
+    for outcome in await jobs.run_queued(stop=stop):
+        said = f"simulation {outcome.simulation_id}: {outcome.status}"
+        if outcome.error is not None:  # an error's text is not markup
+            console.print(f"[red]{escape(said)}: {escape(outcome.error)}")
+        else:
+            console.print(escape(said))
 
 
 async def work(url: str | None, *, interval: float, once: bool, backoff: Backoff) -> int:
@@ -202,16 +218,20 @@ def register(app: typer.Typer) -> None:
             float, typer.Option(help="Longest pause (s) while the database stays away.")
         ] = 60.0,
     ) -> None:
-        """Daily work for each new business date, then rounds of timers, collections and outbox.
+        """Daily work for each new business date, then rounds of timers, collections, outbox
+        and background simulations.
 
         Several workers may run against one PostgreSQL database: each timer fires once, each
-        message is sent once. While the database is unreachable or not migrated the worker
-        waits (one line per try, pauses doubling up to --backoff-max); with --once it exits 1
-        (2 if not migrated) instead. SIGTERM finishes the message being sent and exits 0.
+        message is sent once, each simulation runs in one worker at a time. While the database
+        is unreachable or not migrated the worker waits (one line per try, pauses doubling up
+        to --backoff-max); with --once it exits 1 (2 if not migrated) instead. SIGTERM finishes
+        the message being sent, gives a running simulation back to the queue, and exits 0.
         """
         try:  # a bad setting stops the worker now, not in the middle of a date
             chunk_size()
             planner_settings()
+            simulation_chunk_size()
+            simulation_lease_seconds()
         except ValueError as exc:
             console.print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(2) from None

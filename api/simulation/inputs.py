@@ -61,3 +61,8 @@ class SimulateInput:
         default=None, description="The version in force when not given."
     )
     population: SimulationPopulationInput
+    background: bool = strawberry.field(
+        default=False,
+        description="Queue it for a worker and answer at once (QUEUED): for large populations; "
+        "`simulation(id)` shows its progress and figures so far, `cancelSimulation` stops it.",
+    )

@@ -11,6 +11,9 @@ from strawberry.scalars import JSON
 
 from api.simulation.replay_types import CollectionsReplay
 from domain.simulation.models import Simulation as SimulationModel
+from domain.simulation.models import SimulationStatus
+
+strawberry.enum(SimulationStatus, description="Where a simulation stands.")
 
 
 @strawberry.type(description="Cases that went from one outcome to another, and their amount.")
@@ -101,6 +104,18 @@ class ObservedPerformance:
     cells: list[ObservedCell]
 
 
+@strawberry.type(description="How far a background simulation has gone.")
+class SimulationProgress:
+    cases_done: int = strawberry.field(description="Cases decided both ways so far.")
+    cases_total: int | None = strawberry.field(
+        description="Cases in the population, once a worker counted them (for customers, "
+        "the borrowers there are about)."
+    )
+    phase: str | None = strawberry.field(
+        description="CASES, then REPLAY for a collection strategy's day-by-day replay."
+    )
+
+
 @strawberry.type(description="A draft's table run beside a deployed version on past cases.")
 class Simulation:
     id: int = strawberry.field(description="Cited by a deploy of the same draft as simulationId.")
@@ -123,8 +138,16 @@ class Simulation:
         description="A sample of changed cases in your scope; null when you may not read them."
     )
     ran_by: str
-    ran_at: datetime
-    seconds: float = strawberry.field(description="How long the simulation took.")
+    ran_at: datetime = strawberry.field(description="When it was asked.")
+    seconds: float = strawberry.field(description="How long the simulation took (so far).")
+    status: SimulationStatus = strawberry.field(
+        description="DONE when run in its request; a background one is QUEUED, RUNNING, then "
+        "DONE, FAILED or CANCELLED. The figures are those so far until DONE."
+    )
+    progress: SimulationProgress
+    error: str | None = strawberry.field(description="Why it FAILED, and where.")
+    cancelled_by: str | None = strawberry.field(description="Who asked to cancel it.")
+    finished_at: datetime | None
 
     @classmethod
     def from_model(cls, row: SimulationModel, visible: list[dict[str, Any]] | None) -> Simulation:
@@ -140,6 +163,10 @@ class Simulation:
             collections=CollectionsReplay.from_report(report.get("collections")),
             changed_cases=None if visible is None else [_case(c) for c in visible],
             ran_by=row.ran_by, ran_at=row.ran_at, seconds=float(report["seconds"]),
+            status=row.status, error=row.error, cancelled_by=row.cancel_requested_by,
+            progress=SimulationProgress(cases_done=row.cases_done, cases_total=row.cases_total,
+                                        phase=row.phase),
+            finished_at=row.finished_at,
         )  # fmt: skip
 
 

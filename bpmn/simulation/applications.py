@@ -55,7 +55,20 @@ WHERE a.id > :after AND a.submitted_at >= :first AND a.submitted_at < :past {nar
 ORDER BY a.id
 LIMIT :size
 """
+_COUNT = """
+SELECT COUNT(*) AS n FROM application a JOIN product p ON p.id = a.product_id
+WHERE a.submitted_at >= :first AND a.submitted_at < :past {narrowing}
+"""
 _IDS = ("application_id", "customer_id")  # not inputs: every case would be its own class
+
+
+async def count(population: Population) -> int:
+    """How many applications the population holds (for a background job's progress)."""
+    first, past = population.window()
+    narrowing, values = population.narrowing("a.status")
+    statement = _COUNT.format(narrowing=narrowing)
+    _, rows = await sqltext.execute(statement, {"first": first, "past": past, **values})
+    return int(rows[0]["n"])
 
 
 async def chunks(population: Population) -> AsyncIterator[list[Case]]:

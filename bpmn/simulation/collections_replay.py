@@ -9,6 +9,7 @@ history (:mod:`.changed_loans`). Nothing is written, sent or counted as a contac
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -37,8 +38,14 @@ def window_of(population: Population, rules: Rules) -> Window:
     return Window(first, last, start=first - WARMUP_DAYS, judged=first - look_back)
 
 
-async def replay(population: Population, old: Table, new: Table) -> dict[str, Any]:
-    """Both tables replayed over the window's past-due loans; the report's figures."""
+async def replay(
+    population: Population,
+    old: Table,
+    new: Table,
+    tick: Callable[[], Awaitable[None]] | None = None,
+) -> dict[str, Any]:
+    """Both tables replayed over the window's past-due loans; the report's figures. ``tick``
+    is awaited now and then (a background job's progress point)."""
     rules = Rules.from_env()
     window = window_of(population, rules)
     first, last = date.fromordinal(window.first), date.fromordinal(window.last)
@@ -46,7 +53,7 @@ async def replay(population: Population, old: Table, new: Table) -> dict[str, An
     sides = {"old": Side("old", old), "new": Side("new", new)}
     figures: dict[str, Any] = {}
     for label, side in sides.items():
-        tallies = await Replay(side, history, window, rules).run()
+        tallies = await Replay(side, history, window, rules).run(tick)
         figures[label] = _figures(tallies, history.collectors, side)
     differences = changed_loans.Differences(sides["old"], sides["new"], settings().buckets)
     changed = await changed_loans.tally(history.loans, differences, window.first, window.last)

@@ -23,10 +23,17 @@ from domain.loan.streaks import on_time
 
 RATING, LIMIT = "customer_risk_rating", "limit_increase"
 _IDS = "SELECT id FROM customer WHERE id > :after ORDER BY id LIMIT :size"
+_BORROWERS = "SELECT COUNT(DISTINCT customer_id) AS n FROM loan"
 _EXPOSURE = """
 SELECT customer_id, SUM(outstanding_principal) AS exposure FROM loan
 WHERE customer_id >= :lo AND customer_id < :hi AND status = :active GROUP BY customer_id
 """
+
+
+async def count() -> int:
+    """About how many borrowers there are (customers with a loan), for a job's progress."""
+    _, rows = await sqltext.execute(_BORROWERS, {})
+    return int(rows[0]["n"])
 
 
 async def chunks(population: Population, process_id: str) -> AsyncIterator[list[Case]]:

@@ -32,7 +32,22 @@ WHERE k.id > :after AND k.opened_at >= :first AND k.opened_at < :past {narrowing
 ORDER BY k.id
 LIMIT :size
 """
+_COUNT = """
+SELECT COUNT(*) AS n FROM collection_case k
+JOIN loan l ON l.id = k.loan_id
+JOIN product p ON p.id = l.product_id
+WHERE k.opened_at >= :first AND k.opened_at < :past {narrowing}
+"""
 INPUTS = ("bucket", "days_past_due", "risk_rating", "value_segment")
+
+
+async def count(population: Population) -> int:
+    """How many collections cases the population holds (for a background job's progress)."""
+    first, past = population.window()
+    narrowing, values = population.narrowing("l.status")
+    statement = _COUNT.format(narrowing=narrowing)
+    _, rows = await sqltext.execute(statement, {"first": first, "past": past, **values})
+    return int(rows[0]["n"])
 
 
 async def chunks(population: Population) -> AsyncIterator[list[Case]]:

@@ -70,6 +70,18 @@ class Population:
         return described
 
 
+def described_again(described: dict[str, Any], *, chunk: int = CHUNK) -> Population:
+    """The population a simulation keeps (:meth:`Population.described`), as it was asked."""
+    narrowed = described.get("filter") or {}
+    return Population(
+        kind=PopulationKind(described["kind"]), start=date.fromisoformat(described["from"]),
+        end=date.fromisoformat(described["to"]),
+        product_codes=tuple(narrowed.get("productCodes", ())),
+        statuses=tuple(narrowed.get("statuses", ())), chunk=chunk,
+        replay_days=int(described.get("replayDays", REPLAY_DAYS)),
+    )  # fmt: skip
+
+
 @dataclass(slots=True)
 class Case:
     """One past case: who, how much is at stake, and the inputs its table is given."""

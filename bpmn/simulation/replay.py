@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -151,8 +152,9 @@ class Replay:
         self.loans = [_Loan.of(c, history.customers[c.customer_id]) for c in history.loans
                       if c.customer_id in history.customers]  # fmt: skip
 
-    async def run(self) -> Tallies:
-        """Replay every loan from the window's start to its last day."""
+    async def run(self, tick: Callable[[], Awaitable[None]] | None = None) -> Tallies:
+        """Replay every loan from the window's start to its last day; ``tick`` is awaited
+        between stretches of events (a background job's progress point)."""
         for at, loan in enumerate(self.loans):
             begins = loan.covered.timeline.next_past_due(self.window.start)
             if begins is not None and begins <= self.window.last:
@@ -167,6 +169,8 @@ class Replay:
             done += 1
             if done % PAUSE_EVERY == 0:
                 await asyncio.sleep(0)  # the replay runs in the API's loop
+                if tick is not None:
+                    await tick()
         return self.tallies
 
     def _push(self, moment: datetime, kind: int, at: int, payload: Any) -> None:

@@ -9,7 +9,7 @@ it cannot tell apart. The caller keeps the report (:mod:`domain.simulation.servi
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +56,40 @@ class Simulated:
     report: dict[str, Any]
 
 
+@dataclass
+class Prepared:
+    """A simulation checked and its two tables loaded: what a background job queues."""
+
+    draft: Draft
+    population: Population
+    process_id: str
+    decision_id: str
+    kind: PopulationKind
+    baseline: ProcessDefinition
+    old: Side
+    new: Side
+
+    @property
+    def against_version(self) -> int:
+        """The version the draft is compared with."""
+        return self.baseline.version
+
+
+@dataclass(frozen=True)
+class Point:
+    """A progress point of a simulation: cases done of those counted, and the figures so far
+    (the report's shape) made on demand."""
+
+    done: int
+    total: int | None
+    phase: str  # CASES, then REPLAY for a collection strategy's day-by-day replay
+    report: Callable[[], dict[str, Any]]
+
+
+Progress = Callable[[Point], Awaitable[None]]
+PROGRESS_SECONDS = 1.0  # at most this long between two progress points of the replay
+
+
 async def simulate(
     draft: Draft,
     population: Population,
@@ -65,7 +99,22 @@ async def simulate(
     against_version: int | None = None,
 ) -> Simulated:
     """Run the draft's table and the baseline's over the population; nothing is stored."""
-    started = time.perf_counter()
+    prepared = await prepare(
+        draft, population, process_id=process_id, decision_id=decision_id,
+        against_version=against_version,
+    )  # fmt: skip
+    return await execute(prepared)
+
+
+async def prepare(
+    draft: Draft,
+    population: Population,
+    *,
+    process_id: str | None = None,
+    decision_id: str | None = None,
+    against_version: int | None = None,
+) -> Prepared:
+    """Check what is asked (ValidationError, NotFoundError) and load both tables."""
     bundle = validation.deploy_check(draft.bpmn_xml, draft.dmn_xmls)
     process_id = _process(bundle.process_ids, process_id)
     kind = KINDS.get(process_id)
@@ -90,29 +139,94 @@ async def simulate(
     decision_id = _decision(draft.bpmn_xml, decision_id)
     old = Side("old", tables.load(decision_id, [d.encode("utf-8") for d in baseline.dmn_xmls]))
     new = Side("new", tables.load(decision_id, draft.dmn_xmls))
-    tally = Tally(old, new)
+    return Prepared(draft, population, process_id, decision_id, kind, baseline, old, new)
+
+
+def empty_report(prepared: Prepared) -> dict[str, Any]:
+    """The report of a simulation no case of which has run yet (a queued job's)."""
+    return _report(prepared, Tally(prepared.old, prepared.new), None, None, 0.0)
+
+
+async def execute(prepared: Prepared, progress: Progress | None = None) -> Simulated:
+    """Run a prepared simulation; ``progress`` hears a :class:`Point` before the first case,
+    after each chunk of cases and about every second of the replay (it may raise to stop)."""
+    started = time.perf_counter()
+    population, kind = prepared.population, prepared.kind
+    tally = Tally(prepared.old, prepared.new)
     observed = Observed(await clock.get()) if kind is PopulationKind.APPLICATIONS else None
-    async for chunk in _chunks(population, process_id):
+
+    def so_far() -> dict[str, Any]:
+        seconds = time.perf_counter() - started
+        return _report(prepared, tally, observed, None, seconds)
+
+    total = None
+    if progress is not None:
+        total = await _count(population)
+        await progress(Point(0, total, "CASES", so_far))
+    done = 0
+    async for chunk in _chunks(population, prepared.process_id):
         changed = {}
-        for done, case in enumerate(chunk, start=1):
+        for case in chunk:
+            done += 1
             await pause(done)
             moved = tally.add(case)
             if moved is not None:
                 changed[case.case_id] = moved
         if observed is not None:
             await observed.add(changed)
+        if progress is not None:
+            await progress(Point(done, max(done, total or 0), "CASES", so_far))
     replayed = None
-    if kind is PopulationKind.LOANS and collections_replay.applies(new.table):
-        replayed = await collections_replay.replay(population, old.table, new.table)
-    report = {
-        "processId": process_id, "decisionId": decision_id, "draftDigest": draft.digest,
+    if kind is PopulationKind.LOANS and collections_replay.applies(prepared.new.table):
+        tick = None if progress is None else _ticker(progress, Point(done, done, "REPLAY", so_far))
+        replayed = await collections_replay.replay(
+            population, prepared.old.table, prepared.new.table, tick
+        )
+    report = _report(prepared, tally, observed, replayed, time.perf_counter() - started)
+    return Simulated(
+        prepared.process_id, prepared.decision_id, prepared.draft.digest,
+        prepared.against_version, report,
+    )  # fmt: skip
+
+
+def _ticker(progress: Progress, point: Point) -> Callable[[], Awaitable[None]]:
+    """A progress point about every :data:`PROGRESS_SECONDS` of the replay."""
+    last = [time.perf_counter()]
+
+    async def tick() -> None:
+        now = time.perf_counter()
+        if now - last[0] >= PROGRESS_SECONDS:
+            last[0] = now
+            await progress(point)
+
+    return tick
+
+
+def _report(
+    prepared: Prepared,
+    tally: Tally,
+    observed: Observed | None,
+    replayed: dict[str, Any] | None,
+    seconds: float,
+) -> dict[str, Any]:
+    baseline = prepared.baseline
+    return {
+        "processId": prepared.process_id, "decisionId": prepared.decision_id,
+        "draftDigest": prepared.draft.digest,
         "against": {"version": baseline.version, "contentHash": baseline.content_hash},
-        "population": population.described(), **tally.figures(),
+        "population": prepared.population.described(), **tally.figures(),
         "observed": observed.shown() if observed is not None else None,
         "collections": replayed,
-        "sample": tally.sample, "seconds": round(time.perf_counter() - started, 3),
+        "sample": list(tally.sample), "seconds": round(seconds, 3),
     }  # fmt: skip
-    return Simulated(process_id, decision_id, draft.digest, baseline.version, report)
+
+
+async def _count(population: Population) -> int:
+    if population.kind is PopulationKind.APPLICATIONS:
+        return await applications.count(population)
+    if population.kind is PopulationKind.LOANS:
+        return await loans.count(population)
+    return await customers.count()
 
 
 def _process(drafted: list[str], asked: str | None) -> str:

@@ -18,8 +18,22 @@ class PopulationKind(StrEnum):
     CUSTOMERS = "CUSTOMERS"
 
 
+class SimulationStatus(StrEnum):
+    """Where a simulation stands: asked in the background it is a job a worker runs."""
+
+    QUEUED = "QUEUED"  # waits for a worker
+    RUNNING = "RUNNING"  # claimed by a worker (claimed_by, lease_until), report partial
+    DONE = "DONE"
+    FAILED = "FAILED"  # error says what and where
+    CANCELLED = "CANCELLED"  # stopped at a progress point: the report is the figures so far
+
+
 class Simulation(Model):
-    """A draft's table run beside a deployed version over past cases, and its report."""
+    """A draft's table run beside a deployed version over past cases, and its report.
+
+    A simulation asked in the background is its own job: kept QUEUED with its draft, claimed
+    by a worker, its report the figures so far at each progress point, DONE at the end.
+    """
 
     id = fields.IntField(primary_key=True)
     process_id = fields.CharField(max_length=64, db_index=True)
@@ -31,10 +45,24 @@ class Simulation(Model):
     population: fields.Field[dict[str, Any]] = fields.JSONField()
     report: fields.Field[dict[str, Any]] = fields.JSONField()
     ran_by = fields.CharField(max_length=64)
-    ran_at = fields.DatetimeField()
+    ran_at = fields.DatetimeField()  # asked at (queued at, for a background one)
+    status = fields.CharEnumField(SimulationStatus, max_length=16, default=SimulationStatus.DONE)
+    # a background job's draft, kept until it is done: {"bpmnXml": …, "dmnXmls": […]}
+    draft: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
+    cases_done = fields.IntField(default=0)
+    cases_total = fields.IntField(null=True)  # known once the worker counted the population
+    phase = fields.CharField(max_length=16, null=True)  # CASES, then REPLAY for a strategy
+    claimed_by = fields.CharField(max_length=96, null=True)
+    lease_until = fields.DatetimeField(null=True)  # wall clock: past it, another worker takes over
+    attempts = fields.IntField(default=0)
+    cancel_requested_by = fields.CharField(max_length=64, null=True)
+    error = fields.TextField(null=True)
+    started_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "simulation"
+        indexes = (("status", "lease_until"),)
 
 
 class SimulationCitation(Model):

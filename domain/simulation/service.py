@@ -7,7 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.errors import ConflictError, NotFoundError
-from domain.simulation.models import PopulationKind, Simulation, SimulationCitation
+from domain.simulation.models import (
+    PopulationKind,
+    Simulation,
+    SimulationCitation,
+    SimulationStatus,
+)
 
 
 async def create(
@@ -20,12 +25,18 @@ async def create(
     population: dict[str, Any],
     report: dict[str, Any],
     ran_by: str,
+    draft: dict[str, Any] | None = None,
 ) -> Simulation:
-    """Keep a simulation's report with the draft it was made on."""
+    """Keep a simulation's report with the draft it was made on; given the draft itself, it is
+    a background job, QUEUED for a worker (``report`` the empty figures until then)."""
+    now, queued = datetime.now(UTC), draft is not None
+    cases = None if queued else int(report["totals"]["cases"])
     return await Simulation.create(
         process_id=process_id, decision_id=decision_id, draft_digest=draft_digest,
         against_version=against_version, population_kind=population_kind,
-        population=population, report=report, ran_by=ran_by[:64], ran_at=datetime.now(UTC),
+        population=population, report=report, ran_by=ran_by[:64], ran_at=now,
+        status=SimulationStatus.QUEUED if queued else SimulationStatus.DONE, draft=draft,
+        cases_done=cases or 0, cases_total=cases, finished_at=None if queued else now,
     )  # fmt: skip
 
 
@@ -41,6 +52,11 @@ async def check_citable(simulation_id: int, *, draft_digest: str) -> Simulation:
     """The simulation a deploy cites, refused (ConflictError) when it was made on another
     draft: the same digest is the same diagram and tables, hence the same process."""
     found = await get_or_raise(simulation_id)
+    if found.status is not SimulationStatus.DONE:
+        raise ConflictError(
+            f"simulation {simulation_id} is {found.status.value}: a deploy cites a simulation "
+            "that ran to its end"
+        )
     if found.draft_digest != draft_digest:
         raise ConflictError(
             f"simulation {simulation_id} was run on another draft "
