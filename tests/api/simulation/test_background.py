@@ -3,10 +3,12 @@ cancelled by its author or an administrator, figures without cases for an analys
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
+from api.simulation import in_process
 from bpmn.simulation import jobs
 from domain.simulation import jobs as claims
 from domain.simulation.models import Simulation
@@ -110,3 +112,18 @@ async def test_a_deploy_cannot_cite_a_simulation_not_done(
     refused = await gql.data(DEPLOY, input={**draft, "simulationId": simulation["id"]})
     assert refused["deployProcess"]["__typename"] == "ConflictError"
     assert "is QUEUED" in refused["deployProcess"]["message"]
+
+
+async def test_the_api_process_runs_queued_simulations_where_no_worker_does(
+    gql: GraphQLClient, shipped_processes: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a server told to run simulations itself (as the demo does)
+    monkeypatch.setenv(in_process.ENV, "1")
+    await history.seed()
+    # when: a background simulation is asked, and the server's task has run
+    simulation = (await _simulate(gql, background=True))["simulation"]
+    assert simulation["status"] == "QUEUED"
+    await asyncio.gather(*in_process._running)
+    # then: done there, without a worker
+    done = (await gql.data(AGAIN, id=simulation["id"]))["simulation"]
+    assert done["status"] == "DONE" and done["totals"]["cases"] == 8
