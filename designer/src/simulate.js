@@ -2,7 +2,8 @@
 // (nothing stored but the simulation itself, nothing sent); the report as a heat map of old ×
 // new outcomes, before/after bars and the changed cases; for a collection strategy also the
 // day-by-day replay: contacts per channel per day and tasks per collector, in force and draft.
-// A deploy then cites the simulation.
+// A deploy then cites the simulation. A window longer than a month runs in the background:
+// progress and a Cancel button until it ends.
 import { gql } from './api.js';
 
 const SIMULATE = `mutation ($input: SimulateInput!) { simulate(input: $input) { __typename
@@ -19,6 +20,15 @@ fragment replaySide on CollectionsSide { contacts suppressed postponed
   channels { channel total perDay } suppressions { rule effect channel count reason }
   workload { collector tasks calls visits busiestDay } }`;
 const TODAY = '{ businessDate }';
+// a window longer than this many days is simulated in the background: queued for a worker,
+// its progress shown (with a Cancel button) until it ends
+const BACKGROUND_DAYS = 31;
+const QUEUE = `mutation ($input: SimulateInput!) { simulate(input: $input) { __typename
+  ... on SimulateSuccess { simulation { id } } ... on UserError { message } } }`;
+const SIMULATION_FIELDS = SIMULATE.slice(SIMULATE.indexOf('{ id processId') + 1, SIMULATE.indexOf('} }\n  ... on UserError'));
+const POLL = `query ($id: Int!) { simulation(id: $id) { status error progress { casesDone casesTotal phase } ${SIMULATION_FIELDS} } }
+${SIMULATE.slice(SIMULATE.indexOf('fragment replaySide'))}`;
+const CANCEL = `mutation ($id: Int!) { cancelSimulation(id: $id) { __typename ... on UserError { message } } }`;
 
 const $ = (id) => document.getElementById(id);
 const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
@@ -147,6 +157,40 @@ function render(simulation) {
   return drawCharts(simulation);
 }
 
+function days(from, to) {
+  return (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86400000 + 1;
+}
+
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+// Queue the simulation, then ask how far it has gone every second, with a Cancel button, until
+// it ends; the kept simulation (its figures so far when cancelled), or null when it failed.
+async function inBackground(input, status) {
+  const queued = (await gql(QUEUE, { input: { ...input, background: true } })).simulate;
+  if (queued.__typename !== 'SimulateSuccess') { status(queued.message, 'error'); return null; }
+  const { id } = queued.simulation;
+  $('simulation-result').innerHTML = `<p id="simulation-progress">Simulation ${id} queued in the background…</p>
+    <button id="simulation-cancel">Cancel</button>`;
+  $('simulation-cancel').addEventListener('click', async () => {
+    const asked = (await gql(CANCEL, { id })).cancelSimulation;
+    if (asked.__typename !== 'CancelSimulationSuccess') status(asked.message, 'error');
+    else $('simulation-cancel').disabled = true;
+  });
+  for (;;) {
+    const simulation = (await gql(POLL, { id })).simulation;
+    const p = simulation.progress;
+    if (simulation.status === 'FAILED') { status(`Simulation ${id} failed: ${simulation.error}`, 'error'); return null; }
+    if (simulation.status === 'DONE' || simulation.status === 'CANCELLED') return simulation;
+    const of = p.casesTotal === null ? '' : ` of ${p.casesTotal}`;
+    const line = simulation.status === 'QUEUED'
+      ? `Simulation ${id} is queued: it waits for a worker (lendgraph worker).`
+      : `Simulation ${id}: ${p.casesDone}${of} case(s) done${p.phase === 'REPLAY' ? ', replaying day by day' : ''}; ${simulation.totals.changed} change outcome so far.`;
+    $('simulation-progress').textContent = line;
+    status(line);
+    await sleep(1000);
+  }
+}
+
 export function setupSimulation({ currentXml, state, status }) {
   $('simulate').addEventListener('click', async () => {
     const panel = $('simulate-panel');
@@ -169,13 +213,24 @@ export function setupSimulation({ currentXml, state, status }) {
         population: { kind: $('simulate-kind').value, from: $('simulate-from').value, to: $('simulate-to').value },
       };
       status('Simulating on past cases…');
-      const result = (await gql(SIMULATE, { input })).simulate;
-      if (result.__typename !== 'SimulateSuccess') { status(result.message, 'error'); return; }
-      state.simulationId = result.simulation.id;
-      await render(result.simulation);
-      const replay = result.simulation.collections;
+      let simulation;
+      if (days(input.population.from, input.population.to) > BACKGROUND_DAYS) {
+        simulation = await inBackground(input, status);
+        if (simulation === null) return;
+      } else {
+        const result = (await gql(SIMULATE, { input })).simulate;
+        if (result.__typename !== 'SimulateSuccess') { status(result.message, 'error'); return; }
+        simulation = result.simulation;
+      }
+      await render(simulation);
+      if (simulation.status === 'CANCELLED') {
+        status(`Simulation ${simulation.id} cancelled: the figures above are those of its first ${simulation.totals.cases} case(s)`, 'error');
+        return;
+      }
+      state.simulationId = simulation.id;
+      const replay = simulation.collections;
       const replayed = replay ? `; replayed ${replay.loans} past-due loan(s): ${replay.old.contacts} contact(s) in force, ${replay.new.contacts} with the draft` : '';
-      status(`Simulated: ${result.simulation.totals.changed} of ${result.simulation.totals.cases} case(s) change${replayed}; Deploy cites simulation ${result.simulation.id}`, 'ok');
+      status(`Simulated: ${simulation.totals.changed} of ${simulation.totals.cases} case(s) change${replayed}; Deploy cites simulation ${simulation.id}`, 'ok');
     } catch (err) {
       status(err.message, 'error');
     }

@@ -1,0 +1,82 @@
+"""Simulate in the designer over more than a month: asked in the background, its progress
+shown until it ends, or cancelled with the Cancel button."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from playwright.async_api import Page, expect
+
+from bpmn.deployments import deploy_bundled
+from bpmn.simulation import run
+from bpmn.simulation.population import Population
+from domain.simulation.models import PopulationKind, Simulation, SimulationStatus
+from domain.user.models import User
+from tests.api.conftest import password_hash
+from tests.bpmn.simulation import history
+from tests.designer.test_designer import _open, _sign_in
+from tests.serving import api_process
+
+FROM, TO = "2026-05-01", "2026-06-10"  # 41 days: more than a month, run in the background
+
+
+async def _ask(page: Page) -> None:
+    """Raise the FAST lane's limit and simulate it over the long window."""
+    await _open(page, "credit_approval")
+    await page.click('.tab[data-tab="dmn:risk_lane"]')
+    cell = page.locator("#dmn-canvas td", has_text="<= 50000").first
+    await cell.click()
+    await page.keyboard.press("Control+A")
+    await page.keyboard.type("<= 80000")
+    await page.click("#simulate")
+    await page.select_option("#simulate-decision", "risk_lane")
+    await page.fill("#simulate-from", FROM)
+    await page.fill("#simulate-to", TO)
+    await page.click("#simulate-go")
+
+
+async def test_a_long_window_runs_in_the_background_to_the_same_figures(
+    db: str, page: Page
+) -> None:
+    # given past applications, and a server that runs queued simulations itself (as the demo)
+    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
+    await deploy_bundled()
+    await history.seed()
+    lane = history.RISK_LANE.replace("&lt;= 50000", "&lt;= 80000")
+    draft = run.Draft(history.APPROVAL.encode(), [lane.encode()])
+    window = Population(PopulationKind.APPLICATIONS, date.fromisoformat(FROM),
+                        date.fromisoformat(TO))  # fmt: skip
+    expected = (await run.simulate(draft, window)).report["totals"]
+    with api_process(db, env={"LENDGRAPH_SIMULATIONS_IN_API": "1"}) as base:
+        await _sign_in(page, base, "ana")
+        # when
+        await _ask(page)
+        # then: the figures the request's own run gives, once the background job ended
+        summary = page.locator("#simulation-summary")
+        await expect(summary).to_contain_text(
+            f"{expected['cases']} case(s), {expected['changed']} change outcome"
+        )
+        await expect(page.locator("#status")).to_contain_text("Deploy cites simulation")
+    kept = await Simulation.get(ran_by="ana")
+    assert kept.status is SimulationStatus.DONE and kept.cases_done == expected["cases"] == 9
+
+
+async def test_a_queued_simulation_waits_for_a_worker_and_is_cancelled_from_the_page(
+    db: str, page: Page
+) -> None:
+    # given a server that runs no simulation itself, and no worker
+    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
+    await deploy_bundled()
+    await history.seed()
+    with api_process(db) as base:
+        await _sign_in(page, base, "ana")
+        await _ask(page)
+        # then it says it waits for a worker
+        await expect(page.locator("#simulation-progress")).to_contain_text("waits for a worker")
+        # when Cancel is pressed
+        await page.click("#simulation-cancel")
+        # then it is cancelled, nothing counted
+        await expect(page.locator("#status")).to_contain_text("cancelled")
+        await expect(page.locator("#simulation-summary")).to_contain_text("0 case(s)")
+    kept = await Simulation.get(ran_by="ana")
+    assert kept.status is SimulationStatus.CANCELLED and kept.cancel_requested_by == "ana"
