@@ -180,3 +180,25 @@ async def test_a_simulation_that_cannot_run_is_failed_with_what_and_where(
     assert row.status is SimulationStatus.FAILED and row.error is not None
     assert row.error.startswith("NotFoundError")
     assert f"simulation {queued.id} of credit_approval's risk_lane, while preparing" in row.error
+
+
+async def test_a_stopping_worker_gives_its_simulation_back_to_the_queue(
+    shipped_processes: str,
+) -> None:
+    # given: a worker asked to stop (SIGTERM) while at four cases
+    await history.seed()
+    queued = await queue(history.APPROVAL, history.DRAFT_LANE, WINDOW)
+    stopping = [False]
+
+    async def sigterm(claim: claims.Claim, point: run.Point) -> None:
+        stopping[0] = stopping[0] or point.done >= 4
+
+    # when
+    outcomes = await jobs.run_queued(stop=lambda: stopping[0], hook=sigterm)
+    # then: queued again, for the next worker to run from the start
+    assert [o.status for o in outcomes] == ["RELEASED"]
+    row = await Simulation.get(id=queued.id)
+    assert (row.status, row.claimed_by, row.lease_until) == (SimulationStatus.QUEUED, None, None)
+    assert [o.status for o in await jobs.run_queued()] == ["DONE"]
+    done = await Simulation.get(id=queued.id)
+    assert without_seconds(done.report) == without_seconds(await _synchronous())
