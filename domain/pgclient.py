@@ -129,8 +129,10 @@ def _record(error: DatabaseUnavailableError) -> DatabaseUnavailableError:
     return error
 
 
-# the mark of a statement that only reads though it does not start with SELECT (a WITH), put
-# there by the code that builds it (api.compiled): sent again on a lost connection, as reads are
+# the mark of a statement that may be sent again on a lost connection, as reads are, though it
+# does not start with SELECT: one that only reads (a WITH), or whose only write cannot happen
+# twice (a compiled page's audit: ON CONFLICT DO NOTHING against migration 0029's index). The
+# code that builds the statement puts it there (api.compiled)
 READ = "/* read */ "
 
 
