@@ -108,8 +108,8 @@ class ObservedPerformance:
 class SimulationProgress:
     cases_done: int = strawberry.field(description="Cases decided both ways so far.")
     cases_total: int | None = strawberry.field(
-        description="Cases in the population, once a worker counted them (for customers, "
-        "the borrowers there are about)."
+        description="Cases in the population, once a worker has counted them; for borrowers, "
+        "the customers with a loan (the cases done, once DONE)."
     )
     phase: str | None = strawberry.field(
         description="CASES, then REPLAY for a collection strategy's day-by-day replay."
