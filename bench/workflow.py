@@ -17,14 +17,13 @@ import asyncio
 import statistics
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
-from cputime import CpuMeter, backend_pids
+from cputime import CpuMeter, backend_pids, process_seconds
 from server import running_server, running_servers
 from tortoise import Tortoise
 from tortoise.expressions import Subquery
@@ -139,39 +138,81 @@ def _busy(body: Any) -> float | None:
     return None
 
 
-def _concurrently(url: str, customers: list[str], clients: int, workers: int) -> tuple[float, int]:
-    """Applications per second with `clients` clients at once over `workers` servers, and how
-    many requests the servers refused as over capacity (sent again after their Retry-After,
-    as a client should: nothing of a refused request was done)."""
-    with running_servers(url, workers) as servers:
+@dataclass(frozen=True)
+class Throughput:
+    """Several clients at once: applications a second, requests refused as over capacity
+    (sent again after their Retry-After, as a client should: nothing of a refused request was
+    done), and the CPU seconds per application of the servers, the database and the clients."""
+
+    rate: float
+    refused: int
+    cpu: Cpu
+
+
+def _concurrently(
+    url: str, warm_up: list[str], customers: list[str], clients: int, workers: int
+) -> Throughput:
+    """`customers`' applications sent by `clients` clients at once over `workers` servers (one
+    event loop sends for all of them: threads would spend more CPU than the servers), after
+    `warm_up`'s the same way, untimed (each connection a server opens has its first statements
+    to prepare, and PostgreSQL its caches to fill)."""
+    pids: list[int] = []
+    with running_servers(url, workers, pids=pids) as servers:
         tokens = [_post(server, LOGIN, {}, u="am1", p=PASSWORD) for server in servers]
         signed_in = [{"Authorization": f"Bearer {t['data']['login']['token']}"} for t in tokens]
-        lanes = [customers[i::clients] for i in range(clients)]
-        refused = [0] * clients
+        refused = [0]
 
-        def lane(index: int) -> None:
+        async def lane(index: int, client: httpx.AsyncClient, lanes: list[list[str]]) -> None:
             headers = signed_in[index % workers]
-            with httpx.Client(base_url=servers[index % workers].base_url, timeout=60) as client:
 
-                def post(query: str, **variables: Any) -> Any:
-                    while wait := _busy(body := _post(client, query, headers, **variables)):
-                        refused[index] += 1
-                        time.sleep(wait)
-                    return body
+            async def post(query: str, **variables: Any) -> Any:
+                while True:
+                    document = {"query": query, "variables": variables}
+                    body = (await client.post("/graphql", headers=headers, json=document)).json()
+                    wait = _busy(body)
+                    if wait is None:
+                        return body
+                    refused[0] += 1
+                    await asyncio.sleep(wait)
 
-                for customer in lanes[index]:
-                    body = post(SUBMIT, id=customer)
-                    assert "errors" not in body, body["errors"]
-                    application = body["data"]["submitApplication"]["application"]
-                    assert len(application["processInstance"]["tasks"]) == 1, application
-                    [task] = application["processInstance"]["tasks"]
-                    done = post(COMPLETE, id=task["id"])
-                    assert done["data"]["completeTask"]["processInstance"]["status"] == "COMPLETED"
+            for customer in lanes[index]:
+                body = await post(SUBMIT, id=customer)
+                assert "errors" not in body, body["errors"]
+                application = body["data"]["submitApplication"]["application"]
+                assert len(application["processInstance"]["tasks"]) == 1, application
+                [task] = application["processInstance"]["tasks"]
+                done = await post(COMPLETE, id=task["id"])
+                assert done["data"]["completeTask"]["processInstance"]["status"] == "COMPLETED"
 
+        async def all_lanes(chosen: list[str]) -> None:
+            lanes = [chosen[i::clients] for i in range(clients)]
+            limits = httpx.Limits(max_connections=clients)
+            sessions = [httpx.AsyncClient(base_url=s.base_url, timeout=60, limits=limits)
+                        for s in servers]  # fmt: skip
+            try:
+                await asyncio.gather(
+                    *(lane(i, sessions[i % workers], lanes) for i in range(clients))
+                )
+            finally:
+                for session in sessions:
+                    await session.aclose()
+
+        asyncio.run(all_lanes(warm_up))
+        refused[0] = 0
+
+        before = asyncio.run(backend_pids(url)) if is_postgres(url) else []
+        meter = CpuMeter([*pids, *before])
+        meter.start()
         started = time.perf_counter()
-        with ThreadPoolExecutor(clients) as pool:
-            list(pool.map(lane, range(clients)))
-        return len(customers) / (time.perf_counter() - started), sum(refused)
+        asyncio.run(all_lanes(customers))
+        elapsed = time.perf_counter() - started
+        meter.stop()
+        # connections the servers opened meanwhile: all their CPU is this run's
+        opened = [p for p in asyncio.run(backend_pids(url)) if p not in before] if before else []
+        database = meter.total(before) + sum(process_seconds(p) for p in opened)
+        n = len(customers)
+        return Throughput(n / elapsed, refused[0], Cpu(meter.total(pids) / n, database / n,
+                                                        meter.ours / n))  # fmt: skip
 
 
 def _bare(rounds: int) -> float:
@@ -213,7 +254,8 @@ def main() -> None:
                         help="clients at once in the throughput runs (0: none)")  # fmt: skip
     args = parser.parse_args()
     url = args.database_url or f"sqlite://{tempfile.mkdtemp()}/workflow.db"
-    many = args.applications * 2 if args.clients else 0  # a new set of customers per worker count
+    # a new set of customers per worker count, and two applications a client to warm up each
+    many = (args.applications + 2 * args.clients) * 2 if args.clients else 0
     chosen = asyncio.run(_prepare(url, args.applications + WARM_UP + many))
     customers, rest = chosen[: args.applications + WARM_UP], chosen[args.applications + WARM_UP :]
     total, submits, completes, cpu = _through_graphql(url, customers)
@@ -233,11 +275,16 @@ def main() -> None:
           f"client {cpu.client / n * 1000:.1f} ms; bare SpiffWorkflow {bare / n * 1000:.2f} ms "
           f"(wall {total / n * 1000:.1f} ms)")  # fmt: skip
     if args.clients:
-        for workers, batch in ((1, rest[: args.applications]), (2, rest[args.applications :])):
-            rate, refused = _concurrently(url, batch, args.clients, workers)
-            print(f"{args.clients} clients at once, {workers} server process(es): {rate:.1f} "
-                  f"applications/s, {(n / bare) / rate:.1f}x under bare; {refused} requests "
-                  "refused as over capacity and sent again")  # fmt: skip
+        for workers in (1, 2):
+            warm_up, rest = rest[: 2 * args.clients], rest[2 * args.clients :]
+            batch, rest = rest[: args.applications], rest[args.applications :]
+            run = _concurrently(url, warm_up, batch, args.clients, workers)
+            print(f"{args.clients} clients at once, {workers} server process(es): {run.rate:.1f} "
+                  f"applications/s, {(n / bare) / run.rate:.1f}x under bare; {run.refused} "
+                  f"requests refused as over capacity and sent again; CPU per application: "
+                  f"servers {run.cpu.server * 1000:.1f} ms, database "
+                  f"{run.cpu.database * 1000:.1f} ms, clients "
+                  f"{run.cpu.client * 1000:.1f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":
