@@ -45,6 +45,7 @@ from api.reports import ReportMutations, ReportQueries
 from api.scalars import SCALAR_OVERRIDES
 from api.simulation.mutations import SimulationMutations
 from api.simulation.queries import SimulationQueries
+from api.simulation.subscriptions import SimulationSubscriptions
 from api.staff.mutations import StaffMutations
 from api.staff.password import PasswordMutations
 from api.staff.queries import StaffQueries
@@ -152,7 +153,7 @@ class ClientSafeErrors(MaskErrors):
         return [outage_error(e) or with_code(e) for e in super()._process_errors(errors)]
 
 
-Subscription = merge_types("Subscription", (TaskSubscriptions,))
+Subscription = merge_types("Subscription", (TaskSubscriptions, SimulationSubscriptions))
 
 
 def build_schema(*, debug: bool = False, introspection: bool = True) -> strawberry.Schema:

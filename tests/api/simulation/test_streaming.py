@@ -1,0 +1,135 @@
+"""simulationUpdated over graphql-transport-ws against a real API process: a background
+simulation's progress as a worker round runs it, then its report, and the stream ends."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+import websockets
+from websockets.typing import Subprotocol
+
+from bpmn.simulation import jobs
+from domain.simulation import jobs as claims
+from domain.user.models import User
+from tests.api.conftest import password_hash
+from tests.api.test_subscriptions import _post, _token
+from tests.bpmn.simulation import history
+from tests.serving import api_process
+
+SIMULATE = """mutation ($input: SimulateInput!) { simulate(input: $input) { __typename
+  ... on SimulateSuccess { simulation { id cells { old new count } } }
+  ... on UserError { code message } } }"""
+STREAM = """subscription ($id: Int!) { simulationUpdated(id: $id) { id status
+  progress { casesDone casesTotal phase } totals { cases changed changedAmount }
+  cells { old new count } } }"""
+# the server looks at the simulation ten times a second; the worker pauses longer at each point
+POLL = {"LENDGRAPH_EVENTS_POLL_SECONDS": "0.1"}
+PAUSE = 0.8
+
+
+def _input(background: bool) -> dict[str, Any]:
+    return {
+        "processId": "credit_approval", "background": background,
+        "draft": {"bpmnXml": history.APPROVAL, "dmnXmls": [history.DRAFT_LANE]},
+        "population": {"kind": "APPLICATIONS", "from": history.START.isoformat(),
+                       "to": history.END.isoformat()},
+    }  # fmt: skip
+
+
+async def _subscribe(base: str, token: str, simulation_id: int) -> Any:
+    socket = await websockets.connect(
+        base.replace("http://", "ws://") + "/graphql",
+        subprotocols=[Subprotocol("graphql-transport-ws")],
+    )
+    await socket.send(json.dumps({"type": "connection_init",
+                                  "payload": {"Authorization": f"Bearer {token}"}}))  # fmt: skip
+    assert json.loads(await socket.recv())["type"] == "connection_ack"
+    await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+        "query": STREAM, "variables": {"id": simulation_id}}}))  # fmt: skip
+    return socket
+
+
+async def _messages(socket: Any, within: float = 10) -> list[dict[str, Any]]:
+    """Every message until the stream completes (or errs)."""
+    seen: list[dict[str, Any]] = []
+    while True:
+        message = json.loads(await asyncio.wait_for(socket.recv(), within))
+        seen.append(message)
+        if message["type"] in ("complete", "error"):
+            return seen
+
+
+async def _staff() -> None:
+    for name, roles in [("ana", ["analyst"]), ("amy", ["account_manager"])]:
+        await User.create(username=name, roles=roles, password_hash=password_hash())
+
+
+async def test_the_stream_shows_growing_progress_then_the_report_and_ends(
+    shipped_processes: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: eight past applications, a simulation queued in the background by an analyst
+    monkeypatch.setenv(claims.CHUNK_ENV, "3")
+    await _staff()
+    await history.seed()
+    with api_process(shipped_processes, POLL) as base:
+        token = await _token(base, "ana")
+        queued = (await _post(base, token, SIMULATE, input=_input(True)))["simulate"]
+        assert queued["__typename"] == "SimulateSuccess", queued
+        simulation_id = queued["simulation"]["id"]
+        socket = await _subscribe(base, token, simulation_id)
+        await asyncio.sleep(0.5)  # it has sent the simulation as it is: QUEUED
+
+        # when: a worker's round runs it, pausing at each progress point
+        async def pause(claim: claims.Claim, point: Any) -> None:
+            await asyncio.sleep(PAUSE)
+
+        [outcome] = await jobs.run_queued(hook=pause)
+        assert outcome.status == "DONE"
+        messages = await _messages(socket)
+        synchronous = (await _post(base, token, SIMULATE, input=_input(False)))["simulate"]
+        await socket.close()
+    # then: QUEUED, RUNNING with more cases done each time, DONE with the report, then the end
+    assert messages[-1] == {"id": "1", "type": "complete"}
+    updates = [m["payload"]["data"]["simulationUpdated"] for m in messages[:-1]]
+    assert all(u["id"] == simulation_id for u in updates)
+    statuses = [u["status"] for u in updates]
+    assert statuses[0] == "QUEUED" and statuses[-1] == "DONE"
+    assert set(statuses[1:-1]) == {"RUNNING"}
+    done = [u["progress"]["casesDone"] for u in updates]
+    assert done == sorted(done) and {3, 6} <= set(done)
+    running = [u for u in updates if u["status"] == "RUNNING" and u["progress"]["casesDone"] == 6]
+    assert running[0]["progress"] == {"casesDone": 6, "casesTotal": 8, "phase": "CASES"}
+    assert running[0]["totals"]["cases"] == 6  # the figures so far
+    final = updates[-1]
+    assert final["progress"]["casesDone"] == 8
+    assert (final["totals"], final["cells"]) == (
+        {"cases": 8, "changed": 3, "changedAmount": "130000.00"},
+        synchronous["simulation"]["cells"],
+    )
+
+
+async def test_a_finished_simulation_is_sent_once_and_a_role_without_figures_is_refused(
+    shipped_processes: str,
+) -> None:
+    await _staff()
+    await history.seed()
+    with api_process(shipped_processes) as base:
+        token = await _token(base, "ana")
+        made = (await _post(base, token, SIMULATE, input=_input(False)))["simulate"]
+        simulation_id = made["simulation"]["id"]
+        # a DONE simulation: itself once, then the end
+        socket = await _subscribe(base, token, simulation_id)
+        messages = await _messages(socket)
+        await socket.close()
+        assert [m["type"] for m in messages] == ["next", "complete"]
+        sent = messages[0]["payload"]["data"]["simulationUpdated"]
+        assert sent["status"] == "DONE" and sent["totals"]["changed"] == 3
+        # an account manager may not read a simulation's figures: refused, nothing sent
+        refused = await _subscribe(base, await _token(base, "amy"), simulation_id)
+        [first, *_] = await _messages(refused)
+        await refused.close()
+        errors = first["payload"]["errors"] if first["type"] == "next" else first["payload"]
+        assert errors[0]["extensions"]["code"] == "FORBIDDEN", first
