@@ -71,8 +71,10 @@ async def count(population: Population) -> int:
     return int(rows[0]["n"])
 
 
-async def chunks(population: Population) -> AsyncIterator[list[Case]]:
-    """The population's applications, a chunk of ids at a time, with their inputs."""
+async def chunks(population: Population, *, complete: bool = False) -> AsyncIterator[list[Case]]:
+    """The population's applications, a chunk of ids at a time, with their inputs;
+    ``complete``: the names a kept instance lacks taken from the rebuilt inputs (a whole
+    process needs every start name, a table only those it reads)."""
     pg = sqltext.postgres()
     first, past = population.window()
     narrowing, values = population.narrowing("a.status")
@@ -84,10 +86,10 @@ async def chunks(population: Population) -> AsyncIterator[list[Case]]:
         if not rows:
             return
         after = int(rows[-1]["id"])
-        yield await _cases(rows, pg=pg)
+        yield await _cases(rows, pg=pg, complete=complete)
 
 
-async def _cases(rows: list[Any], *, pg: bool) -> list[Case]:
+async def _cases(rows: list[Any], *, pg: bool, complete: bool) -> list[Case]:
     applicants = tuple(sorted({int(row["customer_id"]) for row in rows}))
     listed, values = in_list("customer", applicants)
     _, late_rows = await sqltext.execute(LATE.format(where=f"l.customer_id IN {listed}"), values)
@@ -100,11 +102,15 @@ async def _cases(rows: list[Any], *, pg: bool) -> list[Case]:
         await pause(done)
         pk, customer_id = int(row["id"]), int(row["customer_id"])
         amount = money(row["amount"]) or Decimal("0")
+        status = str(row["status"])
         if pk in kept:
-            out.append(Case(pk, customer_id, amount, kept[pk], InputSource.RECORDED))
+            values = kept[pk]
+            if complete:
+                values = {**_rebuilt(row, amount, late.get(customer_id, [])), **values}
+            out.append(Case(pk, customer_id, amount, values, InputSource.RECORDED, status))
         else:
             values = _rebuilt(row, amount, late.get(customer_id, []))
-            out.append(Case(pk, customer_id, amount, values, InputSource.REBUILT))
+            out.append(Case(pk, customer_id, amount, values, InputSource.REBUILT, status))
     return out
 
 

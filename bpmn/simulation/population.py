@@ -19,6 +19,13 @@ PAUSE_EVERY = 250
 REPLAY_DAYS = 90
 
 
+class Scope(StrEnum):
+    """What a simulation runs on each case."""
+
+    TABLE = "TABLE"  # the decision table alone
+    PROCESS = "PROCESS"  # the whole diagram, its service tasks answered from history
+
+
 class InputSource(StrEnum):
     """Where a case's inputs came from."""
 
@@ -37,6 +44,7 @@ class Population:
     statuses: tuple[str, ...] = ()
     chunk: int = CHUNK
     replay_days: int = REPLAY_DAYS  # collections: the days replayed, ending at ``end``
+    scope: Scope = Scope.TABLE  # TABLE: the decision table alone; PROCESS: the whole diagram
 
     def window(self) -> tuple[datetime, datetime]:
         """The window as moments (UTC): from the first day's start to the day after the
@@ -67,6 +75,8 @@ class Population:
         }  # fmt: skip
         if self.kind is PopulationKind.LOANS:
             described["replayDays"] = self.replay_days
+        if self.scope is Scope.PROCESS:
+            described["scope"] = self.scope.value
         return described
 
 
@@ -79,6 +89,7 @@ def described_again(described: dict[str, Any], *, chunk: int = CHUNK) -> Populat
         product_codes=tuple(narrowed.get("productCodes", ())),
         statuses=tuple(narrowed.get("statuses", ())), chunk=chunk,
         replay_days=int(described.get("replayDays", REPLAY_DAYS)),
+        scope=Scope(described.get("scope", Scope.TABLE.value)),
     )  # fmt: skip
 
 
@@ -91,6 +102,7 @@ class Case:
     amount: Decimal
     values: dict[str, Any] = field(default_factory=dict)
     source: InputSource = InputSource.REBUILT
+    status: str | None = None  # an application's status now (its actual decision)
 
 
 def in_list(prefix: str, values: tuple[str, ...] | tuple[int, ...]) -> tuple[str, dict[str, Any]]:

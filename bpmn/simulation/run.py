@@ -14,9 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from bpmn import deployments, engine, validation
-from bpmn.simulation import applications, collections_replay, customers, loans, tables
+from bpmn.simulation import (
+    applications,
+    collections_replay,
+    customers,
+    loans,
+    process_run,
+    tables,
+)
 from bpmn.simulation.observed import Observed
-from bpmn.simulation.population import Case, Population, pause
+from bpmn.simulation.population import Case, Population, Scope, pause
+from bpmn.simulation.process_report import ProcessTally
 from bpmn.simulation.report import Side, Tally
 from domain.clock import service as clock
 from domain.errors import NotFoundError, ValidationError
@@ -68,6 +76,7 @@ class Prepared:
     baseline: ProcessDefinition
     old: Side
     new: Side
+    process: process_run.ProcessSides | None = None  # the whole diagrams (scope PROCESS)
 
     @property
     def against_version(self) -> int:
@@ -139,12 +148,25 @@ async def prepare(
     decision_id = _decision(draft.bpmn_xml, decision_id)
     old = Side("old", tables.load(decision_id, [d.encode("utf-8") for d in baseline.dmn_xmls]))
     new = Side("new", tables.load(decision_id, draft.dmn_xmls))
-    return Prepared(draft, population, process_id, decision_id, kind, baseline, old, new)
+    whole = None
+    if population.scope is Scope.PROCESS:
+        drafted = process_run.draft_definition(
+            process_id, draft.bpmn_xml, draft.dmn_xmls, draft.digest
+        )
+        whole = process_run.sides(kind, baseline, drafted)
+    return Prepared(draft, population, process_id, decision_id, kind, baseline, old, new, whole)
 
 
 def empty_report(prepared: Prepared) -> dict[str, Any]:
     """The report of a simulation no case of which has run yet (a queued job's)."""
-    return _report(prepared, Tally(prepared.old, prepared.new), None, None, 0.0)
+    return _report(prepared, _tally(prepared), None, None, 0.0)
+
+
+def _tally(prepared: Prepared) -> Tally | ProcessTally:
+    """The table's tally, or the whole process's (scope PROCESS)."""
+    if prepared.process is not None:
+        return prepared.process.tally()
+    return Tally(prepared.old, prepared.new)
 
 
 async def execute(prepared: Prepared, progress: Progress | None = None) -> Simulated:
@@ -152,7 +174,7 @@ async def execute(prepared: Prepared, progress: Progress | None = None) -> Simul
     after each chunk of cases and about every second of the replay (it may raise to stop)."""
     started = time.perf_counter()
     population, kind = prepared.population, prepared.kind
-    tally = Tally(prepared.old, prepared.new)
+    tally = _tally(prepared)
     observed = Observed(await clock.get()) if kind is PopulationKind.APPLICATIONS else None
 
     def so_far() -> dict[str, Any]:
@@ -164,7 +186,7 @@ async def execute(prepared: Prepared, progress: Progress | None = None) -> Simul
         total = await _count(population)
         await progress(Point(0, total, "CASES", so_far))
     done = 0
-    async for chunk in _chunks(population, prepared.process_id):
+    async for chunk in _chunks(population, prepared.process_id, prepared.process is not None):
         changed = {}
         for case in chunk:
             done += 1
@@ -204,7 +226,7 @@ def _ticker(progress: Progress, point: Point) -> Callable[[], Awaitable[None]]:
 
 def _report(
     prepared: Prepared,
-    tally: Tally,
+    tally: Tally | ProcessTally,
     observed: Observed | None,
     replayed: dict[str, Any] | None,
     seconds: float,
@@ -260,9 +282,9 @@ async def _baseline(process_id: str, version: int | None) -> ProcessDefinition:
     return found
 
 
-def _chunks(population: Population, process_id: str) -> AsyncIterator[list[Case]]:
+def _chunks(population: Population, process_id: str, whole: bool) -> AsyncIterator[list[Case]]:
     if population.kind is PopulationKind.APPLICATIONS:
-        return applications.chunks(population)
+        return applications.chunks(population, complete=whole)
     if population.kind is PopulationKind.LOANS:
         return loans.chunks(population)
     return customers.chunks(population, process_id)
