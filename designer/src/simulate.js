@@ -4,7 +4,10 @@
 // day-by-day replay: contacts per channel per day and tasks per collector, in force and draft.
 // A deploy then cites the simulation. A window longer than a month runs in the background:
 // progress and a Cancel button until it ends.
-import { gql } from './api.js';
+import { gql, token } from './api.js';
+import { subscribe } from './live.js';
+import { drawCharts } from './simulation_charts.js';
+import { setupComparison } from './compare.js';
 
 const SIMULATE = `mutation ($input: SimulateInput!) { simulate(input: $input) { __typename
   ... on SimulateSuccess { simulation { id processId decisionId againstVersion outcomeOutput seconds
@@ -28,6 +31,7 @@ const QUEUE = `mutation ($input: SimulateInput!) { simulate(input: $input) { __t
 const SIMULATION_FIELDS = SIMULATE.slice(SIMULATE.indexOf('{ id processId') + 1, SIMULATE.indexOf('} }\n  ... on UserError'));
 const POLL = `query ($id: Int!) { simulation(id: $id) { status error progress { casesDone casesTotal phase } ${SIMULATION_FIELDS} } }
 ${SIMULATE.slice(SIMULATE.indexOf('fragment replaySide'))}`;
+const STREAM = POLL.replace('query ($id: Int!) { simulation(id: $id)', 'subscription ($id: Int!) { simulationUpdated(id: $id)');
 const CANCEL = `mutation ($id: Int!) { cancelSimulation(id: $id) { __typename ... on UserError { message } } }`;
 
 const $ = (id) => document.getElementById(id);
@@ -37,81 +41,6 @@ function addDays(day, days) {
   const d = new Date(`${day}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
-}
-
-function outcomes(simulation) {
-  const names = new Set();
-  for (const c of simulation.cells) { names.add(c.old); names.add(c.new); }
-  return [...names].sort();
-}
-
-async function drawCharts(simulation) {
-  const echarts = await import('echarts');
-  const names = outcomes(simulation);
-  const heat = echarts.init($('simulation-heatmap'));
-  const max = Math.max(1, ...simulation.cells.map((c) => c.count));
-  heat.setOption({
-    animation: false,
-    title: { text: `${simulation.outcomeOutput}: in force (rows) × draft (columns)`, textStyle: { fontSize: 12 } },
-    tooltip: { formatter: (p) => `${names[p.value[1]]} → ${names[p.value[0]]}: ${p.value[2]} case(s)` },
-    grid: { left: 90, top: 30, bottom: 30, right: 20 },
-    xAxis: { type: 'category', data: names },
-    yAxis: { type: 'category', data: names },
-    visualMap: { min: 0, max, show: false, inRange: { color: ['#f4f6fa', '#1d4ed8'] } },
-    series: [{
-      type: 'heatmap', label: { show: true },
-      data: simulation.cells.map((c) => [names.indexOf(c.new), names.indexOf(c.old), c.count]),
-    }],
-  });
-  if (simulation.collections) drawReplay(echarts, simulation.collections);
-  const bars = echarts.init($('simulation-bars'));
-  const count = (list, name) => (list.find((o) => o.outcome === name) || { count: 0 }).count;
-  bars.setOption({
-    animation: false,
-    legend: { data: ['in force', 'draft'] },
-    tooltip: {},
-    grid: { left: 50, top: 30, bottom: 30, right: 10 },
-    xAxis: { type: 'category', data: names },
-    yAxis: { type: 'value' },
-    series: [
-      { name: 'in force', type: 'bar', data: names.map((n) => count(simulation.totals.old, n)) },
-      { name: 'draft', type: 'bar', data: names.map((n) => count(simulation.totals.new, n)) },
-    ],
-  });
-}
-
-const SIDES = [['old', 'in force'], ['new', 'draft']];
-
-// Contacts per channel per day as stacked bars (one stack per side), and tasks per collector.
-function drawReplay(echarts, replay) {
-  const channels = [...new Set(SIDES.flatMap(([side]) => replay[side].channels.map((c) => c.channel)))].sort();
-  const contacts = echarts.init($('simulation-contacts'));
-  contacts.setOption({
-    animation: false,
-    title: { text: 'Contacts per day after the contact policy', textStyle: { fontSize: 12 } },
-    legend: { top: 18, type: 'scroll' },
-    tooltip: { trigger: 'axis' },
-    grid: { left: 40, top: 50, bottom: 30, right: 10 },
-    xAxis: { type: 'category', data: replay.dates.map((d) => d.slice(5)) },
-    yAxis: { type: 'value' },
-    series: SIDES.flatMap(([side, label]) => channels.map((channel) => ({
-      name: `${channel} (${label})`, type: 'bar', stack: label,
-      data: (replay[side].channels.find((c) => c.channel === channel) || { perDay: replay.dates.map(() => 0) }).perDay,
-    }))),
-  });
-  const names = [...new Set(SIDES.flatMap(([side]) => replay[side].workload.map((w) => w.collector ?? 'no collector')))].sort();
-  const tasks = (side, name) => (replay[side].workload.find((w) => (w.collector ?? 'no collector') === name) || { tasks: 0 }).tasks;
-  const workload = echarts.init($('simulation-workload'));
-  workload.setOption({
-    animation: false,
-    title: { text: 'Calls and visits per collector', textStyle: { fontSize: 12 } },
-    legend: { top: 18, data: SIDES.map(([, label]) => label) },
-    tooltip: {},
-    grid: { left: 50, top: 50, bottom: 30, right: 10 },
-    xAxis: { type: 'category', data: names },
-    yAxis: { type: 'value' },
-    series: SIDES.map(([side, label]) => ({ name: label, type: 'bar', data: names.map((n) => tasks(side, n)) })),
-  });
 }
 
 function renderReplay(replay) {
@@ -163,8 +92,40 @@ function days(from, to) {
 
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
-// Queue the simulation, then ask how far it has gone every second, with a Cancel button, until
-// it ends; the kept simulation (its figures so far when cancelled), or null when it failed.
+// Where a running simulation stands, or its end: the kept simulation (figures so far when
+// cancelled), null when it failed, undefined while it runs (the progress line shown).
+function standing(simulation, id, status) {
+  const p = simulation.progress;
+  if (simulation.status === 'FAILED') { status(`Simulation ${id} failed: ${simulation.error}`, 'error'); return null; }
+  if (simulation.status === 'DONE' || simulation.status === 'CANCELLED') return simulation;
+  const of = p.casesTotal === null ? '' : ` of ${p.casesTotal}`;
+  const line = simulation.status === 'QUEUED'
+    ? `Simulation ${id} is queued: it waits for a worker (lendgraph worker).`
+    : `Simulation ${id}: ${p.casesDone}${of} case(s) done${p.phase === 'REPLAY' ? ', replaying day by day' : ''}; ${simulation.totals.changed} change outcome so far.`;
+  $('simulation-progress').textContent = line;
+  status(line);
+  return undefined;
+}
+
+// Follow the simulation's stream (simulationUpdated) until it ends; null when no stream could
+// be followed to its end, so the caller polls instead.
+async function followLive(id, status) {
+  let ended;
+  try {
+    await subscribe(STREAM, { id }, (data) => {
+      const now = standing(data.simulationUpdated, id, status);
+      if (now !== undefined) ended = { simulation: now };
+    }, { token: token() });
+  } catch (err) {
+    if (err.live) throw err;
+    return null;
+  }
+  return ended || null;
+}
+
+// Queue the simulation, then show how far it has gone, with a Cancel button, until it ends:
+// as the server streams it, or asking every second where no stream can be followed. The kept
+// simulation (its figures so far when cancelled), or null when it failed.
 async function inBackground(input, status) {
   const queued = (await gql(QUEUE, { input: { ...input, background: true } })).simulate;
   if (queued.__typename !== 'SimulateSuccess') { status(queued.message, 'error'); return null; }
@@ -176,25 +137,21 @@ async function inBackground(input, status) {
     if (asked.__typename !== 'CancelSimulationSuccess') status(asked.message, 'error');
     else $('simulation-cancel').disabled = true;
   });
+  const live = await followLive(id, status);
+  if (live !== null) return live.simulation;
   for (;;) {
-    const simulation = (await gql(POLL, { id })).simulation;
-    const p = simulation.progress;
-    if (simulation.status === 'FAILED') { status(`Simulation ${id} failed: ${simulation.error}`, 'error'); return null; }
-    if (simulation.status === 'DONE' || simulation.status === 'CANCELLED') return simulation;
-    const of = p.casesTotal === null ? '' : ` of ${p.casesTotal}`;
-    const line = simulation.status === 'QUEUED'
-      ? `Simulation ${id} is queued: it waits for a worker (lendgraph worker).`
-      : `Simulation ${id}: ${p.casesDone}${of} case(s) done${p.phase === 'REPLAY' ? ', replaying day by day' : ''}; ${simulation.totals.changed} change outcome so far.`;
-    $('simulation-progress').textContent = line;
-    status(line);
+    const now = standing((await gql(POLL, { id })).simulation, id, status);
+    if (now !== undefined) return now;
     await sleep(1000);
   }
 }
 
 export function setupSimulation({ currentXml, state, status }) {
+  const refreshComparison = setupComparison({ state, status, read: POLL });
   $('simulate').addEventListener('click', async () => {
     const panel = $('simulate-panel');
     panel.hidden = !panel.hidden;
+    if (!panel.hidden) refreshComparison().catch((err) => status(err.message, 'error'));
     if (!$('simulate-to').value) {
       const today = (await gql(TODAY)).businessDate;
       $('simulate-to').value = today;
@@ -223,6 +180,7 @@ export function setupSimulation({ currentXml, state, status }) {
         simulation = result.simulation;
       }
       await render(simulation);
+      await refreshComparison();
       if (simulation.status === 'CANCELLED') {
         status(`Simulation ${simulation.id} cancelled: the figures above are those of its first ${simulation.totals.cases} case(s)`, 'error');
         return;
