@@ -2,7 +2,8 @@
 
 No second announcement channel: the stream wakes with the task events' (``events.wakeups``,
 PostgreSQL's LISTEN/NOTIFY and the safety-net poll, LENDGRAPH_EVENTS_POLL_SECONDS) and reads the
-simulation's row at each wake-up, yielding it only when its status, progress or phase moved.
+simulation's status and progress at each wake-up (its report only when they moved), yielding it
+only then. A worker's progress writes announce nothing, so it is the poll that hears them.
 """
 
 from __future__ import annotations
@@ -20,10 +21,18 @@ from domain.simulation import service
 from domain.simulation.jobs import FINISHED
 from domain.simulation.models import Simulation as SimulationModel
 
+MARK = ("status", "cases_done", "cases_total", "phase", "attempts")
+
 
 def _mark(row: SimulationModel) -> tuple[object, ...]:
     """What a subscriber is told again when it changes."""
-    return (row.status, row.cases_done, row.cases_total, row.phase, row.attempts)
+    return tuple(getattr(row, name) for name in MARK)
+
+
+async def _mark_now(simulation_id: int) -> tuple[object, ...] | None:
+    """The mark as stored now, read without the report (None when the row is gone)."""
+    found = await SimulationModel.filter(id=simulation_id).values_list(*MARK)
+    return tuple(found[0]) if found else None
 
 
 @strawberry.type
@@ -41,9 +50,10 @@ class SimulationSubscriptions:
         if row.status in FINISHED:
             return
         async for _ in events.wakeups():
-            row = await service.get_or_raise(id)
-            if _mark(row) == last:
+            # most wake-ups find nothing moved: the row's few columns, not its report
+            if await _mark_now(id) == last:
                 continue
+            row = await service.get_or_raise(id)
             last = _mark(row)
             # the subscriber may have been disabled or lost the right since the last change
             await info.context.authorizer.ensure_current()
