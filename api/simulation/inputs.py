@@ -4,9 +4,16 @@ from datetime import date
 
 import strawberry
 
+from bpmn.simulation.population import Scope
 from domain.simulation.models import PopulationKind
 
 strawberry.enum(PopulationKind, description="Which past cases a simulation replays.")
+strawberry.enum(
+    Scope,
+    name="SimulationScope",
+    description="What runs on each case: the decision table alone (TABLE), or the whole "
+    "process diagram with its tables (PROCESS; past applications only).",
+)
 
 
 @strawberry.input(description="The draft being edited: a diagram and its tables.")
@@ -61,6 +68,11 @@ class SimulateInput:
         default=None, description="The version in force when not given."
     )
     population: SimulationPopulationInput
+    scope: Scope = strawberry.field(
+        default=Scope.TABLE,
+        description="PROCESS runs each past application through the draft's whole diagram and "
+        "the baseline's: approval rate, amount approved, share with no human, tasks per role.",
+    )
     background: bool = strawberry.field(
         default=False,
         description="Queue it for a worker and answer at once (QUEUED): for large populations; "

@@ -59,6 +59,7 @@ def _population(input: SimulateInput) -> Population:
         kind=asked.kind, start=asked.from_, end=asked.to,
         product_codes=tuple(narrowed.product_codes) if narrowed else (),
         statuses=tuple(narrowed.statuses) if narrowed else (), replay_days=asked.replay_days,
+        scope=input.scope,
     )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from api.simulation.process_types import CaseTask, ProcessFigures, case_tasks
 from api.simulation.replay_types import CollectionsReplay
 from domain.simulation.models import Simulation as SimulationModel
 from domain.simulation.models import SimulationStatus
@@ -64,6 +65,12 @@ class CaseDecision:
     outcome: str
     rules: list[FiredRule]
     outputs: JSON
+    path: list[str] | None = strawberry.field(
+        default=None, description="Whole process: the elements the run passed, in order."
+    )
+    tasks: list[CaseTask] | None = strawberry.field(
+        default=None, description="Whole process: the human tasks the run made."
+    )
 
 
 @strawberry.type(description="A case whose outcome the draft changes, with both explanations.")
@@ -75,6 +82,11 @@ class ChangedCase:
     amount: Decimal
     input_source: str = strawberry.field(description="RECORDED or REBUILT.")
     inputs: JSON
+    assumed_decision: str | None = strawberry.field(
+        default=None,
+        description="Whole process: the decision a reviewer is taken to give (the one the "
+        "application got), null when it has none yet.",
+    )
     old: CaseDecision
     new: CaseDecision
 
@@ -130,6 +142,10 @@ class Simulation:
     observed: ObservedPerformance | None = strawberry.field(
         description="For applications: the performance of granted loans among changed ones."
     )
+    process: ProcessFigures | None = strawberry.field(
+        description="Scope PROCESS: both diagrams run whole on past applications, with the "
+        "approval rate, amount approved, share with no human and tasks per role of each."
+    )
     collections: CollectionsReplay | None = strawberry.field(
         description="For a collection strategy: both tables replayed day by day over the loans "
         "past due in the window, with the contacts, the policy's suppressions and the workload."
@@ -160,6 +176,7 @@ class Simulation:
             cells=[SimulationCell(old=c["old"], new=c["new"], count=c["count"],
                                   amount=Decimal(c["amount"])) for c in report["cells"]],
             totals=_totals(report["totals"]), observed=_observed(report.get("observed")),
+            process=ProcessFigures.from_report(report.get("process")),
             collections=CollectionsReplay.from_report(report.get("collections")),
             changed_cases=None if visible is None else [_case(c) for c in visible],
             ran_by=row.ran_by, ran_at=row.ran_at, seconds=float(report["seconds"]),
@@ -190,6 +207,7 @@ def _decision(found: dict[str, Any]) -> CaseDecision:
     return CaseDecision(
         outcome=found["outcome"], outputs=found["outputs"],
         rules=[FiredRule(id=r["id"], annotation=r["annotation"]) for r in found["rules"]],
+        path=found.get("path"), tasks=case_tasks(found),
     )  # fmt: skip
 
 
@@ -198,6 +216,7 @@ def _case(found: dict[str, Any]) -> ChangedCase:
         case_id=found["caseId"], customer_id=found["customerId"],
         amount=Decimal(found["amount"]), input_source=found["inputSource"],
         inputs=found["inputs"], old=_decision(found["old"]), new=_decision(found["new"]),
+        assumed_decision=found.get("assumedDecision"),
     )  # fmt: skip
 
 
