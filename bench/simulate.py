@@ -12,7 +12,12 @@ second and the peak memory the simulation allocated (a second run, traced).
     python bench/simulate.py [--applications 100000] [--customers 20000]
         [--sqlite-path /tmp/lendgraph_bench_simulate.db]
         [--database-url postgres://postgres@127.0.0.1:5432/lendgraph_bench_simulate]
-        [--only sqlite|postgres]
+        [--only sqlite|postgres] [--scope table|process]
+
+``--scope process`` runs the whole credit approval diagram, both versions, on every
+application (its report pull and scoring answered from history, a review with the decision
+the application got), once per key of the start data the diagram can tell apart, and prints
+the runs each side made and both sides' approval rate, no-human share and tasks per role.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import time
 from datetime import date
+from typing import Any
 
 from simulation_runs import (
     PROCESSES,
@@ -32,7 +38,7 @@ from tortoise import Tortoise, connections
 
 from bpmn import bundled
 from bpmn.simulation import run
-from bpmn.simulation.population import Population
+from bpmn.simulation.population import Population, Scope
 from domain import migrate
 from domain.db import tortoise_config
 from domain.simulation.models import PopulationKind
@@ -133,23 +139,25 @@ async def _build(url: str, pg: bool, customers: int, applications: int) -> float
     return time.perf_counter() - started
 
 
-async def _simulate() -> tuple[run.Simulated, float, int]:
+async def _simulate(scope: Scope) -> tuple[run.Simulated, float, int]:
     draft_dmn = (
         (PROCESSES / "risk_lane.dmn").read_text()
         .replace("&lt; 550", "&lt; 600").replace("&lt;= 50000", "&lt;= 80000")
     )  # fmt: skip
     draft = run.Draft((PROCESSES / "credit_approval.bpmn").read_bytes(), [draft_dmn.encode()])
-    population = Population(PopulationKind.APPLICATIONS, *QUARTER)
+    population = Population(PopulationKind.APPLICATIONS, *QUARTER, scope=scope)
     return await timed_and_traced(draft, population)
 
 
-async def bench(name: str, url: str, customers: int, applications: int) -> None:
+async def bench(
+    name: str, url: str, customers: int, applications: int, scope: Scope = Scope.TABLE
+) -> None:
     """Build the history on one database, simulate, print the figures."""
     pg = name == "PostgreSQL"
     await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
     try:
         built = await _build(url, pg, customers, applications)
-        done, seconds, peak = await _simulate()
+        done, seconds, peak = await _simulate(scope)
     finally:
         await Tortoise.close_connections()
     totals = done.report["totals"]
@@ -162,15 +170,25 @@ async def bench(name: str, url: str, customers: int, applications: int) -> None:
           f"{done.report['observed']['defaulted']:,} defaulted")  # fmt: skip
     for cell in done.report["cells"]:
         print(f"    {cell['old']:>9} -> {cell['new']:<9} {cell['count']:>7,}  {cell['amount']:>18}")
+    process: dict[str, Any] = done.report.get("process") or {}
+    for side in ("old", "new") if process else ():
+        found = process[side]
+        roles = ", ".join(f"{r['role']} {r['tasks']:,}" for r in found["tasksPerRole"])
+        print(f"  {side}: {found['runs']:,} diagram runs; approved {found['approved']:,} "
+              f"({found['approvalRate']}, {found['approvedAmount']}); no human "
+              f"{found['noHumanShare']}, no human decision {found['noHumanDecisionShare']}; "
+              f"tasks: {roles}")  # fmt: skip
 
 
 async def one(args: argparse.Namespace) -> None:
     """Bench the database asked for."""
+    scope = Scope(args.scope.upper())
     if args.only == "sqlite":
-        await bench("SQLite", f"sqlite://{args.sqlite_path}", args.customers, args.applications)
+        url = f"sqlite://{args.sqlite_path}"
+        await bench("SQLite", url, args.customers, args.applications, scope)
     else:
         await fresh_postgres(args.database_url)
-        await bench("PostgreSQL", args.database_url, args.customers, args.applications)
+        await bench("PostgreSQL", args.database_url, args.customers, args.applications, scope)
 
 
 def main() -> None:
@@ -181,6 +199,7 @@ def main() -> None:
     parser.add_argument("--sqlite-path", default=DEFAULT_SQLITE, help="removed and made again")
     parser.add_argument("--database-url", default=DEFAULT_URL, help="dropped and made again")
     parser.add_argument("--only", choices=("sqlite", "postgres"))
+    parser.add_argument("--scope", choices=("table", "process"), default="table")
     each_database(__file__, parser.parse_args(), one)
 
 
