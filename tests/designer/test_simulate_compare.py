@@ -4,13 +4,15 @@ different windows are not lined up."""
 
 from __future__ import annotations
 
+import asyncio
+
 from playwright.async_api import Page, expect
 
 from bpmn.deployments import deploy_bundled
 from domain.simulation.models import Simulation
 from domain.user.models import User
 from tests.api.conftest import password_hash
-from tests.bpmn.simulation import history
+from tests.bpmn.simulation import arrears, history
 from tests.designer.conftest import screenshot
 from tests.designer.test_designer import _open, _sign_in
 from tests.serving import api_process
@@ -23,14 +25,20 @@ async def _edit(page: Page, was: str, now: str) -> None:
     await page.keyboard.type(now)
 
 
-async def _simulate(page: Page, start: str, changed: int | None = None) -> None:
+async def _simulate(page: Page, start: str, number: int) -> Simulation:
+    """Simulate the open draft from `start` to 10 June: the n-th simulation kept, once the
+    page says so."""
     await page.fill("#simulate-from", start)
     await page.fill("#simulate-to", "2026-06-10")
     await page.click("#simulate-go")
-    if changed is not None:
-        summary = page.locator("#simulation-summary")
-        await expect(summary).to_contain_text(f"8 case(s), {changed} change outcome")
-    await expect(page.locator("#status")).to_contain_text("Deploy cites simulation")
+    for _ in range(300):
+        kept = await Simulation.all().order_by("id")
+        if len(kept) == number:
+            break
+        await asyncio.sleep(0.1)
+    assert len(kept) == number, kept
+    await expect(page.locator("#status")).to_contain_text(f"Deploy cites simulation {kept[-1].id}")
+    return kept[-1]
 
 
 async def test_two_drafts_side_by_side_with_their_difference(db: str, page: Page) -> None:
@@ -46,11 +54,13 @@ async def test_two_drafts_side_by_side_with_their_difference(db: str, page: Page
         await page.select_option("#simulate-decision", "risk_lane")
         # when: the first draft raises the FAST limit (a2's 60,000 goes FAST), simulated
         await _edit(page, "<= 50000", "<= 80000")
-        await _simulate(page, "2026-06-01", changed=1)
+        first = (await _simulate(page, "2026-06-01", 1)).id
+        summary = page.locator("#simulation-summary")
+        await expect(summary).to_contain_text("8 case(s), 1 change outcome")
         # and the second also declines below 600 (two more change), simulated on the same window
         await _edit(page, "< 550", "< 600")
-        await _simulate(page, "2026-06-01", changed=3)
-        first, second = [s.id async for s in Simulation.all().order_by("id")]
+        second = (await _simulate(page, "2026-06-01", 2)).id
+        await expect(summary).to_contain_text("8 case(s), 3 change outcome")
         # then the comparison offers the newest beside the one before it
         await expect(page.locator("#compare-first")).to_have_value(str(first))
         await expect(page.locator("#compare-second")).to_have_value(str(second))
@@ -85,9 +95,7 @@ async def test_two_drafts_side_by_side_with_their_difference(db: str, page: Page
 
         # when: the same draft on a shorter window, lined up with the second
         await expect(page.locator("#status")).to_contain_text("side by side")
-        await _simulate(page, "2026-06-03")
-        third = await Simulation.all().order_by("-id").first()
-        assert third is not None and third.id > second
+        third = await _simulate(page, "2026-06-03", 3)
         await expect(page.locator("#compare-first")).to_have_value(str(second))
         await expect(page.locator("#compare-second")).to_have_value(str(third.id))
         await page.click("#compare-go")
@@ -100,3 +108,45 @@ async def test_two_drafts_side_by_side_with_their_difference(db: str, page: Page
         await expect(refused).to_contain_text("applications 2026-06-03 to 2026-06-10")
         await expect(refused).to_contain_text("from differ")
         await expect(page.locator(".compare-side")).to_have_count(0)
+
+
+async def test_two_strategy_drafts_side_by_side_with_both_contact_charts(
+    db: str, page: Page
+) -> None:
+    # given four loans past due in June (tests.bpmn.simulation.arrears) and an analyst
+    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
+    await deploy_bundled()
+    await arrears.seed()
+    with api_process(db) as base:
+        await _sign_in(page, base, "ana")
+        await _open(page, "collections")
+        await page.click('.tab[data-tab="dmn:collection_strategy"]')
+        await page.click("#simulate")
+        await page.select_option("#simulate-decision", "collection_strategy")
+        await page.select_option("#simulate-kind", "LOANS")
+        # when: STANDARD calls every 3 days instead of 5, simulated
+        await page.locator("#dmn-canvas td", has_text="P5D").nth(1).click()
+        await page.keyboard.press("Control+A")
+        await page.keyboard.type('"P3D"')
+        await _simulate(page, "2026-06-01", 1)
+        await expect(page.locator("#simulation-replay-summary")).to_contain_text(
+            "draft 30 contact(s)"
+        )
+        # and also GENTLE's reminders every 2 days instead of 5, simulated on the same window
+        await page.locator("#dmn-canvas td", has_text="P5D").first.click()
+        await page.keyboard.press("Control+A")
+        await page.keyboard.type('"P2D"')
+        await _simulate(page, "2026-06-01", 2)
+        first, second = [s async for s in Simulation.all().order_by("id")]
+        await page.click("#compare-go")
+        # then both replays are drawn side by side, with the difference of their contacts
+        for key in ("first", "second"):
+            await expect(page.locator(f"#compare-{key}-contacts canvas")).to_have_count(1)
+            await expect(page.locator(f"#compare-{key}-heatmap canvas")).to_have_count(1)
+        a = first.report["collections"]["new"]["contacts"]
+        b = second.report["collections"]["new"]["contacts"]
+        assert a == 30 and b != a
+        delta = f"+{b - a}" if b > a else str(b - a)
+        await expect(page.locator("#compare-difference")).to_contain_text(
+            f"contacts with the draft {delta} ({a} → {b})"
+        )
