@@ -6,8 +6,11 @@ tasks get and the human decision it is given. The answers are taken from the sta
 (:data:`ANSWERED`) or are canned (the same for every case), so a run is a function of
 the start data and the decision. Of the start data, the key keeps:
 
-- exactly, every name an expression of the diagram mentions (gateway conditions, scripts,
-  task metadata, timers, anything else written in the process), as a word of its text;
+- exactly, every name an expression of the diagram mentions (scripts, task metadata,
+  timers, anything else written in the process), as a word of its text, and every output
+  of a called table and result variable (what the run writes);
+- for a name a gateway condition only compares with a constant or another name
+  (:mod:`.process_atoms`), the answers of those comparisons;
   a service answer's result variable mentioned anywhere makes every name that answer is
   taken from exact too;
 - for a bare name handed to a service task that is answered (not called), only whether it is
@@ -31,6 +34,7 @@ from typing import Any
 
 from bpmn import engine
 from bpmn.simulation.keys import Keys, _hashable
+from bpmn.simulation.process_atoms import Atom, atoms_of, python_condition
 from bpmn.simulation.tables import Table
 
 # the service operations answered from the case's own history: answer field -> start name
@@ -52,7 +56,8 @@ class ProcessKey:
     """The key of a case's start data and decision for one diagram and its tables."""
 
     def __init__(self, bpmn_xml: bytes, tables: list[Table] | None) -> None:
-        self.exact, self.present = read_names(bpmn_xml)
+        written = {name for table in tables or () for name in table.outputs}
+        self.exact, self.present, self.atoms = read_names(bpmn_xml, written)
         # None: a called table could not be loaded alone, so every value counts
         self._tables = None if tables is None else [Keys(t.classes) for t in tables]
 
@@ -65,7 +70,8 @@ class ProcessKey:
         exact = tuple(_exact(values, name) for name in self.exact)
         present = tuple(values.get(name) is None for name in self.present)
         classes = tuple(keys.key(values) for keys in self._tables)
-        return (exact, present, classes, decision)
+        answers = tuple(atom.answer(values) for atom in self.atoms)
+        return (exact, present, answers, classes, decision)
 
 
 def _exact(values: Mapping[str, Any], name: str) -> Hashable:
@@ -75,13 +81,17 @@ def _exact(values: Mapping[str, Any], name: str) -> Hashable:
     return (type(value).__name__, _hashable(value))
 
 
-def read_names(bpmn_xml: bytes) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The words a diagram's processes mention (read exactly), and the bare names it only
-    hands to answered service tasks (read for being missing)."""
+def read_names(
+    bpmn_xml: bytes, written: set[str] | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Atom, ...]]:
+    """The words a diagram's processes mention (read exactly, with the names ``written`` by
+    its tables), the bare names it only hands to answered service tasks (read for being
+    missing) and the comparisons its conditions make."""
     root = engine.secure_xml(bpmn_xml)
-    words: set[str] = set()
+    words: set[str] = set(written or ())
+    atoms: list[Atom] = []
     handed: set[str] = set()
-    results: dict[str, str] = {}  # result variable -> operation answered from history
+    results: dict[str, str] = {}  # result variable -> its operation
     for process in root.iter("{*}process"):
         served = set()
         for task in process.iter("{*}serviceTask"):
@@ -90,12 +100,32 @@ def read_names(bpmn_xml: bytes) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 _service(task, operator, words, handed, results)
                 served.add(task)
         for node in process.iter():
-            if isinstance(node.tag, str) and not _within(node, served):
+            if not isinstance(node.tag, str) or _within(node, served):
+                continue
+            read = atoms_of(node.text or "") if _local(node) == "conditionExpression" \
+                and python_condition(node) else None  # fmt: skip
+            if read is None:
                 _words(node, words)
+            else:
+                atoms.extend(read[0])
+                words.update(read[1])
+                for value in node.attrib.values():
+                    words.update(_WORD.findall(str(value)))
     for variable, operation in results.items():
         if variable in words:  # the answer is read as a whole: its sources count exactly
-            words.update(ANSWERED[operation].values())
-    return tuple(sorted(words)), tuple(sorted(handed - words))
+            words.update(ANSWERED.get(operation, {}).values())
+    words.update(results)  # written by their tasks: a start name of theirs is not kept as is
+    # a comparison with a name read exactly (perhaps written before it is made) cannot be
+    # answered on the start data: its other names are read exactly too
+    growing = True
+    while growing:
+        growing = False
+        for atom in atoms:
+            names = {side.name for side in (atom.left, atom.right) if side.name is not None}
+            if names & words and not names <= words:
+                words.update(names)
+                growing = True
+    return tuple(sorted(words)), tuple(sorted(handed - words)), tuple(atoms)
 
 
 def _service(
@@ -104,7 +134,7 @@ def _service(
     operation = str(operator.get("id") or "")
     fields = ANSWERED.get(operation)
     variable = str(operator.get("resultVariable") or "")
-    if fields is not None and variable:
+    if variable:
         results[variable] = operation
     for node in task.iter():
         if not isinstance(node.tag, str) or node is operator:

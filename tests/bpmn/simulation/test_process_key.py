@@ -29,7 +29,12 @@ READ_WHOLE = history.APPROVAL.replace(
     'decision == "APPROVED" and (amount &gt; second_approval_above '
     'or score_result["score"] &lt; 650)',
 )
-DIAGRAMS = {"shipped": SHIPPED, "lowered": LOWERED, "read_whole": READ_WHOLE}
+# a draft whose senior review lowers the threshold its next gateway compares the amount with
+WRITES = history.APPROVAL.replace(
+    "<spiffworkflow:postScript>first_review_decision = decision",
+    "<spiffworkflow:postScript>first_review_decision = decision\nsecond_approval_above = 40000",
+)
+DIAGRAMS = {"shipped": SHIPPED, "lowered": LOWERED, "read_whole": READ_WHOLE, "writes": WRITES}
 LANES = {"shipped": history.RISK_LANE, "draft": history.DRAFT_LANE}
 
 
@@ -37,7 +42,8 @@ def _case(rng: random.Random) -> dict[str, Any]:
     """Start data as applications.py gives it, with few enough values that keys repeat."""
     score = rng.choice([None, 480, 549, 550, 551, 590, 619, 620, 650, 700, 720, 790])
     values: dict[str, Any] = {
-        "max_report_age_days": 30, "second_approval_above": Decimal("500000"),
+        "max_report_age_days": rng.choice([30, 5]),
+        "second_approval_above": Decimal(rng.choice(["500000", "45000"])),
         "amount": Decimal(rng.choice([5000, 20000, 45000, 50000, 50001, 60000, 80000, 600000])),
         "term_months": rng.choice([12, 24, 48]), "product_code": "PL",
         "report_age_days": rng.choice([None, 0, 5, 30, 31, 90]),
@@ -83,12 +89,17 @@ def test_copies_of_answers_are_not_reads_but_changed_copies_are() -> None:
         SHIPPED not in (LOWERED, READ_WHOLE)
         and READ_WHOLE.count("score_result") == SHIPPED.count("score_result") + 1
     )
-    shipped, _ = read_names(SHIPPED.encode())
-    assert "bureau_score" not in shipped and "amount" in shipped
-    lowered, _ = read_names(LOWERED.encode())
+    shipped = read_names(SHIPPED.encode())[0]
+    assert "bureau_score" not in shipped
+    lowered = read_names(LOWERED.encode())[0]
     assert "bureau_score" in lowered
-    whole, _ = read_names(READ_WHOLE.encode())
-    assert {"application_score", "score_band", "annual_rate", "term_months"} <= set(whole)
+    whole, _, compared = read_names(READ_WHOLE.encode())
+    assert {"application_score", "score_band", "annual_rate"} <= set(whole)
+    assert "term_months" not in whole and any(a.left.name == "term_months" for a in compared)
+    # the amount is only compared in the shipped diagram; once the threshold is written, the
+    # threshold is read exactly
+    assert "amount" not in shipped and "second_approval_above" not in shipped
+    assert "second_approval_above" in read_names(WRITES.encode())[0]
 
 
 async def test_cases_a_diagram_cannot_tell_apart_run_once(db: str) -> None:
@@ -99,6 +110,9 @@ async def test_cases_a_diagram_cannot_tell_apart_run_once(db: str) -> None:
     side.path(base, "APPROVED")
     side.path(base | {"bureau_score": 735, "term_months": 36}, "APPROVED")
     assert side.runs == 1
-    side.path(base | {"amount": Decimal("20001")}, "APPROVED")  # the gateway reads amount
+    # an amount the table and the second-approval gateway put with it
+    side.path(base | {"amount": Decimal("20001")}, "APPROVED")
+    assert side.runs == 1
+    side.path(base | {"amount": Decimal("600000")}, "APPROVED")  # above the threshold
     side.path(base, "DECLINED")
     assert side.runs == 3
