@@ -117,9 +117,11 @@ function panel() {
 export function setupComparison({ state, status, read }) {
   panel();
   let kept = [];
+  let listed = null; // the process the lists are of
   const refresh = async () => {
     if (!state.processId) return;
-    kept = (await gql(LIST, { process: state.processId })).simulations.edges.map((e) => e.node);
+    listed = state.processId;
+    kept = (await gql(LIST, { process: listed })).simulations.edges.map((e) => e.node);
     const options = () => kept.map((s) => new Option(label(s), s.id));
     $('compare-first').replaceChildren(...options());
     $('compare-second').replaceChildren(...options());
@@ -129,6 +131,11 @@ export function setupComparison({ state, status, read }) {
   };
   $('compare-go').addEventListener('click', async () => {
     try {
+      if (listed !== state.processId) {
+        await refresh();
+        status(`The lists now show the simulations of ${state.processId}: pick two`, 'error');
+        return;
+      }
       const pick = (id) => kept.find((s) => String(s.id) === $(id).value);
       const [first, second] = [pick('compare-first'), pick('compare-second')];
       if (!first || !second) { status('Simulate twice first: there is nothing to compare', 'error'); return; }
