@@ -133,3 +133,28 @@ async def test_a_finished_simulation_is_sent_once_and_a_role_without_figures_is_
         await refused.close()
         errors = first["payload"]["errors"] if first["type"] == "next" else first["payload"]
         assert errors[0]["extensions"]["code"] == "FORBIDDEN", first
+
+
+CANCEL = """mutation ($id: Int!) { cancelSimulation(id: $id) { __typename
+  ... on UserError { code message } } }"""
+
+
+async def test_a_cancelled_simulation_ends_the_stream(shipped_processes: str) -> None:
+    # given: a queued simulation nobody runs, followed by its author
+    await _staff()
+    await history.seed()
+    with api_process(shipped_processes, POLL) as base:
+        token = await _token(base, "ana")
+        queued = (await _post(base, token, SIMULATE, input=_input(True)))["simulate"]
+        socket = await _subscribe(base, token, queued["simulation"]["id"])
+        first = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        # when: it is cancelled
+        cancelled = await _post(base, token, CANCEL, id=queued["simulation"]["id"])
+        assert cancelled["cancelSimulation"]["__typename"] == "CancelSimulationSuccess"
+        rest = await _messages(socket)
+        await socket.close()
+    # then: QUEUED, then CANCELLED with nothing counted, then the end
+    assert first["payload"]["data"]["simulationUpdated"]["status"] == "QUEUED"
+    assert [m["type"] for m in rest] == ["next", "complete"]
+    last = rest[0]["payload"]["data"]["simulationUpdated"]
+    assert last["status"] == "CANCELLED" and last["progress"]["casesDone"] == 0
