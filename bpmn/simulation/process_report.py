@@ -19,6 +19,7 @@ ASSUMPTION = (
     "taken as the reviewer's; an application with no decision yet waits there (PENDING)"
 )
 OUTCOME = "decision"  # what the cells compare: the process's decision
+RUNS_PER_PAUSE = 20  # diagram runs (about 1.5 ms each) between two yields to the event loop
 
 
 @dataclass
@@ -80,6 +81,16 @@ class ProcessTally:
     sample: list[dict[str, Any]] = field(default_factory=list)
     changed: int = 0
     changed_amount: Decimal = Decimal("0")
+    _paused_at: int = 0
+
+    def busy(self) -> bool:
+        """Whether enough runs were made since the last time this said so that the caller
+        should let the event loop run (a run holds it far longer than a table's answer)."""
+        runs = self.old.runs + self.new.runs
+        if runs - self._paused_at < RUNS_PER_PAUSE:
+            return False
+        self._paused_at = runs
+        return True
 
     def add(self, case: Case) -> tuple[str, str] | None:
         """Run a case both ways and count it; (old, new) outcome when its lane or decision

@@ -8,6 +8,7 @@ it cannot tell apart. The caller keeps the report (:mod:`domain.simulation.servi
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -192,6 +193,8 @@ async def execute(prepared: Prepared, progress: Progress | None = None) -> Simul
             done += 1
             await pause(done)
             moved = tally.add(case)
+            if isinstance(tally, ProcessTally) and tally.busy():
+                await asyncio.sleep(0)
             if moved is not None:
                 changed[case.case_id] = moved
         if observed is not None:
