@@ -24,7 +24,6 @@ from bpmn import approval, definitions, engine, registry
 from bpmn.errors import BpmnError
 from bpmn.simulation.process_key import ANSWERED, ProcessKey
 from domain.application.models import ApplicationStatus
-from domain.process.models import ProcessDefinition
 
 MAX_ROUNDS = 50  # human tasks and timers answered in one run at most
 KEPT = 200_000  # runs kept per side at most
@@ -68,11 +67,18 @@ class Path:
 class ProcessSide:
     """A diagram ready to run on past applications, its runs kept per key."""
 
-    def __init__(self, label: str, definition: ProcessDefinition, key: ProcessKey) -> None:
+    def __init__(
+        self,
+        label: str,
+        process_id: str,
+        bundle: engine.ParsedBundle,
+        specs: Mapping[str, definitions.TaskSpec],
+        key: ProcessKey,
+    ) -> None:
         self.label = label
-        self.process_id = definition.process_id
-        self.bundle = definitions.bundle(definition)
-        self.specs = definitions.task_specs(definition)
+        self.process_id = process_id
+        self.bundle = bundle
+        self.specs = specs
         self.key = key
         self.engine = engine.make_engine(service_handler=self._answer)
         self.paths: dict[Hashable, Path] = {}

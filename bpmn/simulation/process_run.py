@@ -3,9 +3,11 @@ its key (:mod:`.process_key`) and its runs (:mod:`.process_cases`)."""
 
 from __future__ import annotations
 
+import ast
+import json
 from dataclasses import dataclass
 
-from bpmn import engine
+from bpmn import definitions, engine
 from bpmn.simulation import tables
 from bpmn.simulation.process_cases import ProcessSide
 from bpmn.simulation.process_key import ProcessKey
@@ -32,15 +34,49 @@ def sides(
     baseline: ProcessDefinition,
     draft: ProcessDefinition,
 ) -> ProcessSides:
-    """Both diagrams ready to run (ValidationError when the population is not applications)."""
+    """Both diagrams ready to run (ValidationError when the population is not applications).
+
+    The deployed version is parsed once per content (:mod:`bpmn.definitions` keeps it); a
+    draft is parsed for this simulation alone, so drafts tried one after another in the
+    designer do not pile up in the API process.
+    """
     if kind is not PopulationKind.APPLICATIONS:
         raise ValidationError.single(
             "scope", "a whole process is simulated on past applications only"
         )
-    return ProcessSides(_side("old", baseline), _side("new", draft))
+    old = _side("old", baseline, definitions.bundle(baseline), definitions.task_specs(baseline))
+    bpmn_xml = draft.bpmn_xml.encode("utf-8")
+    parsed = engine.parse(bpmn_xml, [d.encode("utf-8") for d in draft.dmn_xmls])
+    return ProcessSides(old, _side("new", draft, parsed, _task_specs(bpmn_xml)))
 
 
-def _side(label: str, definition: ProcessDefinition) -> ProcessSide:
+def _task_specs(bpmn_xml: bytes) -> dict[str, definitions.TaskSpec]:
+    """A draft's human tasks, their candidate roles and forms, read as a deployed one's."""
+    specs: dict[str, definitions.TaskSpec] = {}
+    root = engine.secure_xml(bpmn_xml)
+    for tag in definitions.HUMAN_TASK_TAGS:
+        for node in root.iter(f"{{*}}{tag}"):
+            meta = {m.get("name"): m.get("value") for m in node.iter("{*}taskMetadataValue")}
+            role = None
+            if meta.get("candidate_role"):
+                try:
+                    role = str(ast.literal_eval(meta["candidate_role"]))
+                except (ValueError, SyntaxError):
+                    role = None
+            try:
+                form = json.loads(meta["form_fields"]) if meta.get("form_fields") else None
+            except ValueError:
+                form = None
+            specs[str(node.get("id"))] = definitions.TaskSpec(role, form)
+    return specs
+
+
+def _side(
+    label: str,
+    definition: ProcessDefinition,
+    bundle: engine.ParsedBundle,
+    specs: dict[str, definitions.TaskSpec],
+) -> ProcessSide:
     bpmn_xml = definition.bpmn_xml.encode("utf-8")
     dmn_xmls = [d.encode("utf-8") for d in definition.dmn_xmls]
     loaded: list[tables.Table] | None = []
@@ -50,7 +86,8 @@ def _side(label: str, definition: ProcessDefinition) -> ProcessSide:
         except ValidationError:
             loaded = None  # not a table read alone: every value counts in the key
             break
-    return ProcessSide(label, definition, ProcessKey(bpmn_xml, loaded))
+    key = ProcessKey(bpmn_xml, loaded)
+    return ProcessSide(label, definition.process_id, bundle, specs, key)
 
 
 def draft_definition(

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from bpmn import deployments
 from bpmn.simulation import process_run
 from bpmn.simulation.process_cases import ProcessSide
 from bpmn.simulation.process_key import read_names
+from domain.simulation.models import PopulationKind
 from tests.bpmn.simulation import history
 
 SHIPPED = history.APPROVAL
@@ -61,9 +63,12 @@ def _case(rng: random.Random) -> dict[str, Any]:
 
 def _side(bpmn_xml: str, dmn: str) -> ProcessSide:
     definition = process_run.draft_definition(
-        "credit_approval", bpmn_xml.encode(), [dmn.encode()], f"h-{hash((bpmn_xml, dmn))}"
+        "credit_approval",
+        bpmn_xml.encode(),
+        [dmn.encode()],
+        deployments.content_hash(bpmn_xml.encode(), [dmn.encode()]),
     )
-    return process_run._side("new", definition)
+    return process_run.sides(PopulationKind.APPLICATIONS, definition, definition).new
 
 
 @pytest.mark.parametrize("diagram", sorted(DIAGRAMS))
