@@ -10,6 +10,7 @@ import pytest
 
 from bpmn.simulation import run
 from bpmn.simulation.population import Population, Scope
+from domain.application.models import Application, ApplicationStatus
 from domain.errors import ValidationError
 from domain.simulation.models import PopulationKind
 from tests.bpmn.simulation import history, snapshot
@@ -103,3 +104,20 @@ async def test_a_whole_process_is_simulated_on_applications_only(shipped_process
     loans = Population(PopulationKind.LOANS, history.START, history.END, scope=Scope.PROCESS)
     with pytest.raises(ValidationError):
         await run.simulate(DRAFT, loans, process_id="credit_approval")
+
+
+async def test_an_application_not_decided_yet_waits_at_its_review(shipped_processes: str) -> None:
+    # given: a5 (ENHANCED under both) still in review
+    seeded = await history.seed()
+    await Application.filter(id=seeded.applications["a5"]).update(
+        status=ApplicationStatus.IN_REVIEW
+    )
+    # when
+    report = (await run.simulate(DRAFT, WINDOW, process_id="credit_approval")).report
+    # then: its senior review is made on both sides, and it is decided on neither
+    cells = _cells(report)
+    assert cells[("PENDING", "PENDING")] == (1, Decimal("45000"))
+    assert cells[("DECLINED", "DECLINED")] == (3, Decimal("95000"))  # a4, a6, a8
+    old, new = report["process"]["old"], report["process"]["new"]
+    assert _roles(old)["senior_risk_officer"] == 3 and _roles(new)["senior_risk_officer"] == 1
+    assert (old["approved"], old["noHumanDecision"], new["noHumanDecision"]) == (4, 4, 7)
