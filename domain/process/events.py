@@ -99,6 +99,17 @@ async def record_many(rows: list[tuple[int, int, TaskEventKind]]) -> None:
         _hub.wake()
 
 
+async def announce(what: str) -> None:
+    """Wake every subscriber now for a change that is no task event (a background simulation's
+    progress): they read what they follow again. Sent outside a transaction, it is delivered
+    at once; inside one, at its commit."""
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, what])
+    else:
+        _hub.wake()
+
+
 async def latest_id() -> int:
     """The newest event id now (a subscriber starts after it)."""
     row = await TaskEvent.all().order_by("-id").first()

@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 
 from domain.db import positive_setting
 from domain.errors import ConflictError, NotFoundError
+from domain.process import events
 from domain.simulation.models import Simulation, SimulationStatus
 
 WORKER = f"{socket.gethostname()[:48]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -56,6 +57,14 @@ class Claim:
                  attempts=self.attempt)  # fmt: skip
 
 
+async def _announced(changed: int) -> bool:
+    """Whether a write changed the job's row; if it did, its followers hear of it at once
+    (``simulationUpdated`` wakes with the task events' announcements)."""
+    if changed:
+        await events.announce("simulation")
+    return bool(changed)
+
+
 def _claimable(wall: datetime) -> Q:
     expired = Q(status=SimulationStatus.RUNNING) & Q(lease_until__lt=wall)
     return Q(status=SimulationStatus.QUEUED) | expired
@@ -82,6 +91,7 @@ async def claim_next(*, worker: str = WORKER, wall: datetime | None = None) -> C
         if not taken:
             return None
     row.status, row.claimed_by, row.attempts = SimulationStatus.RUNNING, worker, attempt
+    await events.announce("simulation")
     return Claim(row, worker, attempt)
 
 
@@ -101,7 +111,7 @@ async def progress(
         cases_done=done, cases_total=total, phase=phase, report=report,
         lease_until=now + timedelta(seconds=lease_seconds()),
     )  # fmt: skip
-    return bool(written)
+    return await _announced(written)
 
 
 async def cancelled(claim: Claim, *, done: int, total: int | None, report: dict[str, Any]) -> bool:
@@ -111,7 +121,7 @@ async def cancelled(claim: Claim, *, done: int, total: int | None, report: dict[
         status=SimulationStatus.CANCELLED, cases_done=done, cases_total=total, report=report,
         lease_until=None, finished_at=datetime.now(UTC),
     )  # fmt: skip
-    return bool(ended)
+    return await _announced(ended)
 
 
 async def release(claim: Claim, *, done: int, total: int | None, report: dict[str, Any]) -> bool:
@@ -121,7 +131,7 @@ async def release(claim: Claim, *, done: int, total: int | None, report: dict[st
         status=SimulationStatus.QUEUED, claimed_by=None, lease_until=None, cases_done=done,
         cases_total=total, report=report,
     )  # fmt: skip
-    return bool(given)
+    return await _announced(given)
 
 
 async def finish(claim: Claim, *, report: dict[str, Any], done: int) -> bool:
@@ -130,7 +140,7 @@ async def finish(claim: Claim, *, report: dict[str, Any], done: int) -> bool:
         status=SimulationStatus.DONE, report=report, cases_done=done, cases_total=done,
         lease_until=None, finished_at=datetime.now(UTC), draft=None,
     )  # fmt: skip
-    return bool(ended)
+    return await _announced(ended)
 
 
 async def fail(claim: Claim, *, error: str) -> bool:
@@ -139,7 +149,7 @@ async def fail(claim: Claim, *, error: str) -> bool:
         status=SimulationStatus.FAILED, error=error[:4000], lease_until=None,
         finished_at=datetime.now(UTC),
     )  # fmt: skip
-    return bool(ended)
+    return await _announced(ended)
 
 
 async def cancel(simulation_id: int, *, by: str) -> Simulation:
@@ -158,4 +168,5 @@ async def cancel(simulation_id: int, *, by: str) -> Simulation:
         if row.status is SimulationStatus.QUEUED:
             changes |= {"status": SimulationStatus.CANCELLED, "finished_at": datetime.now(UTC)}
         await Simulation.filter(id=row.id, status=row.status).update(**changes)
+    await events.announce("simulation")
     return await Simulation.get(id=simulation_id)

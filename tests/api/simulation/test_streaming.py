@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ import websockets
 from websockets.typing import Subprotocol
 
 from bpmn.simulation import jobs
+from domain.db import is_postgres
 from domain.simulation import jobs as claims
 from domain.user.models import User
 from tests.api.conftest import password_hash
@@ -67,14 +69,15 @@ async def _staff() -> None:
         await User.create(username=name, roles=roles, password_hash=password_hash())
 
 
-async def test_the_stream_shows_growing_progress_then_the_report_and_ends(
-    shipped_processes: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # given: eight past applications, a simulation queued in the background by an analyst
-    monkeypatch.setenv(claims.CHUNK_ENV, "3")
+async def _followed(
+    shipped_processes: str, server: dict[str, str], pause_seconds: float
+) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
+    """An analyst's background simulation of eight past applications, followed by its stream
+    while a worker's round runs it, pausing at each progress point: its id, every message, and
+    the same simulation asked in the request."""
     await _staff()
     await history.seed()
-    with api_process(shipped_processes, POLL) as base:
+    with api_process(shipped_processes, server) as base:
         token = await _token(base, "ana")
         queued = (await _post(base, token, SIMULATE, input=_input(True)))["simulate"]
         assert queued["__typename"] == "SimulateSuccess", queued
@@ -84,13 +87,21 @@ async def test_the_stream_shows_growing_progress_then_the_report_and_ends(
 
         # when: a worker's round runs it, pausing at each progress point
         async def pause(claim: claims.Claim, point: Any) -> None:
-            await asyncio.sleep(PAUSE)
+            await asyncio.sleep(pause_seconds)
 
         [outcome] = await jobs.run_queued(hook=pause)
         assert outcome.status == "DONE"
         messages = await _messages(socket)
         synchronous = (await _post(base, token, SIMULATE, input=_input(False)))["simulate"]
         await socket.close()
+    return simulation_id, messages, synchronous
+
+
+async def test_the_stream_shows_growing_progress_then_the_report_and_ends(
+    shipped_processes: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(claims.CHUNK_ENV, "3")
+    simulation_id, messages, synchronous = await _followed(shipped_processes, POLL, PAUSE)
     # then: QUEUED, RUNNING with more cases done each time, DONE with the report, then the end
     assert messages[-1] == {"id": "1", "type": "complete"}
     updates = [m["payload"]["data"]["simulationUpdated"] for m in messages[:-1]]
@@ -109,6 +120,25 @@ async def test_the_stream_shows_growing_progress_then_the_report_and_ends(
         {"cases": 8, "changed": 3, "changedAmount": "130000.00"},
         synchronous["simulation"]["cells"],
     )
+
+
+@pytest.mark.skipif(
+    not is_postgres(os.environ.get("DATABASE_URL") or "sqlite://x"),
+    reason="the worker's announcements reach other processes on PostgreSQL (LISTEN/NOTIFY)",
+)
+async def test_each_progress_point_is_heard_at_once_not_at_the_next_poll(
+    shipped_processes: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a server that would look at the simulation only every 30 s on its own
+    monkeypatch.setenv(claims.CHUNK_ENV, "3")
+    _, messages, _ = await _followed(
+        shipped_processes, {"LENDGRAPH_EVENTS_POLL_SECONDS": "30"}, 0.3
+    )
+    # then: every progress point arrived (each message within 10 s), through to the end
+    assert messages[-1] == {"id": "1", "type": "complete"}
+    updates = [m["payload"]["data"]["simulationUpdated"] for m in messages[:-1]]
+    assert {3, 6, 8} <= {u["progress"]["casesDone"] for u in updates}
+    assert updates[-1]["status"] == "DONE"
 
 
 async def test_a_finished_simulation_is_sent_once_and_a_role_without_figures_is_refused(
