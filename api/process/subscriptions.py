@@ -25,7 +25,7 @@ class TaskEvent:
     task: Task = strawberry.field(description="The task as it is now.")
 
 
-async def _still_signed_in(info: Info) -> None:
+async def still_signed_in(info: Info) -> None:
     """Check the connection's credentials again; the stream ends with an error if they fail."""
     try:
         subject = await authenticate_connection(info.context.connection_params)
@@ -52,7 +52,7 @@ class TaskSubscriptions:
                 # the policy may have changed since the last batch (roles, grants), and so may
                 # the subscriber: disabled, signed out everywhere, or their token expired
                 await info.context.authorizer.ensure_current()
-                await _still_signed_in(info)
+                await still_signed_in(info)
                 ids = {e.task_id for e in batch}
                 rows = {t.id: t for t in await WorkTask.filter(_visible(info), id__in=ids)}
                 for event in batch:

@@ -13,7 +13,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from api.context import Info
-from api.process.subscriptions import _still_signed_in
+from api.process.subscriptions import still_signed_in
 from api.simulation.mutations import require_figures, visible_cases
 from api.simulation.types import Simulation
 from domain.process import events
@@ -57,7 +57,7 @@ class SimulationSubscriptions:
             last = _mark(row)
             # the subscriber may have been disabled or lost the right since the last change
             await info.context.authorizer.ensure_current()
-            await _still_signed_in(info)
+            await still_signed_in(info)
             require_figures(info)
             yield Simulation.from_model(row, await visible_cases(info, row))
             if row.status in FINISHED:
