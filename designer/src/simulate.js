@@ -8,20 +8,27 @@ import { gql, token } from './api.js';
 import { subscribe } from './live.js';
 import { drawCharts } from './simulation_charts.js';
 import { setupComparison } from './compare.js';
+import {
+  CASE_PATH_FIELDS, PROCESS_FIELDS, PROCESS_FRAGMENT, SIDE_PATH_FIELDS,
+  drawRoles, renderCasePaths, renderProcess, setupScopeChoice,
+} from './process_figures.js';
 
 const SIMULATE = `mutation ($input: SimulateInput!) { simulate(input: $input) { __typename
   ... on SimulateSuccess { simulation { id processId decisionId againstVersion outcomeOutput seconds
     cells { old new count amount }
     totals { cases amount changed changedAmount old { outcome count amount } new { outcome count amount } }
     observed { label loans defaulted worstDpd }
+    ${PROCESS_FIELDS}
     collections { from to dates loans contactTime
       old { ...replaySide } new { ...replaySide }
       changed { label loans cured rolled chargedOff stayed } }
-    changedCases { caseId customerId amount old { outcome rules { id annotation } } new { outcome rules { id annotation } } } } }
+    changedCases { caseId customerId amount ${CASE_PATH_FIELDS}
+      old { outcome rules { id annotation } ${SIDE_PATH_FIELDS} } new { outcome rules { id annotation } ${SIDE_PATH_FIELDS} } } } }
   ... on UserError { message } } }
 fragment replaySide on CollectionsSide { contacts suppressed postponed
   channels { channel total perDay } suppressions { rule effect channel count reason }
-  workload { collector tasks calls visits busiestDay } }`;
+  workload { collector tasks calls visits busiestDay } }
+${PROCESS_FRAGMENT}`;
 const TODAY = '{ businessDate }';
 // a window longer than this many days is simulated in the background: queued for a worker,
 // its progress shown (with a Cancel button) until it ends
@@ -69,11 +76,11 @@ function renderCases(simulation) {
   }
   const rows = simulation.changedCases.map((c) => `<li class="changed-case" data-case-id="${c.caseId}">
     #${c.caseId} (${escape(c.amount)}): <b>${escape(c.old.outcome)}</b> → <b>${escape(c.new.outcome)}</b>
-    <span class="muted">was ${rules(c.old)}; now ${rules(c.new)}</span></li>`).join('');
+    <span class="muted">was ${rules(c.old)}; now ${rules(c.new)}</span>${renderCasePaths(c)}</li>`).join('');
   return `<ul id="simulation-cases">${rows || '<li class="muted">No case changes its outcome.</li>'}</ul>`;
 }
 
-function render(simulation) {
+async function render(simulation) {
   const t = simulation.totals;
   const observed = simulation.observed
     ? `<p class="muted" id="simulation-observed">${escape(simulation.observed.label)}: ${simulation.observed.loans} loan(s) granted among the changed cases, ${simulation.observed.defaulted} defaulted, worst ${simulation.observed.worstDpd} days past due.</p>`
@@ -82,7 +89,8 @@ function render(simulation) {
     <p id="simulation-summary">Simulation ${simulation.id} against version ${simulation.againstVersion}:
       ${t.cases} case(s), ${t.changed} change outcome (amount ${escape(t.changedAmount)} of ${escape(t.amount)}), in ${simulation.seconds.toFixed(2)} s.</p>
     <div class="charts"><div id="simulation-heatmap" class="chart"></div><div id="simulation-bars" class="chart"></div></div>
-    ${observed}${renderReplay(simulation.collections)}${renderCases(simulation)}`;
+    ${renderProcess(simulation.process)}${observed}${renderReplay(simulation.collections)}${renderCases(simulation)}`;
+  await drawRoles(simulation.process);
   return drawCharts(simulation);
 }
 
@@ -148,6 +156,7 @@ async function inBackground(input, status) {
 
 export function setupSimulation({ currentXml, state, status }) {
   const refreshComparison = setupComparison({ state, status, read: POLL });
+  const scopeChoice = setupScopeChoice();
   $('simulate').addEventListener('click', async () => {
     const panel = $('simulate-panel');
     panel.hidden = !panel.hidden;
@@ -160,14 +169,17 @@ export function setupSimulation({ currentXml, state, status }) {
     const tables = Object.keys(state.tables);
     $('simulate-decision').replaceChildren(...tables.map((id) => new Option(id, id)));
     if (state.openTable) $('simulate-decision').value = state.openTable;
+    scopeChoice.refresh((await currentXml()).xml);
   });
   $('simulate-go').addEventListener('click', async () => {
     try {
       const { xml, dmns } = await currentXml();
+      scopeChoice.refresh(xml);
       const input = {
         processId: state.processId, decisionId: $('simulate-decision').value || null,
         draft: { bpmnXml: xml, dmnXmls: dmns },
         population: { kind: $('simulate-kind').value, from: $('simulate-from').value, to: $('simulate-to').value },
+        scope: scopeChoice.scope(),
       };
       status('Simulating on past cases…');
       let simulation;
