@@ -93,3 +93,23 @@ async def test_an_analyst_runs_a_lane_draft_through_the_whole_process(db: str, p
         await screenshot(page, "designer-process-simulation.png")
     kept = await Simulation.all()
     assert [s.population["scope"] for s in kept] == ["PROCESS"]
+
+
+async def test_a_process_without_a_human_task_offers_the_table_only(db: str, page: Page) -> None:
+    # given customer_risk_rating, a diagram with no user task
+    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
+    await deploy_bundled()
+    with api_process(db) as base:
+        await _sign_in(page, base, "ana")
+        await _open(page, "customer_risk_rating")
+        # when the analyst opens Simulate on past applications
+        await page.click("#simulate")
+        await expect(page.locator("#simulate-kind")).to_have_value("APPLICATIONS")
+        # then there is no whole process to run: the choice is not offered
+        await expect(page.locator("#simulate-scope")).to_have_count(1)
+        await expect(page.locator("#simulate-scope")).to_be_hidden()
+        # while credit_approval, with its reviews, offers it
+        await _open(page, "credit_approval")
+        await page.click("#simulate")
+        await page.click("#simulate")
+        await expect(page.locator("#simulate-scope")).to_be_visible()
