@@ -41,7 +41,15 @@ def task_specs(definition: ProcessDefinition) -> dict[str, TaskSpec]:
     found = _TASK_SPECS.get(definition.content_hash)
     if found is not None:
         return found
-    root = engine.secure_xml(definition.bpmn_xml.encode("utf-8"))
+    specs = read_task_specs(definition.bpmn_xml.encode("utf-8"))
+    _TASK_SPECS[definition.content_hash] = specs
+    return specs
+
+
+def read_task_specs(bpmn_xml: bytes) -> dict[str, TaskSpec]:
+    """candidate_role and form_fields of each human task of a diagram (a role or a form that
+    cannot be read is None)."""
+    root = engine.secure_xml(bpmn_xml)
     specs: dict[str, TaskSpec] = {}
     for tag in HUMAN_TASK_TAGS:
         for node in root.iter(f"{{*}}{tag}"):
@@ -52,7 +60,9 @@ def task_specs(definition: ProcessDefinition) -> dict[str, TaskSpec]:
                     role = str(ast.literal_eval(meta["candidate_role"]))
                 except (ValueError, SyntaxError):
                     role = None
-            form = json.loads(meta["form_fields"]) if meta.get("form_fields") else None
-            specs[node.get("id")] = TaskSpec(role, form)
-    _TASK_SPECS[definition.content_hash] = specs
+            try:
+                form = json.loads(meta["form_fields"]) if meta.get("form_fields") else None
+            except ValueError:
+                form = None
+            specs[str(node.get("id"))] = TaskSpec(role, form)
     return specs

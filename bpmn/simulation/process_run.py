@@ -3,8 +3,6 @@ its key (:mod:`.process_key`) and its runs (:mod:`.process_cases`)."""
 
 from __future__ import annotations
 
-import ast
-import json
 from dataclasses import dataclass
 
 from bpmn import definitions, engine
@@ -47,28 +45,7 @@ def sides(
     old = _side("old", baseline, definitions.bundle(baseline), definitions.task_specs(baseline))
     bpmn_xml = draft.bpmn_xml.encode("utf-8")
     parsed = engine.parse(bpmn_xml, [d.encode("utf-8") for d in draft.dmn_xmls])
-    return ProcessSides(old, _side("new", draft, parsed, _task_specs(bpmn_xml)))
-
-
-def _task_specs(bpmn_xml: bytes) -> dict[str, definitions.TaskSpec]:
-    """A draft's human tasks, their candidate roles and forms, read as a deployed one's."""
-    specs: dict[str, definitions.TaskSpec] = {}
-    root = engine.secure_xml(bpmn_xml)
-    for tag in definitions.HUMAN_TASK_TAGS:
-        for node in root.iter(f"{{*}}{tag}"):
-            meta = {m.get("name"): m.get("value") for m in node.iter("{*}taskMetadataValue")}
-            role = None
-            if meta.get("candidate_role"):
-                try:
-                    role = str(ast.literal_eval(meta["candidate_role"]))
-                except (ValueError, SyntaxError):
-                    role = None
-            try:
-                form = json.loads(meta["form_fields"]) if meta.get("form_fields") else None
-            except ValueError:
-                form = None
-            specs[str(node.get("id"))] = definitions.TaskSpec(role, form)
-    return specs
+    return ProcessSides(old, _side("new", draft, parsed, definitions.read_task_specs(bpmn_xml)))
 
 
 def _side(
