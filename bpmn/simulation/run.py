@@ -23,6 +23,7 @@ from bpmn.simulation import (
     process_run,
     tables,
 )
+from bpmn.simulation.movements import Movements
 from bpmn.simulation.observed import Observed
 from bpmn.simulation.population import Case, Population, Scope, pause
 from bpmn.simulation.process_report import ProcessTally
@@ -160,7 +161,7 @@ async def prepare(
 
 def empty_report(prepared: Prepared) -> dict[str, Any]:
     """The report of a simulation no case of which has run yet (a queued job's)."""
-    return _report(prepared, _tally(prepared), None, None, 0.0)
+    return _report(prepared, _tally(prepared), None, None, 0.0, Movements(prepared.process_id))
 
 
 def _tally(prepared: Prepared) -> Tally | ProcessTally:
@@ -177,10 +178,11 @@ async def execute(prepared: Prepared, progress: Progress | None = None) -> Simul
     population, kind = prepared.population, prepared.kind
     tally = _tally(prepared)
     observed = Observed(await clock.get()) if kind is PopulationKind.APPLICATIONS else None
+    movements = Movements(prepared.process_id)
 
     def so_far() -> dict[str, Any]:
         seconds = time.perf_counter() - started
-        return _report(prepared, tally, observed, None, seconds)
+        return _report(prepared, tally, observed, None, seconds, movements)
 
     total = None
     if progress is not None:
@@ -188,7 +190,8 @@ async def execute(prepared: Prepared, progress: Progress | None = None) -> Simul
         await progress(Point(0, total, "CASES", so_far))
     done = 0
     async for chunk in _chunks(population, prepared.process_id, prepared.process is not None):
-        changed = {}
+        changed: dict[int, tuple[str, str]] = {}
+        moves: list[tuple[Case, tuple[str, str]]] = []
         for case in chunk:
             done += 1
             await pause(done)
@@ -197,6 +200,8 @@ async def execute(prepared: Prepared, progress: Progress | None = None) -> Simul
                 await asyncio.sleep(0)
             if moved is not None:
                 changed[case.case_id] = moved
+                moves.append((case, moved))
+        await movements.add(moves)
         if observed is not None:
             await observed.add(changed)
         if progress is not None:
@@ -207,7 +212,8 @@ async def execute(prepared: Prepared, progress: Progress | None = None) -> Simul
         replayed = await collections_replay.replay(
             population, prepared.old.table, prepared.new.table, tick
         )
-    report = _report(prepared, tally, observed, replayed, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    report = _report(prepared, tally, observed, replayed, seconds, movements)
     return Simulated(
         prepared.process_id, prepared.decision_id, prepared.draft.digest,
         prepared.against_version, report,
@@ -233,6 +239,7 @@ def _report(
     observed: Observed | None,
     replayed: dict[str, Any] | None,
     seconds: float,
+    movements: Movements,
 ) -> dict[str, Any]:
     baseline = prepared.baseline
     return {
@@ -241,7 +248,7 @@ def _report(
         "against": {"version": baseline.version, "contentHash": baseline.content_hash},
         "population": prepared.population.described(), **tally.figures(),
         "observed": observed.shown() if observed is not None else None,
-        "collections": replayed,
+        "collections": replayed, "movements": movements.shown(),
         "sample": list(tally.sample), "seconds": round(seconds, 3),
     }  # fmt: skip
 
