@@ -9,6 +9,7 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from api.simulation.movement_types import SimulationMovement
 from api.simulation.process_types import CaseTask, ProcessFigures, case_tasks
 from api.simulation.replay_types import CollectionsReplay
 from domain.simulation.models import Simulation as SimulationModel
@@ -150,6 +151,10 @@ class Simulation:
         description="For a collection strategy: both tables replayed day by day over the loans "
         "past due in the window, with the contacts, the policy's suppressions and the workload."
     )
+    movements: list[SimulationMovement] | None = strawberry.field(
+        description="All changed cases by the customer's RFM segment and risk rating as stored "
+        "today: who enters and who leaves; null for a simulation kept before they were counted."
+    )
     changed_cases: list[ChangedCase] | None = strawberry.field(
         description="A sample of changed cases in your scope; null when you may not read them."
     )
@@ -178,6 +183,7 @@ class Simulation:
             totals=_totals(report["totals"]), observed=_observed(report.get("observed")),
             process=ProcessFigures.from_report(report.get("process")),
             collections=CollectionsReplay.from_report(report.get("collections")),
+            movements=SimulationMovement.from_report(report.get("movements")),
             changed_cases=None if visible is None else [_case(c) for c in visible],
             ran_by=row.ran_by, ran_at=row.ran_at, seconds=float(report["seconds"]),
             status=row.status, error=row.error, cancelled_by=row.cancel_requested_by,
