@@ -8,6 +8,7 @@ import { gql, token } from './api.js';
 import { subscribe } from './live.js';
 import { drawCharts } from './simulation_charts.js';
 import { setupComparison } from './compare.js';
+import { MOVEMENT_FIELDS, drawMovements, renderMovements } from './movements.js';
 import {
   CASE_PATH_FIELDS, PROCESS_FIELDS, PROCESS_FRAGMENT, SIDE_PATH_FIELDS,
   drawRoles, renderCasePaths, renderProcess, setupScopeChoice,
@@ -18,6 +19,7 @@ const SIMULATE = `mutation ($input: SimulateInput!) { simulate(input: $input) { 
     cells { old new count amount }
     totals { cases amount changed changedAmount old { outcome count amount } new { outcome count amount } }
     observed { label loans defaulted worstDpd }
+    ${MOVEMENT_FIELDS}
     ${PROCESS_FIELDS}
     collections { from to dates loans contactTime
       old { ...replaySide } new { ...replaySide }
@@ -89,8 +91,9 @@ async function render(simulation) {
     <p id="simulation-summary">Simulation ${simulation.id} against version ${simulation.againstVersion}:
       ${t.cases} case(s), ${t.changed} change outcome (amount ${escape(t.changedAmount)} of ${escape(t.amount)}), in ${simulation.seconds.toFixed(2)} s.</p>
     <div class="charts"><div id="simulation-heatmap" class="chart"></div><div id="simulation-bars" class="chart"></div></div>
-    ${renderProcess(simulation.process)}${observed}${renderReplay(simulation.collections)}${renderCases(simulation)}`;
+    ${renderProcess(simulation.process)}${observed}${renderMovements(simulation)}${renderReplay(simulation.collections)}${renderCases(simulation)}`;
   await drawRoles(simulation.process);
+  await drawMovements(simulation);
   return drawCharts(simulation);
 }
 
@@ -142,8 +145,10 @@ async function inBackground(input, status) {
     <button id="simulation-cancel">Cancel</button>`;
   $('simulation-cancel').addEventListener('click', async () => {
     const asked = (await gql(CANCEL, { id })).cancelSimulation;
-    if (asked.__typename !== 'CancelSimulationSuccess') status(asked.message, 'error');
-    else $('simulation-cancel').disabled = true;
+    if (asked.__typename !== 'CancelSimulationSuccess') { status(asked.message, 'error'); return; }
+    // the stream may have shown the cancelled simulation first: the button is gone then
+    const button = $('simulation-cancel');
+    if (button) button.disabled = true;
   });
   const live = await followLive(id, status);
   if (live !== null) return live.simulation;
