@@ -108,3 +108,43 @@ def test_a_group_adds_to_the_cent() -> None:
         group.add(way, Decimal(amount))
     assert (group.entered, group.entered_amount) == (2, Decimal("0.30"))
     assert (group.left, group.left_amount, group.moved) == (1, Decimal("1.05"), 1)
+
+
+async def test_applications_leave_on_a_decline_and_move_between_lanes(
+    shipped_processes: str,
+) -> None:
+    from domain.customer.models import Customer
+    from tests.bpmn.simulation import history
+
+    # given: a2 goes STANDARD -> FAST (both favourable: moved), a3 and a6 ENHANCED -> DECLINE
+    seeded = await history.seed()
+    labels = {"a2": ("LOYAL", "LOW"), "a3": ("AT_RISK", "HIGH"), "a6": ("AT_RISK", "HIGH")}
+    for key, (segment, rating) in labels.items():
+        await Customer.filter(id=seeded.customers[key]).update(
+            rfm_segment=segment, risk_rating=rating
+        )
+    draft = run.Draft(history.APPROVAL.encode(), [history.DRAFT_LANE.encode()])
+    june = Population(PopulationKind.APPLICATIONS, history.START, history.END)
+    # when
+    report = (await run.simulate(draft, june)).report
+    # then: amounts are the applications' (70,000 for the two declined, 60,000 for a2)
+    assert _groups(report) == {
+        ("AT_RISK", "HIGH"): (0, 2, 0, Decimal("0"), Decimal("70000.00")),
+        ("LOYAL", "LOW"): (0, 0, 1, Decimal("0"), Decimal("0")),
+    }
+    [loyal] = [m for m in report["movements"] if m["segment"] == "LOYAL"]
+    assert Decimal(loyal["movedAmount"]) == Decimal("60000.00")
+
+
+async def test_a_collection_strategy_change_is_a_move_under_today_s_labels(
+    shipped_processes: str,
+) -> None:
+    # l2's case kept MEDIUM risk; its customer is HIGH and LOST today: grouped as today's
+    await portfolio.seed_cases()
+    draft = run.Draft(portfolio.COLLECTIONS.encode(), [portfolio.DRAFT_STRATEGY.encode()])
+    june = Population(PopulationKind.LOANS, movers.DAY.replace(day=1), movers.DAY.replace(day=30))
+    report = (await run.simulate(draft, june)).report
+    assert report["movements"] == [
+        {"segment": "LOST", "rating": "HIGH", "entered": 0, "left": 0, "moved": 1,
+         "enteredAmount": "0", "leftAmount": "0", "movedAmount": "20000.00"}
+    ]  # fmt: skip
