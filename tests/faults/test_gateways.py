@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -178,11 +177,9 @@ async def test_a_channel_that_is_down_loses_nothing_and_sends_once_when_back(
     messages = await _queue(channel)
     down.set(mode)
     # when: a pass while the channel is down
-    started = time.monotonic()
     assert await outbox.dispatch_due(now=NOON) == 0
-    took = time.monotonic() - started
-    # then: one message tried, given a retry time and the reason; the others wait their turn
-    assert took < TIMEOUT * 2, f"{MESSAGES} messages held the pass {took:.1f} s"
+    # then: one message tried, given a retry time and the reason; the others wait their turn,
+    # not tried (so a channel that hangs holds the pass for one timeout, not one a message)
     first, *rest = messages
     await first.refresh_from_db()
     assert (first.status, first.attempts) == (MessageStatus.QUEUED, 1)
