@@ -56,9 +56,9 @@ class Movement:
     entered: int = 0
     left: int = 0
     moved: int = 0
-    entered_amount: Decimal = Decimal("0")
-    left_amount: Decimal = Decimal("0")
-    moved_amount: Decimal = Decimal("0")
+    entered_amount: Decimal = Decimal("0.00")
+    left_amount: Decimal = Decimal("0.00")
+    moved_amount: Decimal = Decimal("0.00")
 
     def add(self, way: int, amount: Decimal) -> None:
         """Count one changed case going ``way``."""

@@ -19,13 +19,13 @@ SIMULATE = f"""mutation ($input: SimulateInput!) {{ simulate(input: $input) {{ _
 AGAIN = f"query ($id: Int!) {{ simulation(id: $id) {{ {FIELDS} }} }}"
 EXPECTED = [
     {"segment": "AT_RISK", "rating": "LOW", "entered": 1, "left": 0, "moved": 0,
-     "enteredAmount": "4000.40", "leftAmount": "0", "movedAmount": "0"},
+     "enteredAmount": "4000.40", "leftAmount": "0.00", "movedAmount": "0.00"},
     {"segment": "AT_RISK", "rating": "MEDIUM", "entered": 0, "left": 1, "moved": 0,
-     "enteredAmount": "0", "leftAmount": "6000.60", "movedAmount": "0"},
+     "enteredAmount": "0.00", "leftAmount": "6000.60", "movedAmount": "0.00"},
     {"segment": "CHAMPIONS", "rating": "LOW", "entered": 2, "left": 0, "moved": 0,
-     "enteredAmount": "1800.18", "leftAmount": "0", "movedAmount": "0"},
+     "enteredAmount": "1800.18", "leftAmount": "0.00", "movedAmount": "0.00"},
     {"segment": "CHAMPIONS", "rating": "MEDIUM", "entered": 0, "left": 1, "moved": 0,
-     "enteredAmount": "0", "leftAmount": "3000.30", "movedAmount": "0"},
+     "enteredAmount": "0.00", "leftAmount": "3000.30", "movedAmount": "0.00"},
 ]  # fmt: skip
 
 

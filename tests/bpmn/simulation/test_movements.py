@@ -146,5 +146,5 @@ async def test_a_collection_strategy_change_is_a_move_under_today_s_labels(
     report = (await run.simulate(draft, june)).report
     assert report["movements"] == [
         {"segment": "LOST", "rating": "HIGH", "entered": 0, "left": 0, "moved": 1,
-         "enteredAmount": "0", "leftAmount": "0", "movedAmount": "20000.00"}
+         "enteredAmount": "0.00", "leftAmount": "0.00", "movedAmount": "20000.00"}
     ]  # fmt: skip
