@@ -79,15 +79,31 @@ def require_figures(info: Info) -> None:
 
 async def visible_cases(info: Info, row: SimulationModel) -> list[dict[str, Any]] | None:
     """The changed cases of a simulation the caller may read; None when they may read none."""
-    model, obj = CASES[row.population_kind]
-    scope = info.context.authorizer.row_filter(subject_of(info), obj)
-    if scope is None:
-        return None
-    sample: list[dict[str, Any]] = row.report.get("sample", [])
-    ids = [int(case["caseId"]) for case in sample]
-    rows = model.filter(scope, id__in=ids).values_list("id", flat=True)
-    readable = {int(pk) for pk in await rows}  # type: ignore[call-overload]
-    return [case for case in sample if int(case["caseId"]) in readable][:SHOWN]
+    return (await visible_cases_of(info, [row]))[row.id]
+
+
+async def visible_cases_of(
+    info: Info, rows: list[SimulationModel]
+) -> dict[int, list[dict[str, Any]] | None]:
+    """The changed cases each simulation shows the caller (None where they may read none): one
+    statement per population kind among `rows` (at most three), whatever their number."""
+    shown: dict[int, list[dict[str, Any]] | None] = {}
+    for kind in PopulationKind:
+        mine = [r for r in rows if r.population_kind is kind]
+        if not mine:
+            continue
+        model, obj = CASES[kind]
+        scope = info.context.authorizer.row_filter(subject_of(info), obj)
+        if scope is None:
+            shown |= {r.id: None for r in mine}
+            continue
+        ids = {int(c["caseId"]) for r in mine for c in r.report.get("sample", [])}
+        found = model.filter(scope, id__in=list(ids)).values_list("id", flat=True)
+        readable = {int(pk) for pk in await found}  # type: ignore[call-overload]
+        for r in mine:
+            sample: list[dict[str, Any]] = r.report.get("sample", [])
+            shown[r.id] = [c for c in sample if int(c["caseId"]) in readable][:SHOWN]
+    return shown
 
 
 @strawberry.type

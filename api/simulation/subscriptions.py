@@ -3,7 +3,8 @@
 No second announcement channel: the stream wakes with the task events' (``events.wakeups``,
 PostgreSQL's LISTEN/NOTIFY and the safety-net poll, LENDGRAPH_EVENTS_POLL_SECONDS) and reads the
 simulation's status and progress at each wake-up (its report only when they moved), yielding it
-only then. A worker's progress writes announce nothing, so it is the poll that hears them.
+only then. A worker announces each claim, progress point and end (``events.announce``): on
+PostgreSQL they are heard at once, on SQLite from another process at the next poll.
 """
 
 from __future__ import annotations

@@ -190,7 +190,6 @@ async def execute(prepared: Prepared, progress: Progress | None = None) -> Simul
         await progress(Point(0, total, "CASES", so_far))
     done = 0
     async for chunk in _chunks(population, prepared.process_id, prepared.process is not None):
-        changed: dict[int, tuple[str, str]] = {}
         moves: list[tuple[Case, tuple[str, str]]] = []
         for case in chunk:
             done += 1
@@ -199,11 +198,10 @@ async def execute(prepared: Prepared, progress: Progress | None = None) -> Simul
             if isinstance(tally, ProcessTally) and tally.busy():
                 await asyncio.sleep(0)
             if moved is not None:
-                changed[case.case_id] = moved
                 moves.append((case, moved))
         await movements.add(moves)
         if observed is not None:
-            await observed.add(changed)
+            await observed.add({case.case_id: moved for case, moved in moves})
         if progress is not None:
             await progress(Point(done, max(done, total or 0), "CASES", so_far))
     replayed = None
