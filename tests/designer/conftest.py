@@ -53,6 +53,13 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     assert errors == [], f"errors in the page: {errors}"
 
 
+async def edit_cell(page: Page, was: str, now: str) -> None:
+    """Replace the first cell of the open table that shows `was` with `now`."""
+    await page.locator("#dmn-canvas td", has_text=was).first.click()
+    await page.keyboard.press("Control+A")
+    await page.keyboard.type(now)
+
+
 async def screenshot(page: Page, name: str) -> None:
     """A picture of a key screen: into docs/ for the README with LENDGRAPH_SCREENSHOTS=1
     (`make screenshots`), else next to the test run, so tests leave the checkout clean."""

@@ -11,7 +11,7 @@ from domain.simulation.models import SimulationCitation
 from domain.user.models import User
 from tests.api.conftest import password_hash
 from tests.bpmn.simulation import arrears, history
-from tests.designer.conftest import screenshot
+from tests.designer.conftest import edit_cell, screenshot
 from tests.designer.test_designer import _open, _sign_in
 from tests.serving import api_process
 
@@ -31,10 +31,7 @@ async def test_an_analyst_simulates_a_higher_fast_limit_and_deploys_citing_it(
         await _open(page, "credit_approval")
         # when the FAST lane's limit goes from 50,000 to 80,000 and the draft is simulated
         await page.click('.tab[data-tab="dmn:risk_lane"]')
-        cell = page.locator("#dmn-canvas td", has_text="<= 50000").first
-        await cell.click()
-        await page.keyboard.press("Control+A")
-        await page.keyboard.type("<= 80000")
+        await edit_cell(page, "<= 50000", "<= 80000")
         await page.click("#simulate")
         await page.select_option("#simulate-decision", "risk_lane")
         await page.fill("#simulate-from", "2026-06-01")

@@ -14,6 +14,7 @@ from domain.simulation.models import PopulationKind, Simulation, SimulationStatu
 from domain.user.models import User
 from tests.api.conftest import password_hash
 from tests.bpmn.simulation import history
+from tests.designer.conftest import edit_cell
 from tests.designer.test_designer import _open, _sign_in
 from tests.serving import api_process
 
@@ -24,10 +25,7 @@ async def _ask(page: Page) -> None:
     """Raise the FAST lane's limit and simulate it over the long window."""
     await _open(page, "credit_approval")
     await page.click('.tab[data-tab="dmn:risk_lane"]')
-    cell = page.locator("#dmn-canvas td", has_text="<= 50000").first
-    await cell.click()
-    await page.keyboard.press("Control+A")
-    await page.keyboard.type("<= 80000")
+    await edit_cell(page, "<= 50000", "<= 80000")
     await page.click("#simulate")
     await page.select_option("#simulate-decision", "risk_lane")
     await page.fill("#simulate-from", FROM)

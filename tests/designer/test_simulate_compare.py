@@ -13,16 +13,9 @@ from domain.simulation.models import Simulation
 from domain.user.models import User
 from tests.api.conftest import password_hash
 from tests.bpmn.simulation import arrears, history
-from tests.designer.conftest import screenshot
+from tests.designer.conftest import edit_cell, screenshot
 from tests.designer.test_designer import _open, _sign_in
 from tests.serving import api_process
-
-
-async def _edit(page: Page, was: str, now: str) -> None:
-    """Replace one cell of the open risk_lane table."""
-    await page.locator("#dmn-canvas td", has_text=was).first.click()
-    await page.keyboard.press("Control+A")
-    await page.keyboard.type(now)
 
 
 async def _simulate(page: Page, start: str, number: int) -> Simulation:
@@ -53,12 +46,12 @@ async def test_two_drafts_side_by_side_with_their_difference(db: str, page: Page
         await page.click("#simulate")
         await page.select_option("#simulate-decision", "risk_lane")
         # when: the first draft raises the FAST limit (a2's 60,000 goes FAST), simulated
-        await _edit(page, "<= 50000", "<= 80000")
+        await edit_cell(page, "<= 50000", "<= 80000")
         first = (await _simulate(page, "2026-06-01", 1)).id
         summary = page.locator("#simulation-summary")
         await expect(summary).to_contain_text("8 case(s), 1 change outcome")
         # and the second also declines below 600 (two more change), simulated on the same window
-        await _edit(page, "< 550", "< 600")
+        await edit_cell(page, "< 550", "< 600")
         second = (await _simulate(page, "2026-06-01", 2)).id
         await expect(summary).to_contain_text("8 case(s), 3 change outcome")
         # then the comparison offers the newest beside the one before it

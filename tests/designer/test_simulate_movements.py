@@ -9,15 +9,9 @@ from bpmn.deployments import deploy_bundled
 from domain.user.models import User
 from tests.api.conftest import password_hash
 from tests.bpmn.simulation import movers
-from tests.designer.conftest import screenshot
+from tests.designer.conftest import edit_cell, screenshot
 from tests.designer.test_designer import _open, _sign_in
 from tests.serving import api_process
-
-
-async def _edit(page: Page, cell: str, text: str) -> None:
-    await page.locator("#dmn-canvas td", has_text=cell).first.click()
-    await page.keyboard.press("Control+A")
-    await page.keyboard.type(text)
 
 
 async def test_an_analyst_sees_who_enters_and_who_leaves_a_limit_increase(
@@ -32,9 +26,9 @@ async def test_an_analyst_sees_who_enters_and_who_leaves_a_limit_increase(
         await _open(page, "limit_increase")
         # when the draft asks 3 on-time installments (not 6) and LOW risk only
         await page.click('.tab[data-tab="dmn:limit_increase"]')
-        await _edit(page, ">= 6", ">= 3")
-        await _edit(page, "< 6", "< 3")
-        await _edit(page, '? in ("LOW", "MEDIUM")', '"LOW"')
+        await edit_cell(page, ">= 6", ">= 3")
+        await edit_cell(page, "< 6", "< 3")
+        await edit_cell(page, '? in ("LOW", "MEDIUM")', '"LOW"')
         await page.click("#simulate")
         await page.select_option("#simulate-decision", "limit_increase")
         await page.select_option("#simulate-kind", "CUSTOMERS")

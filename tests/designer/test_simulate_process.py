@@ -12,16 +12,9 @@ from domain.simulation.models import Simulation
 from domain.user.models import User
 from tests.api.conftest import password_hash
 from tests.bpmn.simulation import history
-from tests.designer.conftest import screenshot
+from tests.designer.conftest import edit_cell, screenshot
 from tests.designer.test_designer import _open, _sign_in
 from tests.serving import api_process
-
-
-async def _edit(page: Page, was: str, now: str) -> None:
-    """Replace one cell of the open risk_lane table."""
-    await page.locator("#dmn-canvas td", has_text=was).first.click()
-    await page.keyboard.press("Control+A")
-    await page.keyboard.type(now)
 
 
 async def test_an_analyst_runs_a_lane_draft_through_the_whole_process(db: str, page: Page) -> None:
@@ -37,8 +30,8 @@ async def test_an_analyst_runs_a_lane_draft_through_the_whole_process(db: str, p
         await _open(page, "credit_approval")
         # when the draft declines below 600 (was 550) and sends up to 80,000 FAST (was 50,000)
         await page.click('.tab[data-tab="dmn:risk_lane"]')
-        await _edit(page, "<= 50000", "<= 80000")
-        await _edit(page, "< 550", "< 600")
+        await edit_cell(page, "<= 50000", "<= 80000")
+        await edit_cell(page, "< 550", "< 600")
         await page.click("#simulate")
         await page.select_option("#simulate-decision", "risk_lane")
         # the choice is there for past applications only
