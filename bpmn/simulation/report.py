@@ -60,6 +60,11 @@ class Tally:
     sources: Counter[str] = field(default_factory=Counter)
     sample: list[dict[str, Any]] = field(default_factory=list)
 
+    def busy(self) -> bool:
+        """Whether the caller should let the event loop run now beyond its own pauses: never,
+        a table's answer is short (a whole process's tally says so after enough runs)."""
+        return False
+
     def add(self, case: Case) -> tuple[str, str] | None:
         """Decide a case both ways and count it; (old, new) when its outcome changes."""
         before, after = self.old.decide(case.values), self.new.decide(case.values)

@@ -195,7 +195,7 @@ async def execute(prepared: Prepared, progress: Progress | None = None) -> Simul
             done += 1
             await pause(done)
             moved = tally.add(case)
-            if isinstance(tally, ProcessTally) and tally.busy():
+            if tally.busy():
                 await asyncio.sleep(0)
             if moved is not None:
                 moves.append((case, moved))
