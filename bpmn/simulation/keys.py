@@ -37,8 +37,7 @@ class Keys:
     def key(self, values: Mapping[str, Any]) -> Hashable:
         """The class of ``values``; the exact values when the table could not be read."""
         if self._cuts is None:
-            return ("exact", tuple(sorted((k, type(v).__name__, _hashable(v))
-                                          for k, v in values.items())))  # fmt: skip
+            return ("exact", every_value(values))
         parts: list[Hashable] = []
         add = parts.append
         for name, cuts in self._cuts:  # run for every case: the common kinds first
@@ -53,7 +52,7 @@ class Keys:
             elif value is None or value is _MISSING:
                 add(value)
             else:  # a text is compared with constants only, so is its own class (NaN too)
-                add((kind.__name__, _hashable(value)))
+                add((kind.__name__, hashable(value)))
         return tuple(parts)
 
 
@@ -65,9 +64,14 @@ def _as_decimal(value: int | float | Decimal) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(repr(value))
 
 
-def _hashable(value: Any) -> Hashable:
+def every_value(values: Mapping[str, Any]) -> Hashable:
+    """A key of every name and value (typed, so 1 and True and "1" differ)."""
+    return tuple(sorted((k, type(v).__name__, hashable(v)) for k, v in values.items()))
+
+
+def hashable(value: Any) -> Hashable:
     if isinstance(value, list | tuple):
-        return tuple(_hashable(v) for v in value)
+        return tuple(hashable(v) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((str(k), _hashable(v)) for k, v in value.items()))
+        return tuple(sorted((str(k), hashable(v)) for k, v in value.items()))
     return value if isinstance(value, Hashable) else repr(value)

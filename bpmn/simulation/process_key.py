@@ -33,7 +33,7 @@ from collections.abc import Hashable, Mapping
 from typing import Any
 
 from bpmn import engine
-from bpmn.simulation.keys import Keys, _hashable
+from bpmn.simulation.keys import Keys, every_value, hashable
 from bpmn.simulation.process_atoms import Atom, atoms_of, python_condition
 from bpmn.simulation.tables import Table
 
@@ -64,9 +64,7 @@ class ProcessKey:
     def key(self, values: Mapping[str, Any], decision: str | None) -> Hashable:
         """Start data of the same key, given the same decision, run the same way."""
         if self._tables is None:
-            everything = tuple(sorted((k, type(v).__name__, _hashable(v))
-                                      for k, v in values.items()))  # fmt: skip
-            return ("all", everything, decision)
+            return ("all", every_value(values), decision)
         exact = tuple(_exact(values, name) for name in self.exact)
         present = tuple(values.get(name) is None for name in self.present)
         classes = tuple(keys.key(values) for keys in self._tables)
@@ -78,7 +76,7 @@ def _exact(values: Mapping[str, Any], name: str) -> Hashable:
     if name not in values:
         return _MISSING
     value = values[name]
-    return (type(value).__name__, _hashable(value))
+    return (type(value).__name__, hashable(value))
 
 
 def read_names(
