@@ -30,7 +30,8 @@ from tests.domain.outreach.gateway import Gateway
 from tests.httpfake import Answer, Recorded, serve
 
 NOON = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai, inside the window
-TIMEOUT = 1.0  # the channels' timeout in these tests (10 s in production)
+TIMEOUT = 1.0  # the channels' timeout while a channel hangs (10 s in production)
+UP_TIMEOUT = 10.0  # and once it is back: a loaded machine must not turn a slow answer into a retry
 MESSAGES = 3
 QUEUED = (
     """{ messages(filter: {status: QUEUED}) { edges { node { dedupeKey scheduledAt reason } } } }"""
@@ -110,6 +111,9 @@ class Channels:
     def set(self, mode: str) -> None:
         """Make the gateway and the mail server behave so."""
         self.switch.mode = mode
+        self.monkeypatch.setattr(
+            channels, "TIMEOUT_SECONDS", TIMEOUT if mode == "hang" else UP_TIMEOUT
+        )
         env = self.monkeypatch.setenv
         url = f"http://127.0.0.1:{_free_port()}" if mode == "refuse" else self.gw_url
         env("LENDGRAPH_SMS_WEBHOOK_URL", f"{url}/send")
@@ -198,7 +202,11 @@ async def test_a_channel_that_is_down_loses_nothing_and_sends_once_when_back(
     assert down.received() == {}
     # when: the channel is back, after the retry time
     down.set("up")
-    assert await outbox.dispatch_due(now=NOON + timedelta(seconds=61)) == MESSAGES
+    sent = await outbox.dispatch_due(now=NOON + timedelta(seconds=61))
+    rows = await OutboxMessage.filter(id__in=[m.id for m in messages]).values_list(
+        "dedupe_key", "status", "attempts", "reason"
+    )
+    assert sent == MESSAGES, rows
     assert await outbox.dispatch_due(now=NOON + timedelta(hours=1)) == 0
     # then: each message reached its customer once, and the rows say so
     assert down.received() == {m.dedupe_key: 1 for m in messages}
