@@ -24,13 +24,13 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from bpmn import collections, offers, profiling
+from bpmn import collections, offers, profiling, reminders
 from domain.clock import service as clock
 from domain.daily import chunks
 from domain.daily.chunks import Span
 from domain.daily.models import DailyRun, DailyStepStatus
 from domain.loan.service import refresh_delinquency
-from domain.outreach import care, reminders
+from domain.outreach import care
 from domain.reports import snapshots
 
 Step = Callable[[date, Span], Awaitable[dict[str, Any]]]
@@ -54,7 +54,7 @@ async def _collections(day: date, span: Span) -> dict[str, Any]:
 
 
 async def _reminders(day: date, span: Span) -> dict[str, Any]:
-    return await reminders.produce(day, customers=span)
+    return await reminders.run(day, customers=span)
 
 
 async def _care(day: date, span: Span) -> dict[str, Any]:

@@ -1,13 +1,25 @@
-"""Pre-due reminders: T-7, T-3 and T-1 before each due date, more for habitually late payers.
+"""Pre-due reminders: on the days before each due date that the cadence names.
+
+Who is reminded how many days before a due date is the institution's cadence (the
+``reminder_cadence`` table of the ``pre_due_reminders`` process, run by
+:mod:`bpmn.reminders`); by default T-7, T-3 and T-1 for everyone and T-5 and T-2 as well for
+habitually late payers. The cadence is asked for days 1 to :data:`HORIZON` before a due date,
+with the customer's habit, risk rating and RFM segment.
 
 One reminder per installment and offset, ever (the dedupe key ``reminder:{installment}:T-{n}``),
-none for installments already paid; the contact policy decides when each goes out.
+none for installments already paid; the contact policy decides when each goes out. Which due
+dates can be reminded today is read as a summary first (the distinct combinations of days,
+rating and segment among the unpaid installments of the horizon, a few hundred at most), so
+only the installments of those dates are read one by one.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Protocol
+
+from tortoise.functions import Count
 
 from domain import faults
 from domain.batching import gather_in
@@ -19,9 +31,17 @@ from domain.outreach import templates
 from domain.outreach.batch import Message, enqueue_many, used
 from domain.outreach.models import MessagePurpose
 
-OFFSETS = (7, 3, 1)
-EXTRA_FOR_LATE = (5, 2)  # HABITUAL_LATE customers hear from us more often
+HORIZON = 31  # the most days before a due date a cadence may remind
 LATE_TAG = "HABITUAL_LATE"
+
+
+class Cadence(Protocol):
+    """Whether a reminder goes out so many days before a due date, to a customer of this kind."""
+
+    def reminds(
+        self, days_before_due: int, habitual_late: bool, risk_rating: str | None,
+        rfm_segment: str | None,
+    ) -> bool: ...  # fmt: skip
 
 
 def key(installment_id: int, offset: int) -> str:
@@ -29,28 +49,58 @@ def key(installment_id: int, offset: int) -> str:
     return f"reminder:{installment_id}:T-{offset}"
 
 
-async def produce(today: date, *, customers: Span = EVERYONE) -> dict[str, int]:
-    """Queue the reminders due on ``today`` (to these customers); returns how many were new
-    and how many existed."""
-    by_due = {today + timedelta(days=n): n for n in (*OFFSETS, *EXTRA_FOR_LATE)}
-    rows = await Installment.filter(
-        customers.q("loan__customer_id"), paid_on__isnull=True, due_date__in=list(by_due),
+def _unpaid(today: date, customers: Span, due: list[date]) -> object:
+    return Installment.filter(
+        customers.q("loan__customer_id"), paid_on__isnull=True, due_date__in=due,
         loan__status=LoanStatus.ACTIVE,
-    ).order_by("loan__customer_id", "due_date", "id").values(  # queued in the same order anywhere
+    )  # fmt: skip
+
+
+async def reminded_days(today: date, cadence: Cadence, customers: Span = EVERYONE) -> list[date]:
+    """The due dates (within the horizon) the cadence may remind of today: those where some
+    unpaid installment's customer, late payer or not, would be reminded."""
+    horizon = [today + timedelta(days=n) for n in range(1, HORIZON + 1)]
+    combinations = await (
+        _unpaid(today, customers, horizon)  # type: ignore[attr-defined]
+        .annotate(n=Count("id"))
+        .group_by("due_date", "loan__customer__risk_rating", "loan__customer__rfm_segment")
+        .values_list("due_date", "loan__customer__risk_rating", "loan__customer__rfm_segment")
+    )
+    days = set()
+    for due, rating, segment in combinations:
+        offset = (due - today).days
+        if any(
+            cadence.reminds(offset, late, _text(rating), _text(segment)) for late in (False, True)
+        ):
+            days.add(due)
+    return sorted(days)
+
+
+async def produce(today: date, cadence: Cadence, *, customers: Span = EVERYONE) -> dict[str, int]:
+    """Queue the reminders the cadence asks for on ``today`` (to these customers); returns how
+    many were new and how many existed."""
+    days = await reminded_days(today, cadence, customers)
+    rows = await _unpaid(today, customers, days).order_by(  # type: ignore[attr-defined]
+        "loan__customer_id", "due_date", "id"  # queued in the same order anywhere
+    ).values(
         "id", "loan_id", "due_date", "principal_due", "interest_due", "fee_due",
         "principal_paid", "interest_paid", "fee_paid", "loan__customer_id", "loan__customer__name",
         "loan__customer__rfm_segment", "loan__customer__risk_rating",
-    )  # fmt: skip
+    ) if days else []  # fmt: skip
     owners = {int(r["loan__customer_id"]) for r in rows}
     late = set(await gather_in(owners, lambda batch: CustomerTag.filter(
         customer_id__in=batch, tag__name=LATE_TAG
     ).values_list("customer_id", flat=True)))  # fmt: skip
     wanted = {}
     for row in rows:
-        offset = by_due[row["due_date"]]
-        if offset in EXTRA_FOR_LATE and row["loan__customer_id"] not in late:
-            continue
-        wanted[key(int(row["id"]), offset)] = (row, offset)
+        offset = (row["due_date"] - today).days
+        habitual = row["loan__customer_id"] in late
+        rating, segment = (
+            _text(row["loan__customer__risk_rating"]),
+            row["loan__customer__rfm_segment"],
+        )
+        if cadence.reminds(offset, habitual, rating, _text(segment)):
+            wanted[key(int(row["id"]), offset)] = (row, offset)
     existing = await used(wanted)
     moment = await clock.now()
     library = await templates.load()
@@ -75,3 +125,10 @@ async def produce(today: date, *, customers: Span = EVERYONE) -> dict[str, int]:
     for _ in await enqueue_many(messages, now=moment, unused=True):
         faults.reach("daily.reminders.queued")  # a fault point: some queued, not committed
     return {"queued": len(messages), "already_queued": len(existing)}
+
+
+def _text(value: object) -> str | None:
+    """A stored label as the table reads it (an enum's value, or None)."""
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from tests.api.test_cli import ROOT, lendgraph
 
-SHIPPED = ["collections", "credit_approval", "customer_risk_rating", "limit_increase"]
+SHIPPED = [
+    "collections",
+    "credit_approval",
+    "customer_risk_rating",
+    "limit_increase",
+    "pre_due_reminders",
+]
 BUNDLED_V1 = (
     r"v1 \(bundled, deployed by lendgraph migrate on \d{4}-\d\d-\d\d \d\d:\d\d UTC\) in force"
 )

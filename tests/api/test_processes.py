@@ -60,12 +60,14 @@ async def test_bundled_processes_deploy_once(gql: GraphQLClient) -> None:
     again = await deploy_bundled()
     assert [d.definition.process_id for d in first] == [
         "collections", "credit_approval", "customer_risk_rating", "limit_increase",
+        "pre_due_reminders",
     ]  # fmt: skip
-    assert [d.created for d in first + again] == [True] * 4 + [False] * 4
+    assert [d.created for d in first + again] == [True] * 5 + [False] * 5
     listed = (await gql.data(LIST))["processDefinitions"]
     assert sorted((d["processId"], d["version"]) for d in listed) == [
         ("collections", 1),
         ("credit_approval", 1),
         ("customer_risk_rating", 1),
         ("limit_increase", 1),
+        ("pre_due_reminders", 1),
     ]

@@ -19,7 +19,13 @@ from tests import factories
 from tests.bpmn.test_waits import _review_waiting
 from tests.conftest import TODAY
 
-SHIPPED = ["collections", "credit_approval", "customer_risk_rating", "limit_increase"]
+SHIPPED = [
+    "collections",
+    "credit_approval",
+    "customer_risk_rating",
+    "limit_increase",
+    "pre_due_reminders",
+]
 AT = datetime(2026, 6, 1, 8, 30, tzinfo=UTC)
 
 
@@ -89,11 +95,11 @@ def _changed_copy(tmp_path: Path) -> Path:
     return copy
 
 
-async def test_a_fresh_database_gets_the_four_once_with_who_and_when(db: str) -> None:
+async def test_a_fresh_database_gets_the_five_once_with_who_and_when(db: str) -> None:
     # when migrate's step runs on an empty database, twice
     first = await bundled.install()
     again = await bundled.install()
-    # then the four are deployed once, bundled, by migrate, with an audit entry each
+    # then the five are deployed once, bundled, by migrate, with an audit entry each
     assert [(e.process_id, e.action()) for e in first] == [(p, "deployed v1") for p in SHIPPED]
     assert [(e.process_id, e.action()) for e in again] == [(p, "up to date") for p in SHIPPED]
     rows = await ProcessDefinition.all().order_by("process_id")

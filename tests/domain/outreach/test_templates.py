@@ -7,11 +7,12 @@ from decimal import Decimal
 
 import pytest
 
+from bpmn import reminders
 from domain.customer.models import Customer
 from domain.enums import Channel
 from domain.errors import ValidationError
 from domain.loan.models import Installment
-from domain.outreach import reminders, templates
+from domain.outreach import templates
 from domain.outreach.models import MessageTemplate, OutboxMessage
 from tests import factories
 from tests.conftest import TODAY
@@ -26,17 +27,21 @@ async def _due_in_three_days(name: str, segment: str | None, rating: str | None)
     return owner
 
 
-async def test_reminders_speak_gently_to_valuable_low_risk_customers(db: str) -> None:
+async def test_reminders_speak_gently_to_valuable_low_risk_customers(
+    shipped_processes: str,
+) -> None:
     valued = await _due_in_three_days("贵宾", "CHAMPIONS", "LOW")
     plain = await _due_in_three_days("普通", "CHAMPIONS", "HIGH")
-    assert await reminders.produce(TODAY) == {"queued": 2, "already_queued": 0}
+    assert await reminders.run(TODAY) == {"queued": 2, "already_queued": 0}
     bodies = {m.customer_id: m.body for m in await OutboxMessage.all()}  # type: ignore[attr-defined]
     assert bodies[valued.id].startswith("贵宾，您好：温馨提示，您的借款将于 2026-06-18 到期")
     assert bodies[plain.id].startswith("普通，您好：您的借款将于 2026-06-18 到期")
     assert "请确保还款账户余额充足" in bodies[plain.id]
 
 
-async def test_an_administrators_text_for_a_segment_wins_over_the_built_in_one(db: str) -> None:
+async def test_an_administrators_text_for_a_segment_wins_over_the_built_in_one(
+    shipped_processes: str,
+) -> None:
     loyal = await _due_in_three_days("忠诚", "LOYAL", "MEDIUM")
     other = await _due_in_three_days("其他", "NEW_CUSTOMERS", "MEDIUM")
     row = await templates.save(
@@ -46,7 +51,7 @@ async def test_an_administrators_text_for_a_segment_wins_over_the_built_in_one(d
         by="admin",
     )  # fmt: skip
     assert (row.key, row.segment, row.tone, row.version) == ("reminder.pre_due", "LOYAL", "", 1)
-    await reminders.produce(TODAY)
+    await reminders.run(TODAY)
     bodies = {m.customer_id: m.body for m in await OutboxMessage.all()}  # type: ignore[attr-defined]
     due = (await Installment.get(loan__customer_id=loyal.id, seq=1)).principal_due
     amount = due + (await Installment.get(loan__customer_id=loyal.id, seq=1)).interest_due
