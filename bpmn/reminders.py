@@ -54,7 +54,7 @@ class Cadence:
         rfm_segment: str | None,
     ) -> bool:  # fmt: skip
         """Whether the table reminds a customer of this kind so many days before a due date."""
-        return self.decide(days_before_due, habitual_late, risk_rating, rfm_segment)["remind"]
+        return bool(self.decide(days_before_due, habitual_late, risk_rating, rfm_segment)["remind"])
 
     def _evaluate(self, inputs: Inputs) -> dict[str, Any]:
         days, late, rating, segment = inputs
