@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Protocol
 
-from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
 from domain import faults
 from domain.batching import gather_in
@@ -49,7 +49,8 @@ def key(installment_id: int, offset: int) -> str:
     return f"reminder:{installment_id}:T-{offset}"
 
 
-def _unpaid(today: date, customers: Span, due: list[date]) -> object:
+def _unpaid(customers: Span, due: list[date]) -> QuerySet[Installment]:
+    """Unpaid installments of active loans falling due on these dates, of these customers."""
     return Installment.filter(
         customers.q("loan__customer_id"), paid_on__isnull=True, due_date__in=due,
         loan__status=LoanStatus.ACTIVE,
@@ -61,9 +62,8 @@ async def reminded_days(today: date, cadence: Cadence, customers: Span = EVERYON
     unpaid installment's customer, late payer or not, would be reminded."""
     horizon = [today + timedelta(days=n) for n in range(1, HORIZON + 1)]
     combinations = await (
-        _unpaid(today, customers, horizon)  # type: ignore[attr-defined]
-        .annotate(n=Count("id"))
-        .group_by("due_date", "loan__customer__risk_rating", "loan__customer__rfm_segment")
+        _unpaid(customers, horizon)
+        .distinct()
         .values_list("due_date", "loan__customer__risk_rating", "loan__customer__rfm_segment")
     )
     days = set()
@@ -80,7 +80,7 @@ async def produce(today: date, cadence: Cadence, *, customers: Span = EVERYONE) 
     """Queue the reminders the cadence asks for on ``today`` (to these customers); returns how
     many were new and how many existed."""
     days = await reminded_days(today, cadence, customers)
-    rows = await _unpaid(today, customers, days).order_by(  # type: ignore[attr-defined]
+    rows = await _unpaid(customers, days).order_by(
         "loan__customer_id", "due_date", "id"  # queued in the same order anywhere
     ).values(
         "id", "loan_id", "due_date", "principal_due", "interest_due", "fee_due",
