@@ -7,7 +7,7 @@ segment, whether a reminder goes out (``remind``) and why (``reminder_reason``).
 change the cadence in the designer, simulate the change on past installments and deploy it; the
 next daily run follows the version in force. The answer depends on the version and those four
 inputs only (a few thousand combinations at most), so each is decided once per version and kept
-for every chunk after.
+for every chunk after; the days it may remind on are found once per version the same way.
 """
 
 from __future__ import annotations
@@ -19,11 +19,16 @@ from typing import Any
 from bpmn import definitions, deployments, engine
 from bpmn.errors import BpmnError
 from domain.daily.chunks import EVERYONE, Span
+from domain.enums import RiskRating
 from domain.errors import ValidationError
 from domain.outreach import reminders
+from domain.profile.rfm import SEGMENTS
 
 PROCESS_ID = "pre_due_reminders"
 KEPT = 20_000  # answers kept per version at most (31 days × 2 × 5 ratings × 12 segments = 3,720)
+# every customer's kind: habit, rating and segment as the profiles store them (None: not yet)
+RATINGS = (None, *(rating.value for rating in RiskRating))
+SEGMENT_NAMES = (None, *(name for name, _, _ in SEGMENTS))
 
 Inputs = tuple[int, bool, str | None, str | None]
 
@@ -35,6 +40,19 @@ class Cadence:
     bundle: engine.ParsedBundle
     label: str  # "pre_due_reminders v3", for errors
     decided: dict[Inputs, dict[str, Any]] = field(default_factory=dict)
+    _days: frozenset[int] | None = None
+
+    def days(self) -> frozenset[int]:
+        """The days before a due date on which the table reminds some kind of customer: every
+        kind is asked once per day (at most 3,720 answers, about a second, once per version),
+        so the daily run reads only the installments falling due on those days."""
+        if self._days is None:
+            self._days = frozenset(
+                days for days in range(1, reminders.HORIZON + 1)
+                if any(self.reminds(days, late, rating, segment)
+                       for late in (False, True) for rating in RATINGS for segment in SEGMENT_NAMES)
+            )  # fmt: skip
+        return self._days
 
     def decide(
         self, days_before_due: int, habitual_late: bool, risk_rating: str | None,

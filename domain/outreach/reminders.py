@@ -4,13 +4,11 @@ Who is reminded how many days before a due date is the institution's cadence (th
 ``reminder_cadence`` table of the ``pre_due_reminders`` process, run by
 :mod:`bpmn.reminders`); by default T-7, T-3 and T-1 for everyone and T-5 and T-2 as well for
 habitually late payers. The cadence is asked for days 1 to :data:`HORIZON` before a due date,
-with the customer's habit, risk rating and RFM segment.
+with the customer's habit, risk rating and RFM segment; only the installments falling due on
+the days it may remind of are read.
 
 One reminder per installment and offset, ever (the dedupe key ``reminder:{installment}:T-{n}``),
-none for installments already paid; the contact policy decides when each goes out. Which due
-dates can be reminded today is read as a summary first (the distinct combinations of days,
-rating and segment among the unpaid installments of the horizon, a few hundred at most), so
-only the installments of those dates are read one by one.
+none for installments already paid; the contact policy decides when each goes out.
 """
 
 from __future__ import annotations
@@ -38,6 +36,10 @@ LATE_TAG = "HABITUAL_LATE"
 class Cadence(Protocol):
     """Whether a reminder goes out so many days before a due date, to a customer of this kind."""
 
+    def days(self) -> frozenset[int]:
+        """The days before a due date (1 to HORIZON) on which some customer is reminded."""
+        ...
+
     def reminds(
         self, days_before_due: int, habitual_late: bool, risk_rating: str | None,
         rfm_segment: str | None,
@@ -57,29 +59,10 @@ def _unpaid(customers: Span, due: list[date]) -> QuerySet[Installment]:
     )  # fmt: skip
 
 
-async def reminded_days(today: date, cadence: Cadence, customers: Span = EVERYONE) -> list[date]:
-    """The due dates (within the horizon) the cadence may remind of today: those where some
-    unpaid installment's customer, late payer or not, would be reminded."""
-    horizon = [today + timedelta(days=n) for n in range(1, HORIZON + 1)]
-    combinations = await (
-        _unpaid(customers, horizon)
-        .distinct()
-        .values_list("due_date", "loan__customer__risk_rating", "loan__customer__rfm_segment")
-    )
-    days = set()
-    for due, rating, segment in combinations:
-        offset = (due - today).days
-        if any(
-            cadence.reminds(offset, late, _text(rating), _text(segment)) for late in (False, True)
-        ):
-            days.add(due)
-    return sorted(days)
-
-
 async def produce(today: date, cadence: Cadence, *, customers: Span = EVERYONE) -> dict[str, int]:
     """Queue the reminders the cadence asks for on ``today`` (to these customers); returns how
     many were new and how many existed."""
-    days = await reminded_days(today, cadence, customers)
+    days = [today + timedelta(days=n) for n in sorted(cadence.days())]
     rows = await _unpaid(customers, days).order_by(
         "loan__customer_id", "due_date", "id"  # queued in the same order anywhere
     ).values(

@@ -86,18 +86,27 @@ async def test_an_edited_cadence_decides_the_next_run(shipped_processes: str) ->
 
 
 async def test_the_table_runs_once_per_combination_not_per_borrower(shipped_processes: str) -> None:
-    # given: twelve alike borrowers over three due dates
+    # given: twelve alike borrowers over three due dates, and the version in force
     for n in range(12):
         await _borrower(f"客户{n}", date(2026, 6, 16 + 3 * (n % 3)), RiskRating.MEDIUM)
     definition = await deployments.require_in_force(reminders.PROCESS_ID)
     cadence = reminders.of_bundle(definitions.bundle(definition), "pre_due_reminders v1")
     # when
     assert await queue.produce(TODAY, cadence) == {"queued": 8, "already_queued": 0}
-    # then: T-1 and T-7 are reminded (4 each), T-4 and T-31 (the second installments) are
-    # not; each day was asked at most once per habit, not once per borrower
-    assert {days for days, _, _, _ in cadence.decided} == {1, 4, 7, 31}
-    assert {(rating, segment) for _, _, rating, segment in cadence.decided} == {("MEDIUM", None)}
-    assert len(cadence.decided) <= 4 * 2 < 12 * 2
+    # then: T-1 and T-7 are reminded (4 each), T-4 is not; the days it may remind on were found
+    # once, asking every kind of customer at most once per day
+    assert cadence.days() == {1, 2, 3, 5, 7}
+    asked = set(cadence.decided)
+    kinds = 2 * len(reminders.RATINGS) * len(reminders.SEGMENT_NAMES)
+    assert len(asked) <= kinds * queue.HORIZON
+    # when: twelve more borrowers of the same kind, and the next date
+    for n in range(12):
+        await _borrower(f"新客户{n}", date(2026, 6, 17 + 3 * (n % 3)), RiskRating.MEDIUM)
+    assert await queue.produce(TODAY + timedelta(days=1), cadence) == {
+        "queued": 12, "already_queued": 0,
+    }  # fmt: skip  # T-1 and T-7 for the new ones, T-3 for the first ones due 06-19
+    # then: only the day and kind not met before was asked (T-3 of a punctual MEDIUM borrower)
+    assert set(cadence.decided) - asked == {(3, False, "MEDIUM", None)}
 
 
 async def test_a_cadence_that_answers_nothing_for_a_day_stops_the_run_and_says_where(
