@@ -45,7 +45,8 @@ class SimulationPopulationInput:
     kind: PopulationKind
     from_: date = strawberry.field(
         name="from",
-        description="First day: applications submitted, collections cases opened from it.",
+        description="First day: applications submitted, collections cases opened, pre-due "
+        "reminders weighed from it.",
     )
     to: date = strawberry.field(description="Last day; borrowers are taken as of this day.")
     filter: SimulationFilterInput | None = None

@@ -24,7 +24,8 @@ class SimulationCell:
     new: str = strawberry.field(description="The outcome of the draft's table.")
     count: int
     amount: Decimal = strawberry.field(
-        description="Application amounts, loan principals or customer exposures, summed."
+        description="Application amounts, loan principals, installments' amounts due (reminders) "
+        "or customer exposures, summed."
     )
 
 
@@ -77,7 +78,8 @@ class CaseDecision:
 @strawberry.type(description="A case whose outcome the draft changes, with both explanations.")
 class ChangedCase:
     case_id: int = strawberry.field(
-        description="The application, loan or customer id (by the population's kind)."
+        description="The application, loan or customer id (by the population's kind); for a "
+        "reminder cadence the installment's loan, its days before the due date in the inputs."
     )
     customer_id: int
     amount: Decimal

@@ -30,6 +30,7 @@ FAVOURABLE: dict[str, frozenset[str]] = {
     "limit_increase": frozenset({"True"}),  # eligible for an increase (an offer follows)
     # credit approval: a lane that is not DECLINE (table alone), or APPROVED (whole process)
     "credit_approval": frozenset({"FAST", "STANDARD", "ENHANCED", "APPROVED"}),
+    "pre_due_reminders": frozenset({"True"}),  # a reminder sent
 }
 RANKED = "customer_risk_rating"  # a better rating enters, a worse one leaves
 RANK = {rating.value: n for n, rating in enumerate(RiskRating)}  # LOW first: the best

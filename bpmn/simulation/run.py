@@ -21,6 +21,7 @@ from bpmn.simulation import (
     customers,
     loans,
     process_run,
+    reminder_cases,
     tables,
 )
 from bpmn.simulation.movements import Movements
@@ -34,9 +35,11 @@ from domain.process.models import ProcessDefinition
 from domain.simulation.models import PopulationKind
 
 MAX_REPLAY_DAYS = 366
+REMINDERS = "pre_due_reminders"  # on loans: each installment's days before its due date
 KINDS = {
     "credit_approval": PopulationKind.APPLICATIONS,
     "collections": PopulationKind.LOANS,
+    REMINDERS: PopulationKind.LOANS,
     customers.RATING: PopulationKind.CUSTOMERS,
     customers.LIMIT: PopulationKind.CUSTOMERS,
 }
@@ -186,7 +189,7 @@ async def execute(prepared: Prepared, progress: Progress | None = None) -> Simul
 
     total = None
     if progress is not None:
-        total = await _count(population)
+        total = await _count(population, prepared.process_id)
         await progress(Point(0, total, "CASES", so_far))
     done = 0
     async for chunk in _chunks(population, prepared.process_id, prepared.process is not None):
@@ -251,9 +254,11 @@ def _report(
     }  # fmt: skip
 
 
-async def _count(population: Population) -> int:
+async def _count(population: Population, process_id: str) -> int:
     if population.kind is PopulationKind.APPLICATIONS:
         return await applications.count(population)
+    if process_id == REMINDERS:
+        return await reminder_cases.count(population)
     if population.kind is PopulationKind.LOANS:
         return await loans.count(population)
     return await customers.count()
@@ -293,6 +298,8 @@ async def _baseline(process_id: str, version: int | None) -> ProcessDefinition:
 def _chunks(population: Population, process_id: str, whole: bool) -> AsyncIterator[list[Case]]:
     if population.kind is PopulationKind.APPLICATIONS:
         return applications.chunks(population, complete=whole)
+    if process_id == REMINDERS:
+        return reminder_cases.chunks(population)
     if population.kind is PopulationKind.LOANS:
         return loans.chunks(population)
     return customers.chunks(population, process_id)
