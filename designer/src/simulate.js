@@ -9,6 +9,7 @@ import { subscribe } from './live.js';
 import { drawCharts } from './simulation_charts.js';
 import { setupComparison } from './compare.js';
 import { MOVEMENT_FIELDS, drawMovements, renderMovements } from './movements.js';
+import { chooseKind } from './simulate_kind.js';
 import {
   CASE_PATH_FIELDS, PROCESS_FIELDS, PROCESS_FRAGMENT, SIDE_PATH_FIELDS,
   drawRoles, renderCasePaths, renderProcess, setupScopeChoice,
@@ -165,6 +166,7 @@ export function setupSimulation({ currentXml, state, status }) {
   $('simulate').addEventListener('click', async () => {
     const panel = $('simulate-panel');
     panel.hidden = !panel.hidden;
+    chooseKind(state.processId);
     if (!panel.hidden) refreshComparison().catch((err) => status(err.message, 'error'));
     if (!$('simulate-to').value) {
       const today = (await gql(TODAY)).businessDate;

@@ -95,9 +95,10 @@ async def test_a_process_without_a_human_task_offers_the_table_only(db: str, pag
     with api_process(db) as base:
         await _sign_in(page, base, "ana")
         await _open(page, "customer_risk_rating")
-        # when the analyst opens Simulate on past applications
+        # when the analyst opens Simulate (on borrowers, its kind) and asks past applications
         await page.click("#simulate")
-        await expect(page.locator("#simulate-kind")).to_have_value("APPLICATIONS")
+        await expect(page.locator("#simulate-kind")).to_have_value("CUSTOMERS")
+        await page.select_option("#simulate-kind", "APPLICATIONS")
         # then there is no whole process to run: the choice is not offered
         await expect(page.locator("#simulate-scope")).to_have_count(1)
         await expect(page.locator("#simulate-scope")).to_be_hidden()
@@ -105,4 +106,5 @@ async def test_a_process_without_a_human_task_offers_the_table_only(db: str, pag
         await _open(page, "credit_approval")
         await page.click("#simulate")
         await page.click("#simulate")
+        await expect(page.locator("#simulate-kind")).to_have_value("APPLICATIONS")
         await expect(page.locator("#simulate-scope")).to_be_visible()
