@@ -1,10 +1,12 @@
-// Two kept simulations of the same process, decision and population side by side: both heat
-// maps, both before/after bars (and for a collection strategy both contacts-per-day charts),
-// and what the second draft does differently from the first in totals. Simulations of
-// different populations (kind, window, filter, replay days) are not lined up: their figures
-// count different cases.
+// Two kept simulations of the same process, decision, scope and population side by side: both
+// heat maps, both before/after bars (for a collection strategy both contacts-per-day charts,
+// for the whole process both sides' process figures and workload), and what the second draft
+// does differently from the first in totals. Simulations of different scopes (the table alone,
+// the whole process) or populations (kind, window, filter, replay days) are not lined up: their
+// figures count different things or different cases.
 import { gql } from './api.js';
 import { drawCharts } from './simulation_charts.js';
+import { drawProcess, processColumn, processDifference } from './compare_process.js';
 
 const LIST = `query ($process: String!) { simulations(processId: $process, first: 50) {
   edges { node { id decisionId againstVersion status ranBy ranAt population totals { cases changed } } } } }`;
@@ -43,6 +45,11 @@ function describe(population) {
     + `${p.replayDays ? `, ${p.replayDays} replay days` : ''}${p.scope ? `, scope ${p.scope}` : ''}`;
 }
 
+// What a simulation ran: a population kept without a scope ran the table alone.
+const SCOPES = { TABLE: 'the decision table alone', PROCESS: 'the whole process' };
+const scopeOf = (s) => s.population.scope || 'TABLE';
+const ran = (s) => `${SCOPES[scopeOf(s)] || 'another scope'} (scope ${scopeOf(s)})`;
+
 // Why two simulations cannot be lined up, or null when they can.
 export function whyNot(a, b) {
   if (a.id === b.id) return 'pick two different simulations';
@@ -50,7 +57,11 @@ export function whyNot(a, b) {
     return `simulation ${a.id} ran ${a.decisionId} and simulation ${b.id} ran ${b.decisionId}: compare simulations of the same table`;
   }
   const differing = Object.keys({ ...a.population, ...b.population })
-    .filter((k) => canonical(a.population[k]) !== canonical(b.population[k]));
+    .filter((k) => k !== 'scope' && canonical(a.population[k]) !== canonical(b.population[k]));
+  if (scopeOf(a) !== scopeOf(b)) {
+    return `simulation ${a.id} ran ${ran(a)} and simulation ${b.id} ran ${ran(b)}: scope differs${differing.length ? ` (and ${differing.join(', ')})` : ''}, `
+      + `so one counts the table's outcomes and the other the process's decisions: simulate both drafts with the same Run choice`;
+  }
   if (differing.length) {
     return `simulations ${a.id} and ${b.id} ran on different populations (${describe(a.population)}; ${describe(b.population)}: `
       + `${differing.join(', ')} differ), so their figures count different cases: simulate both drafts on the same window`;
@@ -72,7 +83,8 @@ function column(s, key) {
   return `<div class="compare-side" data-simulation-id="${s.id}" style="flex: 1; min-width: 0">
     <h4>Simulation ${s.id} against version ${s.againstVersion}</h4>
     <p id="compare-${key}-summary">${t.cases} case(s), ${t.changed} change outcome (amount ${escape(t.changedAmount)} of ${escape(t.amount)})</p>
-    <div id="compare-${key}-heatmap" class="chart" style="width: 100%; height: 260px"></div><div id="compare-${key}-bars" class="chart" style="width: 100%; height: 260px"></div>${replay}</div>`;
+    <div id="compare-${key}-heatmap" class="chart" style="width: 100%; height: 260px"></div><div id="compare-${key}-bars" class="chart" style="width: 100%; height: 260px"></div>${replay}
+    ${processColumn(s, key)}</div>`;
 }
 
 function outcomeRows(a, b) {
@@ -146,10 +158,11 @@ export function setupComparison({ state, status, read }) {
         return;
       }
       const [a, b] = await Promise.all([first, second].map(async (s) => (await gql(read, { id: s.id })).simulation));
-      $('compare-result').innerHTML = `${difference(a, b)}
+      $('compare-result').innerHTML = `${difference(a, b)}${processDifference(a, b)}
         <div id="compare-sides" style="display: flex; gap: 1em">${column(a, 'first')}${column(b, 'second')}</div>`;
       await drawCharts(a, 'compare-first');
       await drawCharts(b, 'compare-second');
+      await drawProcess(a, b);
       status(`Simulations ${a.id} and ${b.id} side by side`, 'ok');
     } catch (err) {
       status(err.message, 'error');

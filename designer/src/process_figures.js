@@ -3,6 +3,7 @@
 // diagram, the figures of both sides with their difference (approval rate, amount approved,
 // share with no human), the workload per role in force and in the draft, the assumption the
 // figures rest on, and each changed case's two paths with the decision taken for its reviewer.
+// The comparison of two whole-process simulations (compare_process.js) shows the same figures.
 const $ = (id) => document.getElementById(id);
 const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
@@ -65,7 +66,9 @@ const points = (old, now) => `${fixed(scaled(now, 4) - scaled(old, 4), 2, true)}
 const money = (amount) => fixed(scaled(amount, 2), 2);
 const moneyDifference = (old, now) => fixed(scaled(now, 2) - scaled(old, 2), 2, true);
 
-const FIGURES = [
+// Each figure: its key, its name, how one side shows it, and the difference of a second side
+// from a first (a draft from the version in force, or one draft from another).
+export const FIGURES = [
   ['approval-rate', 'Approval rate', (s) => percent(s.approvalRate), (o, n) => points(o.approvalRate, n.approvalRate)],
   ['approved-amount', 'Amount approved', (s) => money(s.approvedAmount), (o, n) => moneyDifference(o.approvedAmount, n.approvedAmount)],
   ['no-human', 'Share with no human', (s) => `${percent(s.noHumanShare)} (${s.noHuman} of ${s.cases})`, (o, n) => points(o.noHumanShare, n.noHumanShare)],
@@ -73,17 +76,18 @@ const FIGURES = [
     (o, n) => points(o.noHumanDecisionShare, n.noHumanDecisionShare)],
 ];
 
-// The figures block, the workload chart's place and the assumption; '' for a table simulation.
-export function renderProcess(process) {
+// The figures block, the workload chart's place and the assumption, their ids starting with
+// `prefix` (the comparison shows one per side); '' for a table simulation.
+export function renderProcess(process, prefix = 'simulation') {
   if (!process) return '';
   const rows = FIGURES.map(([key, name, value, difference]) => `<tr data-figure="${key}">
     <th>${escape(name)}</th><td class="old">${escape(value(process.old))}</td><td class="new">${escape(value(process.new))}</td>
     <td class="difference">${escape(difference(process.old, process.new))}</td></tr>`).join('');
-  return `<div id="simulation-process">
-    <table id="simulation-process-figures"><thead><tr><th></th><th>In force</th><th>Draft</th><th>Difference</th></tr></thead>
+  return `<div id="${prefix}-process">
+    <table id="${prefix}-process-figures" class="process-figures"><thead><tr><th></th><th>In force</th><th>Draft</th><th>Difference</th></tr></thead>
       <tbody>${rows}</tbody></table>
-    <p id="simulation-assumption" class="assumption">Assumption: ${escape(process.assumption)}</p>
-    <div class="charts"><div id="simulation-roles" class="chart"></div></div></div>`;
+    <p id="${prefix}-assumption" class="assumption">Assumption: ${escape(process.assumption)}</p>
+    <div class="charts"><div id="${prefix}-roles" class="chart"></div></div></div>`;
 }
 
 function side(decision, label, key) {
@@ -103,24 +107,29 @@ export function renderCasePaths(changed) {
     <div class="assumed-decision muted">${assumed}</div></div>`;
 }
 
-// Human tasks per candidate role, in force and in the draft: the workload each would bring.
-export async function drawRoles(process, prefix = 'simulation') {
-  const element = $(`${prefix}-roles`);
-  if (!process || !element) return;
+// The roles of some sides' tasks per role, sorted, and one side's tasks of a role (0 for none).
+export const rolesOf = (sides) => [...new Set(sides.flatMap((tasksPerRole) => tasksPerRole.map((r) => r.role)))].sort();
+export const tasksOf = (tasksPerRole, role) => (tasksPerRole.find((r) => r.role === role) || { tasks: 0 }).tasks;
+
+// Human tasks per candidate role as grouped bars, one series per [label, tasksPerRole].
+export async function drawWorkload(element, series) {
   const echarts = await import('echarts');
-  const roles = [...new Set(['old', 'new'].flatMap((k) => process[k].tasksPerRole.map((r) => r.role)))].sort();
-  const tasks = (key, role) => (process[key].tasksPerRole.find((r) => r.role === role) || { tasks: 0 }).tasks;
+  const roles = rolesOf(series.map(([, tasksPerRole]) => tasksPerRole));
   echarts.init(element).setOption({
     animation: false,
     title: { text: 'Workload per role (human tasks)', textStyle: { fontSize: 12 } },
-    legend: { top: 18, data: ['in force', 'draft'] },
+    legend: { top: 18, data: series.map(([label]) => label) },
     tooltip: {},
     grid: { left: 40, top: 50, bottom: 40, right: 10 },
     xAxis: { type: 'category', data: roles, axisLabel: { interval: 0, fontSize: 10 } },
     yAxis: { type: 'value', minInterval: 1 },
-    series: [
-      { name: 'in force', type: 'bar', data: roles.map((r) => tasks('old', r)) },
-      { name: 'draft', type: 'bar', data: roles.map((r) => tasks('new', r)) },
-    ],
+    series: series.map(([label, tasksPerRole]) => ({ name: label, type: 'bar', data: roles.map((r) => tasksOf(tasksPerRole, r)) })),
   });
+}
+
+// Human tasks per candidate role, in force and in the draft: the workload each would bring.
+export async function drawRoles(process, prefix = 'simulation') {
+  const element = $(`${prefix}-roles`);
+  if (!process || !element) return;
+  await drawWorkload(element, [['in force', process.old.tasksPerRole], ['draft', process.new.tasksPerRole]]);
 }
