@@ -26,6 +26,7 @@ from api.auth import AuthMutations, AuthQueries, RequireAuthentication
 from api.compiled.execution import CompilingExecutionContext
 from api.customer.mutations import CustomerMutations
 from api.customer.queries import CustomerQueries
+from api.customer.segment_preview import SegmentPreviewMutations, SegmentPreviewQueries
 from api.customer.segments import SegmentMutations, SegmentQueries
 from api.customer.tag_rules import TagRuleMutations, TagRuleQueries
 from api.errors import known_error, outage_error, with_code
@@ -74,6 +75,7 @@ Query = merge_types(
         AuthQueries,
         CustomerQueries,
         SegmentQueries,
+        SegmentPreviewQueries,
         LoanQueries,
         ApplicationQueries,
         SystemQueries,
@@ -98,6 +100,7 @@ Mutation = merge_types(
         AuthMutations,
         CustomerMutations,
         SegmentMutations,
+        SegmentPreviewMutations,
         TagRuleMutations,
         CampaignMutations,
         TemplateMutations,

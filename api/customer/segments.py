@@ -80,7 +80,7 @@ DefineSegmentResult = Annotated[
 ]
 
 
-def _view(row: SegmentModel) -> Segment:
+def view(row: SegmentModel) -> Segment:
     return Segment(name=row.name, description=row.description, rules=cast(JSON, row.rules),
                    pk=row.id)  # fmt: skip
 
@@ -90,7 +90,7 @@ class SegmentQueries:
     @strawberry.field(description="Segments with their members and movements.")
     async def segments(self, info: Info) -> list[Segment]:
         require_read(info, "customer")
-        return [_view(r) for r in await SegmentModel.all().order_by("name")]
+        return [view(r) for r in await SegmentModel.all().order_by("name")]
 
 
 @strawberry.type
@@ -103,4 +103,4 @@ class SegmentMutations:
             row = await segments.define(input.name, input.description, input.rules,
                                         by=subject_of(info).username)  # fmt: skip
             change.object_id, change.after = row.id, {"name": row.name, "rules": row.rules}
-        return DefineSegmentSuccess(segment=_view(row))
+        return DefineSegmentSuccess(segment=view(row))
