@@ -18,7 +18,8 @@ rating and RFM segment as they are stored today, not as they were on that day: R
 amount at stake is the installment's amount due (principal, interest and fee due), to the
 cent; the case id is the loan (the row a reader's scope is about). Which days of an
 installment are cases is worked out in SQL (its first and last reminder day in the window),
-so each row is read once and its cases are made without looking at the days in between.
+so each row is read once and its cases are made without looking at the days in between; the
+installments are read one due date at a time, an index range whatever the portfolio's size.
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ SELECT i.id, i.loan_id, i.due_date, i.principal_due, i.interest_due, i.fee_due, 
        EXISTS (SELECT 1 FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
                 WHERE ct.customer_id = l.customer_id AND t.name = :late_tag) AS late
 {rows}
-  AND i.due_date >= :after_due AND (i.due_date > :after_due OR i.id > :after)
-ORDER BY i.due_date, i.id
+  AND i.due_date = :due AND i.id > :after
+ORDER BY i.id
 LIMIT :size
 """
 _COUNT = "SELECT SUM({days} + 1) AS n {rows}"
@@ -101,22 +102,26 @@ async def count(population: Population) -> int:
 
 async def chunks(population: Population) -> AsyncIterator[list[Case]]:
     """The reminders weighed in the window, ``population.chunk`` cases at a time: the
-    installments read ``population.chunk`` at a time in order of due date, each with its days."""
+    installments of one due date at a time (an index range, whatever the portfolio's size),
+    read ``population.chunk`` at a time in order of id, each with its days."""
     statement, params = _statement(_CHUNK, population, pg=sqltext.postgres())
-    size, after_due, after = population.chunk, population.start, 0
+    size = population.chunk
     cases: list[Case] = []
-    while True:
-        asked = {**params, "late_tag": LATE_TAG, "after_due": after_due, "after": after,
-                 "size": size}  # fmt: skip
-        _, rows = await sqltext.execute(statement, asked)
-        if not rows:
-            break
-        after_due, after = day(rows[-1]["due_date"]) or after_due, int(rows[-1]["id"])
-        for row in rows:
-            cases.extend(_cases(row))
-            while len(cases) >= size:
-                yield cases[:size]
-                cases = cases[size:]
+    due = population.start + timedelta(days=1)
+    while due <= population.end + timedelta(days=HORIZON):
+        after = 0
+        while True:
+            asked = {**params, "late_tag": LATE_TAG, "due": due, "after": after, "size": size}
+            _, rows = await sqltext.execute(statement, asked)
+            if not rows:
+                break
+            after = int(rows[-1]["id"])
+            for row in rows:
+                cases.extend(_cases(row))
+                while len(cases) >= size:
+                    yield cases[:size]
+                    cases = cases[size:]
+        due += timedelta(days=1)
     while cases:
         yield cases[:size]
         cases = cases[size:]
