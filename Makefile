@@ -96,12 +96,14 @@ bench: install
 	$(BIN)/python bench/workflow.py
 	$(BIN)/python bench/simulate.py --only sqlite
 	$(BIN)/python bench/simulate_collections.py --only sqlite
+	$(BIN)/python bench/simulate_reminders.py --only sqlite
 	@case "$$DATABASE_URL" in \
 	  postgres*) (test -d bench/postgraphile/node_modules || \
 	                npm ci --prefix bench/postgraphile --no-audit --no-fund) && \
 	             $(BIN)/python bench/customer_graph.py --database-url "$$DATABASE_URL" --fresh && \
 	             $(BIN)/python bench/simulate.py --only postgres && \
 	             $(BIN)/python bench/simulate_collections.py --only postgres && \
+	             $(BIN)/python bench/simulate_reminders.py --only postgres && \
 	             $(BIN)/python bench/load.py ;; \
 	  *) echo "== DATABASE_URL is not PostgreSQL: the customer graph on PostgreSQL" \
 	          "(beside PostGraphile), the simulations on PostgreSQL and bench/load.py skipped" ;; \
