@@ -19,15 +19,13 @@ memory the simulation allocated (a second run, traced).
 
 from __future__ import annotations
 
-import argparse
 import time
 from datetime import date
 
 from simulation_runs import (
     PROCESSES,
     after_inserts,
-    each_database,
-    fresh_postgres,
+    loans_main,
     timed_and_traced,
 )
 from tortoise import Tortoise, connections
@@ -185,23 +183,9 @@ async def bench(name: str, url: str, loans: int) -> None:
               f"({m['enteredAmount']}), left {m['left']:>6,} ({m['leftAmount']})")  # fmt: skip
 
 
-async def one(args: argparse.Namespace) -> None:
-    """Bench the database asked for."""
-    if args.only == "sqlite":
-        await bench("SQLite", f"sqlite://{args.sqlite_path}", args.loans)
-    else:
-        await fresh_postgres(args.database_url)
-        await bench("PostgreSQL", args.database_url, args.loans)
-
-
 def main() -> None:
     """Parse the options, start from an empty SQLite file, run."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--loans", type=int, default=30_000)
-    parser.add_argument("--sqlite-path", default=DEFAULT_SQLITE, help="removed and made again")
-    parser.add_argument("--database-url", default=DEFAULT_URL, help="dropped and made again")
-    parser.add_argument("--only", choices=("sqlite", "postgres"))
-    each_database(__file__, parser.parse_args(), one)
+    loans_main(__file__, __doc__, bench, loans=30_000, url=DEFAULT_URL, sqlite=DEFAULT_SQLITE)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from argparse import Namespace
+from argparse import ArgumentParser, Namespace
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -73,3 +73,26 @@ def each_database(
         return
     for only in ("sqlite", "postgres"):
         subprocess.run([sys.executable, script, *sys.argv[1:], "--only", only], check=True)
+
+
+def loans_main(
+    script: str, doc: str | None, bench: Callable[[str, str, int], Awaitable[None]], *,
+    loans: int, url: str, sqlite: str,
+) -> None:  # fmt: skip
+    """The command line of a benchmark over loans (``--loans``, ``--sqlite-path``,
+    ``--database-url``, ``--only``): ``bench(name, url, loans)`` on each database in turn,
+    PostgreSQL's dropped and made again first."""
+    parser = ArgumentParser(description=(doc or "").split("\n")[0])
+    parser.add_argument("--loans", type=int, default=loans)
+    parser.add_argument("--sqlite-path", default=sqlite, help="removed and made again")
+    parser.add_argument("--database-url", default=url, help="dropped and made again")
+    parser.add_argument("--only", choices=("sqlite", "postgres"))
+
+    async def one(args: Namespace) -> None:
+        if args.only == "sqlite":
+            await bench("SQLite", f"sqlite://{args.sqlite_path}", args.loans)
+        else:
+            await fresh_postgres(args.database_url)
+            await bench("PostgreSQL", args.database_url, args.loans)
+
+    each_database(script, parser.parse_args(), one)
