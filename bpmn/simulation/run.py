@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bpmn import deployments, engine, validation
+from bpmn import deployments, engine, reminders, validation
 from bpmn.simulation import (
     applications,
     collections_replay,
@@ -35,7 +35,7 @@ from domain.process.models import ProcessDefinition
 from domain.simulation.models import PopulationKind
 
 MAX_REPLAY_DAYS = 366
-REMINDERS = "pre_due_reminders"  # on loans: each installment's days before its due date
+REMINDERS = reminders.PROCESS_ID  # on loans: each installment's days before its due date
 KINDS = {
     "credit_approval": PopulationKind.APPLICATIONS,
     "collections": PopulationKind.LOANS,
