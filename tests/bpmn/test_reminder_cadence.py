@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bpmn import definitions, deployments, reminders
+from bpmn import daily, definitions, deployments, reminders
 from bpmn.deployments import BUNDLED
 from domain.customer.models import Customer, CustomerTag, Tag
 from domain.enums import Channel, RiskRating
@@ -122,4 +122,19 @@ async def test_a_cadence_that_answers_nothing_for_a_day_stops_the_run_and_says_w
         await reminders.run(TODAY)
     assert "pre_due_reminders v2" in str(failed.value)
     assert "days_before_due=4" in str(failed.value) and "remind=None" in str(failed.value)
+    assert await _keys() == set()
+
+
+async def test_a_retired_cadence_stops_the_reminders_and_says_who_retired_it(
+    shipped_processes: str,
+) -> None:
+    # given: a borrower seven days before a due date, and the cadence retired
+    await _borrower("庚", date(2026, 6, 22), RiskRating.LOW)
+    await deployments.retire(reminders.PROCESS_ID, retired_by="ana")
+    # when: the daily run
+    report = await daily.run(TODAY)
+    # then: the reminders step failed with the reason, the others went on, nothing was queued
+    assert report.failed is not None and report.failed.startswith("reminders: ")
+    assert "process pre_due_reminders was retired" in report.failed and "by ana" in report.failed
+    assert report.steps["care"] is not None
     assert await _keys() == set()
