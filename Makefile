@@ -16,7 +16,7 @@ install: $(STAMP)
 
 ## designer: the web app in designer/ (npm ci from the committed lock file, then vite build)
 DESIGNER_STAMP := designer/dist/.built
-$(DESIGNER_STAMP): designer/package-lock.json designer/index.html designer/vite.config.js \
+$(DESIGNER_STAMP): designer/package-lock.json $(wildcard designer/*.html) designer/vite.config.js \
 		$(wildcard designer/src/*) $(wildcard designer/src/*/*)
 	cd designer && npm ci --no-audit --no-fund && npm run build
 	touch $(DESIGNER_STAMP)

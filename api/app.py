@@ -177,7 +177,7 @@ DESIGNER = Path(
 async def designer_missing(_: Request) -> Response:
     """Where the designer would be, before `make designer` has built it."""
     return PlainTextResponse(
-        "The designer and dashboard are not built: run `make designer` "
+        "The designer, dashboard and segments pages are not built: run `make designer` "
         "(npm ci && npm run build in designer/).",
         status_code=503,
     )
@@ -186,6 +186,11 @@ async def designer_missing(_: Request) -> Response:
 async def dashboard(_: Request) -> Response:
     """The dashboard page (built with the designer; its assets are under /designer/assets)."""
     return FileResponse(DESIGNER / "dashboard.html", headers={"Cache-Control": "no-cache"})
+
+
+async def segments_page(_: Request) -> Response:
+    """The segments page (built with the designer; its assets are under /designer/assets)."""
+    return FileResponse(DESIGNER / "segments.html", headers={"Cache-Control": "no-cache"})
 
 
 PIXEL = bytes.fromhex(
@@ -277,9 +282,11 @@ def create_app(
         routes.append(Route("/simulated-bureau/reports", simulated_bureau, methods=["POST"]))
     if (DESIGNER / "index.html").exists():
         routes.append(Route("/dashboard", dashboard))  # the same web app's second page
+        routes.append(Route("/segments", segments_page))  # and its third
         routes.append(Mount("/designer", StaticFiles(directory=DESIGNER, html=True)))
     else:
         routes.append(Route("/dashboard", designer_missing))
+        routes.append(Route("/segments", designer_missing))
         routes.append(Route("/designer/{rest:path}", designer_missing))
     origins = [
         o.strip() for o in os.environ.get("LENDGRAPH_CORS_ORIGINS", "").split(",") if o.strip()

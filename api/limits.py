@@ -52,7 +52,8 @@ MIB = 1024 * 1024
 # JSON); a caller without credentials only signs in or follows links: 64 KiB is plenty
 SIGNED_IN_BODY, ANONYMOUS_BODY = 24 * MIB, 64 * 1024
 USER_RATE, ANONYMOUS_RATE = Rate(50, 200), Rate(20, 60)
-BYPASS = ("/healthz", "/designer", "/dashboard")  # health and static files: never limited
+# health and the web pages (static files): never limited
+BYPASS = ("/healthz", "/designer", "/dashboard", "/segments")
 
 
 def _size(name: str, default: int) -> int:

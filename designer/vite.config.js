@@ -7,8 +7,8 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     chunkSizeWarningLimit: 4000,
-    // two pages: the designer (/designer) and the dashboard (/dashboard)
-    rollupOptions: { input: { designer: 'index.html', dashboard: 'dashboard.html' } },
+    // three pages: the designer (/designer), the dashboard (/dashboard), segments (/segments)
+    rollupOptions: { input: { designer: 'index.html', dashboard: 'dashboard.html', segments: 'segments.html' } },
   },
   server: { proxy: { '/graphql': 'http://127.0.0.1:8000' } },
 });
