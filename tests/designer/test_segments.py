@@ -1,0 +1,148 @@
+"""The Segments page in headless Chromium: an administrator narrows a saved segment, previews
+who enters and who leaves (the hand-built customers of tests.api.test_segment_preview) and
+saves; an analyst previews the figures only and may not save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from playwright.async_api import Page, expect
+
+from domain.profile.segments import FIELDS
+from domain.user.models import User
+from tests.api.conftest import PASSWORD, password_hash
+from tests.api.test_segment_preview import NARROWER, _customers
+from tests.conftest import TODAY
+from tests.designer.conftest import screenshot
+from tests.serving import api_process
+
+LOGIN = """mutation ($u: String!, $p: String!) { login(input: {username: $u, password: $p}) {
+  ... on LoginSuccess { token } } }"""
+SEGMENTS = "{ segments { name rules } }"
+DEFINE = """mutation ($rules: JSON!) { defineSegment(input: {name: "champions", rules: $rules}) {
+  __typename ... on UserError { message } } }"""
+
+
+async def _api(base: str, username: str, query: str, **variables: Any) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        asked = {"query": LOGIN, "variables": {"u": username, "p": PASSWORD}}
+        token = (await http.post("/graphql", json=asked)).json()["data"]["login"]["token"]
+        answer = await http.post("/graphql", headers={"Authorization": f"Bearer {token}"},
+                                 json={"query": query, "variables": variables})  # fmt: skip
+    data: dict[str, Any] = answer.json()["data"]
+    return data
+
+
+async def _sign_in(page: Page, base: str, username: str) -> None:
+    await page.goto(f"{base}/segments")
+    await page.fill("#username", username)
+    await page.fill("#password", PASSWORD)
+    await page.click("#login-button")
+    await expect(page.locator("#user-badge")).to_contain_text(username)
+
+
+async def _tick(page: Page, field: str, value: str, on: bool) -> None:
+    await page.locator(f'#segment-rules input[data-field="{field}"][value="{value}"]').set_checked(
+        on
+    )
+
+
+async def _totals(page: Page) -> list[str]:
+    keys = ("members", "current", "entered", "left", "stayed")
+    return [await page.locator(f'.total[data-total="{k}"] .value').inner_text() for k in keys]
+
+
+async def _groups(page: Page) -> list[list[str]]:
+    rows = page.locator("#preview-groups tbody tr.group")
+    return [[c.strip() for c in await rows.nth(n).locator("td").all_inner_texts()]
+            for n in range(await rows.count())]  # fmt: skip
+
+
+async def test_an_administrator_previews_a_narrower_draft_and_saves_it(db: str, page: Page) -> None:
+    # given the six customers of known labels and "valuable" (CHAMPIONS or LOYAL, LOW): 甲 and 丙
+    await User.create(username="root", roles=["admin"], password_hash=password_hash())
+    await _customers()
+    with api_process(db) as base:
+        await _sign_in(page, base, "root")
+        item = page.locator('.segment-item[data-name="valuable"]')
+        await expect(item.locator(".count")).to_have_text("2 member(s)")
+        await expect(item.locator(".movement")).to_have_text(f"{TODAY}: +2 joined, −0 left")
+        # the editor offers every value the server allows, and no other
+        for field in ("rfm_segment", "risk_rating", "lifecycle_stage"):
+            boxes = page.locator(f'#segment-rules input[type=checkbox][data-field="{field}"]')
+            shown = frozenset([await b.get_attribute("value") or "" for b in await boxes.all()])
+            assert shown == FIELDS[field], field
+        await item.locator(".open").click()
+        await expect(page.locator("#editor-title")).to_have_text("valuable")
+        ticked = page.locator("#segment-rules input[type=checkbox]:checked")
+        values = [await b.get_attribute("value") for b in await ticked.all()]
+        assert values == ["CHAMPIONS", "LOYAL", "LOW"]  # SAVED
+        # when the draft becomes NARROWER (CHAMPIONS; LOW or MEDIUM) and is previewed
+        await _tick(page, "rfm_segment", "LOYAL", False)
+        await _tick(page, "risk_rating", "MEDIUM", True)
+        await page.click("#preview")
+        # then 乙 enters (CHAMPIONS, MEDIUM), 丙 leaves (LOYAL, LOW), 甲 stays (CHAMPIONS, LOW)
+        await expect(page.locator("#preview-groups tbody tr.group")).to_have_count(3)
+        assert await _totals(page) == ["2", "2", "1", "1", "1"]
+        assert await _groups(page) == [
+            ["CHAMPIONS", "LOW", "0", "0", "1"],
+            ["CHAMPIONS", "MEDIUM", "1", "0", "0"],
+            ["LOYAL", "LOW", "0", "1", "0"],
+        ]
+        await expect(page.locator("#entering li")).to_have_count(1)
+        await expect(page.locator("#entering li")).to_contain_text("乙")
+        await expect(page.locator("#leaving li")).to_have_count(1)
+        await expect(page.locator("#leaving li")).to_contain_text("丙")
+        await expect(page.locator("#figures-only")).to_have_count(0)
+        await expect(page.locator("#preview-chart canvas")).to_have_count(1)  # drawn by ECharts
+        await page.locator("#preview-view").scroll_into_view_if_needed()
+        await screenshot(page, "segments-preview.png")
+        # when saved: the page says so, and the API has the new rules
+        await page.click("#save")
+        await expect(page.locator("#saved")).to_contain_text("at the next daily run")
+        saved = await _api(base, "root", SEGMENTS)
+        assert saved["segments"] == [{"name": "valuable", "rules": NARROWER}]
+        # a new segment with no rules is refused, the field named
+        await page.click("#new-segment")
+        await page.fill("#segment-name", "empty")
+        await page.click("#save")
+        await expect(page.locator('#save-errors li[data-field="rules"]')).to_contain_text(
+            "must map one or more of"
+        )
+        # and defined with rules, it is listed with no members until the next daily run
+        await _tick(page, "lifecycle_stage", "GROWTH", True)
+        await page.fill("#segment-name", "growing")
+        await page.click("#save")
+        await expect(page.locator("#saved")).to_contain_text("Saved “growing”")
+        fresh = page.locator('.segment-item[data-name="growing"]')
+        await expect(fresh.locator(".count")).to_have_text("0 member(s)")
+        await expect(fresh.locator(".movement")).to_have_text("no daily run since it was defined")
+        await expect(page.locator("#editor-title")).to_have_text("growing")
+
+
+async def test_an_analyst_sees_the_figures_only_and_may_not_save(db: str, page: Page) -> None:
+    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
+    await _customers()
+    with api_process(db) as base:
+        await _sign_in(page, base, "ana")
+        # analysts read no customers: no list of segments, a new draft to weigh
+        await expect(page.locator("#segment-list-note")).to_contain_text("not listed to you")
+        await expect(page.locator("#editor-title")).to_have_text("New segment")
+        for field, values in NARROWER.items():  # CHAMPIONS; LOW or MEDIUM
+            for value in values:
+                await _tick(page, field, value, True)
+        await page.click("#preview")
+        # a new segment: 甲 (CHAMPIONS, LOW) and 乙 (CHAMPIONS, MEDIUM) would enter
+        await expect(page.locator("#figures-only")).to_contain_text("figures only")
+        assert await _totals(page) == ["2", "0", "2", "0", "0"]
+        assert await _groups(page) == [
+            ["CHAMPIONS", "LOW", "1", "0", "0"],
+            ["CHAMPIONS", "MEDIUM", "1", "0", "0"],
+        ]
+        await expect(page.locator("#entering")).to_have_count(0)
+        await page.fill("#segment-name", "champions")
+        await page.click("#save")
+        refused = (await _api(base, "ana", DEFINE, rules=NARROWER))["defineSegment"]
+        assert refused["__typename"] == "ForbiddenError"
+        await expect(page.locator("#save-refused")).to_have_text(f"Not saved: {refused['message']}")
