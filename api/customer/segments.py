@@ -5,7 +5,7 @@ from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
-from tortoise.expressions import Subquery
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from api.access import Audited, require, require_read, subject_of
@@ -13,7 +13,9 @@ from api.context import Info
 from api.customer.types import Customer
 from api.errors import UserErrors, returns_user_errors
 from api.relay import Connection, paged
+from authz.actions import Scope
 from domain.customer.models import Customer as CustomerModel
+from domain.errors import ForbiddenError
 from domain.profile import segments
 from domain.profile.models import Segment as SegmentModel
 from domain.profile.models import SegmentMember, SegmentMovement
@@ -39,9 +41,14 @@ class Segment:
         ids = SegmentMember.filter(segment_id=self.pk).values("customer_id")
         return CustomerModel.filter(visible, id__in=Subquery(ids))
 
-    @strawberry.field(description="Members you may see (as of the last daily run).")
+    @strawberry.field(
+        description="Members you may see (as of the last daily run); every member for a caller "
+        "who reads aggregates only (report read over all rows, no customer read)."
+    )
     async def count(self, info: Info) -> int:
-        return await self._members(info).count()
+        visible = _counted(info)
+        ids = SegmentMember.filter(segment_id=self.pk).values("customer_id")
+        return await CustomerModel.filter(visible, id__in=Subquery(ids)).count()
 
     @strawberry.field(description="The members you may see, in a stable order.")
     async def members(
@@ -85,11 +92,26 @@ def view(row: SegmentModel) -> Segment:
                    pk=row.id)  # fmt: skip
 
 
+def _counted(info: Info) -> Q:
+    """The customers a caller's counts cover: those they may read, or every one for a caller
+    who reads aggregates over all rows (analysts); ForbiddenError for anyone else."""
+    subject = subject_of(info)
+    visible = info.context.authorizer.row_filter(subject, "customer")
+    if visible is not None:
+        return visible
+    if Scope.ALL in info.context.authorizer.scopes(subject, "report", "read"):
+        return Q()
+    raise ForbiddenError("segments need customer read, or report read over all rows")
+
+
 @strawberry.type
 class SegmentQueries:
-    @strawberry.field(description="Segments with their members and movements.")
+    @strawberry.field(
+        description="Segments with their members and movements (their rules, counts and "
+        "movements also to those who read aggregates over all rows; members need customer read)."
+    )
     async def segments(self, info: Info) -> list[Segment]:
-        require_read(info, "customer")
+        _counted(info)
         return [view(r) for r in await SegmentModel.all().order_by("name")]
 
 

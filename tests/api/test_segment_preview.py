@@ -102,9 +102,16 @@ async def test_an_analyst_sees_the_figures_but_not_the_people_and_a_manager_neit
     found = (await gql.data(PREVIEW, name="valuable", rules=NARROWER))["segmentPreview"]
     assert (found["entered"], found["left"]) == (1, 1)
     assert (found["entering"], found["leaving"]) == (None, None)
+    # the saved segments' rules and sizes are aggregates too; their members are not
+    listed = (await gql.data("{ segments { name rules count } }"))["segments"]
+    assert listed == [{"name": "valuable", "rules": SAVED, "count": 2}]
+    body = await gql("{ segments { members { edges { node { name } } } } }")
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
     await gql.as_user("am", ["account_manager"])
     body = await gql(PREVIEW, name="valuable", rules=NARROWER)
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+    listed = (await gql.data("{ segments { name count } }"))["segments"]
+    assert listed == [{"name": "valuable", "count": 0}]  # none of them is theirs
 
 
 async def test_bad_rules_and_unknown_segments_are_named(gql: GraphQLClient) -> None:

@@ -1,6 +1,6 @@
 """The Segments page in headless Chromium: an administrator narrows a saved segment, previews
 who enters and who leaves (the hand-built customers of tests.api.test_segment_preview) and
-saves; an analyst previews the figures only and may not save."""
+saves; an analyst lists the segments and previews the figures only, and may not save."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ LOGIN = """mutation ($u: String!, $p: String!) { login(input: {username: $u, pas
   ... on LoginSuccess { token } } }"""
 SEGMENTS = "{ segments { name rules } }"
 DEFINE = """mutation ($rules: JSON!) { defineSegment(input: {name: "champions", rules: $rules}) {
+  __typename ... on UserError { message } } }"""
+REDEFINE = """mutation ($rules: JSON!) { redefineSegment(input: {name: "valuable", rules: $rules}) {
   __typename ... on UserError { message } } }"""
 
 
@@ -126,21 +128,38 @@ async def test_an_analyst_sees_the_figures_only_and_may_not_save(db: str, page: 
     await _customers()
     with api_process(db) as base:
         await _sign_in(page, base, "ana")
-        # analysts read no customers: no list of segments, a new draft to weigh
-        await expect(page.locator("#segment-list-note")).to_contain_text("not listed to you")
-        await expect(page.locator("#editor-title")).to_have_text("New segment")
-        for field, values in NARROWER.items():  # CHAMPIONS; LOW or MEDIUM
+        # analysts read aggregates: the saved segments and their sizes, not their members
+        item = page.locator('.segment-item[data-name="valuable"]')
+        await expect(item.locator(".count")).to_have_text("2 member(s)")
+        await expect(page.locator("#segment-list-note")).to_have_text("")
+        await item.locator(".open").click()
+        await expect(page.locator("#editor-title")).to_have_text("valuable")
+        # when the draft becomes NARROWER (CHAMPIONS; LOW or MEDIUM) and is previewed
+        await _tick(page, "rfm_segment", "LOYAL", False)
+        await _tick(page, "risk_rating", "MEDIUM", True)
+        await page.click("#preview")
+        # then the same figures as an administrator's, and no people
+        await expect(page.locator("#figures-only")).to_contain_text("figures only")
+        assert await _totals(page) == ["2", "2", "1", "1", "1"]
+        assert await _groups(page) == [
+            ["CHAMPIONS", "LOW", "0", "0", "1"],
+            ["CHAMPIONS", "MEDIUM", "1", "0", "0"],
+            ["LOYAL", "LOW", "0", "1", "0"],
+        ]
+        await expect(page.locator("#entering")).to_have_count(0)
+        # and saving is refused with the server's words
+        await page.click("#save")
+        refused = (await _api(base, "ana", REDEFINE, rules=NARROWER))["redefineSegment"]
+        assert refused["__typename"] == "ForbiddenError"
+        await expect(page.locator("#save-refused")).to_have_text(f"Not saved: {refused['message']}")
+        # a new segment's draft is weighed against no members: 甲 and 乙 would enter
+        await page.click("#new-segment")
+        for field, values in NARROWER.items():
             for value in values:
                 await _tick(page, field, value, True)
         await page.click("#preview")
-        # a new segment: 甲 (CHAMPIONS, LOW) and 乙 (CHAMPIONS, MEDIUM) would enter
-        await expect(page.locator("#figures-only")).to_contain_text("figures only")
+        await expect(page.locator("#preview-groups tbody tr.group")).to_have_count(2)
         assert await _totals(page) == ["2", "0", "2", "0", "0"]
-        assert await _groups(page) == [
-            ["CHAMPIONS", "LOW", "1", "0", "0"],
-            ["CHAMPIONS", "MEDIUM", "1", "0", "0"],
-        ]
-        await expect(page.locator("#entering")).to_have_count(0)
         await page.fill("#segment-name", "champions")
         await page.click("#save")
         refused = (await _api(base, "ana", DEFINE, rules=NARROWER))["defineSegment"]
