@@ -15,6 +15,7 @@ from domain.profile.models import Segment, SegmentMember, SegmentMovement
 from domain.profile.ranges import within
 from domain.profile.rfm import SEGMENTS
 
+MAX_VALUES = 200  # values one field may allow: a rule, not a list of customers
 FIELDS: dict[str, frozenset[str] | None] = {
     "rfm_segment": frozenset(name for name, _, _ in SEGMENTS),
     "risk_rating": frozenset(r.value for r in RiskRating),
@@ -41,6 +42,10 @@ def validate(rules: Any) -> dict[str, list[str]]:
             or not all(isinstance(v, str) and 0 < len(v) <= 64 for v in values)
         ):
             problems.add(f"rules.{name}", "must be a non-empty list of names")
+            continue
+        if len(values) > MAX_VALUES:
+            given = f"names at most {MAX_VALUES} values ({len(values)} given)"
+            problems.add(f"rules.{name}", given)
             continue
         allowed = FIELDS[name]
         unknown = sorted(set(values) - allowed) if allowed is not None else []
