@@ -7,14 +7,8 @@ import sys
 from pathlib import Path
 
 from tests.api.test_cli import ROOT, lendgraph
+from tests.bpmn.test_bundled import SHIPPED
 
-SHIPPED = [
-    "collections",
-    "credit_approval",
-    "customer_risk_rating",
-    "limit_increase",
-    "pre_due_reminders",
-]
 BUNDLED_V1 = (
     r"v1 \(bundled, deployed by lendgraph migrate on \d{4}-\d\d-\d\d \d\d:\d\d UTC\) in force"
 )
