@@ -12,6 +12,7 @@ for every chunk after; the days it may remind on are found once per version the 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -42,16 +43,20 @@ class Cadence:
     decided: dict[Inputs, dict[str, Any]] = field(default_factory=dict)
     _days: frozenset[int] | None = None
 
-    def days(self) -> frozenset[int]:
+    async def days(self) -> frozenset[int]:
         """The days before a due date on which the table reminds some kind of customer: every
         kind is asked once per day (at most 3,720 answers, about a second, once per version),
-        so the daily run reads only the installments falling due on those days."""
+        so the daily run reads only the installments falling due on those days. The loop is
+        given back between days: an API process running the daily work keeps answering."""
         if self._days is None:
-            self._days = frozenset(
-                days for days in range(1, reminders.HORIZON + 1)
+            found = set()
+            for days in range(1, reminders.HORIZON + 1):
                 if any(self.reminds(days, late, rating, segment)
-                       for late in (False, True) for rating in RATINGS for segment in SEGMENT_NAMES)
-            )  # fmt: skip
+                       for late in (False, True) for rating in RATINGS
+                       for segment in SEGMENT_NAMES):  # fmt: skip
+                    found.add(days)
+                await asyncio.sleep(0)
+            self._days = frozenset(found)
         return self._days
 
     def decide(

@@ -36,7 +36,7 @@ LATE_TAG = "HABITUAL_LATE"
 class Cadence(Protocol):
     """Whether a reminder goes out so many days before a due date, to a customer of this kind."""
 
-    def days(self) -> frozenset[int]:
+    async def days(self) -> frozenset[int]:
         """The days before a due date (1 to HORIZON) on which some customer is reminded."""
         ...
 
@@ -62,7 +62,7 @@ def _unpaid(customers: Span, due: list[date]) -> QuerySet[Installment]:
 async def produce(today: date, cadence: Cadence, *, customers: Span = EVERYONE) -> dict[str, int]:
     """Queue the reminders the cadence asks for on ``today`` (to these customers); returns how
     many were new and how many existed."""
-    days = [today + timedelta(days=n) for n in sorted(cadence.days())]
+    days = [today + timedelta(days=n) for n in sorted(await cadence.days())]
     rows = await _unpaid(customers, days).order_by(
         "loan__customer_id", "due_date", "id"  # queued in the same order anywhere
     ).values(

@@ -95,7 +95,7 @@ async def test_the_table_runs_once_per_combination_not_per_borrower(shipped_proc
     assert await queue.produce(TODAY, cadence) == {"queued": 8, "already_queued": 0}
     # then: T-1 and T-7 are reminded (4 each), T-4 is not; the days it may remind on were found
     # once, asking every kind of customer at most once per day
-    assert cadence.days() == {1, 2, 3, 5, 7}
+    assert await cadence.days() == {1, 2, 3, 5, 7}
     asked = set(cadence.decided)
     kinds = 2 * len(reminders.RATINGS) * len(reminders.SEGMENT_NAMES)
     assert len(asked) <= kinds * queue.HORIZON
