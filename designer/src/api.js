@@ -53,7 +53,7 @@ export const DRY_RUN = `mutation ($input: DryRunInput!) { dryRunProcess(input: $
   ... on DryRunResult { processId status path waitingAt error errorElement data serviceCalls }
   ... on ValidationError { message fields { field message } } } }`;
 
-// The sign-in both pages share: the form (drawn here), sign-out, and entering at once with a
+// The sign-in every page shares: the form (drawn here), sign-out, and entering at once with a
 // kept token.
 export function startPage(enter) {
   const $ = (id) => document.getElementById(id);
@@ -76,4 +76,25 @@ export function startPage(enter) {
   });
   $('logout').addEventListener('click', () => { signOut(); window.location.reload(); });
   if (token()) enter(); else $('login-view').hidden = false;
+}
+
+// A page's first question, asked with the kept token (it names `me { username roles }`): its
+// data, with the page shown and the user named; null, the sign-in form shown again, when no one
+// is signed in any more or the caller may not use the page (the refusal said on the form).
+export async function opening(query = ME) {
+  const $ = (id) => document.getElementById(id);
+  let data;
+  try {
+    data = await gql(query);
+  } catch (err) {
+    signOut();
+    $('login-view').hidden = false;
+    $('app-view').hidden = true;
+    if (err.code === 'FORBIDDEN') $('login-error').textContent = err.message;
+    return null;
+  }
+  $('login-view').hidden = true;
+  $('app-view').hidden = false;
+  $('user-badge').textContent = `${data.me.username} (${data.me.roles.join(', ')})`;
+  return data;
 }

@@ -332,22 +332,11 @@ function addTile(event) {
 
 // ---- sign-in and start -----------------------------------------------------------------------
 async function enter() {
-  let data;
-  try {
-    data = await api.gql(CATALOGUE);
-  } catch (err) {
-    api.signOut();
-    $('login-view').hidden = false;
-    $('app-view').hidden = true;
-    if (err.code === 'FORBIDDEN') $('login-error').textContent = err.message;
-    return;
-  }
+  const data = await api.opening(CATALOGUE);
+  if (!data) return;
   state.user = data.me;
   state.today = data.businessDate;
   state.measures = Object.fromEntries(data.measures.map((m) => [m.name, m]));
-  $('login-view').hidden = true;
-  $('app-view').hidden = false;
-  $('user-badge').textContent = `${state.user.username} (${state.user.roles.join(', ')})`;
   $('business-date').textContent = `business date ${state.today}`;
   await loadBoards(new URLSearchParams(window.location.search).get('board'));
 }

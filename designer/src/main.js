@@ -51,17 +51,9 @@ function canDeploy() {
 
 // ---- sign-in ------------------------------------------------------------------------------
 async function enter() {
-  try {
-    state.user = (await api.gql(api.ME)).me;
-  } catch (err) {
-    api.signOut();
-    $('login-view').hidden = false;
-    $('app-view').hidden = true;
-    return;
-  }
-  $('login-view').hidden = true;
-  $('app-view').hidden = false;
-  $('user-badge').textContent = `${state.user.username} (${state.user.roles.join(', ')})`;
+  const opened = await api.opening();
+  if (!opened) return;
+  state.user = opened.me;
   $('deploy').disabled = !canDeploy();
   $('deploy').title = canDeploy() ? '' : 'Only analysts and administrators deploy';
   const catalogue = await api.gql(api.OPERATIONS);
