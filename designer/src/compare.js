@@ -7,12 +7,12 @@
 import { gql } from './api.js';
 import { drawCharts } from './simulation_charts.js';
 import { drawProcess, processColumn, processDifference } from './compare_process.js';
+import { escape } from './html.js';
 
 const LIST = `query ($process: String!) { simulations(processId: $process, first: 50) {
   edges { node { id decisionId againstVersion status ranBy ranAt population totals { cases changed } } } } }`;
 
 const $ = (id) => document.getElementById(id);
-const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
 // Decimal strings to the cent as integer cents, and back: no float in money.
 function cents(amount) {

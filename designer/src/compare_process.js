@@ -3,9 +3,9 @@
 // approval rate and shares in points, amount approved to the cent, human tasks per role, and
 // both drafts' workload in one chart. Nothing here for a table simulation (no process figures).
 import { FIGURES, drawRoles, drawWorkload, renderProcess, rolesOf, tasksOf } from './process_figures.js';
+import { escape } from './html.js';
 
 const $ = (id) => document.getElementById(id);
-const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const signed = (n) => (n > 0 ? `+${n}` : String(n));
 
 // One side's figures, in force and draft, for its column (ids compare-first-… or compare-second-…).

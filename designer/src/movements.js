@@ -1,9 +1,10 @@
 // Who enters and who leaves: the simulation's changed cases per RFM segment and risk rating of
 // the customer as stored today (not as they were on the case's date), as a table of entered,
 // left and other changes with their amounts, and grouped bars of entered against left.
+import { escape } from './html.js';
+
 export const MOVEMENT_FIELDS = 'movements { segment rating entered left moved enteredAmount leftAmount movedAmount }';
 
-const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const label = (m) => `${m.segment || 'no segment'} · ${m.rating || 'no rating'}`;
 
 // styled inline: the table is this module's alone

@@ -4,8 +4,9 @@
 // share with no human), the workload per role in force and in the draft, the assumption the
 // figures rest on, and each changed case's two paths with the decision taken for its reviewer.
 // The comparison of two whole-process simulations (compare_process.js) shows the same figures.
+import { escape } from './html.js';
+
 const $ = (id) => document.getElementById(id);
-const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
 // the process figures and a changed case's paths, asked for beside the table's
 export const PROCESS_FIELDS = `process { assumption old { ...processSide } new { ...processSide } }`;

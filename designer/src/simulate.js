@@ -10,6 +10,7 @@ import { drawCharts } from './simulation_charts.js';
 import { setupComparison } from './compare.js';
 import { MOVEMENT_FIELDS, drawMovements, renderMovements } from './movements.js';
 import { chooseKind } from './simulate_kind.js';
+import { escape } from './html.js';
 import {
   CASE_PATH_FIELDS, PROCESS_FIELDS, PROCESS_FRAGMENT, SIDE_PATH_FIELDS,
   drawRoles, renderCasePaths, renderProcess, setupScopeChoice,
@@ -45,7 +46,6 @@ const STREAM = POLL.replace('query ($id: Int!) { simulation(id: $id)', 'subscrip
 const CANCEL = `mutation ($id: Int!) { cancelSimulation(id: $id) { __typename ... on UserError { message } } }`;
 
 const $ = (id) => document.getElementById(id);
-const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
 function addDays(day, days) {
   const d = new Date(`${day}T00:00:00Z`);
