@@ -67,3 +67,13 @@ async def screenshot(page: Page, name: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(folder / name))
     assert (folder / name).stat().st_size > 10_000  # a rendered page, not a blank one
+
+
+async def analyst(*roles: str) -> None:
+    """The analyst "ana" (with any further ``roles``), over the shipped processes."""
+    from bpmn.deployments import deploy_bundled
+    from domain.user.models import User
+    from tests.api.conftest import password_hash
+
+    await User.create(username="ana", roles=["analyst", *roles], password_hash=password_hash())
+    await deploy_bundled()

@@ -38,6 +38,13 @@ async def _open(page: Page, process_id: str) -> None:
                               '#bpmn-canvas .djs-element').first).to_be_visible()  # fmt: skip
 
 
+async def _open_table(page: Page, base: str, process_id: str, table: str) -> None:
+    """Signed in as the analyst "ana", ``process_id`` open on the tab of its table ``table``."""
+    await _sign_in(page, base, "ana")
+    await _open(page, process_id)
+    await page.click(f'.tab[data-tab="dmn:{table}"]')
+
+
 async def _submit(base: str, customer_id: int, amount: str) -> None:
     from api.relay import to_global_id
 

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from bpmn.deployments import deploy_bundled
 from domain.process.models import ProcessDefinition
 from domain.simulation.models import SimulationCitation
-from domain.user.models import User
-from tests.api.conftest import password_hash
 from tests.bpmn.simulation import arrears, history
-from tests.designer.conftest import edit_cell, screenshot
-from tests.designer.test_designer import _open, _sign_in
+from tests.designer.conftest import analyst, edit_cell, screenshot
+from tests.designer.test_designer import _open_table
 from tests.serving import api_process
 
 
@@ -21,16 +18,11 @@ async def test_an_analyst_simulates_a_higher_fast_limit_and_deploys_citing_it(
 ) -> None:
     # given past applications (history.seed: eight in 1-10 June 2026) and an analyst who is
     # also a risk officer, so may see the cases and not only the figures
-    await User.create(
-        username="ana", roles=["analyst", "risk_officer"], password_hash=password_hash()
-    )
-    await deploy_bundled()
+    await analyst("risk_officer")
     seeded = await history.seed()
     with api_process(db) as base:
-        await _sign_in(page, base, "ana")
-        await _open(page, "credit_approval")
         # when the FAST lane's limit goes from 50,000 to 80,000 and the draft is simulated
-        await page.click('.tab[data-tab="dmn:risk_lane"]')
+        await _open_table(page, base, "credit_approval", "risk_lane")
         await edit_cell(page, "<= 50000", "<= 80000")
         await page.click("#simulate")
         await page.select_option("#simulate-decision", "risk_lane")
@@ -62,15 +54,12 @@ async def test_a_strategy_draft_shows_its_replayed_contacts_and_workload(
     db: str, page: Page
 ) -> None:
     # given four loans past due in June (tests.bpmn.simulation.arrears) and two collectors
-    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
-    await deploy_bundled()
+    await analyst()
     await arrears.seed()
     with api_process(db) as base:
-        await _sign_in(page, base, "ana")
-        await _open(page, "collections")
         # when STANDARD calls every 3 days instead of 5 (the second "P5D" cell: the first is
         # GENTLE's in M1) and the table is simulated on the 90 days to 10 June
-        await page.click('.tab[data-tab="dmn:collection_strategy"]')
+        await _open_table(page, base, "collections", "collection_strategy")
         await page.locator("#dmn-canvas td", has_text="P5D").nth(1).click()
         await page.keyboard.press("Control+A")
         await page.keyboard.type('"P3D"')

@@ -7,24 +7,21 @@ from datetime import date
 
 from playwright.async_api import Page, expect
 
-from bpmn.deployments import deploy_bundled
 from bpmn.simulation import run
 from bpmn.simulation.population import Population
 from domain.simulation.models import PopulationKind, Simulation, SimulationStatus
-from domain.user.models import User
-from tests.api.conftest import password_hash
 from tests.bpmn.simulation import history
-from tests.designer.conftest import edit_cell
-from tests.designer.test_designer import _open, _sign_in
+from tests.designer.conftest import analyst, edit_cell
+from tests.designer.test_designer import _open_table
 from tests.serving import api_process
 
 FROM, TO = "2026-05-01", "2026-06-10"  # 41 days: more than a month, run in the background
 
 
-async def _ask(page: Page) -> None:
-    """Raise the FAST lane's limit and simulate it over the long window."""
-    await _open(page, "credit_approval")
-    await page.click('.tab[data-tab="dmn:risk_lane"]')
+async def _ask(page: Page, base: str) -> None:
+    """Signed in as the analyst, raise the FAST lane's limit and simulate it over the long
+    window."""
+    await _open_table(page, base, "credit_approval", "risk_lane")
     await edit_cell(page, "<= 50000", "<= 80000")
     await page.click("#simulate")
     await page.select_option("#simulate-decision", "risk_lane")
@@ -37,8 +34,7 @@ async def test_a_long_window_runs_in_the_background_to_the_same_figures(
     db: str, page: Page
 ) -> None:
     # given past applications, and a server that runs queued simulations itself (as the demo)
-    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
-    await deploy_bundled()
+    await analyst()
     await history.seed()
     lane = history.RISK_LANE.replace("&lt;= 50000", "&lt;= 80000")
     draft = run.Draft(history.APPROVAL.encode(), [lane.encode()])
@@ -46,9 +42,8 @@ async def test_a_long_window_runs_in_the_background_to_the_same_figures(
                         date.fromisoformat(TO))  # fmt: skip
     expected = (await run.simulate(draft, window)).report["totals"]
     with api_process(db, env={"LENDGRAPH_SIMULATIONS_IN_API": "1"}) as base:
-        await _sign_in(page, base, "ana")
         # when
-        await _ask(page)
+        await _ask(page, base)
         # then: the figures the request's own run gives, once the background job ended
         summary = page.locator("#simulation-summary")
         await expect(summary).to_contain_text(
@@ -63,12 +58,10 @@ async def test_a_queued_simulation_waits_for_a_worker_and_is_cancelled_from_the_
     db: str, page: Page
 ) -> None:
     # given a server that runs no simulation itself, and no worker
-    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
-    await deploy_bundled()
+    await analyst()
     await history.seed()
     with api_process(db) as base:
-        await _sign_in(page, base, "ana")
-        await _ask(page)
+        await _ask(page, base)
         # then it says it waits for a worker
         await expect(page.locator("#simulation-progress")).to_contain_text("waits for a worker")
         # when Cancel is pressed

@@ -8,13 +8,10 @@ import asyncio
 
 from playwright.async_api import Page, expect
 
-from bpmn.deployments import deploy_bundled
 from domain.simulation.models import Simulation
-from domain.user.models import User
-from tests.api.conftest import password_hash
 from tests.bpmn.simulation import arrears, history
-from tests.designer.conftest import edit_cell, screenshot
-from tests.designer.test_designer import _open, _sign_in
+from tests.designer.conftest import analyst, edit_cell, screenshot
+from tests.designer.test_designer import _open_table
 from tests.serving import api_process
 
 
@@ -36,13 +33,10 @@ async def _simulate(page: Page, start: str, number: int) -> Simulation:
 
 async def test_two_drafts_side_by_side_with_their_difference(db: str, page: Page) -> None:
     # given eight past applications in 1-10 June 2026 and an analyst
-    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
-    await deploy_bundled()
+    await analyst()
     await history.seed()
     with api_process(db) as base:
-        await _sign_in(page, base, "ana")
-        await _open(page, "credit_approval")
-        await page.click('.tab[data-tab="dmn:risk_lane"]')
+        await _open_table(page, base, "credit_approval", "risk_lane")
         await page.click("#simulate")
         await page.select_option("#simulate-decision", "risk_lane")
         # when: the first draft raises the FAST limit (a2's 60,000 goes FAST), simulated
@@ -107,13 +101,10 @@ async def test_two_strategy_drafts_side_by_side_with_both_contact_charts(
     db: str, page: Page
 ) -> None:
     # given four loans past due in June (tests.bpmn.simulation.arrears) and an analyst
-    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
-    await deploy_bundled()
+    await analyst()
     await arrears.seed()
     with api_process(db) as base:
-        await _sign_in(page, base, "ana")
-        await _open(page, "collections")
-        await page.click('.tab[data-tab="dmn:collection_strategy"]')
+        await _open_table(page, base, "collections", "collection_strategy")
         await page.click("#simulate")
         await page.select_option("#simulate-decision", "collection_strategy")
         await page.select_option("#simulate-kind", "LOANS")

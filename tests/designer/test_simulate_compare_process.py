@@ -11,12 +11,10 @@ from typing import Any
 import httpx
 from playwright.async_api import Locator, Page, expect
 
-from bpmn.deployments import deploy_bundled
-from domain.user.models import User
-from tests.api.conftest import PASSWORD, password_hash
+from tests.api.conftest import PASSWORD
 from tests.bpmn.simulation import history
-from tests.designer.conftest import edit_cell, screenshot
-from tests.designer.test_designer import _open, _sign_in
+from tests.designer.conftest import analyst, edit_cell, screenshot
+from tests.designer.test_designer import _open_table
 from tests.designer.test_simulate_compare import _simulate
 from tests.serving import api_process
 
@@ -100,13 +98,10 @@ async def _drawn(page: Page, chart: str) -> None:
 
 async def test_two_whole_process_drafts_side_by_side(db: str, page: Page) -> None:
     # given history.py's eight applications of 1-10 June 2026 and an analyst
-    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
-    await deploy_bundled()
+    await analyst()
     await history.seed()
     with api_process(db) as base:
-        await _sign_in(page, base, "ana")
-        await _open(page, "credit_approval")
-        await page.click('.tab[data-tab="dmn:risk_lane"]')
+        await _open_table(page, base, "credit_approval", "risk_lane")
         await page.click("#simulate")
         await page.select_option("#simulate-decision", "risk_lane")
         await page.select_option("#simulate-scope", "PROCESS")

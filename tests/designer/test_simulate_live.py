@@ -8,13 +8,11 @@ from typing import Any
 
 from playwright.async_api import Page, WebSocket, WebSocketRoute, expect
 
-from bpmn.deployments import deploy_bundled
 from bpmn.simulation import run
 from bpmn.simulation.population import Population
 from domain.simulation.models import PopulationKind
-from domain.user.models import User
-from tests.api.conftest import password_hash
 from tests.bpmn.simulation import history
+from tests.designer.conftest import analyst
 from tests.designer.test_designer import _sign_in
 from tests.designer.test_simulate_background import FROM, TO, _ask
 from tests.serving import api_process
@@ -25,8 +23,7 @@ SERVER = {"LENDGRAPH_SIMULATIONS_IN_API": "1", "LENDGRAPH_EVENTS_POLL_SECONDS": 
 
 async def _expected() -> dict[str, Any]:
     """The totals the long window's draft gives when simulated in one request."""
-    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
-    await deploy_bundled()
+    await analyst()
     await history.seed()
     lane = history.RISK_LANE.replace("&lt;= 50000", "&lt;= 80000")
     draft = run.Draft(history.APPROVAL.encode(), [lane.encode()])

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from bpmn.deployments import deploy_bundled
-from domain.user.models import User
-from tests.api.conftest import password_hash
 from tests.bpmn.simulation import movers
-from tests.designer.conftest import edit_cell, screenshot
-from tests.designer.test_designer import _open, _sign_in
+from tests.designer.conftest import analyst, edit_cell, screenshot
+from tests.designer.test_designer import _open_table
 from tests.serving import api_process
 
 
@@ -18,14 +15,11 @@ async def test_an_analyst_sees_who_enters_and_who_leaves_a_limit_increase(
     db: str, page: Page
 ) -> None:
     # given eight borrowers in two segments and two ratings (tests.bpmn.simulation.movers)
-    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
-    await deploy_bundled()
+    await analyst()
     await movers.seed()
     with api_process(db) as base:
-        await _sign_in(page, base, "ana")
-        await _open(page, "limit_increase")
         # when the draft asks 3 on-time installments (not 6) and LOW risk only
-        await page.click('.tab[data-tab="dmn:limit_increase"]')
+        await _open_table(page, base, "limit_increase", "limit_increase")
         await edit_cell(page, ">= 6", ">= 3")
         await edit_cell(page, "< 6", "< 3")
         await edit_cell(page, '? in ("LOW", "MEDIUM")', '"LOW"')

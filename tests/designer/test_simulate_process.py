@@ -7,29 +7,21 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from bpmn.deployments import deploy_bundled
 from domain.simulation.models import Simulation
-from domain.user.models import User
-from tests.api.conftest import password_hash
 from tests.bpmn.simulation import history
-from tests.designer.conftest import edit_cell, screenshot
-from tests.designer.test_designer import _open, _sign_in
+from tests.designer.conftest import analyst, edit_cell, screenshot
+from tests.designer.test_designer import _open, _open_table, _sign_in
 from tests.serving import api_process
 
 
 async def test_an_analyst_runs_a_lane_draft_through_the_whole_process(db: str, page: Page) -> None:
     # given history.py's eight applications of 1-10 June 2026 (a2 and a3 granted, the others
     # declined) and an analyst who is also a risk officer, so sees the cases
-    await User.create(
-        username="ana", roles=["analyst", "risk_officer"], password_hash=password_hash()
-    )
-    await deploy_bundled()
+    await analyst("risk_officer")
     seeded = await history.seed()
     with api_process(db) as base:
-        await _sign_in(page, base, "ana")
-        await _open(page, "credit_approval")
         # when the draft declines below 600 (was 550) and sends up to 80,000 FAST (was 50,000)
-        await page.click('.tab[data-tab="dmn:risk_lane"]')
+        await _open_table(page, base, "credit_approval", "risk_lane")
         await edit_cell(page, "<= 50000", "<= 80000")
         await edit_cell(page, "< 550", "< 600")
         await page.click("#simulate")
@@ -90,8 +82,7 @@ async def test_an_analyst_runs_a_lane_draft_through_the_whole_process(db: str, p
 
 async def test_a_process_without_a_human_task_offers_the_table_only(db: str, page: Page) -> None:
     # given customer_risk_rating, a diagram with no user task
-    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
-    await deploy_bundled()
+    await analyst()
     with api_process(db) as base:
         await _sign_in(page, base, "ana")
         await _open(page, "customer_risk_rating")

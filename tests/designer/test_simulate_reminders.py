@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from bpmn.deployments import deploy_bundled
-from domain.user.models import User
-from tests.api.conftest import password_hash
 from tests.bpmn.simulation import cadence
-from tests.designer.conftest import edit_cell
-from tests.designer.test_designer import _open, _sign_in
+from tests.designer.conftest import analyst, edit_cell
+from tests.designer.test_designer import _open_table
 from tests.serving import api_process
 
 
@@ -18,14 +15,11 @@ async def test_an_analyst_reminds_punctual_payers_five_and_two_days_before(
     db: str, page: Page
 ) -> None:
     # given the installments of tests.bpmn.simulation.cadence (51 reminders weighed 1-10 June)
-    await User.create(username="ana", roles=["analyst"], password_hash=password_hash())
-    await deploy_bundled()
+    await analyst()
     await cadence.seed()
     with api_process(db) as base:
-        await _sign_in(page, base, "ana")
-        await _open(page, "pre_due_reminders")
         # when the punctual payers' rule (the table's first "False") reminds them too
-        await page.click('.tab[data-tab="dmn:reminder_cadence"]')
+        await _open_table(page, base, "pre_due_reminders", "reminder_cadence")
         await edit_cell(page, "False", "True")
         await page.click("#simulate")
         # then the view has chosen past loans by itself
