@@ -40,7 +40,7 @@ class Cadence:
 
     bundle: engine.ParsedBundle
     label: str  # "pre_due_reminders v3", for errors
-    decided: dict[Inputs, dict[str, Any]] = field(default_factory=dict)
+    decided: dict[Inputs, bool] = field(default_factory=dict)
     _days: frozenset[int] | None = None
 
     async def days(self) -> frozenset[int]:
@@ -59,11 +59,11 @@ class Cadence:
             self._days = frozenset(found)
         return self._days
 
-    def decide(
+    def reminds(
         self, days_before_due: int, habitual_late: bool, risk_rating: str | None,
         rfm_segment: str | None,
-    ) -> dict[str, Any]:  # fmt: skip
-        """The table's outputs (``remind``, ``reminder_reason``) for these inputs."""
+    ) -> bool:  # fmt: skip
+        """Whether the table reminds a customer of this kind so many days before a due date."""
         inputs = (days_before_due, habitual_late, risk_rating, rfm_segment)
         found = self.decided.get(inputs)
         if found is None:
@@ -72,14 +72,7 @@ class Cadence:
             found = self.decided[inputs] = self._evaluate(inputs)
         return found
 
-    def reminds(
-        self, days_before_due: int, habitual_late: bool, risk_rating: str | None,
-        rfm_segment: str | None,
-    ) -> bool:  # fmt: skip
-        """Whether the table reminds a customer of this kind so many days before a due date."""
-        return bool(self.decide(days_before_due, habitual_late, risk_rating, rfm_segment)["remind"])
-
-    def _evaluate(self, inputs: Inputs) -> dict[str, Any]:
+    def _evaluate(self, inputs: Inputs) -> bool:
         days, late, rating, segment = inputs
         data = {"days_before_due": days, "habitual_late": late, "risk_rating": rating,
                 "rfm_segment": segment}  # fmt: skip
@@ -96,7 +89,7 @@ class Cadence:
                 f"{self.label} gave remind={remind!r} for {_described(data)}: "
                 "it must be true or false (does a rule cover every case?)",
             )
-        return {"remind": remind, "reminder_reason": str(out.get("reminder_reason") or "")}
+        return remind
 
 
 def _described(data: dict[str, Any]) -> str:

@@ -36,8 +36,7 @@ class Segment:
     rules: JSON = strawberry.field(description="field → allowed values; all fields must match.")
     pk: strawberry.Private[int]
 
-    def _members(self, info: Info) -> QuerySet[CustomerModel]:
-        visible = require_read(info, "customer")
+    def _members(self, visible: Q) -> QuerySet[CustomerModel]:
         ids = SegmentMember.filter(segment_id=self.pk).values("customer_id")
         return CustomerModel.filter(visible, id__in=Subquery(ids))
 
@@ -46,15 +45,13 @@ class Segment:
         "who reads aggregates only (report read over all rows, no customer read)."
     )
     async def count(self, info: Info) -> int:
-        visible = _counted(info)
-        ids = SegmentMember.filter(segment_id=self.pk).values("customer_id")
-        return await CustomerModel.filter(visible, id__in=Subquery(ids)).count()
+        return await self._members(_counted(info)).count()
 
     @strawberry.field(description="The members you may see, in a stable order.")
     async def members(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Customer]:
-        query = self._members(info)
+        query = self._members(require_read(info, "customer"))
         return await paged(query, first, after, Customer.from_model)
 
     @strawberry.field(description="Size, joiners and leavers per business date, newest first.")

@@ -92,11 +92,7 @@ async def record_many(rows: list[tuple[int, int, TaskEventKind]]) -> None:
     await insert(
         TaskEvent, [{"task_id": t, "instance_id": i, "kind": k, "at": at} for t, i, k in rows]
     )
-    connection = connections.get("default")
-    if connection.capabilities.dialect == "postgres":
-        await connection.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, "many"])
-    else:
-        _hub.wake()
+    await announce("many")
 
 
 async def announce(what: str) -> None:

@@ -123,18 +123,23 @@ async def preview(rules: Any, name: str | None = None) -> Preview:
     return Preview(clean, name, saved.id if saved is not None else None, groups)
 
 
-def entering(found: Preview) -> QuerySet[Customer]:
-    """The customers the draft lets in (callers narrow it to the rows they may read)."""
+def _sets(found: Preview) -> tuple[Q, Q]:
+    """Customers the draft selects, and the segment's members now, as filters on customers."""
     drafted = Customer.filter(segments.member_filter(found.rules)).values("id")
     held = SegmentMember.filter(segment_id=found.segment_id or _NONE).values("customer_id")
-    return Customer.filter(Q(id__in=Subquery(drafted)) & ~Q(id__in=Subquery(held)))
+    return Q(id__in=Subquery(drafted)), Q(id__in=Subquery(held))
+
+
+def entering(found: Preview) -> QuerySet[Customer]:
+    """The customers the draft lets in (callers narrow it to the rows they may read)."""
+    drafted, held = _sets(found)
+    return Customer.filter(drafted & ~held)
 
 
 def leaving(found: Preview) -> QuerySet[Customer]:
     """The members the draft leaves out."""
-    drafted = Customer.filter(segments.member_filter(found.rules)).values("id")
-    held = SegmentMember.filter(segment_id=found.segment_id or _NONE).values("customer_id")
-    return Customer.filter(Q(id__in=Subquery(held)) & ~Q(id__in=Subquery(drafted)))
+    drafted, held = _sets(found)
+    return Customer.filter(held & ~drafted)
 
 
 async def redefine(
