@@ -13,7 +13,6 @@ from bpmn.simulation.population import Population
 from domain.simulation.models import PopulationKind
 from tests.bpmn.simulation import history
 from tests.designer.conftest import analyst
-from tests.designer.test_designer import _sign_in
 from tests.designer.test_simulate_background import FROM, TO, _ask
 from tests.serving import api_process
 
@@ -53,8 +52,7 @@ async def test_a_background_simulation_is_followed_by_its_stream(db: str, page: 
 
     page.on("websocket", watch)
     with api_process(db, env=SERVER) as base:
-        await _sign_in(page, base, "ana")
-        await _ask(page)
+        await _ask(page, base)
         await expect(page.locator("#simulation-summary")).to_contain_text(
             f"{expected['cases']} case(s), {expected['changed']} change outcome"
         )
@@ -74,8 +72,7 @@ async def test_without_a_stream_the_designer_asks_every_second(db: str, page: Pa
 
     await page.route_web_socket("**/graphql", refuse)
     with api_process(db, env=SERVER) as base:
-        await _sign_in(page, base, "ana")
-        await _ask(page)
+        await _ask(page, base)
         await expect(page.locator("#simulation-summary")).to_contain_text(
             f"{expected['cases']} case(s), {expected['changed']} change outcome"
         )
