@@ -1,5 +1,6 @@
 // GraphQL over fetch with the signed-in user's token (kept for this browser tab only).
 const KEY = 'lendgraph.token';
+const $ = (id) => document.getElementById(id);
 
 export function token() {
   return sessionStorage.getItem(KEY);
@@ -56,7 +57,6 @@ export const DRY_RUN = `mutation ($input: DryRunInput!) { dryRunProcess(input: $
 // The sign-in every page shares: the form (drawn here), sign-out, and entering at once with a
 // kept token.
 export function startPage(enter) {
-  const $ = (id) => document.getElementById(id);
   const view = $('login-view');
   view.innerHTML = `<form id="login-form"><h1></h1>
     <label>Username <input id="username" autocomplete="username" required></label>
@@ -82,7 +82,6 @@ export function startPage(enter) {
 // data, with the page shown and the user named; null, the sign-in form shown again, when no one
 // is signed in any more or the caller may not use the page (the refusal said on the form).
 export async function opening(query = ME) {
-  const $ = (id) => document.getElementById(id);
   let data;
   try {
     data = await gql(query);

@@ -6,7 +6,8 @@
 // figures count different things or different cases.
 import { gql } from './api.js';
 import { drawCharts } from './simulation_charts.js';
-import { drawProcess, processColumn, processDifference } from './compare_process.js';
+import { drawProcess, processDifference, signed } from './compare_process.js';
+import { renderProcess } from './process_figures.js';
 import { escape } from './html.js';
 
 const LIST = `query ($process: String!) { simulations(processId: $process, first: 50) {
@@ -27,7 +28,6 @@ function money(value) {
   return `${sign}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
 }
 
-const signed = (n) => (n > 0 ? `+${n}` : String(n));
 const signedMoney = (v) => (v > 0n ? `+${money(v)}` : money(v));
 
 function canonical(value) {
@@ -51,7 +51,7 @@ const scopeOf = (s) => s.population.scope || 'TABLE';
 const ran = (s) => `${SCOPES[scopeOf(s)] || 'another scope'} (scope ${scopeOf(s)})`;
 
 // Why two simulations cannot be lined up, or null when they can.
-export function whyNot(a, b) {
+function whyNot(a, b) {
   if (a.id === b.id) return 'pick two different simulations';
   if (a.decisionId !== b.decisionId) {
     return `simulation ${a.id} ran ${a.decisionId} and simulation ${b.id} ran ${b.decisionId}: compare simulations of the same table`;
@@ -78,13 +78,13 @@ function column(s, key) {
   const t = s.totals;
   const replay = s.collections
     ? `<p class="muted">Replayed ${s.collections.loans} loan(s): ${s.collections.old.contacts} contact(s) in force, ${s.collections.new.contacts} with the draft</p>
-       <div id="compare-${key}-contacts" class="chart" style="width: 100%; height: 260px"></div>`
+       <div id="compare-${key}-contacts" class="chart"></div>`
     : '';
   return `<div class="compare-side" data-simulation-id="${s.id}" style="flex: 1; min-width: 0">
     <h4>Simulation ${s.id} against version ${s.againstVersion}</h4>
     <p id="compare-${key}-summary">${t.cases} case(s), ${t.changed} change outcome (amount ${escape(t.changedAmount)} of ${escape(t.amount)})</p>
-    <div id="compare-${key}-heatmap" class="chart" style="width: 100%; height: 260px"></div><div id="compare-${key}-bars" class="chart" style="width: 100%; height: 260px"></div>${replay}
-    ${processColumn(s, key)}</div>`;
+    <div id="compare-${key}-heatmap" class="chart"></div><div id="compare-${key}-bars" class="chart"></div>${replay}
+    ${renderProcess(s.process, `compare-${key}`)}</div>`;
 }
 
 function outcomeRows(a, b) {

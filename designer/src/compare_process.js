@@ -2,16 +2,12 @@
 // force (the block the Simulate view shows for one), then the second draft against the first:
 // approval rate and shares in points, amount approved to the cent, human tasks per role, and
 // both drafts' workload in one chart. Nothing here for a table simulation (no process figures).
-import { FIGURES, drawRoles, drawWorkload, renderProcess, rolesOf, tasksOf } from './process_figures.js';
+import { FIGURES, drawRoles, drawWorkload, rolesOf, tasksOf } from './process_figures.js';
 import { escape } from './html.js';
 
 const $ = (id) => document.getElementById(id);
-const signed = (n) => (n > 0 ? `+${n}` : String(n));
-
-// One side's figures, in force and draft, for its column (ids compare-first-… or compare-second-…).
-export function processColumn(simulation, key) {
-  return renderProcess(simulation.process, `compare-${key}`);
-}
+// a difference with its sign
+export const signed = (n) => (n > 0 ? `+${n}` : String(n));
 
 function roleRows(first, second) {
   return rolesOf([first.tasksPerRole, second.tasksPerRole]).map((role) => {

@@ -7,7 +7,7 @@ import { gql } from './api.js';
 import { escape } from './html.js';
 
 const PEOPLE = 'totalCount edges { node { name branch riskRating rfm { segment } } }';
-export const PREVIEW = `query ($name: String, $rules: JSON!) { segmentPreview(input: {name: $name, rules: $rules}) {
+const PREVIEW = `query ($name: String, $rules: JSON!) { segmentPreview(input: {name: $name, rules: $rules}) {
   segment rules members current entered left stayed groups { rfmSegment riskRating entered left stayed }
   entering(first: 50) { ${PEOPLE} } leaving(first: 50) { ${PEOPLE} } } }`;
 

@@ -1,7 +1,7 @@
 // The past cases each simulated process is weighed on, as the server's simulation maps them
 // (bpmn/simulation/run.py KINDS): the Simulate view picks it when it opens on that process,
 // so a reminder cadence runs on loans' installments without the analyst having to know.
-export const KINDS = {
+const KINDS = {
   credit_approval: 'APPLICATIONS',
   collections: 'LOANS',
   pre_due_reminders: 'LOANS',

@@ -3,7 +3,7 @@
 // the Simulate view draws one simulation, the comparison two side by side.
 const $ = (id) => document.getElementById(id);
 
-export function outcomes(simulation) {
+function outcomes(simulation) {
   const names = new Set();
   for (const c of simulation.cells) { names.add(c.old); names.add(c.new); }
   return [...names].sort();
