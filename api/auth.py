@@ -1,7 +1,6 @@
 """Authentication of every request, and the login, me and role operations."""
 
 import logging
-import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ from api.errors import (
     NotFoundError,
     UserError,
     ValidationError,
+    internal_error,
     returns_user_errors,
 )
 from api.system.types import User
@@ -286,7 +286,4 @@ def _unaudited(exc: Exception) -> GraphQLError:
     """The error that replaces a request's answer when its unmasked reads could not be audited
     (raised, it takes the data with it): a fault of ours, logged under its id, not the
     database's own words."""
-    error_id = uuid.uuid4().hex[:12]
-    log.error("unexpected error %s: unmasked reads not audited", error_id, exc_info=exc)
-    message = f"Unexpected error (id {error_id}): the reads could not be audited."
-    return GraphQLError(message, extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id})
+    return internal_error(exc, "(unmasked reads not audited)", "the reads could not be audited")

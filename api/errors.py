@@ -1,9 +1,11 @@
 """Typed errors of mutation results, and the one place domain errors become them."""
 
 import functools
+import logging
 import re
+import uuid
 from collections.abc import Awaitable, Callable
-from typing import ParamSpec, TypeAlias, TypeVar
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -149,3 +151,19 @@ def outage_error(error: GraphQLError) -> GraphQLError | None:
                f"retry it in {wait} s.")  # fmt: skip
     return GraphQLError(message, error.nodes, error.source, error.positions, error.path,
                         outage, {"code": outage.code, "retryAfter": wait})  # fmt: skip
+
+
+def internal_error(
+    cause: BaseException | None, logged: str, said: str = "", **located: Any
+) -> GraphQLError:
+    """A fault of ours, shown under an id and no more: ``Unexpected error (id …)`` (and ``said``
+    after it); the cause is logged under the same id with ``logged``. ``located`` places the
+    error in the document (nodes, source, positions, path)."""
+    error_id = uuid.uuid4().hex[:12]
+    logging.getLogger("lendgraph.api").error(
+        "unexpected error %s %s", error_id, logged, exc_info=cause
+    )
+    message = f"Unexpected error (id {error_id}){': ' + said if said else ''}."
+    return GraphQLError(
+        message, extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id}, **located
+    )

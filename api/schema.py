@@ -1,7 +1,6 @@
 """The GraphQL schema: every feature's queries and mutations, with guards and caches."""
 
 import logging
-import uuid
 from collections.abc import Callable
 
 import strawberry
@@ -29,7 +28,7 @@ from api.customer.queries import CustomerQueries
 from api.customer.segment_preview import SegmentPreviewMutations, SegmentPreviewQueries
 from api.customer.segments import SegmentMutations, SegmentQueries
 from api.customer.tag_rules import TagRuleMutations, TagRuleQueries
-from api.errors import known_error, outage_error, with_code
+from api.errors import internal_error, known_error, outage_error, with_code
 from api.interaction.mutations import InteractionMutations
 from api.loan.mutations import LoanMutations
 from api.loan.queries import LoanQueries
@@ -141,16 +140,10 @@ class ClientSafeErrors(MaskErrors):
         return known_error(original) is None and not self.debug
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        error_id = uuid.uuid4().hex[:12]
-        log.error("unexpected error %s at %s", error_id, error.path, exc_info=error.original_error)
-        return GraphQLError(
-            message=f"Unexpected error (id {error_id}).",
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
-        )
+        return internal_error(
+            error.original_error, f"at {error.path}", nodes=error.nodes, source=error.source,
+            positions=error.positions, path=error.path,
+        )  # fmt: skip
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         return [outage_error(e) or with_code(e) for e in super()._process_errors(errors)]
