@@ -31,12 +31,14 @@ def sides(
     kind: PopulationKind,
     baseline: ProcessDefinition,
     draft: ProcessDefinition,
+    parsed: engine.ParsedBundle | None = None,
 ) -> ProcessSides:
     """Both diagrams ready to run (ValidationError when the population is not applications).
 
     The deployed version is parsed once per content (:mod:`bpmn.definitions` keeps it); a
-    draft is parsed for this simulation alone, so drafts tried one after another in the
-    designer do not pile up in the API process.
+    draft is parsed for this simulation alone (``parsed``, when the caller's check parsed it
+    already), so drafts tried one after another in the designer do not pile up in the API
+    process.
     """
     if kind is not PopulationKind.APPLICATIONS:
         raise ValidationError.single(
@@ -44,7 +46,8 @@ def sides(
         )
     old = _side("old", baseline, definitions.bundle(baseline), definitions.task_specs(baseline))
     bpmn_xml = draft.bpmn_xml.encode("utf-8")
-    parsed = engine.parse(bpmn_xml, [d.encode("utf-8") for d in draft.dmn_xmls])
+    if parsed is None:
+        parsed = engine.parse(bpmn_xml, [d.encode("utf-8") for d in draft.dmn_xmls])
     return ProcessSides(old, _side("new", draft, parsed, definitions.read_task_specs(bpmn_xml)))
 
 

@@ -158,7 +158,7 @@ async def prepare(
         drafted = process_run.draft_definition(
             process_id, draft.bpmn_xml, draft.dmn_xmls, draft.digest
         )
-        whole = process_run.sides(kind, baseline, drafted)
+        whole = process_run.sides(kind, baseline, drafted, bundle)
     return Prepared(draft, population, process_id, decision_id, kind, baseline, old, new, whole)
 
 
