@@ -13,6 +13,7 @@ from domain.simulation import jobs as claims
 from domain.simulation.models import Simulation
 from tests.api.conftest import GraphQLClient
 from tests.bpmn.simulation import history, snapshot
+from tests.bpmn.simulation.reading import roles
 
 SIDE = """cases approved approvalRate approvedAmount noHuman noHumanShare noHumanDecision
   tasksPerRole { role tasks } lanes { lane count } runs"""
@@ -45,10 +46,6 @@ async def _simulate(gql: GraphQLClient, **more: Any) -> dict[str, Any]:
     return simulation
 
 
-def _roles(side: dict[str, Any]) -> dict[str, int]:
-    return {r["role"]: r["tasks"] for r in side["tasksPerRole"]}
-
-
 async def test_an_analyst_sees_both_processes_figures_but_no_case(
     gql: GraphQLClient, shipped_processes: str
 ) -> None:
@@ -79,8 +76,8 @@ async def test_an_analyst_sees_both_processes_figures_but_no_case(
     assert (old["noHuman"], old["noHumanShare"], new["noHuman"], new["noHumanShare"]) == (
         2, "0.2500", 4, "0.5000",
     )  # fmt: skip
-    assert _roles(old) == {"account_manager": 4, "risk_officer": 1, "senior_risk_officer": 3}
-    assert _roles(new) == {"account_manager": 3, "senior_risk_officer": 1}
+    assert roles(old) == {"account_manager": 4, "risk_officer": 1, "senior_risk_officer": 3}
+    assert roles(new) == {"account_manager": 3, "senior_risk_officer": 1}
     assert {r["lane"]: r["count"] for r in new["lanes"]} == {"DECLINE": 4, "ENHANCED": 1, "FAST": 3}
     assert simulation["observed"]["loans"] == 2 and simulation["observed"]["defaulted"] == 1
     assert simulation["changedCases"] is None

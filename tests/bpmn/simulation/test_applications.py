@@ -12,16 +12,13 @@ from bpmn.simulation.population import Population
 from domain.errors import ValidationError
 from domain.simulation.models import PopulationKind
 from tests.bpmn.simulation import history
+from tests.bpmn.simulation.reading import cells
 
 WINDOW = Population(PopulationKind.APPLICATIONS, history.START, history.END)
 
 
 def _draft(dmn: str = history.DRAFT_LANE) -> run.Draft:
     return run.Draft(history.APPROVAL.encode(), [dmn.encode()])
-
-
-def _cells(report: dict[str, Any]) -> dict[tuple[str, str], tuple[int, Decimal]]:
-    return {(c["old"], c["new"]): (c["count"], Decimal(c["amount"])) for c in report["cells"]}
 
 
 async def test_the_confusion_table_matches_the_hand_count(shipped_processes: str) -> None:
@@ -31,7 +28,7 @@ async def test_the_confusion_table_matches_the_hand_count(shipped_processes: str
     done = await run.simulate(_draft(), WINDOW, process_id="credit_approval")
     # then: a1..a6, a8, a9 (a7 was submitted in May), each in the lane history.py gives it
     report = done.report
-    assert _cells(report) == {
+    assert cells(report) == {
         ("FAST", "FAST"): (2, Decimal("35000")),  # a1 20,000 + a9 15,000
         ("STANDARD", "FAST"): (1, Decimal("60000")),  # a2
         ("ENHANCED", "DECLINE"): (2, Decimal("70000")),  # a3 30,000 + a6 40,000
@@ -74,9 +71,9 @@ async def test_observed_performance_of_granted_loans_among_changed_cases(
     assert "observed history" in observed["label"] and "not a prediction" in observed["label"]
     # a2 (paid on time) and a3 (95 days late, charged off) were granted; a6 was not
     assert (observed["loans"], observed["worstDpd"], observed["defaulted"]) == (2, 95, 1)
-    cells = {(c["old"], c["new"]): (c["loans"], c["worstDpd"], c["defaulted"])
-             for c in observed["cells"]}  # fmt: skip
-    assert cells == {("ENHANCED", "DECLINE"): (1, 95, 1), ("STANDARD", "FAST"): (1, 0, 0)}
+    performed = {(c["old"], c["new"]): (c["loans"], c["worstDpd"], c["defaulted"])
+                 for c in observed["cells"]}  # fmt: skip
+    assert performed == {("ENHANCED", "DECLINE"): (1, 95, 1), ("STANDARD", "FAST"): (1, 0, 0)}
 
 
 async def test_the_same_table_changes_nothing_and_runs_once_per_class(
@@ -101,17 +98,19 @@ async def test_the_filter_narrows_the_cases_by_product_and_status(shipped_proces
     # given the history: a2 and a3 were granted (DISBURSED), the others DECLINED, all of PL
     await history.seed()
 
-    async def cells(products: tuple[str, ...], statuses: tuple[str, ...]) -> dict[Any, Any]:
+    async def narrowed_cells(
+        products: tuple[str, ...], statuses: tuple[str, ...]
+    ) -> dict[Any, Any]:
         narrowed = Population(
             PopulationKind.APPLICATIONS, history.START, history.END, products, statuses
         )
-        return _cells((await run.simulate(_draft(), narrowed)).report)
+        return cells((await run.simulate(_draft(), narrowed)).report)
 
     # when / then
-    assert await cells((), ("DISBURSED",)) == {
+    assert await narrowed_cells((), ("DISBURSED",)) == {
         ("STANDARD", "FAST"): (1, Decimal("60000")),  # a2
         ("ENHANCED", "DECLINE"): (1, Decimal("30000")),  # a3
     }
-    assert await cells(("OTHER",), ()) == {}
-    everything = await cells(("PL", "OTHER"), ("DECLINED", "DISBURSED"))
+    assert await narrowed_cells(("OTHER",), ()) == {}
+    everything = await narrowed_cells(("PL", "OTHER"), ("DECLINED", "DISBURSED"))
     assert sum(count for count, _ in everything.values()) == 8

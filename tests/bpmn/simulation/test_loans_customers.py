@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from bpmn.simulation import run
 from bpmn.simulation.population import Population
 from domain.simulation.models import PopulationKind
 from tests.bpmn.simulation import portfolio
-
-
-def _cells(report: dict[str, Any]) -> dict[tuple[str, str], tuple[int, Decimal]]:
-    return {(c["old"], c["new"]): (c["count"], Decimal(c["amount"])) for c in report["cells"]}
+from tests.bpmn.simulation.reading import cells
 
 
 async def test_a_strategy_draft_on_collections_cases(shipped_processes: str) -> None:
@@ -25,7 +21,7 @@ async def test_a_strategy_draft_on_collections_cases(shipped_processes: str) -> 
     report = (await run.simulate(draft, june)).report
     # then: amounts are the loans' principals
     assert report["decisionId"] == "collection_strategy" and report["outcomeOutput"] == "strategy"
-    assert _cells(report) == {
+    assert cells(report) == {
         ("GENTLE", "GENTLE"): (1, Decimal("10000")),  # l1
         ("INTENSIVE", "GENTLE"): (1, Decimal("20000")),  # l2
         ("LEGAL", "LEGAL"): (1, Decimal("30000")),  # l3
@@ -54,7 +50,7 @@ async def test_a_rating_draft_on_borrowers(shipped_processes: str) -> None:
     # when
     report = (await run.simulate(draft, today)).report
     # then: amounts are each borrower's exposure (12,000 outstanding)
-    assert _cells(report) == {
+    assert cells(report) == {
         ("MEDIUM", "HIGH"): (1, Decimal("12000")),  # b1
         ("LOW", "LOW"): (1, Decimal("12000")),  # b2
         ("HIGH", "HIGH"): (1, Decimal("12000")),  # b3

@@ -4,7 +4,6 @@ no-human share, tasks per role and the outcome cells counted by hand."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -14,6 +13,7 @@ from domain.application.models import Application, ApplicationStatus
 from domain.errors import ValidationError
 from domain.simulation.models import PopulationKind
 from tests.bpmn.simulation import history, snapshot
+from tests.bpmn.simulation.reading import cells, roles
 
 WINDOW = Population(PopulationKind.APPLICATIONS, history.START, history.END, scope=Scope.PROCESS)
 DRAFT = run.Draft(history.APPROVAL.encode(), [history.DRAFT_LANE.encode()])
@@ -31,21 +31,13 @@ DRAFT = run.Draft(history.APPROVAL.encode(), [history.DRAFT_LANE.encode()])
 #   a9   15,000  FAST      approve, sign                 FAST      approve, sign
 
 
-def _cells(report: dict[str, Any]) -> dict[tuple[str, str], tuple[int, Decimal]]:
-    return {(c["old"], c["new"]): (c["count"], Decimal(c["amount"])) for c in report["cells"]}
-
-
-def _roles(side: dict[str, Any]) -> dict[str, int]:
-    return {r["role"]: r["tasks"] for r in side["tasksPerRole"]}
-
-
 async def test_the_process_figures_match_the_hand_count(shipped_processes: str) -> None:
     # given
     await history.seed()
     # when
     report = (await run.simulate(DRAFT, WINDOW, process_id="credit_approval")).report
     # then
-    assert _cells(report) == {
+    assert cells(report) == {
         ("APPROVED", "APPROVED"): (3, Decimal("95000")),  # a1, a2, a9
         ("APPROVED", "DECLINED"): (1, Decimal("30000")),  # a3
         ("DECLINED", "DECLINED"): (4, Decimal("140000")),  # a4, a5, a6, a8
@@ -59,8 +51,8 @@ async def test_the_process_figures_match_the_hand_count(shipped_processes: str) 
     assert (old["noHuman"], old["noHumanShare"]) == (2, "0.2500")
     assert (new["noHuman"], new["noHumanShare"]) == (4, "0.5000")
     assert (old["noHumanDecision"], new["noHumanDecision"]) == (4, 7)
-    assert _roles(old) == {"account_manager": 4, "risk_officer": 1, "senior_risk_officer": 3}
-    assert _roles(new) == {"account_manager": 3, "senior_risk_officer": 1}
+    assert roles(old) == {"account_manager": 4, "risk_officer": 1, "senior_risk_officer": 3}
+    assert roles(new) == {"account_manager": 3, "senior_risk_officer": 1}
     assert "actually got" in report["process"]["assumption"]
     # a2 (lane), a3 (lane and decision), a6 (lane) changed
     totals = report["totals"]
@@ -85,9 +77,9 @@ async def test_changed_cases_carry_both_paths_and_their_observed_loans(
     observed = report["observed"]
     assert "not a prediction" in observed["label"]
     # a2 (paid on time) and a3 (95 days late, charged off) were granted; a6 was not
-    cells = {(c["old"], c["new"]): (c["loans"], c["worstDpd"], c["defaulted"])
-             for c in observed["cells"]}  # fmt: skip
-    assert cells == {("APPROVED", "APPROVED"): (1, 0, 0), ("APPROVED", "DECLINED"): (1, 95, 1)}
+    performed = {(c["old"], c["new"]): (c["loans"], c["worstDpd"], c["defaulted"])
+                 for c in observed["cells"]}  # fmt: skip
+    assert performed == {("APPROVED", "APPROVED"): (1, 0, 0), ("APPROVED", "DECLINED"): (1, 95, 1)}
 
 
 async def test_diagrams_run_once_per_key_and_nothing_is_written(shipped_processes: str) -> None:
@@ -115,9 +107,9 @@ async def test_an_application_not_decided_yet_waits_at_its_review(shipped_proces
     # when
     report = (await run.simulate(DRAFT, WINDOW, process_id="credit_approval")).report
     # then: its senior review is made on both sides, and it is decided on neither
-    cells = _cells(report)
-    assert cells[("PENDING", "PENDING")] == (1, Decimal("45000"))
-    assert cells[("DECLINED", "DECLINED")] == (3, Decimal("95000"))  # a4, a6, a8
+    found = cells(report)
+    assert found[("PENDING", "PENDING")] == (1, Decimal("45000"))
+    assert found[("DECLINED", "DECLINED")] == (3, Decimal("95000"))  # a4, a6, a8
     old, new = report["process"]["old"], report["process"]["new"]
-    assert _roles(old)["senior_risk_officer"] == 3 and _roles(new)["senior_risk_officer"] == 1
+    assert roles(old)["senior_risk_officer"] == 3 and roles(new)["senior_risk_officer"] == 1
     assert (old["approved"], old["noHumanDecision"], new["noHumanDecision"]) == (4, 4, 7)

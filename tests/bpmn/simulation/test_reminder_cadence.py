@@ -15,6 +15,7 @@ from domain.loan.models import Installment
 from domain.outreach.models import OutboxMessage
 from domain.simulation.models import PopulationKind
 from tests.bpmn.simulation import cadence, snapshot
+from tests.bpmn.simulation.reading import cells
 
 # old remind × new remind: cases and amounts, by installment (see tests.bpmn.simulation.cadence)
 CELLS = {
@@ -33,10 +34,6 @@ MOVEMENTS = {
     ("AT_RISK", "HIGH"): (1, 1, Decimal("3100.31"), Decimal("3000.33")),  # c2 in, c1 out
     ("CHAMPIONS", "HIGH"): (2, 0, Decimal("2500.27"), Decimal("0.00")),  # b1 and e1 in
 }
-
-
-def _cells(report: dict[str, Any]) -> dict[tuple[str, str], tuple[int, Decimal]]:
-    return {(c["old"], c["new"]): (c["count"], Decimal(c["amount"])) for c in report["cells"]}
 
 
 def _groups(report: dict[str, Any]) -> dict[tuple[str, str], tuple[Any, ...]]:
@@ -63,7 +60,7 @@ async def test_a_cadence_draft_on_the_reminders_of_ten_days(
     report = (await run.simulate(_draft(), june)).report
     # then: every cell to the cent, 51 reminders weighed, none of them recorded
     assert report["decisionId"] == "reminder_cadence" and report["outcomeOutput"] == "remind"
-    assert _cells(report) == CELLS
+    assert cells(report) == CELLS
     totals = report["totals"]
     assert (totals["cases"], totals["changed"]) == (51, 4)
     assert (Decimal(totals["amount"]), Decimal(totals["changedAmount"])) == (
