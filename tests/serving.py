@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -80,3 +81,29 @@ def api_processes(url: str, count: int, env: dict[str, str] | None = None) -> It
     """Several API processes over one database."""
     with ExitStack() as stack:
         yield [stack.enter_context(api_process(url, env)) for _ in range(count)]
+
+
+async def sign_in_token(base: str, username: str) -> str:
+    """A staff user's token from the server at ``base`` (the tests' password)."""
+    from tests.api.conftest import PASSWORD
+
+    login = """mutation ($u: String!, $p: String!) { login(input: {username: $u, password: $p})
+      { ... on LoginSuccess { token } } }"""
+    async with httpx.AsyncClient(base_url=base) as http:
+        answer = await http.post(
+            "/graphql", json={"query": login, "variables": {"u": username, "p": PASSWORD}}
+        )
+    body = answer.json()
+    return str(body["data"]["login"]["token"])
+
+
+async def ask(base: str, token: str, query: str, **variables: Any) -> dict[str, Any]:
+    """The data the server at ``base`` answers to ``query`` for that token (no errors)."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        answer = await http.post(
+            "/graphql", json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+        )  # fmt: skip
+    body = answer.json()
+    assert "errors" not in body, body
+    return dict(body["data"])

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 import websockets
 
@@ -17,36 +16,14 @@ from domain.credit.models import CreditReport
 from domain.db import is_postgres
 from domain.user.models import User
 from tests import factories
-from tests.api.conftest import PASSWORD, password_hash
-from tests.serving import api_processes
+from tests.api.conftest import password_hash
+from tests.serving import api_processes, ask, sign_in_token
 
 SUBSCRIBE = "subscription { taskEvents { kind task { name candidateRole status } } }"
 SUBMIT = """mutation ($id: ID!) { submitApplication(input: {customerId: $id, productCode: "PL",
   amount: "120000.00", termMonths: 24, channel: APP}) { __typename } }"""
 TASKS = "{ tasks { edges { node { id name } } } }"
 CLAIM = "mutation ($id: ID!) { claimTask(input: {taskId: $id}) { __typename } }"
-
-
-async def _token(base: str, username: str) -> str:
-    login = """mutation ($u: String!, $p: String!) { login(input: {username: $u, password: $p})
-      { ... on LoginSuccess { token } } }"""
-    async with httpx.AsyncClient(base_url=base) as http:
-        answer = await http.post(
-            "/graphql", json={"query": login, "variables": {"u": username, "p": PASSWORD}}
-        )
-    body = answer.json()
-    return str(body["data"]["login"]["token"])
-
-
-async def _post(base: str, token: str, query: str, **variables: Any) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        answer = await http.post(
-            "/graphql", json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {token}"},
-        )  # fmt: skip
-    body = answer.json()
-    assert "errors" not in body, body
-    return dict(body["data"])
 
 
 class Inbox:
@@ -98,18 +75,18 @@ async def test_a_risk_officer_sees_a_review_created_and_claimed_in_another_proce
     # slow to deliver it within the test's timeout
     slow_poll = {"LENDGRAPH_EVENTS_POLL_SECONDS": "120"} if is_postgres(db) else {}
     with api_processes(db, 2, slow_poll) as (first, second):
-        officer = await Inbox.open(first, await _token(first, "ro"))
-        collector = await Inbox.open(first, await _token(first, "col"))
-        admin = await _token(second, "root")
-        submitted = await _post(second, admin, SUBMIT, id=customer)
+        officer = await Inbox.open(first, await sign_in_token(first, "ro"))
+        collector = await Inbox.open(first, await sign_in_token(first, "col"))
+        admin = await sign_in_token(second, "root")
+        submitted = await ask(second, admin, SUBMIT, id=customer)
         assert submitted["submitApplication"]["__typename"] == "SubmitApplicationSuccess"
         created = await officer.next()
         assert created == {"kind": "CREATED", "task": {"name": "Review application",
                            "candidateRole": "risk_officer", "status": "OPEN"}}  # fmt: skip
 
-        ro = await _token(second, "ro")
-        [edge] = (await _post(second, ro, TASKS))["tasks"]["edges"]
-        await _post(second, ro, CLAIM, id=edge["node"]["id"])
+        ro = await sign_in_token(second, "ro")
+        [edge] = (await ask(second, ro, TASKS))["tasks"]["edges"]
+        await ask(second, ro, CLAIM, id=edge["node"]["id"])
         claimed = await officer.next()
         assert (claimed["kind"], claimed["task"]["status"]) == ("CLAIMED", "CLAIMED")
         # the collector may not see risk tasks: nothing arrives
@@ -144,13 +121,13 @@ async def test_a_disabled_officers_open_subscription_ends_before_the_next_event(
     customer = to_global_id("Customer", await _applicant())
     await deploy_bundled()
     with api_processes(db, 1) as (base,):
-        officer = await Inbox.open(base, await _token(base, "ro"))
-        admin = await _token(base, "root")
+        officer = await Inbox.open(base, await sign_in_token(base, "ro"))
+        admin = await sign_in_token(base, "root")
         # when the officer is disabled while subscribed, then a review is created
         ro = await User.get(username="ro")
-        disabled = await _post(base, admin, DISABLE, id=to_global_id("User", ro.id))
+        disabled = await ask(base, admin, DISABLE, id=to_global_id("User", ro.id))
         assert disabled["disableUser"]["__typename"] == "DisableUserSuccess", disabled
-        await _post(base, admin, SUBMIT, id=customer)
+        await ask(base, admin, SUBMIT, id=customer)
         # then the stream ends with an error instead of the review
         message = json.loads(await asyncio.wait_for(officer.socket.recv(), 10))
         assert message["payload"]["data"] is None, message

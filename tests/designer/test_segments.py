@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from playwright.async_api import Page, expect
 
 from domain.profile.segments import FIELDS
@@ -15,10 +14,8 @@ from tests.api.conftest import PASSWORD, password_hash
 from tests.api.test_segment_preview import NARROWER, _customers
 from tests.conftest import TODAY
 from tests.designer.conftest import screenshot
-from tests.serving import api_process
+from tests.serving import api_process, ask, sign_in_token
 
-LOGIN = """mutation ($u: String!, $p: String!) { login(input: {username: $u, password: $p}) {
-  ... on LoginSuccess { token } } }"""
 SEGMENTS = "{ segments { name rules } }"
 DEFINE = """mutation ($rules: JSON!) { defineSegment(input: {name: "champions", rules: $rules}) {
   __typename ... on UserError { message } } }"""
@@ -27,13 +24,7 @@ REDEFINE = """mutation ($rules: JSON!) { redefineSegment(input: {name: "valuable
 
 
 async def _api(base: str, username: str, query: str, **variables: Any) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        asked = {"query": LOGIN, "variables": {"u": username, "p": PASSWORD}}
-        token = (await http.post("/graphql", json=asked)).json()["data"]["login"]["token"]
-        answer = await http.post("/graphql", headers={"Authorization": f"Bearer {token}"},
-                                 json={"query": query, "variables": variables})  # fmt: skip
-    data: dict[str, Any] = answer.json()["data"]
-    return data
+    return await ask(base, await sign_in_token(base, username), query, **variables)
 
 
 async def _sign_in(page: Page, base: str, username: str) -> None:

@@ -8,18 +8,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import httpx
 from playwright.async_api import Locator, Page, expect
 
-from tests.api.conftest import PASSWORD
 from tests.bpmn.simulation import history
 from tests.designer.conftest import analyst, edit_cell, screenshot
 from tests.designer.test_designer import _open_table
 from tests.designer.test_simulate_compare import _simulate
-from tests.serving import api_process
+from tests.serving import api_process, ask, sign_in_token
 
-LOGIN = """mutation ($u: String!, $p: String!) { login(input: {username: $u, password: $p}) {
-  ... on LoginSuccess { token } } }"""
 REPORT = """query ($id: Int!) { simulation(id: $id) { id population
   process { old { ...side } new { ...side } } } }
 fragment side on ProcessSideFigures { cases approvalRate approvedAmount noHuman noHumanShare
@@ -28,17 +24,8 @@ fragment side on ProcessSideFigures { cases approvalRate approvedAmount noHuman 
 
 async def _reports(base: str, *ids: int) -> list[dict[str, Any]]:
     """The simulations as the API answers them to the analyst."""
-    reports = []
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        asked = {"query": LOGIN, "variables": {"u": "ana", "p": PASSWORD}}
-        token = (await http.post("/graphql", json=asked)).json()["data"]["login"]["token"]
-        for simulation in ids:
-            asked = {"query": REPORT, "variables": {"id": simulation}}
-            answer = await http.post(
-                "/graphql", headers={"Authorization": f"Bearer {token}"}, json=asked
-            )
-            reports.append(answer.json()["data"]["simulation"])
-    return reports
+    token = await sign_in_token(base, "ana")
+    return [(await ask(base, token, REPORT, id=pk))["simulation"] for pk in ids]
 
 
 def _signed(value: Decimal) -> str:

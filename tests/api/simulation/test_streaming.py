@@ -17,9 +17,8 @@ from domain.db import is_postgres
 from domain.simulation import jobs as claims
 from domain.user.models import User
 from tests.api.conftest import password_hash
-from tests.api.test_subscriptions import _post, _token
 from tests.bpmn.simulation import history
-from tests.serving import api_process
+from tests.serving import api_process, ask, sign_in_token
 
 SIMULATE = """mutation ($input: SimulateInput!) { simulate(input: $input) { __typename
   ... on SimulateSuccess { simulation { id cells { old new count } } }
@@ -78,8 +77,8 @@ async def _followed(
     await _staff()
     await history.seed()
     with api_process(shipped_processes, server) as base:
-        token = await _token(base, "ana")
-        queued = (await _post(base, token, SIMULATE, input=_input(True)))["simulate"]
+        token = await sign_in_token(base, "ana")
+        queued = (await ask(base, token, SIMULATE, input=_input(True)))["simulate"]
         assert queued["__typename"] == "SimulateSuccess", queued
         simulation_id = queued["simulation"]["id"]
         socket = await _subscribe(base, token, simulation_id)
@@ -92,7 +91,7 @@ async def _followed(
         [outcome] = await jobs.run_queued(hook=pause)
         assert outcome.status == "DONE"
         messages = await _messages(socket)
-        synchronous = (await _post(base, token, SIMULATE, input=_input(False)))["simulate"]
+        synchronous = (await ask(base, token, SIMULATE, input=_input(False)))["simulate"]
         await socket.close()
     return simulation_id, messages, synchronous
 
@@ -147,8 +146,8 @@ async def test_a_finished_simulation_is_sent_once_and_a_role_without_figures_is_
     await _staff()
     await history.seed()
     with api_process(shipped_processes) as base:
-        token = await _token(base, "ana")
-        made = (await _post(base, token, SIMULATE, input=_input(False)))["simulate"]
+        token = await sign_in_token(base, "ana")
+        made = (await ask(base, token, SIMULATE, input=_input(False)))["simulate"]
         simulation_id = made["simulation"]["id"]
         # a DONE simulation: itself once, then the end
         socket = await _subscribe(base, token, simulation_id)
@@ -158,7 +157,7 @@ async def test_a_finished_simulation_is_sent_once_and_a_role_without_figures_is_
         sent = messages[0]["payload"]["data"]["simulationUpdated"]
         assert sent["status"] == "DONE" and sent["totals"]["changed"] == 3
         # an account manager may not read a simulation's figures: refused, nothing sent
-        refused = await _subscribe(base, await _token(base, "amy"), simulation_id)
+        refused = await _subscribe(base, await sign_in_token(base, "amy"), simulation_id)
         [first, *_] = await _messages(refused)
         await refused.close()
         errors = first["payload"]["errors"] if first["type"] == "next" else first["payload"]
@@ -174,12 +173,12 @@ async def test_a_cancelled_simulation_ends_the_stream(shipped_processes: str) ->
     await _staff()
     await history.seed()
     with api_process(shipped_processes, POLL) as base:
-        token = await _token(base, "ana")
-        queued = (await _post(base, token, SIMULATE, input=_input(True)))["simulate"]
+        token = await sign_in_token(base, "ana")
+        queued = (await ask(base, token, SIMULATE, input=_input(True)))["simulate"]
         socket = await _subscribe(base, token, queued["simulation"]["id"])
         first = json.loads(await asyncio.wait_for(socket.recv(), 10))
         # when: it is cancelled
-        cancelled = await _post(base, token, CANCEL, id=queued["simulation"]["id"])
+        cancelled = await ask(base, token, CANCEL, id=queued["simulation"]["id"])
         assert cancelled["cancelSimulation"]["__typename"] == "CancelSimulationSuccess"
         rest = await _messages(socket)
         await socket.close()
