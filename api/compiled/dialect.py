@@ -16,6 +16,7 @@ epoch), since it has none of its own.
 """
 
 import base64
+import re
 import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ from tortoise.queryset import AwaitableQuery
 from authz.masking import mask_id_number, mask_phone
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_COLUMN = re.compile(r'\w+\.(\w+|"\w+")')  # a column of a table: alias.name
 
 
 def _b64(text: str | None) -> str | None:
@@ -272,9 +274,16 @@ class Sqlite(Dialect):
         return sql
 
     def decimal(self, sql: str, places: int, null: bool = True) -> str:
-        # exact for every value of our columns (at most 14 digits): a double holds 15
-        text = f"printf('%.{places}f', {sql})"
-        return f"CASE WHEN ({sql}) IS NULL THEN NULL ELSE {text} END" if null else text
+        # A column's text already at its scale (`str` of a quantized Decimal, as Tortoise
+        # stores it: digits, a point, `places` digits) is what the API writes: as it is. Any
+        # other value, and any expression (a sum of columns is a double), goes through printf,
+        # exact for every value of our columns (at most 14 digits: a double holds 15), at
+        # about three times the cost of the GLOB (printf was 0.9 ms of the 360° page).
+        printf = f"printf('%.{places}f', {sql})"
+        cases = [f"WHEN ({sql}) IS NULL THEN NULL"] if null else []
+        if places > 0 and _COLUMN.fullmatch(sql):
+            cases.append(f"WHEN {sql} GLOB '*.{'[0-9]' * places}' THEN {sql}")
+        return f"CASE {' '.join(cases)} ELSE {printf} END" if cases else printf
 
     def date(self, sql: str) -> str:
         return sql

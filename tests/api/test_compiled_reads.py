@@ -186,6 +186,12 @@ async def _world(gql: GraphQLClient) -> dict[str, int]:
                 occurred_at=datetime(2026, 3, 1 + m, 10, 0, m * 7, tzinfo=UTC),
             )  # fmt: skip
     await loans.refresh_delinquency(date(2026, 6, 15))
+    # amounts stored other than at their scale (SQLite keeps the text it is given): the
+    # compiled SQL writes them through printf, the rest as they are
+    for loan_id, principal, outstanding in zip(lent[1:], ["15000", "1.5E+4", "15000.5"],
+                                               ["1E+4", "9000.5", "0.004"], strict=True):  # fmt: skip
+        await Loan.filter(id=loan_id).update(principal=Decimal(principal),
+                                             outstanding_principal=Decimal(outstanding))  # fmt: skip
     middle = await Interaction.filter(customer_id=owners[1].id).order_by("occurred_at").first()
     assert middle is not None
     return {"first": owners[0].id, "second": owners[1].id, "last": owners[-1].id,
