@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from tortoise.queryset import QuerySet
@@ -163,30 +164,44 @@ async def record_sensitive_reads(
     """Append one entry per object whose sensitive fields were shown unmasked. Returns the count.
 
     A page of fifty customers read by an administrator is fifty entries on every request: they
-    go in as rows of one INSERT, each value converted by its column's own field (as Tortoise
-    stores it), without a model object per entry.
+    go in as rows of one INSERT whose values common to all rows (who, when, from where) are
+    sent once and named by every row, each value converted by its column's own field (as
+    Tortoise stores it; each distinct list of fields once), without a model object per entry.
     """
     fixed = {**sensitive_read_columns(actor, at or datetime.now(UTC)), "object_type": object_type}
     meta = AuditEntry._meta
-    names = [*fixed, *READ_VARYING]
-    varying = (meta.fields_map["object_id"], meta.fields_map["fields_read"])
-    rows = [
-        {**fixed, "object_id": varying[0].to_db_value(str(object_id)[:64], AuditEntry),
-         "fields_read": varying[1].to_db_value(sorted(fields), AuditEntry)}
-        for object_id, fields in reads.items()
-        if fields
-    ]  # fmt: skip
+    object_field, fields_field = (meta.fields_map[n] for n in READ_VARYING)
+    shown: dict[tuple[str, ...], Any] = {}
+    rows: list[tuple[Any, Any]] = []
+    for object_id, fields in reads.items():
+        if not fields:
+            continue
+        key = tuple(sorted(fields))
+        if key not in shown:
+            shown[key] = fields_field.to_db_value(list(key), AuditEntry)
+        rows.append((object_field.to_db_value(str(object_id)[:64], AuditEntry), shown[key]))
     client = meta.db
     postgres = client.capabilities.dialect == "postgres"
-    columns = ", ".join(f'"{n}"' for n in names)
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
-        values: list[Any] = [row[n] for row in chunk for n in names]
-        marks = (f"${i}" if postgres else "?" for i in range(1, len(values) + 1))
-        tuples = ", ".join("(" + ", ".join(next(marks) for _ in names) + ")" for _ in chunk)
-        insert = f'INSERT INTO "{meta.db_table}" ({columns}) VALUES {tuples}'  # noqa: S608
-        await client.execute_query(insert, values)
+        insert = _reads_insert(meta.db_table, tuple(fixed), len(chunk), postgres)
+        await client.execute_query(insert, [*fixed.values(), *(v for row in chunk for v in row)])
     return len(rows)
+
+
+@lru_cache(maxsize=64)
+def _reads_insert(table: str, fixed: tuple[str, ...], rows: int, postgres: bool) -> str:
+    """INSERT of `rows` read entries: parameters 1..len(fixed) hold the columns every row
+    shares, named again by each row; then each row's own `READ_VARYING` values."""
+    mark = "${}" if postgres else "?{}"
+    shared = [mark.format(i) for i in range(1, len(fixed) + 1)]
+    own = len(fixed)
+    tuples = ", ".join(
+        "(" + ", ".join([*shared, mark.format(own + 2 * r + 1), mark.format(own + 2 * r + 2)]) + ")"
+        for r in range(rows)
+    )
+    columns = ", ".join(f'"{n}"' for n in (*fixed, *READ_VARYING))
+    return f'INSERT INTO "{table}" ({columns}) VALUES {tuples}'  # noqa: S608
 
 
 @dataclass(frozen=True, slots=True)
