@@ -2,6 +2,7 @@
 create-user."""
 
 import asyncio
+import gc
 import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
@@ -151,6 +152,11 @@ def serve(
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc
     console.print(f"serving {url} on http://{host}:{port}/graphql")
+    # what the process holds by now (modules, the schema, the policy's model) lives as long as
+    # it does: frozen out of the collector's reach, a full collection walks only what requests
+    # leave behind (with them in it, one took about 70 ms every few hundred requests)
+    gc.collect()
+    gc.freeze()
     # uvicorn raises the signal it stopped on again once done; a stop it asked for and
     # completed is a success: exit 0 instead of dying of SIGTERM
     signal.signal(signal.SIGTERM, lambda *_: None)
