@@ -8,7 +8,9 @@ a field without a compiled form) raises `NotCompiled`, and the root field answer
 its resolvers instead.
 """
 
+import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from graphql import (
@@ -36,6 +38,13 @@ class Selected:
     type_name: str
     fields: "tuple[Selected, ...]" = ()
     is_list: bool = False
+
+    @cached_property
+    def fingerprint(self) -> bytes:
+        """16 bytes that no other tree has (BLAKE2b of its text), made once per tree: the
+        executor keeps a document's trees, so every request of that document has it made."""
+        text = repr(self).encode(errors="surrogatepass")
+        return hashlib.blake2b(text, digest_size=16).digest()
 
     def sub(self, name: str) -> "Selected | None":
         """The first selected field of a name (an alias may select it twice: see `all`)."""

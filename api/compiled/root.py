@@ -157,7 +157,7 @@ def _compiled(
     async def run(sel: Selected) -> orjson.Fragment:
         assert context.subject is not None
         calendar = clock.calendar_date()  # the business date's fallback
-        named = digest(repr((key, sel)))  # a filter or cursor may be long: kept as a digest
+        named = digest(repr(key)) + sel.fingerprint  # a filter or cursor may be long
         cache_key = (named, context.subject, context.authorizer.version, calendar)
         found = STATEMENTS.get(cache_key)
         if found is None:
