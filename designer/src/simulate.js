@@ -8,42 +8,15 @@ import { gql, token } from './api.js';
 import { subscribe } from './live.js';
 import { drawCharts } from './simulation_charts.js';
 import { setupComparison } from './compare.js';
-import { MOVEMENT_FIELDS, drawMovements, renderMovements } from './movements.js';
+import { drawMovements, renderMovements } from './movements.js';
 import { chooseKind } from './simulate_kind.js';
 import { escape } from './html.js';
-import {
-  CASE_PATH_FIELDS, PROCESS_FIELDS, PROCESS_FRAGMENT, SIDE_PATH_FIELDS,
-  drawRoles, renderCasePaths, renderProcess, setupScopeChoice,
-} from './process_figures.js';
+import { drawRoles, renderCasePaths, renderProcess, setupScopeChoice } from './process_figures.js';
+import { CANCEL, POLL, QUEUE, SIMULATE, STREAM, TODAY } from './simulation_documents.js';
 
-const SIMULATE = `mutation ($input: SimulateInput!) { simulate(input: $input) { __typename
-  ... on SimulateSuccess { simulation { id processId decisionId againstVersion outcomeOutput seconds
-    cells { old new count amount }
-    totals { cases amount changed changedAmount old { outcome count amount } new { outcome count amount } }
-    observed { label loans defaulted worstDpd }
-    ${MOVEMENT_FIELDS}
-    ${PROCESS_FIELDS}
-    collections { from to dates loans contactTime
-      old { ...replaySide } new { ...replaySide }
-      changed { label loans cured rolled chargedOff stayed } }
-    changedCases { caseId customerId amount ${CASE_PATH_FIELDS}
-      old { outcome rules { id annotation } ${SIDE_PATH_FIELDS} } new { outcome rules { id annotation } ${SIDE_PATH_FIELDS} } } } }
-  ... on UserError { message } } }
-fragment replaySide on CollectionsSide { contacts suppressed postponed
-  channels { channel total perDay } suppressions { rule effect channel count reason }
-  workload { collector tasks calls visits busiestDay } }
-${PROCESS_FRAGMENT}`;
-const TODAY = '{ businessDate }';
 // a window longer than this many days is simulated in the background: queued for a worker,
 // its progress shown (with a Cancel button) until it ends
 const BACKGROUND_DAYS = 31;
-const QUEUE = `mutation ($input: SimulateInput!) { simulate(input: $input) { __typename
-  ... on SimulateSuccess { simulation { id } } ... on UserError { message } } }`;
-const SIMULATION_FIELDS = SIMULATE.slice(SIMULATE.indexOf('{ id processId') + 1, SIMULATE.indexOf('} }\n  ... on UserError'));
-const POLL = `query ($id: Int!) { simulation(id: $id) { status error progress { casesDone casesTotal phase } ${SIMULATION_FIELDS} } }
-${SIMULATE.slice(SIMULATE.indexOf('fragment replaySide'))}`;
-const STREAM = POLL.replace('query ($id: Int!) { simulation(id: $id)', 'subscription ($id: Int!) { simulationUpdated(id: $id)');
-const CANCEL = `mutation ($id: Int!) { cancelSimulation(id: $id) { __typename ... on UserError { message } } }`;
 
 const $ = (id) => document.getElementById(id);
 
