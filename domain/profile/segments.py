@@ -47,6 +47,11 @@ def validate(rules: Any) -> dict[str, list[str]]:
             given = f"names at most {MAX_VALUES} values ({len(values)} given)"
             problems.add(f"rules.{name}", given)
             continue
+        if any("\x00" in v for v in values):
+            # the member filter's columns refuse it (PostgreSQL cannot hold it): refused here,
+            # a preview would count what the daily run and the member lists cannot select
+            problems.add(f"rules.{name}", "must not contain NUL characters")
+            continue
         allowed = FIELDS[name]
         unknown = sorted(set(values) - allowed) if allowed is not None else []
         if unknown:
