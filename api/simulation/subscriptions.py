@@ -1,10 +1,11 @@
 """A simulation's progress, streamed: its status, cases done and figures so far at each change.
 
-No second announcement channel: the stream wakes with the task events' (``events.wakeups``,
-PostgreSQL's LISTEN/NOTIFY and the safety-net poll, LENDGRAPH_EVENTS_POLL_SECONDS) and reads the
-simulation's status and progress at each wake-up (its report only when they moved), yielding it
-only then. A worker announces each claim, progress point and end (``events.announce``): on
-PostgreSQL they are heard at once, on SQLite from another process at the next poll.
+The stream wakes on the simulations' own channel (``events.wakeups(SIMULATION_CHANNEL)``:
+PostgreSQL's LISTEN/NOTIFY, or the in-process signal, and the safety-net poll,
+LENDGRAPH_EVENTS_POLL_SECONDS), never for task events, and reads the simulation's status and
+progress at each wake-up (its report only when they moved), yielding it only then. A worker
+announces each claim, progress point and end (``events.announce_simulation``): on PostgreSQL
+they are heard at once, on SQLite from another process at the next poll.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class SimulationSubscriptions:
         yield Simulation.from_model(row, await visible_cases(info, row))
         if row.status in FINISHED:
             return
-        async for _ in events.wakeups():
+        async for _ in events.wakeups(events.SIMULATION_CHANNEL):
             # most wake-ups find nothing moved: the row's few columns, not its report
             if await _mark_now(id) == last:
                 continue

@@ -170,7 +170,13 @@ class Simulation:
     progress: SimulationProgress
     error: str | None = strawberry.field(description="Why it FAILED, and where.")
     cancelled_by: str | None = strawberry.field(description="Who asked to cancel it.")
-    finished_at: datetime | None
+    started_at: datetime | None = strawberry.field(
+        description="When it started: when asked for one run in its request; for a background "
+        "one, when a worker took it (null while queued, again if a worker gave it back)."
+    )
+    finished_at: datetime | None = strawberry.field(
+        description="When it ended: DONE, FAILED or CANCELLED; null until then."
+    )
 
     @classmethod
     def from_model(cls, row: SimulationModel, visible: list[dict[str, Any]] | None) -> Simulation:
@@ -191,8 +197,15 @@ class Simulation:
             status=row.status, error=row.error, cancelled_by=row.cancel_requested_by,
             progress=SimulationProgress(cases_done=row.cases_done, cases_total=row.cases_total,
                                         phase=row.phase),
-            finished_at=row.finished_at,
+            started_at=_started_at(row), finished_at=row.finished_at,
         )  # fmt: skip
+
+
+def _started_at(row: SimulationModel) -> datetime | None:
+    """A background job's start; one run in its request (none kept) started when asked."""
+    if row.started_at is None and row.status is SimulationStatus.DONE:
+        return row.ran_at
+    return row.started_at
 
 
 def _outcomes(rows: list[dict[str, Any]]) -> list[OutcomeTotal]:

@@ -5,6 +5,10 @@ with ``pg_notify`` (delivered at commit, to every process that LISTENs, never fo
 back change), elsewhere with an in-process signal. ``wakeups`` is what a subscriber waits on:
 the announcements, and a short poll as a safety net (a SQLite transaction may still be open
 when the signal fires; the poll reads the row once it has committed).
+
+A background simulation's changes (claim, progress points, end) are announced on a channel of
+their own (``announce_simulation``, ``wakeups(SIMULATION_CHANNEL)``): a task subscriber does not
+wake for them, nor a simulation's follower for task events.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +29,8 @@ from domain.process.models import TaskEvent, TaskEventKind
 from domain.process.rows import insert
 
 CHANNEL = "lendgraph_task_events"
+SIMULATION_CHANNEL = "lendgraph_simulation_events"
+CHANNELS = (CHANNEL, SIMULATION_CHANNEL)
 
 
 def poll_seconds() -> float:
@@ -36,16 +42,21 @@ log = logging.getLogger("lendgraph.events")
 
 
 class _Hub:
-    """This process's subscribers and, on PostgreSQL, its one LISTEN connection."""
+    """This process's subscribers by channel and, on PostgreSQL, its one LISTEN connection
+    (listening on every channel)."""
 
     def __init__(self) -> None:
-        self.waiters: set[asyncio.Event] = set()
+        self.waiters: dict[str, set[asyncio.Event]] = {channel: set() for channel in CHANNELS}
         self.listener: asyncpg.Connection | None = None
         self.lock = asyncio.Lock()
 
-    def wake(self) -> None:
-        for waiter in list(self.waiters):
+    def wake(self, channel: str) -> None:
+        for waiter in list(self.waiters[channel]):
             waiter.set()
+
+    def _heard(self, _connection: object, _pid: int, channel: str, _payload: str) -> None:
+        if channel in self.waiters:
+            self.wake(channel)
 
     async def ensure_listening(self) -> None:
         url = database_url()
@@ -57,7 +68,8 @@ class _Hub:
             dsn = normalise(url).replace("postgres://", "postgresql://", 1).split("?", 1)[0]
             try:
                 self.listener = await asyncpg.connect(dsn)
-                await self.listener.add_listener(CHANNEL, lambda *_: self.wake())
+                for channel in CHANNELS:
+                    await self.listener.add_listener(channel, self._heard)
             except (OSError, asyncpg.PostgresError) as exc:  # the poll still delivers
                 log.warning("task events: LISTEN unavailable (%s); polling only", exc)
                 self.listener = None
@@ -81,7 +93,7 @@ async def record(task_id: int, instance_id: int, kind: TaskEventKind) -> None:
         )
     else:
         await TaskEvent.create(task_id=task_id, instance_id=instance_id, kind=kind)
-        _hub.wake()
+        _hub.wake(CHANNEL)
 
 
 async def record_many(rows: list[tuple[int, int, TaskEventKind]]) -> None:
@@ -92,18 +104,23 @@ async def record_many(rows: list[tuple[int, int, TaskEventKind]]) -> None:
     await insert(
         TaskEvent, [{"task_id": t, "instance_id": i, "kind": k, "at": at} for t, i, k in rows]
     )
-    await announce("many")
+    await _announce(CHANNEL, "many")
 
 
-async def announce(what: str) -> None:
-    """Wake every subscriber now for a change that is no task event (a background simulation's
-    progress): they read what they follow again. Sent outside a transaction, it is delivered
-    at once; inside one, at its commit."""
+async def announce_simulation(simulation_id: int) -> None:
+    """Wake the followers of background simulations (not the task subscribers) for a change
+    of one: they read what they follow again."""
+    await _announce(SIMULATION_CHANNEL, str(simulation_id))
+
+
+async def _announce(channel: str, what: str) -> None:
+    """Wake a channel's subscribers in every process. Sent outside a transaction, it is
+    delivered at once; inside one, at its commit."""
     connection = connections.get("default")
     if connection.capabilities.dialect == "postgres":
-        await connection.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, what])
+        await connection.execute_query("SELECT pg_notify($1, $2)", [channel, what])
     else:
-        _hub.wake()
+        _hub.wake(channel)
 
 
 async def latest_id() -> int:
@@ -112,11 +129,12 @@ async def latest_id() -> int:
     return row.id if row else 0
 
 
-async def wakeups() -> AsyncIterator[None]:
-    """Yield whenever new events may have been committed (announced, or every poll)."""
+async def wakeups(channel: str = CHANNEL) -> AsyncGenerator[None, None]:
+    """Yield whenever a change may have been committed: announced on ``channel`` (task events
+    by default), or every poll."""
     await _hub.ensure_listening()
     waiter = asyncio.Event()
-    _hub.waiters.add(waiter)
+    _hub.waiters[channel].add(waiter)
     try:
         while True:
             with contextlib.suppress(TimeoutError):
@@ -124,7 +142,7 @@ async def wakeups() -> AsyncIterator[None]:
             waiter.clear()
             yield
     finally:
-        _hub.waiters.discard(waiter)
+        _hub.waiters[channel].discard(waiter)
 
 
 async def since(after_id: int, limit: int = 500) -> list[TaskEvent]:

@@ -57,11 +57,11 @@ class Claim:
                  attempts=self.attempt)  # fmt: skip
 
 
-async def _announced(changed: int) -> bool:
+async def _announced(claim: Claim, changed: int) -> bool:
     """Whether a write changed the job's row; if it did, its followers hear of it at once
-    (``simulationUpdated`` wakes with the task events' announcements)."""
+    (on the simulations' own channel: task subscribers are not woken)."""
     if changed:
-        await events.announce("simulation")
+        await events.announce_simulation(claim.simulation.id)
     return bool(changed)
 
 
@@ -91,7 +91,8 @@ async def claim_next(*, worker: str = WORKER, wall: datetime | None = None) -> C
         if not taken:
             return None
     row.status, row.claimed_by, row.attempts = SimulationStatus.RUNNING, worker, attempt
-    await events.announce("simulation")
+    row.started_at = row.started_at or now
+    await events.announce_simulation(row.id)
     return Claim(row, worker, attempt)
 
 
@@ -111,7 +112,7 @@ async def progress(
         cases_done=done, cases_total=total, phase=phase, report=report,
         lease_until=now + timedelta(seconds=lease_seconds()),
     )  # fmt: skip
-    return await _announced(written)
+    return await _announced(claim, written)
 
 
 async def cancelled(claim: Claim, *, done: int, total: int | None, report: dict[str, Any]) -> bool:
@@ -121,17 +122,17 @@ async def cancelled(claim: Claim, *, done: int, total: int | None, report: dict[
         status=SimulationStatus.CANCELLED, cases_done=done, cases_total=total, report=report,
         lease_until=None, finished_at=datetime.now(UTC),
     )  # fmt: skip
-    return await _announced(ended)
+    return await _announced(claim, ended)
 
 
 async def release(claim: Claim, *, done: int, total: int | None, report: dict[str, Any]) -> bool:
     """Give a job back to the queue (the worker is stopping); it starts over with the next
-    worker. False when the claim is lost or a cancel was asked."""
+    worker (not started until then). False when the claim is lost or a cancel was asked."""
     given = await Simulation.filter(claim.still(), cancel_requested_by__isnull=True).update(
-        status=SimulationStatus.QUEUED, claimed_by=None, lease_until=None, cases_done=done,
-        cases_total=total, report=report,
+        status=SimulationStatus.QUEUED, claimed_by=None, lease_until=None, started_at=None,
+        cases_done=done, cases_total=total, report=report,
     )  # fmt: skip
-    return await _announced(given)
+    return await _announced(claim, given)
 
 
 async def finish(claim: Claim, *, report: dict[str, Any], done: int) -> bool:
@@ -140,7 +141,7 @@ async def finish(claim: Claim, *, report: dict[str, Any], done: int) -> bool:
         status=SimulationStatus.DONE, report=report, cases_done=done, cases_total=done,
         lease_until=None, finished_at=datetime.now(UTC), draft=None,
     )  # fmt: skip
-    return await _announced(ended)
+    return await _announced(claim, ended)
 
 
 async def fail(claim: Claim, *, error: str) -> bool:
@@ -149,7 +150,7 @@ async def fail(claim: Claim, *, error: str) -> bool:
         status=SimulationStatus.FAILED, error=error[:4000], lease_until=None,
         finished_at=datetime.now(UTC),
     )  # fmt: skip
-    return await _announced(ended)
+    return await _announced(claim, ended)
 
 
 async def cancel(simulation_id: int, *, by: str) -> Simulation:
@@ -168,5 +169,5 @@ async def cancel(simulation_id: int, *, by: str) -> Simulation:
         if row.status is SimulationStatus.QUEUED:
             changes |= {"status": SimulationStatus.CANCELLED, "finished_at": datetime.now(UTC)}
         await Simulation.filter(id=row.id, status=row.status).update(**changes)
-    await events.announce("simulation")
+    await events.announce_simulation(row.id)
     return await Simulation.get(id=simulation_id)

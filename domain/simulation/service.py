@@ -36,7 +36,8 @@ async def create(
         against_version=against_version, population_kind=population_kind,
         population=population, report=report, ran_by=ran_by[:64], ran_at=now,
         status=SimulationStatus.QUEUED if queued else SimulationStatus.DONE, draft=draft,
-        cases_done=cases or 0, cases_total=cases, finished_at=None if queued else now,
+        cases_done=cases or 0, cases_total=cases, started_at=None if queued else now,
+        finished_at=None if queued else now,
     )  # fmt: skip
 
 
