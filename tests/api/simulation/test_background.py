@@ -4,6 +4,7 @@ cancelled by its author or an administrator, figures without cases for an analys
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -13,14 +14,19 @@ from bpmn.simulation import jobs
 from domain.simulation import jobs as claims
 from domain.simulation.models import Simulation
 from tests.api.conftest import GraphQLClient
+from tests.api.simulation.requests import (
+    approval_input,
+    simulate,
+    simulate_mutation,
+    simulation_query,
+)
 from tests.bpmn.simulation import history
 
 FIELDS = """id status progress { casesDone casesTotal phase } error cancelledBy
   cells { old new count amount } totals { cases changed changedAmount }
   changedCases { caseId }"""
-SIMULATE = f"""mutation ($input: SimulateInput!) {{ simulate(input: $input) {{ __typename
-  ... on SimulateSuccess {{ simulation {{ {FIELDS} }} }} ... on UserError {{ code message }} }} }}"""
-AGAIN = f"query ($id: Int!) {{ simulation(id: $id) {{ {FIELDS} }} }}"
+SIMULATE = simulate_mutation(FIELDS)
+AGAIN = simulation_query(FIELDS)
 CANCEL = f"""mutation ($id: Int!) {{ cancelSimulation(id: $id) {{ __typename
   ... on CancelSimulationSuccess {{ simulation {{ {FIELDS} }} }}
   ... on UserError {{ code message }} }} }}"""
@@ -28,19 +34,8 @@ DEPLOY = """mutation ($input: DeployProcessInput!) { deployProcess(input: $input
   ... on UserError { code message } } }"""
 
 
-def _input(**more: Any) -> dict[str, Any]:
-    return {
-        "processId": "credit_approval",
-        "draft": {"bpmnXml": history.APPROVAL, "dmnXmls": [history.DRAFT_LANE]},
-        "population": {"kind": "APPLICATIONS", "from": history.START.isoformat(),
-                       "to": history.END.isoformat()},
-        **more,
-    }  # fmt: skip
-
-
 async def _simulate(gql: GraphQLClient, **more: Any) -> dict[str, Any]:
-    result: dict[str, Any] = (await gql.data(SIMULATE, input=_input(**more)))["simulate"]
-    return result
+    return await simulate(gql, SIMULATE, approval_input(**more))
 
 
 async def test_a_background_simulation_is_queued_then_run_to_the_same_figures(
@@ -127,3 +122,33 @@ async def test_the_api_process_runs_queued_simulations_where_no_worker_does(
     # then: done there, without a worker
     done = (await gql.data(AGAIN, id=simulation["id"]))["simulation"]
     assert done["status"] == "DONE" and done["totals"]["cases"] == 8
+
+
+TIMES = "query ($id: Int!) { simulation(id: $id) { status ranAt startedAt finishedAt } }"
+
+
+async def test_a_job_has_no_start_while_queued_then_starts_between_asked_and_finished(
+    gql: GraphQLClient, shipped_processes: str
+) -> None:
+    # given: a queued simulation
+    await history.seed()
+    queued = (await _simulate(gql, background=True))["simulation"]
+    before = (await gql.data(TIMES, id=queued["id"]))["simulation"]
+    assert (before["status"], before["startedAt"], before["finishedAt"]) == ("QUEUED", None, None)
+    # when: a worker runs it, looking at it as it runs
+    running: list[dict[str, Any]] = []
+
+    async def look(claim: claims.Claim, point: Any) -> None:
+        running.append((await gql.data(TIMES, id=queued["id"]))["simulation"])
+
+    await jobs.run_queued(hook=look)
+    done = (await gql.data(TIMES, id=queued["id"]))["simulation"]
+    # then: started while running, and asked <= started <= finished once DONE
+    assert running[0]["status"] == "RUNNING" and running[0]["startedAt"] == done["startedAt"]
+    asked, started, finished = (
+        datetime.fromisoformat(done[name]) for name in ("ranAt", "startedAt", "finishedAt")
+    )
+    assert done["status"] == "DONE" and asked <= started <= finished
+    # and one run in its request started when it was asked
+    synchronous = await gql.data(TIMES, id=(await _simulate(gql))["simulation"]["id"])
+    assert synchronous["simulation"]["startedAt"] == synchronous["simulation"]["ranAt"]

@@ -3,15 +3,16 @@ simulation(id) is (figures with report read, the changed cases within the reader
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from domain.customer.models import Customer
 from domain.user.models import User
 from tests.api.conftest import GraphQLClient
+from tests.api.simulation.requests import approval_input, simulate_mutation, simulated
 from tests.bpmn.simulation import history
 
-SIMULATE = """mutation ($input: SimulateInput!) { simulate(input: $input) { __typename
-  ... on SimulateSuccess { simulation { id } } ... on UserError { code message } } }"""
+SIMULATE = simulate_mutation("id")
 LIST = """query ($process: String!, $first: Int, $after: String) {
   simulations(processId: $process, first: $first, after: $after) { totalCount
     pageInfo { hasNextPage endCursor }
@@ -21,14 +22,8 @@ LIST = """query ($process: String!, $first: Int, $after: String) {
 WIDER = history.RISK_LANE.replace("&lt;= 50000", "&lt;= 80000")
 
 
-async def _simulate(gql: GraphQLClient, dmn: str, start: str = history.START.isoformat()) -> int:
-    population = {"kind": "APPLICATIONS", "from": start, "to": history.END.isoformat()}
-    result = (await gql.data(SIMULATE, input={
-        "processId": "credit_approval", "draft": {"bpmnXml": history.APPROVAL, "dmnXmls": [dmn]},
-        "population": population,
-    }))["simulate"]  # fmt: skip
-    assert result["__typename"] == "SimulateSuccess", result
-    return int(result["simulation"]["id"])
+async def _simulate(gql: GraphQLClient, dmn: str, start: date = history.START) -> int:
+    return int((await simulated(gql, SIMULATE, approval_input(dmn, start)))["id"])
 
 
 async def _page(gql: GraphQLClient, **variables: Any) -> dict[str, Any]:
@@ -44,7 +39,7 @@ async def test_the_simulations_of_a_process_newest_first_in_pages(
     await gql.as_user("ana", ["analyst"])
     first = await _simulate(gql, history.DRAFT_LANE)
     second = await _simulate(gql, WIDER)
-    third = await _simulate(gql, WIDER, start=history.END.isoformat())
+    third = await _simulate(gql, WIDER, start=history.END)
     # when: two per page
     page = await _page(gql, first=2)
     # then: newest first, with their figures and population, no case for an analyst

@@ -10,13 +10,18 @@ import pytest
 from bpmn.simulation import jobs
 from domain.simulation import jobs as claims
 from tests.api.conftest import GraphQLClient
+from tests.api.simulation.requests import (
+    simulate_input,
+    simulate_mutation,
+    simulated,
+    simulation_query,
+)
 from tests.bpmn.simulation import movers
 
 MOVEMENTS = "movements { segment rating entered left moved enteredAmount leftAmount movedAmount }"
 FIELDS = f"id status totals {{ cases changed }} {MOVEMENTS} changedCases {{ caseId }}"
-SIMULATE = f"""mutation ($input: SimulateInput!) {{ simulate(input: $input) {{ __typename
-  ... on SimulateSuccess {{ simulation {{ {FIELDS} }} }} ... on UserError {{ code message }} }} }}"""
-AGAIN = f"query ($id: Int!) {{ simulation(id: $id) {{ {FIELDS} }} }}"
+SIMULATE = simulate_mutation(FIELDS)
+AGAIN = simulation_query(FIELDS)
 EXPECTED = [
     {"segment": "AT_RISK", "rating": "LOW", "entered": 1, "left": 0, "moved": 0,
      "enteredAmount": "4000.40", "leftAmount": "0.00", "movedAmount": "0.00"},
@@ -30,16 +35,9 @@ EXPECTED = [
 
 
 async def _simulate(gql: GraphQLClient, **more: Any) -> dict[str, Any]:
-    asked = {
-        "processId": "limit_increase",
-        "draft": {"bpmnXml": movers.LIMIT_BPMN, "dmnXmls": [movers.DRAFT_LIMIT]},
-        "population": {"kind": "CUSTOMERS", "from": movers.DAY.isoformat(),
-                       "to": movers.DAY.isoformat()},
-        **more,
-    }  # fmt: skip
-    result: dict[str, Any] = (await gql.data(SIMULATE, input=asked))["simulate"]
-    assert result["__typename"] == "SimulateSuccess", result
-    return dict(result["simulation"])
+    asked = simulate_input("limit_increase", movers.LIMIT_BPMN, movers.DRAFT_LIMIT, "CUSTOMERS",
+                           movers.DAY, movers.DAY, **more)  # fmt: skip
+    return await simulated(gql, SIMULATE, asked)
 
 
 async def test_an_analyst_sees_who_enters_and_who_leaves(

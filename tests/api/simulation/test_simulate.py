@@ -8,35 +8,23 @@ from domain.customer.models import Customer
 from domain.simulation.models import Simulation, SimulationCitation
 from domain.user.models import User
 from tests.api.conftest import GraphQLClient
+from tests.api.simulation.requests import approval_input, simulate, simulate_mutation
 from tests.bpmn.simulation import history
 
-SIMULATE = """mutation ($input: SimulateInput!) { simulate(input: $input) { __typename
-  ... on SimulateSuccess { simulation { id processId decisionId draftDigest againstVersion
-      outcomeOutput cells { old new count amount }
-      totals { cases changed changedAmount recordedInputs rebuiltInputs }
-      observed { label loans worstDpd defaulted }
-      changedCases { caseId customerId inputSource old { outcome rules { id annotation } }
-                     new { outcome rules { id annotation } } } } }
-  ... on UserError { code message } } }"""
+SIMULATE = simulate_mutation("""id processId decisionId draftDigest againstVersion
+  outcomeOutput cells { old new count amount }
+  totals { cases changed changedAmount recordedInputs rebuiltInputs }
+  observed { label loans worstDpd defaulted }
+  changedCases { caseId customerId inputSource old { outcome rules { id annotation } }
+                 new { outcome rules { id annotation } } }""")
 DEPLOY = """mutation ($input: DeployProcessInput!) { deployProcess(input: $input) { __typename
   ... on DeployProcessSuccess { definition { version simulationId } }
   ... on UserError { code message } } }"""
 DEFINITIONS = "{ processDefinitions { processId version simulationId } }"
 
 
-def _input(dmn: str = history.DRAFT_LANE, **more: Any) -> dict[str, Any]:
-    return {
-        "processId": "credit_approval",
-        "draft": {"bpmnXml": history.APPROVAL, "dmnXmls": [dmn]},
-        "population": {"kind": "APPLICATIONS", "from": history.START.isoformat(),
-                       "to": history.END.isoformat()},
-        **more,
-    }  # fmt: skip
-
-
 async def _simulate(gql: GraphQLClient, **more: Any) -> dict[str, Any]:
-    result: dict[str, Any] = (await gql.data(SIMULATE, input=_input(**more)))["simulate"]
-    return result
+    return await simulate(gql, SIMULATE, approval_input(**more))
 
 
 async def test_an_analyst_sees_the_figures_but_no_case(

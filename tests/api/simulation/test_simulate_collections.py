@@ -6,6 +6,7 @@ from typing import Any
 
 from domain.outreach.models import OutboxMessage
 from tests.api.conftest import GraphQLClient
+from tests.api.simulation.requests import simulate_input, simulate_mutation, simulation_query
 from tests.bpmn.simulation import arrears, portfolio
 
 REPLAY = """collections { from to dates contactTime loans
@@ -16,19 +17,13 @@ REPLAY = """collections { from to dates contactTime loans
   new { contacts workload { collector calls perDay } tasksByRole { role tasks } }
   changed { label asOf loans principal cured rolled chargedOff stayed
             cells { old new loans principal cured } } }"""
-SIMULATE = f"""mutation ($input: SimulateInput!) {{ simulate(input: $input) {{ __typename
-  ... on SimulateSuccess {{ simulation {{ id {REPLAY} }} }}
-  ... on UserError {{ code message }} }} }}"""
-AGAIN = f"query ($id: Int!) {{ simulation(id: $id) {{ {REPLAY} }} }}"
+SIMULATE = simulate_mutation(f"id {REPLAY}")
+AGAIN = simulation_query(REPLAY)
 
 
 def _input(**population: Any) -> dict[str, Any]:
-    return {
-        "processId": "collections",
-        "draft": {"bpmnXml": portfolio.COLLECTIONS, "dmnXmls": [arrears.STANDARD_EVERY_3]},
-        "population": {"kind": "LOANS", "from": arrears.FIRST.isoformat(),
-                       "to": arrears.LAST.isoformat(), **population},
-    }  # fmt: skip
+    return simulate_input("collections", portfolio.COLLECTIONS, arrears.STANDARD_EVERY_3, "LOANS",
+                          arrears.FIRST, arrears.LAST, population=population)  # fmt: skip
 
 
 async def test_an_analyst_sees_the_replay_and_reads_it_again(

@@ -12,6 +12,12 @@ from bpmn.simulation import jobs
 from domain.simulation import jobs as claims
 from domain.simulation.models import Simulation
 from tests.api.conftest import GraphQLClient
+from tests.api.simulation.requests import (
+    approval_input,
+    simulate_mutation,
+    simulated,
+    simulation_query,
+)
 from tests.bpmn.simulation import history, snapshot
 from tests.bpmn.simulation.reading import roles
 
@@ -24,26 +30,12 @@ FIELDS = f"""id status progress {{ casesDone casesTotal phase }} outcomeOutput
   changedCases {{ caseId assumedDecision
     old {{ outcome outputs path tasks {{ element role }} }}
     new {{ outcome outputs path tasks {{ element role }} }} }}"""
-SIMULATE = f"""mutation ($input: SimulateInput!) {{ simulate(input: $input) {{ __typename
-  ... on SimulateSuccess {{ simulation {{ {FIELDS} }} }} ... on UserError {{ code message }} }} }}"""
-AGAIN = f"query ($id: Int!) {{ simulation(id: $id) {{ {FIELDS} }} }}"
-
-
-def _input(**more: Any) -> dict[str, Any]:
-    return {
-        "processId": "credit_approval", "scope": "PROCESS",
-        "draft": {"bpmnXml": history.APPROVAL, "dmnXmls": [history.DRAFT_LANE]},
-        "population": {"kind": "APPLICATIONS", "from": history.START.isoformat(),
-                       "to": history.END.isoformat()},
-        **more,
-    }  # fmt: skip
+SIMULATE = simulate_mutation(FIELDS)
+AGAIN = simulation_query(FIELDS)
 
 
 async def _simulate(gql: GraphQLClient, **more: Any) -> dict[str, Any]:
-    result: dict[str, Any] = (await gql.data(SIMULATE, input=_input(**more)))["simulate"]
-    assert result["__typename"] == "SimulateSuccess", result
-    simulation: dict[str, Any] = result["simulation"]
-    return simulation
+    return await simulated(gql, SIMULATE, approval_input(scope="PROCESS", **more))
 
 
 async def test_an_analyst_sees_both_processes_figures_but_no_case(

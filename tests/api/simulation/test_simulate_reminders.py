@@ -9,14 +9,19 @@ from bpmn.simulation import jobs
 from domain.customer.models import Customer
 from domain.user.models import User
 from tests.api.conftest import GraphQLClient
+from tests.api.simulation.requests import (
+    simulate_input,
+    simulate_mutation,
+    simulated,
+    simulation_query,
+)
 from tests.bpmn.simulation import cadence
 
 FIELDS = """id status cells { old new count amount } totals { cases changed changedAmount }
   movements { segment rating entered left enteredAmount leftAmount }
   changedCases { caseId customerId amount inputs new { outcome } }"""
-SIMULATE = f"""mutation ($input: SimulateInput!) {{ simulate(input: $input) {{ __typename
-  ... on SimulateSuccess {{ simulation {{ {FIELDS} }} }} ... on UserError {{ code message }} }} }}"""
-AGAIN = f"query ($id: Int!) {{ simulation(id: $id) {{ {FIELDS} }} }}"
+SIMULATE = simulate_mutation(FIELDS)
+AGAIN = simulation_query(FIELDS)
 MOVEMENTS = [
     {"segment": "AT_RISK", "rating": "HIGH", "entered": 1, "left": 1,
      "enteredAmount": "3100.31", "leftAmount": "3000.33"},
@@ -26,16 +31,9 @@ MOVEMENTS = [
 
 
 async def _simulate(gql: GraphQLClient, **more: Any) -> dict[str, Any]:
-    asked = {
-        "processId": "pre_due_reminders",
-        "draft": {"bpmnXml": cadence.REMINDERS_BPMN, "dmnXmls": [cadence.DRAFT_CADENCE]},
-        "population": {"kind": "LOANS", "from": cadence.START.isoformat(),
-                       "to": cadence.END.isoformat()},
-        **more,
-    }  # fmt: skip
-    result: dict[str, Any] = (await gql.data(SIMULATE, input=asked))["simulate"]
-    assert result["__typename"] == "SimulateSuccess", result
-    return dict(result["simulation"])
+    asked = simulate_input("pre_due_reminders", cadence.REMINDERS_BPMN, cadence.DRAFT_CADENCE,
+                           "LOANS", cadence.START, cadence.END, **more)  # fmt: skip
+    return await simulated(gql, SIMULATE, asked)
 
 
 async def test_an_analyst_sees_who_would_be_reminded_and_who_no_longer(
