@@ -10,11 +10,12 @@ the one the case carries in the confusion table: the exposure, principal or amou
 
 The changed cases are counted as their chunk goes by, all of them (not only the sample kept),
 with one read of the labels of the chunk's changed customers: the population is read once.
+Cases that carry today's labels already (a reminder's inputs) are grouped by those, unread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -34,6 +35,7 @@ FAVOURABLE: dict[str, frozenset[str]] = {
 }
 RANKED = "customer_risk_rating"  # a better rating enters, a worse one leaves
 RANK = {rating.value: n for n, rating in enumerate(RiskRating)}  # LOW first: the best
+Labels = Callable[[Case], tuple[str, str]]  # a case's (segment, rating), "" when unset
 _LABELS = "SELECT id, rfm_segment, risk_rating FROM customer WHERE id IN "
 
 
@@ -72,19 +74,23 @@ class Movement:
 
 
 class Movements:
-    """The changed cases of a simulation by today's segment and rating of their customer."""
+    """The changed cases of a simulation by today's segment and rating of their customer;
+    ``carried``: the labels as the cases carry them (None: read from the customers)."""
 
-    def __init__(self, process_id: str) -> None:
+    def __init__(self, process_id: str, carried: Labels | None = None) -> None:
         self.process_id = process_id
+        self.carried = carried
         self.groups: dict[tuple[str, str], Movement] = {}
 
     async def add(self, changed: Sequence[tuple[Case, tuple[str, str]]]) -> None:
         """Count a chunk's changed cases, each with its (old, new) outcome."""
         if not changed:
             return
-        labels = await _labels(sorted({case.customer_id for case, _ in changed}))
+        carried, read = self.carried, dict[int, tuple[str, str]]()
+        if carried is None:
+            read = await _labels(sorted({case.customer_id for case, _ in changed}))
         for case, (old, new) in changed:
-            group = labels.get(case.customer_id, ("", ""))
+            group = carried(case) if carried is not None else read.get(case.customer_id, ("", ""))
             found = self.groups.get(group)
             if found is None:
                 found = self.groups[group] = Movement()

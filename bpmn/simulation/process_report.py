@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from bpmn import engine
 from bpmn.simulation.population import Case
 from bpmn.simulation.process_cases import APPROVED, Path, ProcessSide, recorded_decision
-from bpmn.simulation.report import SAMPLE, Cell, _margin
+from bpmn.simulation.report import Counts
 
 ASSUMPTION = (
     "where a human decides (a review task), the decision the application actually got is "
@@ -73,14 +72,10 @@ class ProcessTally:
 
     old: ProcessSide
     new: ProcessSide
-    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
+    counts: Counts = field(default_factory=Counts)
     sides: tuple[SideFigures, SideFigures] = field(
         default_factory=lambda: (SideFigures(), SideFigures())
     )
-    sources: Counter[str] = field(default_factory=Counter)
-    sample: list[dict[str, Any]] = field(default_factory=list)
-    changed: int = 0
-    changed_amount: Decimal = Decimal("0")
     _paused_at: int = 0
 
     def busy(self) -> bool:
@@ -99,46 +94,24 @@ class ProcessTally:
         before = self.old.path(case.values, decision)
         after = self.new.path(case.values, decision)
         pair = (before.outcome, after.outcome)
-        cell = self.cells.get(pair)
-        if cell is None:
-            cell = self.cells[pair] = Cell()
-        cell.count += 1
-        cell.amount += case.amount
         self.sides[0].add(before, case.amount)
         self.sides[1].add(after, case.amount)
-        self.sources[case.source] += 1
-        if (before.outcome, before.lane) == (after.outcome, after.lane):
-            return None
-        self.changed += 1
-        self.changed_amount += case.amount
-        if len(self.sample) < SAMPLE:
-            self.sample.append({
-                "caseId": case.case_id, "customerId": case.customer_id,
-                "amount": str(case.amount), "inputSource": case.source.value,
-                "inputs": engine.plain(case.values), "assumedDecision": decision,
-                "old": before.shown(), "new": after.shown(),
-            })  # fmt: skip
-        return pair
+        changed = (before.outcome, before.lane) != (after.outcome, after.lane)
+        self.counts.add(case, pair, changed, lambda: {
+            "assumedDecision": decision, "old": before.shown(), "new": after.shown(),
+        })  # fmt: skip
+        return pair if changed else None
 
     def figures(self) -> dict[str, Any]:
         """The cells, totals and both sides' process figures, as the report keeps them."""
-        ordered = sorted(self.cells.items(), key=lambda item: item[0])
         return {
             "outcomeOutput": OUTCOME,
-            "cells": [{"old": a, "new": b, "count": c.count, "amount": str(c.amount)}
-                      for (a, b), c in ordered],
-            "totals": {
-                "cases": sum(c.count for c in self.cells.values()),
-                "amount": str(sum((c.amount for c in self.cells.values()), Decimal("0"))),
-                "changed": self.changed, "changedAmount": str(self.changed_amount),
-                "old": _margin(self.cells, 0), "new": _margin(self.cells, 1),
-                "inputSources": {str(k): n for k, n in sorted(self.sources.items())},
-                "evaluations": {"old": self.old.runs, "new": self.new.runs},
-                "classesRead": {"old": True, "new": True},
-            },
+            **self.counts.figures(
+                {"old": self.old.runs, "new": self.new.runs}, {"old": True, "new": True}
+            ),
             "process": {
                 "assumption": ASSUMPTION,
                 "old": self.sides[0].shown(self.old.runs),
                 "new": self.sides[1].shown(self.new.runs),
             },
-        }  # fmt: skip
+        }

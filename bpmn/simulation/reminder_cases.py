@@ -142,6 +142,11 @@ def _cases(row: Any) -> list[Case]:
     ]  # fmt: skip
 
 
+def labels(case: Case) -> tuple[str, str]:
+    """The customer's RFM segment and risk rating the case carries (today's, "" when unset)."""
+    return case.values["rfm_segment"] or "", case.values["risk_rating"] or ""
+
+
 def _text(value: Any) -> str | None:
     """A stored label as the table reads it, as the live run reads it (None when unset)."""
     return None if value is None else str(value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -51,14 +51,62 @@ class Cell:
 
 
 @dataclass
+class Counts:
+    """What every simulation's tally counts: cases and amounts per (old, new) outcome, cases
+    per input source, the changed cases and their amount, and a bounded sample of them."""
+
+    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
+    sources: Counter[str] = field(default_factory=Counter)
+    sample: list[dict[str, Any]] = field(default_factory=list)
+    changed: int = 0
+    changed_amount: Decimal = Decimal("0")
+
+    def add(
+        self, case: Case, pair: tuple[str, str], changed: bool, shown: Callable[[], dict[str, Any]]
+    ) -> None:
+        """Count a case in its (old, new) cell; a changed one in the changes too, and in the
+        sample while it has room, with what ``shown`` gives after the case's own fields."""
+        cell = self.cells.get(pair)
+        if cell is None:
+            cell = self.cells[pair] = Cell()
+        cell.count += 1
+        cell.amount += case.amount
+        self.sources[case.source] += 1  # a StrEnum: counted under its text
+        if not changed:
+            return
+        self.changed += 1
+        self.changed_amount += case.amount
+        if len(self.sample) < SAMPLE:
+            self.sample.append({
+                "caseId": case.case_id, "customerId": case.customer_id,
+                "amount": str(case.amount), "inputSource": case.source.value,
+                "inputs": engine.plain(case.values), **shown(),
+            })  # fmt: skip
+
+    def figures(self, evaluations: dict[str, Any], classes_read: dict[str, Any]) -> dict[str, Any]:
+        """The cells, their margins and totals, as the report keeps them."""
+        ordered = sorted(self.cells.items(), key=lambda item: item[0])
+        return {
+            "cells": [{"old": a, "new": b, "count": c.count, "amount": str(c.amount)}
+                      for (a, b), c in ordered],
+            "totals": {
+                "cases": sum(c.count for c in self.cells.values()),
+                "amount": str(sum((c.amount for c in self.cells.values()), Decimal("0"))),
+                "changed": self.changed, "changedAmount": str(self.changed_amount),
+                "old": _margin(self.cells, 0), "new": _margin(self.cells, 1),
+                "inputSources": {str(k): n for k, n in sorted(self.sources.items())},
+                "evaluations": evaluations, "classesRead": classes_read,
+            },
+        }  # fmt: skip
+
+
+@dataclass
 class Tally:
     """The figures of a simulation as its cases go by, chunk after chunk."""
 
     old: Side
     new: Side
-    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
-    sources: Counter[str] = field(default_factory=Counter)
-    sample: list[dict[str, Any]] = field(default_factory=list)
+    counts: Counts = field(default_factory=Counts)
 
     def busy(self) -> bool:
         """Whether the caller should let the event loop run now beyond its own pauses: never,
@@ -69,21 +117,11 @@ class Tally:
         """Decide a case both ways and count it; (old, new) when its outcome changes."""
         before, after = self.old.decide(case.values), self.new.decide(case.values)
         pair = (before.outcome, after.outcome)
-        cell = self.cells.get(pair)
-        if cell is None:
-            cell = self.cells[pair] = Cell()
-        cell.count += 1
-        cell.amount += case.amount
-        self.sources[case.source] += 1  # a StrEnum: counted under its text
         changed = before.outcome != after.outcome
-        if changed and len(self.sample) < SAMPLE:
-            self.sample.append({
-                "caseId": case.case_id, "customerId": case.customer_id,
-                "amount": str(case.amount), "inputSource": case.source.value,
-                "inputs": engine.plain(case.values),
-                "old": self._explained(self.old, before), "new": self._explained(self.new, after),
-            })  # fmt: skip
-        return (before.outcome, after.outcome) if changed else None
+        self.counts.add(case, pair, changed, lambda: {
+            "old": self._explained(self.old, before), "new": self._explained(self.new, after),
+        })  # fmt: skip
+        return pair if changed else None
 
     @staticmethod
     def _explained(side: Side, decided: Decided) -> dict[str, Any]:
@@ -97,25 +135,13 @@ class Tally:
 
     def figures(self) -> dict[str, Any]:
         """The confusion table, its margins and totals, as the report keeps them."""
-        ordered = sorted(self.cells.items(), key=lambda item: item[0])
-        cases = sum(c.count for c in self.cells.values())
-        changed = [c for (a, b), c in self.cells.items() if a != b]
         return {
             "outcomeOutput": self.new.table.outputs[0],
-            "cells": [{"old": a, "new": b, "count": c.count, "amount": str(c.amount)}
-                      for (a, b), c in ordered],
-            "totals": {
-                "cases": cases,
-                "amount": str(sum((c.amount for c in self.cells.values()), Decimal("0"))),
-                "changed": sum(c.count for c in changed),
-                "changedAmount": str(sum((c.amount for c in changed), Decimal("0"))),
-                "old": _margin(self.cells, 0),
-                "new": _margin(self.cells, 1),
-                "inputSources": {str(k): n for k, n in sorted(self.sources.items())},
-                "evaluations": {"old": self.old.evaluations, "new": self.new.evaluations},
-                "classesRead": {"old": self.old.keys.analysed, "new": self.new.keys.analysed},
-            },
-        }  # fmt: skip
+            **self.counts.figures(
+                {"old": self.old.evaluations, "new": self.new.evaluations},
+                {"old": self.old.keys.analysed, "new": self.new.keys.analysed},
+            ),
+        }
 
 
 def _margin(cells: Mapping[tuple[str, str], Cell], side: int) -> list[dict[str, Any]]:

@@ -10,39 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bpmn import deployments, engine, reminders, validation
-from bpmn.simulation import (
-    applications,
-    collections_replay,
-    customers,
-    loans,
-    process_run,
-    reminder_cases,
-    tables,
-)
+from bpmn import deployments, engine, validation
+from bpmn.simulation import collections_replay, process_run, tables
 from bpmn.simulation.movements import Movements
 from bpmn.simulation.observed import Observed
 from bpmn.simulation.population import Case, Population, Scope, pause
 from bpmn.simulation.process_report import ProcessTally
 from bpmn.simulation.report import Side, Tally
+from bpmn.simulation.sources import SOURCES, Source
 from domain.clock import service as clock
 from domain.errors import NotFoundError, ValidationError
 from domain.process.models import ProcessDefinition
 from domain.simulation.models import PopulationKind
 
 MAX_REPLAY_DAYS = 366
-REMINDERS = reminders.PROCESS_ID  # on loans: each installment's days before its due date
-KINDS = {
-    "credit_approval": PopulationKind.APPLICATIONS,
-    "collections": PopulationKind.LOANS,
-    REMINDERS: PopulationKind.LOANS,
-    customers.RATING: PopulationKind.CUSTOMERS,
-    customers.LIMIT: PopulationKind.CUSTOMERS,
-}
 
 
 @dataclass(frozen=True)
@@ -77,11 +62,16 @@ class Prepared:
     population: Population
     process_id: str
     decision_id: str
-    kind: PopulationKind
+    source: Source  # where the cases come from, and their kind
     baseline: ProcessDefinition
     old: Side
     new: Side
     process: process_run.ProcessSides | None = None  # the whole diagrams (scope PROCESS)
+
+    @property
+    def kind(self) -> PopulationKind:
+        """The kind of cases simulated."""
+        return self.source.kind
 
     @property
     def against_version(self) -> int:
@@ -131,12 +121,13 @@ async def prepare(
     """Check what is asked (ValidationError, NotFoundError) and load both tables."""
     bundle = validation.deploy_check(draft.bpmn_xml, draft.dmn_xmls)
     process_id = _process(bundle.process_ids, process_id)
-    kind = KINDS.get(process_id)
-    if kind is None:
+    source = SOURCES.get(process_id)
+    if source is None:
         raise ValidationError.single(
             "processId", f"{process_id} has no past cases to simulate on; "
-            f"simulated processes: {', '.join(sorted(KINDS))}",
+            f"simulated processes: {', '.join(sorted(SOURCES))}",
         )  # fmt: skip
+    kind = source.kind
     if population.kind is not kind:
         raise ValidationError.single(
             "population.kind", f"{process_id} decides {kind.value.lower()}, not "
@@ -159,12 +150,17 @@ async def prepare(
             process_id, draft.bpmn_xml, draft.dmn_xmls, draft.digest
         )
         whole = process_run.sides(kind, baseline, drafted, bundle)
-    return Prepared(draft, population, process_id, decision_id, kind, baseline, old, new, whole)
+    return Prepared(draft, population, process_id, decision_id, source, baseline, old, new, whole)
 
 
 def empty_report(prepared: Prepared) -> dict[str, Any]:
     """The report of a simulation no case of which has run yet (a queued job's)."""
-    return _report(prepared, _tally(prepared), None, None, 0.0, Movements(prepared.process_id))
+    return _report(prepared, _tally(prepared), None, None, 0.0, _movements(prepared))
+
+
+def _movements(prepared: Prepared) -> Movements:
+    """The movements of the simulation's changed cases, by the labels its cases carry if any."""
+    return Movements(prepared.process_id, prepared.source.labels)
 
 
 def _tally(prepared: Prepared) -> Tally | ProcessTally:
@@ -181,7 +177,7 @@ async def execute(prepared: Prepared, progress: Progress | None = None) -> Simul
     population, kind = prepared.population, prepared.kind
     tally = _tally(prepared)
     observed = Observed(await clock.get()) if kind is PopulationKind.APPLICATIONS else None
-    movements = Movements(prepared.process_id)
+    movements = _movements(prepared)
 
     def so_far() -> dict[str, Any]:
         seconds = time.perf_counter() - started
@@ -189,10 +185,10 @@ async def execute(prepared: Prepared, progress: Progress | None = None) -> Simul
 
     total = None
     if progress is not None:
-        total = await _count(population, prepared.process_id)
+        total = await prepared.source.count(population)
         await progress(Point(0, total, "CASES", so_far))
     done = 0
-    async for chunk in _chunks(population, prepared.process_id, prepared.process is not None):
+    async for chunk in prepared.source.chunks(population, prepared.process is not None):
         moves: list[tuple[Case, tuple[str, str]]] = []
         for case in chunk:
             done += 1
@@ -250,18 +246,8 @@ def _report(
         "population": prepared.population.described(), **tally.figures(),
         "observed": observed.shown() if observed is not None else None,
         "collections": replayed, "movements": movements.shown(),
-        "sample": list(tally.sample), "seconds": round(seconds, 3),
+        "sample": list(tally.counts.sample), "seconds": round(seconds, 3),
     }  # fmt: skip
-
-
-async def _count(population: Population, process_id: str) -> int:
-    if population.kind is PopulationKind.APPLICATIONS:
-        return await applications.count(population)
-    if process_id == REMINDERS:
-        return await reminder_cases.count(population)
-    if population.kind is PopulationKind.LOANS:
-        return await loans.count(population)
-    return await customers.count()
 
 
 def _process(drafted: list[str], asked: str | None) -> str:
@@ -293,13 +279,3 @@ async def _baseline(process_id: str, version: int | None) -> ProcessDefinition:
     if found is None:
         raise NotFoundError(f"version of {process_id}", version)
     return found
-
-
-def _chunks(population: Population, process_id: str, whole: bool) -> AsyncIterator[list[Case]]:
-    if population.kind is PopulationKind.APPLICATIONS:
-        return applications.chunks(population, complete=whole)
-    if process_id == REMINDERS:
-        return reminder_cases.chunks(population)
-    if population.kind is PopulationKind.LOANS:
-        return loans.chunks(population)
-    return customers.chunks(population, process_id)

@@ -3,17 +3,19 @@ group, to the cent, with nothing written."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from bpmn.simulation import reminder_cases, run
+from bpmn.simulation import reminder_cases, run, sources
 from bpmn.simulation.population import Population
 from domain.errors import ValidationError
 from domain.loan.models import Installment
 from domain.outreach.models import OutboxMessage
 from domain.simulation.models import PopulationKind
+from domain.statements import count_statements
 from tests.bpmn.simulation import cadence, snapshot
 from tests.bpmn.simulation.reading import cells
 
@@ -81,6 +83,26 @@ async def test_a_cadence_draft_on_the_reminders_of_ten_days(
     # nothing written, nothing sent
     assert await snapshot.tables() == before
     assert await OutboxMessage.all().count() == 0
+
+
+async def test_the_movements_group_by_the_labels_the_reminders_carry_unread(
+    shipped_processes: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: 51 reminders three a chunk; the 4 changed ones in 4 chunks
+    await cadence.seed()
+    june = Population(PopulationKind.LOANS, cadence.START, cadence.END, chunk=3)
+    with count_statements() as log:
+        carried = (await run.simulate(_draft(), june)).report
+    # when: the movements read the customers' labels instead, as for other kinds of case
+    unlabelled = dataclasses.replace(sources.SOURCES["pre_due_reminders"], labels=None)
+    monkeypatch.setitem(sources.SOURCES, "pre_due_reminders", unlabelled)
+    with count_statements() as read:
+        reread = (await run.simulate(_draft(), june)).report
+    # then: the same groups; a read of the labels per chunk with a change is the difference
+    assert _groups(carried) == _groups(reread) == MOVEMENTS
+    labels = [s for s in read.statements if "rfm_segment, risk_rating FROM customer" in s]
+    assert len(labels) == 4
+    assert log.count == read.count - 4
 
 
 async def test_the_count_is_the_reminders_the_chunks_give(shipped_processes: str) -> None:
