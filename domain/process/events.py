@@ -24,7 +24,6 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from tortoise import connections
 
-from domain.db import database_url, is_postgres, normalise
 from domain.process.models import TaskEvent, TaskEventKind
 from domain.process.rows import insert
 
@@ -59,15 +58,17 @@ class _Hub:
             self.wake(channel)
 
     async def ensure_listening(self) -> None:
-        url = database_url()
-        if not is_postgres(url) or (self.listener is not None and not self.listener.is_closed()):
+        client = _postgres()
+        if client is None or (self.listener is not None and not self.listener.is_closed()):
             return
         async with self.lock:
             if self.listener is not None and not self.listener.is_closed():
                 return
-            dsn = normalise(url).replace("postgres://", "postgresql://", 1).split("?", 1)[0]
-            try:
-                self.listener = await asyncpg.connect(dsn)
+            try:  # the pool's own server and credentials
+                self.listener = await asyncpg.connect(
+                    host=client.host, port=client.port, user=client.user,
+                    password=client.password, database=client.database,
+                )  # fmt: skip
                 for channel in CHANNELS:
                     await self.listener.add_listener(channel, self._heard)
             except (OSError, asyncpg.PostgresError) as exc:  # the poll still delivers
@@ -78,6 +79,14 @@ class _Hub:
 _hub = _Hub()
 
 
+def _postgres() -> Any | None:
+    """The process's database client when it is PostgreSQL, else None: the database it was
+    started on, by `DATABASE_URL` or by `--database-url` alike (the environment alone would
+    not see the second, and the process would neither LISTEN nor NOTIFY)."""
+    client = connections.get("default")
+    return client if client.capabilities.dialect == "postgres" else None
+
+
 _RECORD_AND_NOTIFY = (
     "WITH e AS (INSERT INTO task_event (task_id, instance_id, kind, at) VALUES ($1, $2, $3, $4)"
     " RETURNING id) SELECT pg_notify($5, e.id::text) FROM e"
@@ -86,7 +95,7 @@ _RECORD_AND_NOTIFY = (
 
 async def record(task_id: int, instance_id: int, kind: TaskEventKind) -> None:
     """Write the event in the current transaction and announce it (one statement)."""
-    if is_postgres(database_url()):
+    if _postgres() is not None:
         await connections.get("default").execute_query(
             _RECORD_AND_NOTIFY,
             [int(task_id), int(instance_id), str(kind), datetime.now(UTC), CHANNEL],

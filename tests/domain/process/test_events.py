@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 
 from domain.process import events
@@ -81,3 +82,35 @@ async def test_a_task_event_does_not_wake_a_simulations_follower(
         woken.cancel()
         await asyncio.gather(woken, return_exceptions=True)
         await simulations.aclose()
+
+
+async def test_a_process_given_its_database_by_option_notifies_and_listens_on_it(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lendgraph serve --database-url postgres://…` with no DATABASE_URL: the process's own
+    connection decides, so its task events reach every process, and it hears theirs."""
+    if not db.startswith("postgres"):
+        pytest.skip("NOTIFY and LISTEN are PostgreSQL's")
+    # given: no DATABASE_URL (the database came as an option), a subscriber in this process,
+    # and another process's listener on the same database
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("LENDGRAPH_EVENTS_POLL_SECONDS", "60")
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    dsn = db.replace("postgres://", "postgresql://", 1).split("?", 1)[0]
+    other = await asyncpg.connect(dsn)
+    await other.add_listener(events.CHANNEL, lambda *args: heard.put_nowait(args[-1]))
+    tasks = events.wakeups()
+    woken = asyncio.ensure_future(anext(tasks))
+    await asyncio.sleep(0.3)
+    try:
+        # when: a task event is recorded here
+        await events.record(1, 1, TaskEventKind.CREATED)
+        # then: the other process hears it (NOTIFY), and so does this one (LISTEN)
+        [event] = await events.since(0)
+        assert await asyncio.wait_for(heard.get(), 5) == str(event.id)
+        await asyncio.wait_for(woken, 5)
+    finally:
+        woken.cancel()
+        await asyncio.gather(woken, return_exceptions=True)
+        await tasks.aclose()
+        await other.close()
