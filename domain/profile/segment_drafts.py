@@ -34,8 +34,8 @@ FROM (
 ) weighed
 WHERE d = 1 OR m = 1
 GROUP BY rfm_segment, risk_rating
-ORDER BY rfm_segment, risk_rating
-"""
+ORDER BY rfm_segment IS NULL, rfm_segment, risk_rating IS NULL, risk_rating
+"""  # customers not yet segmented or rated come last on either database
 _TAGGED = (
     "EXISTS (SELECT 1 FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id "
     "WHERE ct.customer_id = c.id AND t.name IN {names})"

@@ -150,3 +150,16 @@ async def test_saved_rules_move_the_members_at_the_next_run_as_previewed(
     await gql.as_user("ana", ["analyst"])
     denied = (await gql.data(REDEFINE, name="valuable", rules=SAVED))["redefineSegment"]
     assert denied["__typename"] == "ForbiddenError"
+
+
+async def test_groups_come_in_the_same_order_on_either_database(gql: GraphQLClient) -> None:
+    # given: the six customers in one branch, one of them not yet segmented nor rated
+    await _customers()
+    await Customer.all().update(branch="NORTH")
+    # when: a new segment of that branch is previewed
+    found = (await gql.data(PREVIEW, rules={"branch": ["NORTH"]}))["segmentPreview"]
+    # then: by segment, then rating, the customer with neither last
+    assert [(g["rfmSegment"], g["riskRating"], g["entered"]) for g in found["groups"]] == [
+        ("CHAMPIONS", "LOW", 1), ("CHAMPIONS", "MEDIUM", 1), ("LOST", "LOW", 1),
+        ("LOYAL", "HIGH", 1), ("LOYAL", "LOW", 1), (None, None, 1),
+    ]  # fmt: skip
