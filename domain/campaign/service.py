@@ -22,6 +22,7 @@ from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from domain import sqltext
 from domain.campaign.models import Campaign, CampaignResponse
 from domain.clock import service as clock
 from domain.customer.models import Customer
@@ -209,26 +210,38 @@ async def opened(token: str, *, clicked: bool) -> CampaignResponse:
     return row
 
 
+# the invitations of a customer to a product still open to converting, sent (see `_sent`), with
+# when and for how long: on every application submitted, so one plain statement (Tortoise built
+# this query with its joins in about as much time as the rest of a submit's reads together)
+_ANSWERED = """
+SELECT r.id, r.sent_at, m.sent_at AS message_sent_at, c.conversion_days
+FROM campaign_response r
+JOIN campaign c ON c.id = r.campaign_id
+LEFT JOIN outbox_message m ON m.id = r.message_id
+WHERE r.customer_id = :customer AND c.product_id = :product AND r.converted_at IS NULL
+  AND (r.sent_at IS NOT NULL OR m.status = :sent)
+"""
+
+
 async def record_conversion(customer_id: int, product_id: int, application_id: int) -> int:
     """Mark the invitations this application answers; returns how many converted.
 
     The business moment is read only when there is an invitation to answer (most
     applications answer none).
     """
-    rows = await (
-        CampaignResponse.filter(customer_id=customer_id, campaign__product_id=product_id,
-                                converted_at__isnull=True).filter(_sent())
-        .values("id", "sent_at", "message__sent_at", "campaign__conversion_days")
-    )  # fmt: skip
+    asked = {"customer": customer_id, "product": product_id, "sent": MessageStatus.SENT.value}
+    sql, values = sqltext.bind(_ANSWERED, asked, pg=sqltext.postgres())
+    _, rows = await CampaignResponse._meta.db.execute_query(sql, values)
     if not rows:
         return 0
     moment = await clock.now()
+    stamp = CampaignResponse._meta.fields_map["sent_at"].to_python_value
     done = 0
     for row in rows:
-        sent: datetime | None = row["sent_at"] or row["message__sent_at"]
+        sent: datetime | None = stamp(row["sent_at"] or row["message_sent_at"])
         if sent is None:
             continue
-        if utc(sent) <= moment <= utc(sent) + timedelta(days=int(row["campaign__conversion_days"])):
+        if utc(sent) <= moment <= utc(sent) + timedelta(days=int(row["conversion_days"])):
             done += await CampaignResponse.filter(id=row["id"], converted_at__isnull=True).update(
                 converted_at=moment, application_id=application_id
             )

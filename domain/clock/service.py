@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime, time
 
+from tortoise import connections
+
 from domain.clock.models import BusinessDay
 from domain.errors import ForbiddenError, ValidationError
 from domain.settings import settings
@@ -21,12 +23,23 @@ def calendar_date() -> date:
     return local_date(datetime.now(UTC))
 
 
+# read by nearly every request and step: one plain statement, no query built, no model made
+_STORED = f'SELECT "current", "pinned_time" FROM "business_day" WHERE "id" = {_ROW}'  # noqa: S608
+
+
+async def _stored() -> tuple[date, str | None] | None:
+    """The stored business date and pinned time of day, if a business date is stored."""
+    _, rows = await connections.get("default").execute_query(_STORED)
+    if not rows:
+        return None
+    current = BusinessDay._meta.fields_map["current"].to_python_value(rows[0]["current"])
+    return current, rows[0]["pinned_time"]
+
+
 async def get() -> date:
     """Today for the business: the stored business date, else the institution's calendar date."""
-    row = await BusinessDay.get_or_none(id=_ROW)
-    if row is not None:
-        return row.current
-    return calendar_date()
+    stored = await _stored()
+    return stored[0] if stored is not None else calendar_date()
 
 
 async def now() -> datetime:
@@ -37,12 +50,13 @@ async def now() -> datetime:
     day fire when that day is reached, and ones due within the day as the hours pass.
     """
     wall = datetime.now(UTC)
-    row = await BusinessDay.get_or_none(id=_ROW)
-    if row is None:
+    stored = await _stored()
+    if stored is None:
         return wall
+    current, pinned = stored
     zone = settings().time_zone
-    of_day = _time_of(row.pinned_time) or wall.astimezone(zone).time()
-    return datetime.combine(row.current, of_day, zone).astimezone(UTC)
+    of_day = _time_of(pinned) or wall.astimezone(zone).time()
+    return datetime.combine(current, of_day, zone).astimezone(UTC)
 
 
 def _time_of(value: str | None) -> time | None:
