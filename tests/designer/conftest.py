@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from api.app import DESIGNER
 
@@ -51,6 +51,17 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     yield tab
     await context.close()
     assert errors == [], f"errors in the page: {errors}"
+
+
+async def sign_in(page: Page, url: str, username: str) -> None:
+    """Open a page of the designer's build at `url` and sign in on its form as `username`."""
+    from tests.api.conftest import PASSWORD
+
+    await page.goto(url)
+    await page.fill("#username", username)
+    await page.fill("#password", PASSWORD)
+    await page.click("#login-button")
+    await expect(page.locator("#user-badge")).to_contain_text(username)
 
 
 async def edit_cell(page: Page, was: str, now: str) -> None:

@@ -16,7 +16,7 @@ from domain.user.models import User
 from tests import factories
 from tests.api.conftest import PASSWORD, password_hash
 from tests.conftest import TODAY
-from tests.designer.conftest import screenshot
+from tests.designer.conftest import screenshot, sign_in
 from tests.serving import api_process
 
 
@@ -38,11 +38,7 @@ async def _world() -> None:
 async def _sign_in(page: Page, base: str, username: str) -> list[str]:
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-    await page.goto(f"{base}/dashboard")
-    await page.fill("#username", username)
-    await page.fill("#password", PASSWORD)
-    await page.click("#login-button")
-    await expect(page.locator("#user-badge")).to_contain_text(username)
+    await sign_in(page, f"{base}/dashboard", username)
     return console
 
 

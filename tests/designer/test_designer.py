@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import Page, expect
 
@@ -16,17 +15,13 @@ from domain.credit.models import CreditReport
 from domain.process.models import ProcessDefinition, ProcessInstance
 from domain.user.models import User
 from tests import factories
-from tests.api.conftest import PASSWORD, password_hash
-from tests.designer.conftest import screenshot
-from tests.serving import api_process
+from tests.api.conftest import password_hash
+from tests.designer.conftest import screenshot, sign_in
+from tests.serving import api_process, ask, sign_in_token
 
 
 async def _sign_in(page: Page, base: str, username: str) -> None:
-    await page.goto(f"{base}/designer/")
-    await page.fill("#username", username)
-    await page.fill("#password", PASSWORD)
-    await page.click("#login-button")
-    await expect(page.locator("#user-badge")).to_contain_text(username)
+    await sign_in(page, f"{base}/designer/", username)
     # the designer opens the first deployed process after signing in: wait for it
     await expect(page.locator("#status")).to_contain_text("Opened")
 
@@ -48,17 +43,11 @@ async def _open_table(page: Page, base: str, process_id: str, table: str) -> Non
 async def _submit(base: str, customer_id: int, amount: str) -> None:
     from api.relay import to_global_id
 
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        login = await http.post("/graphql", json={"query": """mutation { login(input:
-            {username: "root", password: "%s"}) { ... on LoginSuccess { token } } }""" % PASSWORD})
-        token = login.json()["data"]["login"]["token"]
-        submitted = await http.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
-            "query": """mutation ($id: ID!, $amount: Decimal!) { submitApplication(input:
-              {customerId: $id, productCode: "PL", amount: $amount, termMonths: 24, channel: APP})
-              { __typename } }""",
-            "variables": {"id": to_global_id("Customer", customer_id), "amount": amount},
-        })  # fmt: skip
-    assert submitted.json()["data"]["submitApplication"]["__typename"] == "SubmitApplicationSuccess"
+    submitted = await ask(base, await sign_in_token(base, "root"), """
+      mutation ($id: ID!, $amount: Decimal!) { submitApplication(input:
+        {customerId: $id, productCode: "PL", amount: $amount, termMonths: 24, channel: APP})
+        { __typename } }""", id=to_global_id("Customer", customer_id), amount=amount)  # fmt: skip
+    assert submitted["submitApplication"]["__typename"] == "SubmitApplicationSuccess"
 
 
 async def _world() -> int:

@@ -10,10 +10,10 @@ from playwright.async_api import Page, expect
 
 from domain.profile.segments import FIELDS
 from domain.user.models import User
-from tests.api.conftest import PASSWORD, password_hash
+from tests.api.conftest import password_hash
 from tests.api.test_segment_preview import NARROWER, _customers
 from tests.conftest import TODAY
-from tests.designer.conftest import screenshot
+from tests.designer.conftest import screenshot, sign_in
 from tests.serving import api_process, ask, sign_in_token
 
 SEGMENTS = "{ segments { name rules } }"
@@ -28,11 +28,7 @@ async def _api(base: str, username: str, query: str, **variables: Any) -> dict[s
 
 
 async def _sign_in(page: Page, base: str, username: str) -> None:
-    await page.goto(f"{base}/segments")
-    await page.fill("#username", username)
-    await page.fill("#password", PASSWORD)
-    await page.click("#login-button")
-    await expect(page.locator("#user-badge")).to_contain_text(username)
+    await sign_in(page, f"{base}/segments", username)
 
 
 async def _tick(page: Page, field: str, value: str, on: bool) -> None:
@@ -50,6 +46,21 @@ async def _groups(page: Page) -> list[list[str]]:
     rows = page.locator("#preview-groups tbody tr.group")
     return [[c.strip() for c in await rows.nth(n).locator("td").all_inner_texts()]
             for n in range(await rows.count())]  # fmt: skip
+
+
+async def _preview_narrower(page: Page) -> None:
+    """The open draft of "valuable" made NARROWER (CHAMPIONS; LOW or MEDIUM) and previewed: 乙
+    enters (CHAMPIONS, MEDIUM), 丙 leaves (LOYAL, LOW), 甲 stays (CHAMPIONS, LOW)."""
+    await _tick(page, "rfm_segment", "LOYAL", False)
+    await _tick(page, "risk_rating", "MEDIUM", True)
+    await page.click("#preview")
+    await expect(page.locator("#preview-groups tbody tr.group")).to_have_count(3)
+    assert await _totals(page) == ["2", "2", "1", "1", "1"]
+    assert await _groups(page) == [
+        ["CHAMPIONS", "LOW", "0", "0", "1"],
+        ["CHAMPIONS", "MEDIUM", "1", "0", "0"],
+        ["LOYAL", "LOW", "0", "1", "0"],
+    ]
 
 
 async def test_an_administrator_previews_a_narrower_draft_and_saves_it(db: str, page: Page) -> None:
@@ -71,18 +82,8 @@ async def test_an_administrator_previews_a_narrower_draft_and_saves_it(db: str, 
         ticked = page.locator("#segment-rules input[type=checkbox]:checked")
         values = [await b.get_attribute("value") for b in await ticked.all()]
         assert values == ["CHAMPIONS", "LOYAL", "LOW"]  # SAVED
-        # when the draft becomes NARROWER (CHAMPIONS; LOW or MEDIUM) and is previewed
-        await _tick(page, "rfm_segment", "LOYAL", False)
-        await _tick(page, "risk_rating", "MEDIUM", True)
-        await page.click("#preview")
-        # then 乙 enters (CHAMPIONS, MEDIUM), 丙 leaves (LOYAL, LOW), 甲 stays (CHAMPIONS, LOW)
-        await expect(page.locator("#preview-groups tbody tr.group")).to_have_count(3)
-        assert await _totals(page) == ["2", "2", "1", "1", "1"]
-        assert await _groups(page) == [
-            ["CHAMPIONS", "LOW", "0", "0", "1"],
-            ["CHAMPIONS", "MEDIUM", "1", "0", "0"],
-            ["LOYAL", "LOW", "0", "1", "0"],
-        ]
+        # when the draft becomes NARROWER and is previewed: 乙 enters, 丙 leaves, 甲 stays
+        await _preview_narrower(page)
         await expect(page.locator("#entering li")).to_have_count(1)
         await expect(page.locator("#entering li")).to_contain_text("乙")
         await expect(page.locator("#leaving li")).to_have_count(1)
@@ -125,18 +126,10 @@ async def test_an_analyst_sees_the_figures_only_and_may_not_save(db: str, page: 
         await expect(page.locator("#segment-list-note")).to_have_text("")
         await item.locator(".open").click()
         await expect(page.locator("#editor-title")).to_have_text("valuable")
-        # when the draft becomes NARROWER (CHAMPIONS; LOW or MEDIUM) and is previewed
-        await _tick(page, "rfm_segment", "LOYAL", False)
-        await _tick(page, "risk_rating", "MEDIUM", True)
-        await page.click("#preview")
-        # then the same figures as an administrator's, and no people
+        # when the draft becomes NARROWER and is previewed: the administrator's figures
+        await _preview_narrower(page)
+        # and no people
         await expect(page.locator("#figures-only")).to_contain_text("figures only")
-        assert await _totals(page) == ["2", "2", "1", "1", "1"]
-        assert await _groups(page) == [
-            ["CHAMPIONS", "LOW", "0", "0", "1"],
-            ["CHAMPIONS", "MEDIUM", "1", "0", "0"],
-            ["LOYAL", "LOW", "0", "1", "0"],
-        ]
         await expect(page.locator("#entering")).to_have_count(0)
         # and saving is refused with the server's words
         await page.click("#save")
