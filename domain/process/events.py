@@ -24,6 +24,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from tortoise import connections
 
+from domain import sqltext
 from domain.process.models import TaskEvent, TaskEventKind
 from domain.process.rows import insert
 
@@ -58,12 +59,15 @@ class _Hub:
             self.wake(channel)
 
     async def ensure_listening(self) -> None:
-        client = _postgres()
-        if client is None or (self.listener is not None and not self.listener.is_closed()):
+        # the process's own database (by DATABASE_URL or --database-url alike), not the
+        # environment's: a process given its database as an option would neither LISTEN nor
+        # NOTIFY
+        if not sqltext.postgres() or (self.listener is not None and not self.listener.is_closed()):
             return
         async with self.lock:
             if self.listener is not None and not self.listener.is_closed():
                 return
+            client: Any = connections.get("default")
             try:  # the pool's own server and credentials
                 self.listener = await asyncpg.connect(
                     host=client.host, port=client.port, user=client.user,
@@ -79,14 +83,6 @@ class _Hub:
 _hub = _Hub()
 
 
-def _postgres() -> Any | None:
-    """The process's database client when it is PostgreSQL, else None: the database it was
-    started on, by `DATABASE_URL` or by `--database-url` alike (the environment alone would
-    not see the second, and the process would neither LISTEN nor NOTIFY)."""
-    client = connections.get("default")
-    return client if client.capabilities.dialect == "postgres" else None
-
-
 _RECORD_AND_NOTIFY = (
     "WITH e AS (INSERT INTO task_event (task_id, instance_id, kind, at) VALUES ($1, $2, $3, $4)"
     " RETURNING id) SELECT pg_notify($5, e.id::text) FROM e"
@@ -95,7 +91,7 @@ _RECORD_AND_NOTIFY = (
 
 async def record(task_id: int, instance_id: int, kind: TaskEventKind) -> None:
     """Write the event in the current transaction and announce it (one statement)."""
-    if _postgres() is not None:
+    if sqltext.postgres():
         await connections.get("default").execute_query(
             _RECORD_AND_NOTIFY,
             [int(task_id), int(instance_id), str(kind), datetime.now(UTC), CHANNEL],
@@ -125,9 +121,8 @@ async def announce_simulation(simulation_id: int) -> None:
 async def _announce(channel: str, what: str) -> None:
     """Wake a channel's subscribers in every process. Sent outside a transaction, it is
     delivered at once; inside one, at its commit."""
-    connection = connections.get("default")
-    if connection.capabilities.dialect == "postgres":
-        await connection.execute_query("SELECT pg_notify($1, $2)", [channel, what])
+    if sqltext.postgres():
+        await connections.get("default").execute_query("SELECT pg_notify($1, $2)", [channel, what])
     else:
         _hub.wake(channel)
 
