@@ -7,12 +7,13 @@ per root field) and =off (the per-field loaders). On PostgreSQL, PostGraphile 5 
 another: `_latency`), for
 `customers(first: 50) { … loans { schedule payments } interactions(first: 20) }`, as admin
 and as am1 (an account manager: own customers only), and PostGraphile for the same rows; the
-floor is the same data fetched by one SQL statement that returns JSON. Prints statements per
-request, median and p95 latency and the ratio to the floor, whether both read paths answer the
-same bytes, and the rows in each answer; the timed requests go over one kept-alive connection
-of the standard library's HTTP client per server and caller. Then throughput: requests/s of 8
-and 32 closed-loop clients (admin) against 1 and 2 server processes (bench/graph_throughput.py);
-there the admission gate waits for a slot instead of shedding load, as PostGraphile queues too.
+floor is the same data fetched by one SQL statement that returns JSON, timed in process once in
+each round beside the server asked. Prints statements per request, median and p95 latency and
+the ratio to the floor, whether both read paths answer the same bytes, and the rows in each
+answer; the timed requests go over one kept-alive connection of the standard library's HTTP
+client per server and caller. Then throughput: requests/s of 8 and 32 closed-loop clients
+(admin) against 1 and 2 server processes (bench/graph_throughput.py); there the admission gate
+waits for a slot instead of shedding load, as PostGraphile queues too.
 
     python bench/customer_graph.py [--customers 10000] [--rounds 30] [--requests 48]
         [--quick] [--database-url postgres://…/db [--fresh]]
@@ -195,16 +196,21 @@ async def _statements(url: str, username: str, setting: str) -> tuple[int, int]:
     return log.count, len(response.content)
 
 
-async def _floor(url: str, rounds: int) -> tuple[list[float], int]:
-    conn = connections.get("default")
-    sql = _PG_FLOOR if is_postgres(url) else _SQLITE_FLOOR
-    samples, size = [], 0
-    for _ in range(rounds + WARMUP):
+@dataclass
+class Floor:
+    """The hand-written statement, timed in this process (no HTTP) once in every round of
+    every server's turn: a phase of the machine's noise hits the floor and the server alike."""
+
+    sql: str
+    samples: dict[str, list[float]] = field(default_factory=dict)  # by server
+    size: int = 0
+
+    async def time(self) -> float:
         started = time.perf_counter()
-        rows = await conn.execute_query(sql)
-        samples.append(time.perf_counter() - started)
-        size = len(str(rows[1][0][0]))
-    return samples[WARMUP:], size
+        rows = await connections.get("default").execute_query(self.sql)
+        elapsed = time.perf_counter() - started
+        self.size = len(str(rows[1][0][0]))
+        return elapsed
 
 
 @dataclass
@@ -234,20 +240,24 @@ class Target:
         return response.status, response.read()
 
 
-def _latency(targets: dict[str, Target], rounds: int) -> None:
-    """Each server's callers in turn, round after round; one server after another.
+async def _latency(targets: dict[str, Target], rounds: int, floor: Floor) -> None:
+    """Each server's callers in turn, and the floor, round after round; one server after
+    another.
 
-    A server is timed under its own steady load, as the floor is (its statement run again and
-    again). Interleaved with the others, every request of ours followed a loader page (100 ms
+    A server is timed under its own steady load, the floor's statement once a round beside it.
+    Interleaved with the other servers, every request of ours followed a loader page (100 ms
     of another process on the same two cores) or PostGraphile's, found the caches cold and took
     12 ms where the same server answers in 8.5 ms when the others are idle; PostGraphile lost
     2 ms the same way. The others stay up, idle, while one is timed."""
     servers: dict[str, list[tuple[str, Target]]] = {}
     for label, target in targets.items():  # "compiled admin": the server is "compiled"
         servers.setdefault(label.split()[0], []).append((label, target))
-    for callers in servers.values():
+    for server, callers in servers.items():
         for n in range(rounds + WARMUP):
-            for label, target in callers:  # interleaved: machine noise hits both alike
+            took = await floor.time()
+            if n >= WARMUP:
+                floor.samples.setdefault(server, []).append(took)
+            for label, target in callers:  # interleaved: machine noise hits all alike
                 started = time.perf_counter()
                 status, content = target.ask()
                 elapsed = time.perf_counter() - started
@@ -272,8 +282,9 @@ async def _rates(
 
 
 async def _over_http(
-    url: str, rounds: int, requests: int, peer: bool, statements: dict[str, tuple[int, int]]
-) -> tuple[dict[str, Target], dict[tuple[str, int, int], Throughput]]:
+    url: str, rounds: int, requests: int, peer: bool, statements: dict[str, tuple[int, int]],
+    floor: Floor,
+) -> tuple[dict[str, Target], dict[tuple[str, int, int], Throughput]]:  # fmt: skip
     targets: dict[str, Target] = {}
     rates: dict[tuple[str, int, int], Throughput] = {}
     with ExitStack() as stack:
@@ -284,7 +295,7 @@ async def _over_http(
         if peer:
             client = stack.enter_context(graph_peer.running_postgraphile(url))
             targets["PostGraphile"] = Target(client, {"query": graph_peer.PAGE})
-        _latency(targets, rounds)
+        await _latency(targets, rounds, floor)
         if peer:
             count = graph_peer.statements_per_page(targets["PostGraphile"].client)
             statements["PostGraphile"] = count, len(targets["PostGraphile"].body)
@@ -303,16 +314,19 @@ async def _over_http(
 
 def _report(
     backend: str, customers: int, seeded: float, statements: dict[str, tuple[int, int]],
-    floor: tuple[list[float], int], targets: dict[str, Target],
+    floor: Floor, targets: dict[str, Target],
     rates: dict[tuple[str, int, int], Throughput], peer_reason: str | None,
 ) -> None:  # fmt: skip
-    f50, f95 = _summary(floor[0])
+    # each row's ratio is to the floor timed in the same rounds as its server; the floor's row
+    # is the floor of the compiled server's rounds
+    floors = {server: _summary(samples)[0] for server, samples in floor.samples.items()}
+    f50, f95 = _summary(floor.samples["compiled"])
     sizes = f"response {statements['compiled admin'][1] / 1024:.0f} KiB"
     if "PostGraphile" in statements:
         sizes += f", PostGraphile's {statements['PostGraphile'][1] / 1024:.0f} KiB"
     print(f"customer graph, {backend}, {customers:,} customers (seeded in {seeded:.1f} s)")
     print(f"page: customers(first: 50) with loans, schedules, payments, interactions; "
-          f"{sizes}, floor JSON {floor[1] / 1024:.0f} KiB")  # fmt: skip
+          f"{sizes}, floor JSON {floor.size / 1024:.0f} KiB")  # fmt: skip
     print("| path | statements/request | median ms | p95 ms | median / floor |")
     print("| --- | --- | --- | --- | --- |")
     print(f"| one SQL statement returning JSON (floor) | 1 | {f50:.1f} | {f95:.1f} | 1.0x |")
@@ -325,7 +339,10 @@ def _report(
         else:
             path, user = label.split()
             name = f"lendgraph {path} as {USERS[user]}"
-        print(f"| {name} | {statements[label][0]} | {m50:.1f} | {m95:.1f} | {m50 / f50:.1f}x |")
+        ratio = m50 / floors[label.split()[0]]
+        print(f"| {name} | {statements[label][0]} | {m50:.1f} | {m95:.1f} | {ratio:.1f}x |")
+    print("floor (median ms) in each server's rounds: "
+          + ", ".join(f"{server} {ms:.1f}" for server, ms in floors.items()))  # fmt: skip
     for user in USERS:
         a, b = targets[f"compiled {user}"], targets[f"loaders {user}"]
         same = len(a.digests) == 1 and a.digests == b.digests
@@ -361,9 +378,13 @@ async def main(url: str, customers: int, rounds: int, requests: int) -> None:
         for path, setting in PATHS.items()
         for user in USERS
     }
-    floor = await _floor(url, rounds)
-    await Tortoise.close_connections()
-    targets, rates = await _over_http(url, rounds, requests, peer_reason is None, statements)
+    floor = Floor(_PG_FLOOR if is_postgres(url) else _SQLITE_FLOOR)
+    try:
+        targets, rates = await _over_http(
+            url, rounds, requests, peer_reason is None, statements, floor
+        )
+    finally:
+        await Tortoise.close_connections()
     backend = "PostgreSQL" if is_postgres(url) else "SQLite"
     _report(backend, customers, seeded, statements, floor, targets, rates, peer_reason)
     print(f"whole run: {time.perf_counter() - started:.0f} s")
