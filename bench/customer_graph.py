@@ -203,7 +203,14 @@ class Floor:
 
     sql: str
     samples: dict[str, list[float]] = field(default_factory=dict)  # by server
+    alone: list[float] = field(default_factory=list)  # timed again and again, nothing between
     size: int = 0
+
+    async def time_alone(self, rounds: int) -> None:
+        for n in range(rounds + WARMUP):
+            took = await self.time()
+            if n >= WARMUP:
+                self.alone.append(took)
 
     async def time(self) -> float:
         started = time.perf_counter()
@@ -343,6 +350,11 @@ def _report(
         print(f"| {name} | {statements[label][0]} | {m50:.1f} | {m95:.1f} | {ratio:.1f}x |")
     print("floor (median ms) in each server's rounds: "
           + ", ".join(f"{server} {ms:.1f}" for server, ms in floors.items()))  # fmt: skip
+    alone = _summary(floor.alone)[0]
+    print(
+        f"floor timed alone, again and again: {alone:.1f} ms; against it, compiled admin "
+        f"{medians['compiled admin'] / alone:.1f}x, am1 {medians['compiled am1'] / alone:.1f}x"
+    )
     for user in USERS:
         a, b = targets[f"compiled {user}"], targets[f"loaders {user}"]
         same = len(a.digests) == 1 and a.digests == b.digests
@@ -380,6 +392,7 @@ async def main(url: str, customers: int, rounds: int, requests: int) -> None:
     }
     floor = Floor(_PG_FLOOR if is_postgres(url) else _SQLITE_FLOOR)
     try:
+        await floor.time_alone(rounds)
         targets, rates = await _over_http(
             url, rounds, requests, peer_reason is None, statements, floor
         )
