@@ -254,7 +254,7 @@ async def _latency(targets: dict[str, Target], rounds: int, floor: Floor) -> Non
     A server is timed under its own steady load, the floor's statement once a round beside it.
     Interleaved with the other servers, every request of ours followed a loader page (100 ms
     of another process on the same two cores) or PostGraphile's, found the caches cold and took
-    12 ms where the same server answers in 8.5 to 9 ms while the others are idle; PostGraphile
+    12 ms where the same server answers in 8.3 to 9.3 ms while the others are idle; PostGraphile
     lost 2 ms the same way. The others stay up, idle, while one is timed."""
     servers: dict[str, list[tuple[str, Target]]] = {}
     for label, target in targets.items():  # "compiled admin": the server is "compiled"
