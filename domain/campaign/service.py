@@ -230,8 +230,7 @@ async def record_conversion(customer_id: int, product_id: int, application_id: i
     applications answer none).
     """
     asked = {"customer": customer_id, "product": product_id, "sent": MessageStatus.SENT.value}
-    sql, values = sqltext.bind(_ANSWERED, asked, pg=sqltext.postgres())
-    _, rows = await CampaignResponse._meta.db.execute_query(sql, values)
+    _, rows = await sqltext.execute(_ANSWERED, asked)
     if not rows:
         return 0
     moment = await clock.now()
