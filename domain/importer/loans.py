@@ -62,7 +62,7 @@ def _plan(values_: dict[str, Any]) -> list[PlannedInstallment]:
 
 
 def _installments(loan_id: int, plan: list[PlannedInstallment]) -> list[Installment]:
-    """Unsaved installment rows (as the loan service's installment_rows, built faster)."""
+    """Unsaved installment rows, for bulk_create."""
     return [
         unsaved(
             Installment,
