@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from bpmn import outcomes, runner
+from domain import byhand
 from domain.application.models import Application, ApplicationStatus
 from domain.clock import service as clock
 from domain.credit import facts
@@ -58,7 +59,9 @@ async def start_for(application_id: int) -> tuple[runner.InstanceView, Applicati
     view = await runner.start(
         PROCESS_ID, start_data(found), business_key=f"application:{application_id}"
     )
-    application = await Application.get(id=application_id)
+    application = await byhand.by_id(Application, application_id)
+    if application is None:  # (deleted by the start: not by any diagram we ship)
+        raise NotFoundError("application", application_id)
     if application.status == ApplicationStatus.SUBMITTED:
         application.status = ApplicationStatus.IN_REVIEW
         await Application.filter(id=application_id, status=ApplicationStatus.SUBMITTED).update(

@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from tortoise.exceptions import IntegrityError
@@ -19,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from bpmn.errors import DeployError, ProcessNotDeployedError
 from bpmn.validation import deploy_check
+from domain import byhand, sqltext
 from domain.errors import ConflictError, NotFoundError
 from domain.process.models import (
     DefinitionOrigin,
@@ -74,8 +76,17 @@ def when(moment: datetime) -> str:
 
 async def in_force(process_id: str) -> ProcessDefinition | None:
     """The version new instances of a process start on: the newest not retired."""
-    current = ProcessDefinition.filter(process_id=process_id, retired_at__isnull=True)
-    return await current.order_by("-version").first()
+    _, found = await sqltext.execute(_in_force_sql(), {"process_id": process_id})
+    return byhand.hydrate(ProcessDefinition, found[0]) if found else None
+
+
+@cache
+def _in_force_sql() -> str:
+    return (
+        f"SELECT {byhand.select_list(ProcessDefinition, 'pd')} FROM "  # noqa: S608
+        f"{ProcessDefinition._meta.db_table} pd WHERE pd.process_id = :process_id "
+        "AND pd.retired_at IS NULL ORDER BY pd.version DESC LIMIT 1"
+    )
 
 
 async def require_in_force(process_id: str) -> ProcessDefinition:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from bpmn.registry import implements
-from domain import sqltext
+from domain import byhand, sqltext
 from domain.application.models import Application, ApplicationStatus
 from domain.clock import service as clock
 from domain.credit import bureau as credit_bureau
@@ -251,9 +251,10 @@ async def create_contract(
         term_months=term_months,
     )
     now = datetime.now(UTC)
-    await Application.filter(id=application_id).update(
-        status=ApplicationStatus.CONTRACTED, decision="APPROVED", decided_at=now, updated_at=now
-    )
+    await byhand.update(
+        Application, application_id,
+        status=ApplicationStatus.CONTRACTED, decision="APPROVED", decided_at=now, updated_at=now,
+    )  # fmt: skip
     return {"loan_id": contract.id, "contract_id": contract.id, "number": contract.number}
 
 
@@ -297,7 +298,8 @@ async def disburse(loan_id: int, amount: Decimal | None = None) -> dict[str, Any
         disbursed_on=await _today(),
         contract_id=int(found["id"]),
     )
-    await Application.filter(id=found["application_id"]).update(
-        status=ApplicationStatus.DISBURSED, updated_at=datetime.now(UTC)
-    )
+    await byhand.update(
+        Application, int(found["application_id"]),
+        status=ApplicationStatus.DISBURSED, updated_at=datetime.now(UTC),
+    )  # fmt: skip
     return {"disbursement_id": loan.id, "loan_id": loan.id}

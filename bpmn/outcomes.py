@@ -9,10 +9,10 @@ Approvals become CONTRACTED through the contract's service task.
 """
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from tortoise.expressions import Q
-
+from domain import byhand, sqltext
 from domain.application.models import Application, ApplicationStatus
 
 APPROVAL = "credit_approval"  # the process whose instances decide applications
@@ -48,7 +48,7 @@ async def record(
     if not completed:  # nothing is declined yet: write what differs, without reading first
         await _note(pk, _text(data, "lane"), _text(data, "reason"))
         return
-    application = await Application.get_or_none(id=pk)
+    application = await byhand.by_id(Application, pk)
     if application is None:
         return
     changes: dict[str, Any] = {}
@@ -68,19 +68,28 @@ async def record(
             status=ApplicationStatus.DECLINED, decision="DECLINED", decided_at=datetime.now(UTC)
         )
     if changes:
-        await Application.filter(id=pk).update(**changes)
+        await byhand.update(Application, pk, **changes)
 
 
 async def _note(pk: int, lane: str | None, reason: str | None) -> None:
     """The lane and the reason on the application, in one statement that changes only what
-    differs (an unchanged row is not written, nor locked)."""
-    changes: dict[str, Any] = {}
-    differs = Q()
+    differs (an unchanged row is not written, nor locked). Each value is checked by its column
+    as Tortoise would check it; the statement is written once per combination."""
+    values: dict[str, Any] = {"id": pk}
+    fields = Application._meta.fields_map
     if lane is not None:
-        changes["risk_lane"] = lane[:32]
-        differs |= Q(risk_lane__not=changes["risk_lane"])  # NULL included
+        values["risk_lane"] = fields["risk_lane"].to_db_value(lane[:32], Application)
     if reason is not None:
-        changes["decision_reason"] = reason[:_REASON_LENGTH]
-        differs |= Q(decision_reason__not=changes["decision_reason"])
-    if changes:
-        await Application.filter(differs, id=pk).update(**changes)
+        reason = reason[:_REASON_LENGTH]
+        values["decision_reason"] = fields["decision_reason"].to_db_value(reason, Application)
+    if len(values) > 1:
+        await sqltext.execute(_note_sql(tuple(values)[1:], sqltext.postgres()), values)
+
+
+@cache
+def _note_sql(columns: tuple[str, ...], pg: bool) -> str:
+    differs = "IS DISTINCT FROM" if pg else "IS NOT"  # NULL included
+    changes = ", ".join(f"{c} = :{c}" for c in columns)
+    unequal = " OR ".join(f"{c} {differs} :{c}" for c in columns)
+    table = Application._meta.db_table
+    return f"UPDATE {table} SET {changes} WHERE id = :id AND ({unequal})"  # noqa: S608

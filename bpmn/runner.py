@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from tortoise.expressions import Q
@@ -33,7 +34,7 @@ from bpmn.service_calls import ServiceCalls
 from bpmn.views import ACTIVE, task_view
 from bpmn.views import InstanceView as InstanceView
 from bpmn.views import TaskView as TaskView
-from domain import faults
+from domain import byhand, faults, sqltext
 from domain.clock import service as clock
 from domain.errors import ConflictError, DomainError, ForbiddenError, NotFoundError, Problems
 from domain.process import claims, events
@@ -122,13 +123,23 @@ async def _advance(
 
 async def locked_instance(instance_id: int) -> ProcessInstance:
     """The instance with its row locked, and its definition read in the same statement."""
-    instance = await (
-        ProcessInstance.filter(id=instance_id).select_related("definition")
-        .select_for_update(of=("process_instance",)).first()
-    )  # fmt: skip
-    if instance is None:
+    _, found = await sqltext.execute(_locked_sql(sqltext.postgres()), {"id": instance_id})
+    if not found:
         raise NotFoundError("process instance", instance_id)
+    instance = byhand.hydrate(ProcessInstance, found[0])
+    instance.definition = byhand.hydrate(ProcessDefinition, found[0], "lg_d_")
     return instance
+
+
+@cache
+def _locked_sql(pg: bool) -> str:
+    instances, definitions_ = ProcessInstance._meta.db_table, ProcessDefinition._meta.db_table
+    return (
+        f"SELECT {byhand.select_list(ProcessInstance, 'pi')}, "  # noqa: S608
+        f"{byhand.select_list(ProcessDefinition, 'pd', 'lg_d_')} FROM {instances} pi "
+        f"JOIN {definitions_} pd ON pd.id = pi.definition_id WHERE pi.id = :id"
+        + (" FOR UPDATE OF pi" if pg else "")  # SQLite: a writer holds the whole database
+    )
 
 
 async def definition_of(instance: ProcessInstance) -> ProcessDefinition:

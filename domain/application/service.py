@@ -2,15 +2,24 @@
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 
-from tortoise.expressions import Subquery
-
+from domain import byhand, sqltext
 from domain.application.models import Application, ApplicationChannel, ApplicationStatus
 from domain.campaign import service as campaigns
 from domain.customer.models import Customer
 from domain.errors import Problems
 from domain.product.models import Product
 from domain.transactions import joined
+
+
+@cache
+def _product_and_customer() -> str:
+    return (
+        f"SELECT {byhand.select_list(Product, 'p')}, "  # noqa: S608
+        f"(SELECT c.id FROM {Customer._meta.db_table} c WHERE c.id = :customer) AS lg_customer "
+        f"FROM {Product._meta.db_table} p WHERE p.code = :code AND p.active"
+    )
 
 
 async def submit(
@@ -24,14 +33,16 @@ async def submit(
 ) -> Application:
     """Store a new application after checking it fits the product."""
     problems = Problems()
-    # the product, and whether the customer exists, in one statement (two without the product)
-    product = (
-        await Product.filter(code=product_code, active=True)
-        .annotate(customer_found=Subquery(Customer.filter(id=customer_id).values("id")))
-        .first()
-    )
+    # the product, and whether the customer exists, in one statement (two without the product);
+    # the values checked by their columns first, as a filter of Tortoise's would check them
+    values = {
+        "code": Product._meta.fields_map["code"].to_db_value(product_code, Product),
+        "customer": Customer._meta.fields_map["id"].to_db_value(customer_id, Customer),
+    }
+    _, found = await sqltext.execute(_product_and_customer(), values)
+    product = byhand.hydrate(Product, found[0]) if found else None
     if product is not None:
-        known = getattr(product, "customer_found", None) is not None
+        known = found[0]["lg_customer"] is not None
     else:
         known = await Customer.exists(id=customer_id)
     if not known:
