@@ -55,12 +55,14 @@ def scoped_loaders(authorizer: Authorizer, subject: Subject) -> Loaders:
             return task_filter(authorizer, subject)
         return read_filter(authorizer, subject, obj) if obj in SCOPED else Q()
 
-    return Loaders(scope_of)
+    return Loaders(scope_of, key=(subject, authorizer.version))
 
 
 def anonymous_loaders() -> Loaders:
     """Request loaders of a caller who is not signed in: no scoped row at all."""
-    return Loaders(lambda obj: scoping.nothing() if obj in SCOPED or obj == "task" else Q())
+    return Loaders(
+        lambda obj: scoping.nothing() if obj in SCOPED or obj == "task" else Q(), key="anonymous"
+    )
 
 
 def require_read(info: Info, obj: str) -> Q:

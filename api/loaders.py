@@ -11,8 +11,10 @@ from typing import Any, TypeVar
 
 from tortoise.expressions import Q
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from api.dataloader import DataLoader
+from domain import shapes
 from domain.application.models import Application
 from domain.credit.models import CreditReport
 from domain.customer.models import Customer, CustomerExternalRef, CustomerTag
@@ -30,12 +32,33 @@ K = TypeVar("K", bound=Hashable)
 SCOPED = ("customer", "loan", "application", "interaction", "payment", "credit_report")
 
 
-def _by_id(model: type[M], scope: Q) -> Callable[[list[int]], Awaitable[list[M | None]]]:
+EVERY_ROW = ("every row",)  # the key of a loader's query without a scope
+
+
+def _by_id(
+    model: type[M], scope: Q, key: Hashable | None
+) -> Callable[[list[int]], Awaitable[list[M | None]]]:
+    """Rows by key within `scope`; `key` names what the scope depends on (None: build the
+    query at every call), so its statement is built once per key and batch size."""
+
+    def query(ids: Sequence[int]) -> QuerySet[M]:
+        return model.filter(scope, id__in=list(ids))
+
     async def load(ids: list[int]) -> list[M | None]:
-        rows = {row.pk: row for row in await model.filter(scope, id__in=ids)}
+        found = await _select(model, ("by_id", model, key), query, ids)
+        rows = {row.pk: row for row in found}
         return [rows.get(i) for i in ids]
 
     return load
+
+
+async def _select(
+    model: type[M], key: tuple[Any, ...], query: Callable[[Sequence[int]], QuerySet[M]],
+    ids: list[int],
+) -> list[M]:  # fmt: skip
+    if key[-1] is None or not all(type(i) is int for i in ids):
+        return list(await query(ids))
+    return await shapes.models(("api.loaders", *key), model, query, ids)
 
 
 def _grouped(keys: Sequence[K], rows: Iterable[Any], key: Callable[[Any], K]) -> list[list[Any]]:
@@ -46,10 +69,13 @@ def _grouped(keys: Sequence[K], rows: Iterable[Any], key: Callable[[Any], K]) ->
 
 
 def _children(
-    model: type[M], fk: str, scope: Q, *order: str
+    model: type[M], fk: str, scope: Q, *order: str, key: Hashable | None
 ) -> Callable[[list[int]], Awaitable[list[list[M]]]]:
+    def query(ids: Sequence[int]) -> QuerySet[M]:
+        return model.filter(scope, **{f"{fk}__in": list(ids)}).order_by(*order)
+
     async def load(ids: list[int]) -> list[list[M]]:
-        rows = await model.filter(scope, **{f"{fk}__in": ids}).order_by(*order)
+        rows = await _select(model, ("children", model, fk, order, key), query, ids)
         return _grouped(ids, rows, lambda r: getattr(r, fk))
 
     return load
@@ -107,9 +133,15 @@ class Loaders:
     function called at most once per object.
     """
 
-    def __init__(self, scopes: Mapping[str, Q] | ScopeOf) -> None:
+    def __init__(self, scopes: Mapping[str, Q] | ScopeOf, key: Hashable | None = None) -> None:
         self._scope_of = scopes
         self._scopes: dict[str, Q] = {}
+        self._key = key
+
+    def keyed(self, obj: str) -> Hashable | None:
+        """What an object's filter depends on (the caller and the policy version, given by
+        whoever made the loaders), or None: its statements are then built at every call."""
+        return None if self._key is None else (obj, self._key)
 
     def scope(self, obj: str) -> Q:
         """The row filter of an object for this request's caller (Q() for every row)."""
@@ -122,63 +154,82 @@ class Loaders:
 
     @cached_property
     def customer(self) -> DataLoader[int, Customer | None]:
-        return DataLoader(_by_id(Customer, self.scope("customer")))
+        return DataLoader(_by_id(Customer, self.scope("customer"), self.keyed("customer")))
 
     @cached_property
     def user(self) -> DataLoader[int, User | None]:
-        return DataLoader(_by_id(User, Q()))
+        return DataLoader(_by_id(User, Q(), EVERY_ROW))
 
     @cached_property
     def loan(self) -> DataLoader[int, Loan | None]:
-        return DataLoader(_by_id(Loan, self.scope("loan")))
+        return DataLoader(_by_id(Loan, self.scope("loan"), self.keyed("loan")))
 
     @cached_property
     def application(self) -> DataLoader[int, Application | None]:
-        return DataLoader(_by_id(Application, self.scope("application")))
+        return DataLoader(_by_id(Application, self.scope("application"), self.keyed("application")))
 
     @cached_property
     def interaction(self) -> DataLoader[int, Interaction | None]:
-        return DataLoader(_by_id(Interaction, self.scope("interaction")))
+        return DataLoader(_by_id(Interaction, self.scope("interaction"), self.keyed("interaction")))
 
     @cached_property
     def payment(self) -> DataLoader[int, Payment | None]:
-        return DataLoader(_by_id(Payment, self.scope("payment")))
+        return DataLoader(_by_id(Payment, self.scope("payment"), self.keyed("payment")))
 
     @cached_property
     def product(self) -> DataLoader[int, Product | None]:
-        return DataLoader(_by_id(Product, Q()))
+        return DataLoader(_by_id(Product, Q(), EVERY_ROW))
 
     @cached_property
     def loans_by_customer(self) -> DataLoader[int, list[Loan]]:
-        return DataLoader(_children(Loan, "customer_id", self.scope("loan"), "id"))
+        return DataLoader(
+            _children(Loan, "customer_id", self.scope("loan"), "id", key=self.keyed("loan"))
+        )
 
     @cached_property
     def installments_by_loan(self) -> DataLoader[int, list[Installment]]:
-        return DataLoader(_children(Installment, "loan_id", Q(), "seq"))
+        return DataLoader(_children(Installment, "loan_id", Q(), "seq", key=EVERY_ROW))
 
     @cached_property
     def payments_by_loan(self) -> DataLoader[int, list[Payment]]:
-        return DataLoader(_children(Payment, "loan_id", self.scope("payment"), "paid_at", "id"))
+        return DataLoader(
+            _children(
+                Payment,
+                "loan_id",
+                self.scope("payment"),
+                "paid_at",
+                "id",
+                key=self.keyed("payment"),
+            )
+        )
 
     @cached_property
     def applications_by_customer(self) -> DataLoader[int, list[Application]]:
-        scope = self.scope("application")
-        return DataLoader(_children(Application, "customer_id", scope, "-submitted_at", "-id"))
+        scope, key = self.scope("application"), self.keyed("application")
+        return DataLoader(
+            _children(Application, "customer_id", scope, "-submitted_at", "-id", key=key)
+        )
 
     @cached_property
     def credit_reports_by_customer(self) -> DataLoader[int, list[CreditReport]]:
-        scope = self.scope("credit_report")
-        return DataLoader(_children(CreditReport, "customer_id", scope, "-pulled_at", "-id"))
+        scope, key = self.scope("credit_report"), self.keyed("credit_report")
+        return DataLoader(
+            _children(CreditReport, "customer_id", scope, "-pulled_at", "-id", key=key)
+        )
 
     @cached_property
     def interactions_by_customer(self) -> DataLoader[int, list[Interaction]]:
-        scope = self.scope("interaction")
-        return DataLoader(_children(Interaction, "customer_id", scope, "-occurred_at", "-id"))
+        scope, key = self.scope("interaction"), self.keyed("interaction")
+        return DataLoader(
+            _children(Interaction, "customer_id", scope, "-occurred_at", "-id", key=key)
+        )
 
     @cached_property
     def external_refs_by_customer(self) -> DataLoader[int, list[CustomerExternalRef]]:
         return DataLoader(
-            _children(CustomerExternalRef, "customer_id", Q(), "source", "external_id")
+            _children(
+                CustomerExternalRef, "customer_id", Q(), "source", "external_id", key=EVERY_ROW
+            )
         )
 
     @cached_property
@@ -191,11 +242,13 @@ class Loaders:
 
     @cached_property
     def tasks_by_instance(self) -> DataLoader[int, list[WorkTask]]:
-        return DataLoader(_children(WorkTask, "instance_id", self.scope("task"), "id"))
+        return DataLoader(
+            _children(WorkTask, "instance_id", self.scope("task"), "id", key=self.keyed("task"))
+        )
 
     @cached_property
     def waits_by_instance(self) -> DataLoader[int, list[ProcessWait]]:
-        return DataLoader(_children(ProcessWait, "instance_id", Q(), "due_at"))
+        return DataLoader(_children(ProcessWait, "instance_id", Q(), "due_at", key=EVERY_ROW))
 
     @cached_property
     def tags_by_customer(self) -> DataLoader[int, list[tuple[str, str]]]:
@@ -207,7 +260,9 @@ class Loaders:
 
     @cached_property
     def profile_changes_by_customer(self) -> DataLoader[int, list[ProfileChange]]:
-        return DataLoader(_children(ProfileChange, "customer_id", Q(), "-business_date", "-id"))
+        return DataLoader(
+            _children(ProfileChange, "customer_id", Q(), "-business_date", "-id", key=EVERY_ROW)
+        )
 
     @cached_property
     def custom_fields_by_customer(self) -> DataLoader[int, dict[str, Any]]:
@@ -216,4 +271,4 @@ class Loaders:
     @classmethod
     def unscoped(cls) -> "Loaders":
         """Loaders that see every row (for trusted in-process callers, never for requests)."""
-        return cls({})
+        return cls({}, key=EVERY_ROW)

@@ -11,7 +11,7 @@ customers' applications sent by several clients at once (aiohttp, one event loop
 CPU an application, where httpx took 6 to 9 of the same two cores), to one server process and
 to two.
 
-    python bench/workflow.py [--applications 60] [--clients 8] [--database-url postgres://…/db]
+    python bench/workflow.py [--applications 200] [--clients 8] [--database-url postgres://…/db]
 """
 
 import argparse
@@ -263,7 +263,7 @@ def _ms(samples: list[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--applications", type=int, default=60)
+    parser.add_argument("--applications", type=int, default=200)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--clients", type=int, default=8,
                         help="clients at once in the throughput runs (0: none)")  # fmt: skip

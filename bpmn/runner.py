@@ -20,12 +20,13 @@ real bureau, payments) must be idempotent on their own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Hashable, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from bpmn import collection_ops, definitions, deployments, engine, stored
@@ -34,7 +35,7 @@ from bpmn.service_calls import ServiceCalls
 from bpmn.views import ACTIVE, task_view
 from bpmn.views import InstanceView as InstanceView
 from bpmn.views import TaskView as TaskView
-from domain import byhand, faults, sqltext
+from domain import byhand, faults, shapes, sqltext
 from domain.clock import service as clock
 from domain.errors import ConflictError, DomainError, ForbiddenError, NotFoundError, Problems
 from domain.process import claims, events
@@ -237,6 +238,7 @@ async def complete_task(
     expected_revision: int | None = None,
     roles: Collection[str] | None = None,
     visible: Q | None = None,
+    visible_key: Hashable | None = None,
 ) -> InstanceView:
     """Complete a human task with form data and run the instance to its next wait.
 
@@ -245,13 +247,11 @@ async def complete_task(
     When the run after the task fails, the task stays completed and the instance is stored
     FAILED or RETRYING just after it. ``roles``: the user's roles when the caller has just
     read them (else the user is read here). ``visible``: the tasks the caller may see; one
-    outside is not found, as if it did not exist.
+    outside is not found, as if it did not exist; ``visible_key`` names what that filter
+    depends on (the caller and the policy version), to build its statement once.
     """
     async with joined():
-        query = WorkTask.filter(id=task_id)
-        if visible is not None:
-            query = query.filter(visible)
-        row = await query.select_for_update(of=("work_task",)).first()
+        row = await _locked_task(task_id, visible, visible_key)
         if row is None:
             raise NotFoundError("task", task_id)
         if row.status not in ACTIVE:
@@ -289,6 +289,25 @@ async def complete_task(
         )
         faults.reach("task.before_commit")  # the engine advanced and stored, nothing committed
         return view
+
+
+async def _locked_task(
+    task_id: int, visible: Q | None, visible_key: Hashable | None
+) -> WorkTask | None:
+    """The task with its row locked, if the caller may see it (`visible`, whose SQL depends on
+    `visible_key` alone: the statement is then built once per key)."""
+
+    def query(ids: Sequence[int]) -> QuerySet[WorkTask]:
+        found = WorkTask.filter(id=ids[0])
+        if visible is not None:
+            found = found.filter(visible)
+        return found.select_for_update(of=("work_task",)).limit(1)
+
+    if visible is not None and visible_key is None:
+        return await query([task_id]).first()
+    key = ("bpmn.runner.locked_task", visible_key)
+    found = await shapes.models(key, WorkTask, query, [task_id])
+    return found[0] if found else None
 
 
 async def correlate_message(

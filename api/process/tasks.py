@@ -269,8 +269,9 @@ class TaskMutations:
             # signed in as themselves, the subject carries the user's roles as read just now
             roles = subject.roles if subject.via != "api_key" else None
             view = await runner.complete_task(
-                pk, input.data, user_id=subject.user_id, roles=roles, visible=visible
-            )
+                pk, input.data, user_id=subject.user_id, roles=roles, visible=visible,
+                visible_key=(subject, info.context.authorizer.version),
+            )  # fmt: skip
             change.object_id, change.after = pk, {"data": input.data, "instance": view.id}
         faults.reach("task.after_commit")  # committed, the client not told yet
         row = view.row or await InstanceModel.get(id=view.id).prefetch_related("definition")

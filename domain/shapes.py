@@ -1,0 +1,112 @@
+"""Tortoise queries built once per shape: later calls send the same SQL with their own keys.
+
+Building a query (its filters resolved, joins made, SQL written) can cost more than running
+it: a task locked within the caller's scope took 0.66 ms of CPU to build and 0.4 ms to send
+and read (benchmark's machine). A query whose text depends only on a key the caller gives
+(the call site, the caller and the policy version, the number of ids) and whose varying values
+are whole numbers (row keys) is built once with stand-in numbers in their place; its SQL and
+values are kept, and each call puts its own numbers where the stand-ins were. A query in
+which each stand-in is not found exactly once among the values is not kept: it runs as built.
+
+The key must name everything the query's text and its other values depend on: a scope's
+filter depends on the caller and the policy, not on rows (authz.scoping: subqueries, never
+ids read beforehand), so (site, subject, policy version) names a scoped query.
+"""
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from tortoise.models import Model
+from tortoise.queryset import AwaitableQuery, QuerySet
+
+M = TypeVar("M", bound=Model)
+KEPT = 1024  # shapes kept, the least recently used dropped first
+_STAND_IN = -2_000_000_000  # below any key, within a 32-bit column's range
+_MAX_VALUES = 10_000  # stand-ins of one shape (ids of a DataLoader batch)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    sql: str
+    values: tuple[Any, ...]
+    slots: tuple[int, ...]  # where each number goes among the values
+
+
+_kept: OrderedDict[Hashable, _Shape] = OrderedDict()
+
+
+def _checked(numbers: Sequence[int]) -> None:
+    for n in numbers:
+        if type(n) is not int or not -(2**63) <= n < 2**63:
+            raise TypeError(f"a shape's values are whole numbers (row keys), not {n!r}")
+
+
+def _sql(query: AwaitableQuery[Any]) -> tuple[str, list[Any]]:
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, values = query.query.get_parameterized_sql()
+    return str(sql), list(values)
+
+
+def _shape(
+    key: Hashable, model: type[Model], build: Callable[[Sequence[int]], AwaitableQuery[Any]],
+    n: int,
+) -> _Shape | None:  # fmt: skip
+    full = (model._meta.db.capabilities.dialect, key, n)
+    found = _kept.get(full)
+    if found is not None:
+        _kept.move_to_end(full)
+        return found
+    if n > _MAX_VALUES:
+        return None
+    stand_ins = [_STAND_IN - i for i in range(n)]
+    sql, values = _sql(build(stand_ins))
+    slots = []
+    for s in stand_ins:
+        if values.count(s) != 1:
+            return None  # a stand-in converted, repeated or dropped: not a shape to keep
+        slots.append(values.index(s))
+    shape = _Shape(sql, tuple(values), tuple(slots))
+    _kept[full] = shape
+    if len(_kept) > KEPT:
+        _kept.popitem(last=False)
+    return shape
+
+
+def _filled(shape: _Shape, numbers: Sequence[int]) -> list[Any]:
+    values = list(shape.values)
+    for slot, n in zip(shape.slots, numbers, strict=True):
+        values[slot] = n
+    return values
+
+
+async def rows(
+    key: Hashable, model: type[Model], build: Callable[[Sequence[int]], AwaitableQuery[Any]],
+    numbers: Sequence[int],
+) -> list[Any]:  # fmt: skip
+    """The raw rows of `build(numbers)`, a query of `model` (`values_list`, say)."""
+    _checked(numbers)
+    shape = _shape(key, model, build, len(numbers))
+    if shape is None:
+        sql, values = _sql(build(numbers))
+    else:
+        sql, values = shape.sql, _filled(shape, numbers)
+    _, found = await model._meta.db.execute_query(sql, values)
+    return list(found)
+
+
+async def models(
+    key: Hashable, model: type[M], build: Callable[[Sequence[int]], QuerySet[M]],
+    numbers: Sequence[int],
+) -> list[M]:  # fmt: skip
+    """The models `build(numbers)` selects: a plain query of `model` (no related or
+    prefetched rows, no annotations)."""
+    _checked(numbers)
+    shape = _shape(key, model, build, len(numbers))
+    if shape is None:
+        return list(await build(numbers))
+    db = model._meta.db  # the connection of the transaction in progress, if any
+    executor = db.executor_class(model=model, db=db)
+    return list(await executor.execute_select(shape.sql, _filled(shape, numbers)))
