@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 from bpmn import engine
 from bpmn.definitions import bundle
-from bpmn.runner import definition_of, locked_instance
+from bpmn.locks import definition_of, locked_instance
 from domain.process.models import InstanceStatus, ProcessDefinition
 
 

@@ -20,22 +20,21 @@ real bureau, payments) must be idempotent on their own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from tortoise.expressions import Q
-from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from bpmn import collection_ops, definitions, deployments, engine, stored
 from bpmn.errors import BpmnError
+from bpmn.locks import definition_of, locked_instance, locked_task
 from bpmn.service_calls import ServiceCalls
 from bpmn.views import ACTIVE, task_view
 from bpmn.views import InstanceView as InstanceView
 from bpmn.views import TaskView as TaskView
-from domain import byhand, faults, shapes, sqltext
+from domain import faults
 from domain.clock import service as clock
 from domain.errors import ConflictError, DomainError, ForbiddenError, NotFoundError, Problems
 from domain.process import claims, events
@@ -120,35 +119,6 @@ async def _advance(
         if not checkpoint:  # the caller's change failed: nothing to store
             raise
         return await stored.hold(instance, definition, checkpoint[0], before, exc, attempt)
-
-
-async def locked_instance(instance_id: int) -> ProcessInstance:
-    """The instance with its row locked, and its definition read in the same statement."""
-    _, found = await sqltext.execute(_locked_sql(sqltext.postgres()), {"id": instance_id})
-    if not found:
-        raise NotFoundError("process instance", instance_id)
-    instance = byhand.hydrate(ProcessInstance, found[0])
-    instance.definition = byhand.hydrate(ProcessDefinition, found[0], "lg_d_")
-    return instance
-
-
-@cache
-def _locked_sql(pg: bool) -> str:
-    instances, definitions_ = ProcessInstance._meta.db_table, ProcessDefinition._meta.db_table
-    return (
-        f"SELECT {byhand.select_list(ProcessInstance, 'pi')}, "  # noqa: S608
-        f"{byhand.select_list(ProcessDefinition, 'pd', 'lg_d_')} FROM {instances} pi "
-        f"JOIN {definitions_} pd ON pd.id = pi.definition_id WHERE pi.id = :id"
-        + (" FOR UPDATE OF pi" if pg else "")  # SQLite: a writer holds the whole database
-    )
-
-
-async def definition_of(instance: ProcessInstance) -> ProcessDefinition:
-    """The instance's definition: the one read with it (locked_instance), else read now."""
-    related = instance.definition
-    if isinstance(related, ProcessDefinition):
-        return related
-    return await ProcessDefinition.get(id=instance.definition_id)
 
 
 async def start(process_id: str, data: dict[str, Any], *, business_key: str) -> InstanceView:
@@ -251,7 +221,7 @@ async def complete_task(
     depends on (the caller and the policy version), to build its statement once.
     """
     async with joined():
-        row = await _locked_task(task_id, visible, visible_key)
+        row = await locked_task(task_id, visible, visible_key)
         if row is None:
             raise NotFoundError("task", task_id)
         if row.status not in ACTIVE:
@@ -289,25 +259,6 @@ async def complete_task(
         )
         faults.reach("task.before_commit")  # the engine advanced and stored, nothing committed
         return view
-
-
-async def _locked_task(
-    task_id: int, visible: Q | None, visible_key: Hashable | None
-) -> WorkTask | None:
-    """The task with its row locked, if the caller may see it (`visible`, whose SQL depends on
-    `visible_key` alone: the statement is then built once per key)."""
-
-    def query(ids: Sequence[int]) -> QuerySet[WorkTask]:
-        found = WorkTask.filter(id=ids[0])
-        if visible is not None:
-            found = found.filter(visible)
-        return found.select_for_update(of=("work_task",)).limit(1)
-
-    if visible is not None and visible_key is None:
-        return await query([task_id]).first()
-    key = ("bpmn.runner.locked_task", visible_key)
-    found = await shapes.models(key, WorkTask, query, [task_id])
-    return found[0] if found else None
 
 
 async def correlate_message(
