@@ -60,7 +60,7 @@ async def start_for(application_id: int) -> tuple[runner.InstanceView, Applicati
         PROCESS_ID, start_data(found), business_key=f"application:{application_id}"
     )
     application = await byhand.by_id(Application, application_id)
-    if application is None:  # (deleted by the start: not by any diagram we ship)
+    if application is None:  # removed while its approval started
         raise NotFoundError("application", application_id)
     if application.status == ApplicationStatus.SUBMITTED:
         application.status = ApplicationStatus.IN_REVIEW
