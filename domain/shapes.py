@@ -5,8 +5,9 @@ it: a task locked within the caller's scope took 0.66 ms of CPU to build and 0.4
 and read (benchmark's machine). A query whose text depends only on a key the caller gives
 (the call site, the caller and the policy version, the number of ids) and whose varying values
 are whole numbers (row keys) is built once with stand-in numbers in their place; its SQL and
-values are kept, and each call puts its own numbers where the stand-ins were. A query in
-which each stand-in is not found exactly once among the values is not kept: it runs as built.
+values are kept, and each call puts its own numbers where the stand-ins were. A query that
+refuses the stand-ins, or in whose values each is not found exactly once, is not kept: it runs
+as built.
 
 The key must name everything the query's text and its other values depend on: a scope's
 filter depends on the caller and the policy, not on rows (authz.scoping: subqueries, never
@@ -18,6 +19,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from tortoise.exceptions import BaseORMException
 from tortoise.models import Model
 from tortoise.queryset import AwaitableQuery, QuerySet
 
@@ -62,7 +64,10 @@ def _shape(
     if n > _MAX_VALUES:
         return None
     stand_ins = [_STAND_IN - i for i in range(n)]
-    sql, values = _sql(build(stand_ins))
+    try:
+        sql, values = _sql(build(stand_ins))
+    except (BaseORMException, ValueError, TypeError):
+        return None  # a column that refuses the stand-ins: the query runs as built
     slots = []
     for s in stand_ins:
         if values.count(s) != 1:

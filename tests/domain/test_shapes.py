@@ -78,6 +78,21 @@ async def test_a_query_whose_stand_ins_do_not_survive_is_run_as_built(db: str) -
     assert ("name",) not in _kept_keys()
 
 
+async def test_a_query_that_refuses_the_stand_ins_is_run_as_built(db: str) -> None:
+    # given a query whose column takes no negative number (as a checked column would refuse)
+    first, _, mine, _ = await _two_managers()
+
+    def positive(ids: Sequence[int]) -> QuerySet[Customer]:
+        if min(ids) < 0:
+            raise ValueError("must be positive")
+        return _of(first)(ids)
+
+    # then it answers from the query built for the ids, and is not kept
+    found = await shapes.models(("positive",), Customer, positive, [mine[0].id])
+    assert [c.id for c in found] == [mine[0].id]
+    assert ("positive",) not in _kept_keys()
+
+
 async def test_only_whole_numbers_go_in_the_stand_ins_places(db: str) -> None:
     with pytest.raises(TypeError):
         await shapes.models(("t", 1), Customer, _of(1), ["1"])  # type: ignore[list-item]
