@@ -1,7 +1,7 @@
 """Authorization inside resolvers: who asks, what they may do, which rows they may touch."""
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
@@ -47,6 +47,12 @@ def task_filter(authorizer: Authorizer, subject: Subject) -> Q:
     return mine & Q(instance__customer_id__in=Subquery(customers))
 
 
+def scope_key(authorizer: Authorizer, subject: Subject) -> Hashable:
+    """What every row filter of a caller depends on (its subject and the policy's version):
+    the key under which statements built from those filters are kept (`domain.shapes`)."""
+    return (subject, authorizer.version)
+
+
 def scoped_loaders(authorizer: Authorizer, subject: Subject) -> Loaders:
     """Request loaders limited to the subject's read scopes (each filter made on first use)."""
 
@@ -55,7 +61,7 @@ def scoped_loaders(authorizer: Authorizer, subject: Subject) -> Loaders:
             return task_filter(authorizer, subject)
         return read_filter(authorizer, subject, obj) if obj in SCOPED else Q()
 
-    return Loaders(scope_of, key=(subject, authorizer.version))
+    return Loaders(scope_of, key=scope_key(authorizer, subject))
 
 
 def anonymous_loaders() -> Loaders:

@@ -45,7 +45,7 @@ def _by_id(
         return model.filter(scope, id__in=list(ids))
 
     async def load(ids: list[int]) -> list[M | None]:
-        found = await _select(model, ("by_id", model, key), query, ids)
+        found = await _select(model, ("by_id", model), key, query, ids)
         rows = {row.pk: row for row in found}
         return [rows.get(i) for i in ids]
 
@@ -53,12 +53,13 @@ def _by_id(
 
 
 async def _select(
-    model: type[M], key: tuple[Any, ...], query: Callable[[Sequence[int]], QuerySet[M]],
-    ids: list[int],
+    model: type[M], site: tuple[Any, ...], key: Hashable | None,
+    query: Callable[[Sequence[int]], QuerySet[M]], ids: list[int],
 ) -> list[M]:  # fmt: skip
-    if key[-1] is None or not all(type(i) is int for i in ids):
+    """`query(ids)`'s rows: from its shape kept under `site` and `key`, or built now (no key)."""
+    if key is None or not all(type(i) is int for i in ids):
         return list(await query(ids))
-    return await shapes.models(("api.loaders", *key), model, query, ids)
+    return await shapes.models(("api.loaders", *site, key), model, query, ids)
 
 
 def _grouped(keys: Sequence[K], rows: Iterable[Any], key: Callable[[Any], K]) -> list[list[Any]]:
@@ -75,7 +76,7 @@ def _children(
         return model.filter(scope, **{f"{fk}__in": list(ids)}).order_by(*order)
 
     async def load(ids: list[int]) -> list[list[M]]:
-        rows = await _select(model, ("children", model, fk, order, key), query, ids)
+        rows = await _select(model, ("children", model, fk, order), key, query, ids)
         return _grouped(ids, rows, lambda r: getattr(r, fk))
 
     return load

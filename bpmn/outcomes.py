@@ -75,15 +75,15 @@ async def _note(pk: int, lane: str | None, reason: str | None) -> None:
     """The lane and the reason on the application, in one statement that changes only what
     differs (an unchanged row is not written, nor locked). Each value is checked by its column
     as Tortoise would check it; the statement is written once per combination."""
-    values: dict[str, Any] = {"id": pk}
-    fields = Application._meta.fields_map
+    changes: dict[str, Any] = {}
     if lane is not None:
-        values["risk_lane"] = fields["risk_lane"].to_db_value(lane[:32], Application)
+        changes["risk_lane"] = lane[:32]
     if reason is not None:
-        reason = reason[:_REASON_LENGTH]
-        values["decision_reason"] = fields["decision_reason"].to_db_value(reason, Application)
-    if len(values) > 1:
-        await sqltext.execute(_note_sql(tuple(values)[1:], sqltext.postgres()), values)
+        changes["decision_reason"] = reason[:_REASON_LENGTH]
+    if changes:
+        values = byhand.checked(Application, **changes)
+        sql = _note_sql(tuple(values), sqltext.postgres())
+        await sqltext.execute(sql, {**values, "id": pk})
 
 
 @cache

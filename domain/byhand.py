@@ -54,10 +54,16 @@ def _by_id_sql(model: type[Model]) -> str:
 async def update(model: type[Model], pk: int, **values: Any) -> int:
     """Set columns of the row with key `pk`, each value checked and converted by its field as
     Tortoise's `filter(id=pk).update(...)` does. Returns the rows changed (0 or 1)."""
-    fields = model._meta.fields_map
-    named = {name: fields[name].to_db_value(value, model) for name, value in values.items()}
+    named = checked(model, **values)
     changed, _ = await sqltext.execute(_update_sql(model, tuple(named)), {**named, "id": pk})
     return changed
+
+
+def checked(model: type[Model], **values: Any) -> dict[str, Any]:
+    """Values for a statement written by hand, each checked and converted by its field of
+    `model` as Tortoise checks a value it saves or filters by (ValidationError when refused)."""
+    fields = model._meta.fields_map
+    return {name: fields[name].to_db_value(value, model) for name, value in values.items()}
 
 
 @cache

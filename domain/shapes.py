@@ -23,6 +23,8 @@ from tortoise.exceptions import BaseORMException
 from tortoise.models import Model
 from tortoise.queryset import AwaitableQuery, QuerySet
 
+from domain import sqltext
+
 M = TypeVar("M", bound=Model)
 KEPT = 1024  # shapes kept, the least recently used dropped first
 _STAND_IN = -2_000_000_000  # below any key, within a 32-bit column's range
@@ -53,10 +55,9 @@ def _sql(query: AwaitableQuery[Any]) -> tuple[str, list[Any]]:
 
 
 def _shape(
-    key: Hashable, model: type[Model], build: Callable[[Sequence[int]], AwaitableQuery[Any]],
-    n: int,
-) -> _Shape | None:  # fmt: skip
-    full = (model._meta.db.capabilities.dialect, key, n)
+    key: Hashable, build: Callable[[Sequence[int]], AwaitableQuery[Any]], n: int
+) -> _Shape | None:
+    full = (sqltext.postgres(), key, n)
     found = _kept.get(full)
     if found is not None:
         _kept.move_to_end(full)
@@ -68,12 +69,17 @@ def _shape(
         sql, values = _sql(build(stand_ins))
     except (BaseORMException, ValueError, TypeError):
         return None  # a column that refuses the stand-ins: the query runs as built
-    slots = []
-    for s in stand_ins:
-        if values.count(s) != 1:
-            return None  # a stand-in converted, repeated or dropped: not a shape to keep
-        slots.append(values.index(s))
-    shape = _Shape(sql, tuple(values), tuple(slots))
+    slot: dict[int, int] = {}  # each number's place, in one pass (a batch holds thousands)
+    repeated = set()
+    for place, value in enumerate(values):
+        if type(value) is not int:
+            continue
+        if value in slot:
+            repeated.add(value)
+        slot.setdefault(value, place)
+    if any(s not in slot or s in repeated for s in stand_ins):
+        return None  # a stand-in converted, repeated or dropped: not a shape to keep
+    shape = _Shape(sql, tuple(values), tuple(slot[s] for s in stand_ins))
     _kept[full] = shape
     if len(_kept) > KEPT:
         _kept.popitem(last=False)
@@ -87,21 +93,6 @@ def _filled(shape: _Shape, numbers: Sequence[int]) -> list[Any]:
     return values
 
 
-async def rows(
-    key: Hashable, model: type[Model], build: Callable[[Sequence[int]], AwaitableQuery[Any]],
-    numbers: Sequence[int],
-) -> list[Any]:  # fmt: skip
-    """The raw rows of `build(numbers)`, a query of `model` (`values_list`, say)."""
-    _checked(numbers)
-    shape = _shape(key, model, build, len(numbers))
-    if shape is None:
-        sql, values = _sql(build(numbers))
-    else:
-        sql, values = shape.sql, _filled(shape, numbers)
-    _, found = await model._meta.db.execute_query(sql, values)
-    return list(found)
-
-
 async def models(
     key: Hashable, model: type[M], build: Callable[[Sequence[int]], QuerySet[M]],
     numbers: Sequence[int],
@@ -109,7 +100,7 @@ async def models(
     """The models `build(numbers)` selects: a plain query of `model` (no related or
     prefetched rows, no annotations)."""
     _checked(numbers)
-    shape = _shape(key, model, build, len(numbers))
+    shape = _shape(key, build, len(numbers))
     if shape is None:
         return list(await build(numbers))
     db = model._meta.db  # the connection of the transaction in progress, if any

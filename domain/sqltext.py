@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from tortoise import connections
@@ -26,16 +27,24 @@ def bind(sql: str, values: Mapping[str, Any], *, pg: bool) -> tuple[str, list[An
 
     Raises KeyError naming a parameter that ``values`` lacks.
     """
-    out: list[Any] = []
-
-    def placeholder(found: re.Match[str]) -> str:
-        name = found.group(1)
+    text, names = _placed(sql, pg)
+    for name in names:
         if name not in values:
             raise KeyError(f"the statement's parameter :{name} has no value")
-        out.append(values[name])
-        return f"${len(out)}" if pg else "?"
+    return text, [values[name] for name in names]
 
-    return _NAME.sub(placeholder, sql), out
+
+@lru_cache(maxsize=512)
+def _placed(sql: str, pg: bool) -> tuple[str, tuple[str, ...]]:
+    """The statement with its placeholders, and the parameter each one takes, in order: found
+    once per statement (those of the paths every request takes are sent again and again)."""
+    names: list[str] = []
+
+    def placeholder(found: re.Match[str]) -> str:
+        names.append(found.group(1))
+        return f"${len(names)}" if pg else "?"
+
+    return _NAME.sub(placeholder, sql), tuple(names)
 
 
 def days_between(later: str, earlier: str, *, pg: bool) -> str:

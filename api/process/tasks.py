@@ -7,7 +7,7 @@ import strawberry
 from strawberry.scalars import JSON
 from tortoise.expressions import Q
 
-from api.access import Audited, require, subject_of, task_filter
+from api.access import Audited, require, scope_key, subject_of, task_filter
 from api.context import Info
 from api.errors import (
     ConflictError,
@@ -270,7 +270,7 @@ class TaskMutations:
             roles = subject.roles if subject.via != "api_key" else None
             view = await runner.complete_task(
                 pk, input.data, user_id=subject.user_id, roles=roles, visible=visible,
-                visible_key=(subject, info.context.authorizer.version),
+                visible_key=scope_key(info.context.authorizer, subject),
             )  # fmt: skip
             change.object_id, change.after = pk, {"data": input.data, "instance": view.id}
         faults.reach("task.after_commit")  # committed, the client not told yet

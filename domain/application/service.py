@@ -36,8 +36,8 @@ async def submit(
     # the product, and whether the customer exists, in one statement (two without the product);
     # the values checked by their columns first, as a filter of Tortoise's would check them
     values = {
-        "code": Product._meta.fields_map["code"].to_db_value(product_code, Product),
-        "customer": Customer._meta.fields_map["id"].to_db_value(customer_id, Customer),
+        "code": byhand.checked(Product, code=product_code)["code"],
+        "customer": byhand.checked(Customer, id=customer_id)["id"],
     }
     _, found = await sqltext.execute(_product_and_customer(), values)
     product = byhand.hydrate(Product, found[0]) if found else None

@@ -70,7 +70,7 @@ async def insert_schedule(loan_id: int, plan: Sequence[PlannedInstallment]) -> N
         money.validate(row.principal_due)
         money.validate(row.interest_due)
     client = connections.get("default")
-    if client.capabilities.dialect == "postgres":
+    if sqltext.postgres():
         values: list[Any] = [
             loan_id,
             [row.seq for row in plan],

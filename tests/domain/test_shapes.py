@@ -51,17 +51,16 @@ async def test_a_kept_shape_answers_for_other_ids_within_its_own_scope(db: str) 
     assert (await shapes.models(("t", second), Customer, _of(second), [mine[0].id])) == []
 
 
-async def test_raw_rows_and_a_lock_inside_a_transaction(db: str) -> None:
+async def test_a_lock_inside_a_transaction(db: str) -> None:
     first, _, mine, _ = await _two_managers()
 
-    def ids_of(ids: Sequence[int]) -> Any:
-        query = Customer.filter(account_manager_id=first, id__in=list(ids))
-        return query.select_for_update().values_list("id", flat=True)
+    def locked(ids: Sequence[int]) -> QuerySet[Customer]:
+        return Customer.filter(account_manager_id=first, id__in=list(ids)).select_for_update()
 
     async with in_transaction():
         for _ in range(2):
-            found = await shapes.rows(("lock", first), Customer, ids_of, [mine[2].id, -5])
-            assert [row[0] for row in found] == [mine[2].id]
+            found = await shapes.models(("lock", first), Customer, locked, [mine[2].id, -5])
+            assert [row.id for row in found] == [mine[2].id]
 
 
 async def test_a_query_whose_stand_ins_do_not_survive_is_run_as_built(db: str) -> None:
