@@ -14,6 +14,7 @@ from authz import scoping
 from authz.actions import Scope
 from authz.enforcer import Authorizer
 from authz.subject import Subject
+from domain import shapes
 from domain.access import audit
 from domain.customer.models import Customer
 from domain.errors import ForbiddenError, NotFoundError
@@ -51,6 +52,10 @@ def scope_key(authorizer: Authorizer, subject: Subject) -> Hashable:
     """What every row filter of a caller depends on (its subject and the policy's version):
     the key under which statements built from those filters are kept (`domain.shapes`)."""
     return (subject, authorizer.version)
+
+
+def _key(info: Info) -> Hashable:
+    return scope_key(info.context.authorizer, subject_of(info))
 
 
 def scoped_loaders(authorizer: Authorizer, subject: Subject) -> Loaders:
@@ -91,7 +96,8 @@ async def require_row(
     """Refuse an action on a row outside the caller's scope for it, as if it did not exist."""
     scopes = require(info, obj, act)
     condition = scoping.filter_for(obj, subject_of(info), scopes)
-    if not await model.filter(condition, id=pk).exists():
+    key = ("api.access.require_row", model, obj, act, _key(info))
+    if not await shapes.exists(key, model, lambda ids: model.filter(condition, id=ids[0]), [pk]):
         raise NotFoundError(kind, pk)
 
 
@@ -99,14 +105,19 @@ async def require_customer(info: Info, obj: str, act: str, customer_id: int) -> 
     """The scopes of an action, after checking the customer it concerns is within them."""
     scopes = require(info, obj, act)
     visible = scoping.customer_filter(subject_of(info), scopes)
-    if not await Customer.filter(visible, id=customer_id).exists():
+    key = ("api.access.require_customer", obj, act, _key(info))
+    if not await shapes.exists(
+        key, Customer, lambda ids: Customer.filter(visible, id=ids[0]), [customer_id]
+    ):
         raise NotFoundError("Customer", customer_id)
     return scopes
 
 
 async def require_loan(info: Info, scopes: frozenset[Scope], loan_id: int) -> None:
     """Refuse a loan outside the given scopes of the caller, as if it did not exist."""
-    if not await Loan.filter(scoping.loan_filter(subject_of(info), scopes), id=loan_id).exists():
+    visible = scoping.loan_filter(subject_of(info), scopes)
+    key = ("api.access.require_loan", scopes, _key(info))
+    if not await shapes.exists(key, Loan, lambda ids: Loan.filter(visible, id=ids[0]), [loan_id]):
         raise NotFoundError("Loan", loan_id)
 
 

@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from bpmn.errors import DeployError, ProcessNotDeployedError
 from bpmn.validation import deploy_check
 from domain import byhand, sqltext
+from domain.clock import service as clock
 from domain.errors import ConflictError, NotFoundError
 from domain.process.models import (
     DefinitionOrigin,
@@ -76,14 +77,21 @@ def when(moment: datetime) -> str:
 
 async def in_force(process_id: str) -> ProcessDefinition | None:
     """The version new instances of a process start on: the newest not retired."""
+    found = await _in_force_at(process_id)
+    return found[0] if found is not None else None
+
+
+async def _in_force_at(process_id: str) -> tuple[ProcessDefinition, datetime] | None:
     _, found = await sqltext.execute(_in_force_sql(), {"process_id": process_id})
-    return byhand.hydrate(ProcessDefinition, found[0]) if found else None
+    if not found:
+        return None
+    return byhand.hydrate(ProcessDefinition, found[0]), clock.moment_of(found[0])
 
 
 @cache
 def _in_force_sql() -> str:
     return (
-        f"SELECT {byhand.select_list(ProcessDefinition, 'pd')} FROM "  # noqa: S608
+        f"SELECT {byhand.select_list(ProcessDefinition, 'pd')}, {clock.COLUMNS} FROM "  # noqa: S608
         f"{ProcessDefinition._meta.db_table} pd WHERE pd.process_id = :process_id "
         "AND pd.retired_at IS NULL ORDER BY pd.version DESC LIMIT 1"
     )
@@ -91,7 +99,12 @@ def _in_force_sql() -> str:
 
 async def require_in_force(process_id: str) -> ProcessDefinition:
     """The version in force, or ProcessNotDeployedError saying why there is none and the fix."""
-    found = await in_force(process_id)
+    return (await require_in_force_at(process_id))[0]
+
+
+async def require_in_force_at(process_id: str) -> tuple[ProcessDefinition, datetime]:
+    """`require_in_force`, and the business moment (`clock.now()`) read by the same statement."""
+    found = await _in_force_at(process_id)
     if found is not None:
         return found
     retired = await retirement(process_id)

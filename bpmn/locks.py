@@ -8,24 +8,32 @@ every step, and Tortoise would write their SQL anew each time.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from datetime import datetime
 from functools import cache
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from domain import byhand, shapes, sqltext
+from domain.clock import service as clock
 from domain.errors import NotFoundError
 from domain.process.models import ProcessDefinition, ProcessInstance, WorkTask
 
 
 async def locked_instance(instance_id: int) -> ProcessInstance:
     """The instance with its row locked, and its definition read in the same statement."""
+    return (await locked_instance_at(instance_id))[0]
+
+
+async def locked_instance_at(instance_id: int) -> tuple[ProcessInstance, datetime]:
+    """`locked_instance`, and the business moment (`clock.now()`) read by the same statement:
+    the moment its step runs at, without a statement of its own."""
     _, found = await sqltext.execute(_locked_sql(sqltext.postgres()), {"id": instance_id})
     if not found:
         raise NotFoundError("process instance", instance_id)
     instance = byhand.hydrate(ProcessInstance, found[0])
     instance.definition = byhand.hydrate(ProcessDefinition, found[0], "lg_d_")
-    return instance
+    return instance, clock.moment_of(found[0])
 
 
 @cache
@@ -33,7 +41,8 @@ def _locked_sql(pg: bool) -> str:
     instances, definitions_ = ProcessInstance._meta.db_table, ProcessDefinition._meta.db_table
     return (
         f"SELECT {byhand.select_list(ProcessInstance, 'pi')}, "  # noqa: S608
-        f"{byhand.select_list(ProcessDefinition, 'pd', 'lg_d_')} FROM {instances} pi "
+        f"{byhand.select_list(ProcessDefinition, 'pd', 'lg_d_')}, {clock.COLUMNS} "
+        f"FROM {instances} pi "
         f"JOIN {definitions_} pd ON pd.id = pi.definition_id WHERE pi.id = :id"
         + (" FOR UPDATE OF pi" if pg else "")  # SQLite: a writer holds the whole database
     )

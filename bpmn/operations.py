@@ -241,20 +241,23 @@ async def create_contract(
         raise ValidationError.single("annual_rate", "must be a fraction from 0 up to 1")
     if not 1 <= term_months <= 600:
         raise ValidationError.single("term_months", "must be 1..600")
-    contract = await Contract.create(
-        number=f"LG-A{application_id:08d}",
-        customer_id=int(found["customer_id"]),
-        application_id=application_id,
-        signed_on=signed_on,
-        principal=principal,
-        annual_rate=annual_rate,
-        term_months=term_months,
-    )
     now = datetime.now(UTC)
-    await byhand.update(
+    contracted = byhand.updating(
         Application, application_id,
         status=ApplicationStatus.CONTRACTED, decision="APPROVED", decided_at=now, updated_at=now,
     )  # fmt: skip
+    contract = await byhand.create(
+        Contract(
+            number=f"LG-A{application_id:08d}",
+            customer_id=int(found["customer_id"]),
+            application_id=application_id,
+            signed_on=signed_on,
+            principal=principal,
+            annual_rate=annual_rate,
+            term_months=term_months,
+        ),
+        contracted,
+    )
     return {"loan_id": contract.id, "contract_id": contract.id, "number": contract.number}
 
 
@@ -288,6 +291,10 @@ async def disburse(loan_id: int, amount: Decimal | None = None) -> dict[str, Any
     principal = amount if amount is not None else agreed
     if principal <= 0 or principal > agreed:
         raise ValidationError.single("amount", f"must be more than 0 and at most {agreed}")
+    disbursed = byhand.updating(
+        Application, int(found["application_id"]),
+        status=ApplicationStatus.DISBURSED, updated_at=datetime.now(UTC),
+    )  # fmt: skip
     loan = await loans.create(
         customer_id=int(found["customer_id"]),
         product_id=int(found["product_id"]),
@@ -297,9 +304,6 @@ async def disburse(loan_id: int, amount: Decimal | None = None) -> dict[str, Any
         method=facts.as_field(Product, "method", found["method"]),
         disbursed_on=await _today(),
         contract_id=int(found["id"]),
+        also=[disbursed],
     )
-    await byhand.update(
-        Application, int(found["application_id"]),
-        status=ApplicationStatus.DISBURSED, updated_at=datetime.now(UTC),
-    )  # fmt: skip
     return {"disbursement_id": loan.id, "loan_id": loan.id}

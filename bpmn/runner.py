@@ -29,12 +29,12 @@ from tortoise.transactions import in_transaction
 
 from bpmn import collection_ops, definitions, deployments, engine, stored
 from bpmn.errors import BpmnError
-from bpmn.locks import definition_of, locked_instance, locked_task
+from bpmn.locks import definition_of, locked_instance_at, locked_task
 from bpmn.service_calls import ServiceCalls
 from bpmn.views import ACTIVE, task_view
 from bpmn.views import InstanceView as InstanceView
 from bpmn.views import TaskView as TaskView
-from domain import faults
+from domain import byhand, faults
 from domain.clock import service as clock
 from domain.errors import ConflictError, DomainError, ForbiddenError, NotFoundError, Problems
 from domain.process import claims, events
@@ -68,6 +68,7 @@ async def _advance(
     attempt: int = 1,
     user_id: int | None = None,
     follows_state: bool = False,
+    moment: datetime | None = None,
 ) -> InstanceView:
     """Apply ``mutate`` to the stored workflow (or start a new one), then run it and store it.
 
@@ -81,7 +82,7 @@ async def _advance(
     bundle = definitions.bundle(definition)
     loop = asyncio.get_running_loop()
     before = dict((instance.state or {}).get("services", {}))
-    moment = await clock.now()
+    moment = moment or await clock.now()
     today = clock.local_date(moment)  # the business date, as the operations read it
     services = ServiceCalls(loop, instance.id, dict(before), user_id, today=today)
     saved = (instance.state or {}).get("engine")
@@ -127,17 +128,19 @@ async def start(process_id: str, data: dict[str, Any], *, business_key: str) -> 
     A run that fails leaves the instance stored FAILED or RETRYING at its start, visibly; a
     process with no version in force raises ProcessNotDeployedError.
     """
-    definition = await deployments.require_in_force(process_id)
+    definition, moment = await deployments.require_in_force_at(process_id)
     definitions.bundle(definition)  # a definition that does not parse fails here, before any row
     async with joined():
         customer = data.get("customer_id")
-        instance = await ProcessInstance.create(
-            definition_id=definition.id,
-            business_key=business_key,
-            customer_id=customer if isinstance(customer, int) else None,
-            state=None,
+        instance = await byhand.create(
+            ProcessInstance(
+                definition_id=definition.id,
+                business_key=business_key,
+                customer_id=customer if isinstance(customer, int) else None,
+                state=None,
+            )
         )
-        return await _advance(instance, definition, start_data=data)
+        return await _advance(instance, definition, start_data=data, moment=moment)
 
 
 async def run_new(
@@ -234,7 +237,7 @@ async def complete_task(
         elif row.candidate_role is not None and row.candidate_role not in roles:
             raise ForbiddenError(f"this task is for the {row.candidate_role} role")
         values = validate_form(row.form, data)
-        instance = await locked_instance(row.instance_id)  # type: ignore[attr-defined]
+        instance, moment = await locked_instance_at(row.instance_id)  # type: ignore[attr-defined]
         if expected_revision is not None and instance.revision != expected_revision:
             raise ConflictError(
                 f"instance is at revision {instance.revision}, not {expected_revision}"
@@ -246,16 +249,15 @@ async def complete_task(
         row.completed_by_id = user_id
         row.assignee_id = assignee or user_id
         row.revision += 1
-        await row.save(
-            update_fields=["status", "completed_at", "completed_by_id", "assignee_id", "revision"]
-        )
-        await events.record(row.id, instance.id, TaskEventKind.COMPLETED)
+        done = ("status", "completed_at", "completed_by_id", "assignee_id", "revision")
+        await events.saved(row, done, TaskEventKind.COMPLETED)
         view = await _advance(
             instance,
             await definition_of(instance),
             lambda handle: engine.finish_human_task(handle, row.task_id, values),
             user_id=user_id,
             follows_state=True,
+            moment=moment,
         )
         faults.reach("task.before_commit")  # the engine advanced and stored, nothing committed
         return view
@@ -281,7 +283,7 @@ async def correlate_message(
 
 async def _deliver(instance_id: int, name: str, payload: dict[str, Any]) -> InstanceView | None:
     async with in_transaction():
-        instance = await locked_instance(instance_id)
+        instance, moment = await locked_instance_at(instance_id)
         state = instance.state or {}
         if instance.status != InstanceStatus.RUNNING or name not in state.get("messages", []):
             return None
@@ -289,16 +291,17 @@ async def _deliver(instance_id: int, name: str, payload: dict[str, Any]) -> Inst
             instance,
             await definition_of(instance),
             lambda h: engine.deliver_message(h, name, payload),
+            moment=moment,
         )
 
 
 async def retry(instance_id: int) -> InstanceView:
     """Run a FAILED or RETRYING instance again from where it stopped."""
     async with in_transaction():
-        instance = await locked_instance(instance_id)
+        instance, moment = await locked_instance_at(instance_id)
         if instance.status not in (InstanceStatus.FAILED, InstanceStatus.RETRYING):
             raise ConflictError(f"instance {instance_id} is {instance.status}, not failed")
-        return await _advance(instance, await definition_of(instance))
+        return await _advance(instance, await definition_of(instance), moment=moment)
 
 
 async def run_due(limit: int = 100) -> int:

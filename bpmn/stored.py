@@ -10,6 +10,7 @@ from typing import Any
 from bpmn import definitions, engine, outcomes
 from bpmn.errors import BpmnError, ServiceUnavailable
 from bpmn.views import ACTIVE, InstanceView, data_of, json_safe, view_of
+from domain import byhand
 from domain.errors import DomainError
 from domain.process import events
 from domain.process.models import (
@@ -57,7 +58,7 @@ async def persist(
     instance.revision += 1
     instance.status = InstanceStatus.COMPLETED if handle.completed else InstanceStatus.RUNNING
     instance.error = None  # type: ignore[assignment]
-    await instance.save(update_fields=["state", "revision", "status", "error", "updated_at"])
+    await byhand.save(instance, "state", "revision", "status", "error", "updated_at")
     await outcomes.record(
         definition.process_id, instance.business_key, data, completed=handle.completed
     )
@@ -71,22 +72,22 @@ async def persist(
             continue
         row.status = WorkTaskStatus.CANCELLED
         row.revision += 1
-        await row.save(update_fields=["status", "revision"])
-        await events.record(row.id, instance.id, TaskEventKind.CANCELLED)
+        await events.saved(row, ("status", "revision"), TaskEventKind.CANCELLED)
     specs = definitions.task_specs(definition)
     for task_id, task in ready.items():
         if task_id in known:
             continue
         spec = specs.get(task.element_id, definitions.TaskSpec(None, None))
-        created = await WorkTask.create(
-            instance_id=instance.id,
-            task_id=task_id,
-            element_id=task.element_id,
-            name=task.name or task.element_id,
-            candidate_role=spec.candidate_role or task.lane,
-            form=spec.form,
+        created = await events.created(
+            WorkTask(
+                instance_id=instance.id,
+                task_id=task_id,
+                element_id=task.element_id,
+                name=task.name or task.element_id,
+                candidate_role=spec.candidate_role or task.lane,
+                form=spec.form,
+            )
         )
-        await events.record(created.id, instance.id, TaskEventKind.CREATED)
         still_open.append(created)
     if waits:
         await ProcessWait.filter(instance_id=instance.id).delete()
@@ -136,5 +137,5 @@ async def hold(
             else ""
         )
         instance.error = f"{failure}{gave_up}"
-    await instance.save(update_fields=["state", "revision", "status", "error", "updated_at"])
+    await byhand.save(instance, "state", "revision", "status", "error", "updated_at")
     return await view_of(instance, definition, data)

@@ -106,3 +106,20 @@ async def models(
     db = model._meta.db  # the connection of the transaction in progress, if any
     executor = db.executor_class(model=model, db=db)
     return list(await executor.execute_select(shape.sql, _filled(shape, numbers)))
+
+
+async def exists(
+    key: Hashable, model: type[M], build: Callable[[Sequence[int]], QuerySet[M]],
+    numbers: Sequence[int],
+) -> bool:  # fmt: skip
+    """Whether `build(numbers)`, a query of `model`, selects any row (its `exists()`)."""
+    _checked(numbers)
+
+    def query(ids: Sequence[int]) -> AwaitableQuery[Any]:
+        return build(ids).exists()
+
+    shape = _shape(("exists", key), query, len(numbers))
+    if shape is None:
+        return await build(numbers).exists()
+    _, rows = await model._meta.db.execute_query(shape.sql, _filled(shape, numbers))
+    return bool(rows)

@@ -47,6 +47,19 @@ def _placed(sql: str, pg: bool) -> tuple[str, tuple[str, ...]]:
     return _NAME.sub(placeholder, sql), tuple(names)
 
 
+@lru_cache(maxsize=256)
+def prefixed(sql: str, prefix: str, given: tuple[tuple[str, str], ...] = ()) -> str:
+    """``sql`` with each parameter ``:name`` renamed ``:{prefix}name``, but for those named in
+    `given` (name, text), which become that text: for several statements made one."""
+    texts = dict(given)
+
+    def rename(found: re.Match[str]) -> str:
+        name = found.group(1)
+        return texts.get(name, f":{prefix}{name}")
+
+    return _NAME.sub(rename, sql)
+
+
 def days_between(later: str, earlier: str, *, pg: bool) -> str:
     """The expression of whole days from the date ``earlier`` to the date ``later``."""
     if pg:

@@ -16,6 +16,7 @@ from typing import Any
 
 from tortoise.queryset import QuerySet
 
+from domain import byhand
 from domain.access.models import AuditEntry
 from domain.pagination import Page, check_first
 
@@ -108,8 +109,7 @@ async def record(
         before=before,
         after=after,
     )
-    await entry.save()
-    return entry
+    return await byhand.create(entry)  # as `entry.save()`, its statement written once
 
 
 async def record_each(

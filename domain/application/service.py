@@ -62,15 +62,17 @@ async def submit(
     problems.raise_if_any()
     assert product is not None
     async with joined():  # the caller's transaction when one is open (a request's)
-        application = await Application.create(
-            customer_id=customer_id,
-            product_id=product.id,
-            channel=channel,
-            amount=amount,
-            term_months=term_months,
-            purpose=purpose.strip(),
-            status=ApplicationStatus.SUBMITTED,
-            submitted_at=datetime.now(UTC),
+        application = await byhand.create(
+            Application(
+                customer_id=customer_id,
+                product_id=product.id,
+                channel=channel,
+                amount=amount,
+                term_months=term_months,
+                purpose=purpose.strip(),
+                status=ApplicationStatus.SUBMITTED,
+                submitted_at=datetime.now(UTC),
+            )
         )
         await campaigns.record_conversion(customer_id, product.id, application.id)
     return application

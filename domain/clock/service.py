@@ -1,6 +1,8 @@
 """Reading and moving the business date."""
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from tortoise import connections
 
@@ -27,13 +29,26 @@ def calendar_date() -> date:
 _STORED = f'SELECT "current", "pinned_time" FROM "business_day" WHERE "id" = {_ROW}'  # noqa: S608
 
 
+# the same two values as columns of another statement's row (named `lg_bd_current` and
+# `lg_bd_pinned`), for a statement that reads them with its own rows (`moment_of`)
+COLUMNS = (
+    f'(SELECT "current" FROM "business_day" WHERE "id" = {_ROW}) AS "lg_bd_current", '  # noqa: S608
+    f'(SELECT "pinned_time" FROM "business_day" WHERE "id" = {_ROW}) AS "lg_bd_pinned"'
+)
+
+
+def _stored_of(current: object, pinned: str | None) -> tuple[date, str | None] | None:
+    if current is None:
+        return None
+    return BusinessDay._meta.fields_map["current"].to_python_value(current), pinned
+
+
 async def _stored() -> tuple[date, str | None] | None:
     """The stored business date and pinned time of day, if a business date is stored."""
     _, rows = await connections.get("default").execute_query(_STORED)
     if not rows:
         return None
-    current = BusinessDay._meta.fields_map["current"].to_python_value(rows[0]["current"])
-    return current, rows[0]["pinned_time"]
+    return _stored_of(rows[0]["current"], rows[0]["pinned_time"])
 
 
 async def get() -> date:
@@ -49,8 +64,16 @@ async def now() -> datetime:
     day is the business date and the time of day runs on, so timers due on a later business
     day fire when that day is reached, and ones due within the day as the hours pass.
     """
+    return _moment(await _stored())
+
+
+def moment_of(row: Mapping[str, Any]) -> datetime:
+    """`now()` from a row read with `COLUMNS`: the business moment when that row was read."""
+    return _moment(_stored_of(row["lg_bd_current"], row["lg_bd_pinned"]))
+
+
+def _moment(stored: tuple[date, str | None] | None) -> datetime:
     wall = datetime.now(UTC)
-    stored = await _stored()
     if stored is None:
         return wall
     current, pinned = stored

@@ -11,7 +11,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from domain import faults, sqltext
+from domain import byhand, faults, sqltext
 from domain.clock import service as clock
 from domain.daily.chunks import EVERYONE, Span
 from domain.errors import ConflictError, NotFoundError, Problems, ValidationError
@@ -46,9 +46,9 @@ _SCHEDULE_COLUMNS = (
     "interest_paid, fee_paid"
 )
 _SCHEDULE_PG = (
-    f"INSERT INTO installment ({_SCHEDULE_COLUMNS}) SELECT $1, s.seq, s.due, s.principal, "  # noqa: S608
-    "s.interest, 0, 0, 0, 0 FROM unnest($2::int[], $3::date[], $4::numeric[], $5::numeric[]) "
-    "AS s(seq, due, principal, interest)"
+    f"INSERT INTO installment ({_SCHEDULE_COLUMNS}) SELECT :lg_new_id, s.seq, s.due, "  # noqa: S608
+    "s.principal, s.interest, 0, 0, 0, 0 FROM unnest(:seqs::int[], :dues::date[], "
+    ":principals::numeric[], :interests::numeric[]) AS s(seq, due, principal, interest)"
 )
 _SQLITE_ROWS = 500  # 2,001 parameters a statement, within SQLite's 32,766
 
@@ -60,26 +60,36 @@ def _schedule_sqlite(rows: int) -> str:
     return f"INSERT INTO installment ({_SCHEDULE_COLUMNS}) VALUES {tuples}"  # noqa: S608
 
 
-async def insert_schedule(loan_id: int, plan: Sequence[PlannedInstallment]) -> None:
-    """Store a new loan's planned schedule: one statement for all its installments (one
-    prepared statement whatever the term on PostgreSQL), no model object per row."""
-    if not plan:
-        return
+def _checked_plan(plan: Sequence[PlannedInstallment]) -> None:
     money = Installment._meta.fields_map["principal_due"]  # its checks: digits and places
     for row in plan:
         money.validate(row.principal_due)
         money.validate(row.interest_due)
-    client = connections.get("default")
-    if sqltext.postgres():
-        values: list[Any] = [
-            loan_id,
-            [row.seq for row in plan],
-            [row.due_date for row in plan],
-            [row.principal_due for row in plan],
-            [row.interest_due for row in plan],
-        ]
-        await client.execute_query(_SCHEDULE_PG, values)
+
+
+def _schedule_pg(plan: Sequence[PlannedInstallment]) -> byhand.Statement:
+    """A new loan's planned schedule as one statement (PostgreSQL, one prepared statement
+    whatever the term), the loan's key named `:lg_new_id` (`byhand.create`)."""
+    _checked_plan(plan)
+    return _SCHEDULE_PG, {
+        "seqs": [row.seq for row in plan],
+        "dues": [row.due_date for row in plan],
+        "principals": [row.principal_due for row in plan],
+        "interests": [row.interest_due for row in plan],
+    }
+
+
+async def insert_schedule(loan_id: int, plan: Sequence[PlannedInstallment]) -> None:
+    """Store a new loan's planned schedule: one statement for all its installments (on SQLite
+    one for every 500), no model object per row."""
+    if not plan:
         return
+    if sqltext.postgres():
+        sql, values = _schedule_pg(plan)
+        await sqltext.execute(sql, {**values, byhand.NEW_ID: loan_id})
+        return
+    _checked_plan(plan)
+    client = connections.get("default")
     for start in range(0, len(plan), _SQLITE_ROWS):
         chunk = plan[start : start + _SQLITE_ROWS]
         flat: list[Any] = [loan_id]
@@ -100,8 +110,10 @@ async def create(
     contract_id: int | None = None,
     source: str | None = None,
     external_id: str | None = None,
+    also: Sequence[byhand.Statement] = (),
 ) -> Loan:
-    """Create a disbursed loan and its generated schedule, in one transaction."""
+    """Create a disbursed loan and its generated schedule, in one transaction, with the
+    statements `also` (`byhand.create`: on PostgreSQL one statement for all of them)."""
     try:
         plan = schedule_for(
             principal=principal,
@@ -113,20 +125,23 @@ async def create(
         )
     except ValueError as exc:
         raise ValidationError.single("principal", str(exc)) from exc
+    loan = Loan(
+        customer_id=customer_id,
+        product_id=product_id,
+        contract_id=contract_id,
+        principal=principal,
+        annual_rate=annual_rate,
+        term_months=term_months,
+        method=method,
+        disbursed_on=disbursed_on,
+        outstanding_principal=principal,
+        source=source,
+        external_id=external_id,
+    )
     async with joined():  # the caller's transaction when one is open (a process step's)
-        loan = await Loan.create(
-            customer_id=customer_id,
-            product_id=product_id,
-            contract_id=contract_id,
-            principal=principal,
-            annual_rate=annual_rate,
-            term_months=term_months,
-            method=method,
-            disbursed_on=disbursed_on,
-            outstanding_principal=principal,
-            source=source,
-            external_id=external_id,
-        )
+        if sqltext.postgres() and plan:
+            return await byhand.create(loan, _schedule_pg(plan), *also)
+        await byhand.create(loan, *also)
         await insert_schedule(loan.id, plan)
     return loan
 

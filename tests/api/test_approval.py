@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from api.relay import to_global_id
 from bpmn.deployments import deploy_bundled
+from domain import sqltext
 from domain.application.models import Application, ApplicationStatus
 from domain.credit.models import CreditReport
 from domain.loan.models import Loan
@@ -70,10 +71,14 @@ async def test_a_fast_lane_application_costs_a_fixed_few_statements(gql: GraphQL
     with count_statements() as signed:
         done = (await gql.data(COMPLETE, id=sign["id"], data={}))["completeTask"]
     # then each request sends a fixed, small number of statements (41 and 28 they were):
-    # the policy version and the caller, the checks, the rows the steps write, the audit
+    # the policy version and the caller, the checks, the rows the steps write, the audit.
+    # On PostgreSQL a new row goes with the rows it moves on (a task and its event, a contract
+    # and its application's status, a loan, its schedule and its application's status) and a
+    # step's business moment is read with the rows it locks
     assert done["processInstance"]["status"] == "COMPLETED"
-    assert submitted.count <= 26, submitted.statements
-    assert signed.count <= 19, signed.statements
+    most = (19, 11) if sqltext.postgres() else (21, 14)
+    assert submitted.count <= most[0], submitted.statements
+    assert signed.count <= most[1], signed.statements
 
 
 async def test_standard_lane_waits_for_a_risk_officer(gql: GraphQLClient) -> None:

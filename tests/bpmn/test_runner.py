@@ -17,7 +17,13 @@ from domain.credit.models import CreditReport
 from domain.db import is_postgres
 from domain.errors import ConflictError, ForbiddenError, ValidationError
 from domain.loan.models import Contract, Installment, Loan
-from domain.process.models import ProcessInstance, WorkTask, WorkTaskStatus
+from domain.process.models import (
+    ProcessInstance,
+    TaskEvent,
+    TaskEventKind,
+    WorkTask,
+    WorkTaskStatus,
+)
 from tests import factories
 
 POLICY = {"max_report_age_days": 30, "second_approval_above": Decimal("500000")}
@@ -90,6 +96,11 @@ async def test_fast_lane_signs_then_disburses_with_a_schedule(db: str) -> None:
     assert done.data["disbursement"]["loan_id"] == loan.id
     row = await WorkTask.get(id=sign.id)
     assert (row.status, row.completed_by_id) == (WorkTaskStatus.COMPLETED, manager.id)
+    # and the task's events, written with its row: created, then completed, once each
+    happened = await TaskEvent.filter(task_id=sign.id).order_by("id")
+    assert [(e.kind, e.instance_id) for e in happened] == [  # type: ignore[attr-defined]
+        (TaskEventKind.CREATED, view.id), (TaskEventKind.COMPLETED, view.id),
+    ]  # fmt: skip
 
 
 async def test_standard_lane_waits_for_a_risk_officer(db: str) -> None:

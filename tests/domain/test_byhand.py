@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 from tortoise import connections
-from tortoise.exceptions import ValidationError
+from tortoise.exceptions import IntegrityError, ValidationError
+from tortoise.transactions import in_transaction
 
 from domain import byhand
 from domain.application.models import Application, ApplicationChannel, ApplicationStatus
@@ -124,3 +125,74 @@ async def test_a_schedule_with_an_amount_its_column_refuses_stores_nothing(db: s
     with pytest.raises(ValidationError):
         await loans.insert_schedule(loan.id, too_big)
     assert await Installment.filter(loan_id=loan.id).count() == 0
+
+
+def _made(customer_id: int, product_id: int) -> Application:
+    return Application(
+        customer_id=customer_id, product_id=product_id, channel=ApplicationChannel.BRANCH,
+        amount=Decimal("1234.50"), term_months=12, status=ApplicationStatus.SUBMITTED,
+        submitted_at=DECIDED, purpose="car", risk_lane=None,
+    )  # fmt: skip
+
+
+async def test_a_row_created_by_hand_is_the_row_tortoise_creates(db: str) -> None:
+    # given one application created by Tortoise and the same one made, not saved
+    owner = await factories.customer()
+    product = await factories.product()
+    theirs = _made(owner.id, product.id)
+    await theirs.save()
+    # when the second is created by hand, with the first's lane set in the same statement
+    lane = byhand.updating(Application, theirs.id, risk_lane="FAST")
+    mine = await byhand.create(_made(owner.id, product.id), lane)
+    # then it has its key, and both rows hold the same columns but the lane and the moments
+    # each was stored at
+    assert mine.id not in (None, theirs.id) and mine._saved_in_db
+    stored, expected = (
+        await _stored("application", mine.id),
+        await _stored("application", theirs.id),
+    )
+    assert expected.pop("risk_lane") == "FAST"
+    assert stored.pop("risk_lane") is None
+    del stored["updated_at"], expected["updated_at"]
+    assert stored == expected
+    # and the model created is the row Tortoise reads back, field by field
+    read = await Application.get(id=mine.id)
+    for name in Application._meta.db_fields:
+        assert getattr(read, name) == getattr(mine, name), name
+
+
+async def test_statements_sent_with_a_created_row_name_its_key(db: str) -> None:
+    # given a loan made with its schedule and an application whose status the same call sets
+    owner = await factories.customer()
+    product = await factories.product()
+    application = await _application(owner.id)
+    disbursed = byhand.updating(Application, application.id, status=ApplicationStatus.DISBURSED)
+    # when the loan is created
+    loan = await loans.create(
+        customer_id=owner.id, product_id=product.id, principal=Decimal("900.00"),
+        annual_rate=Decimal("0.12"), term_months=3, method=AmortizationMethod.EQUAL_INSTALLMENT,
+        disbursed_on=date(2026, 1, 15), also=[disbursed],
+    )  # fmt: skip
+    # then its schedule is stored under its key, to the cent, and the application moved on
+    rows = await Installment.filter(loan_id=loan.id).order_by("seq")
+    assert [r.seq for r in rows] == [1, 2, 3]
+    assert sum(r.principal_due for r in rows) == Decimal("900.00")
+    assert (await Application.get(id=application.id)).status == ApplicationStatus.DISBURSED
+
+
+async def test_a_created_row_whose_follower_fails_is_not_kept(db: str) -> None:
+    # given an application made, and a statement sent with it that another row's column refuses
+    owner = await factories.customer()
+    product = await factories.product()
+    other = await _application(owner.id)
+    before = await Application.all().count()
+    broken = (
+        "UPDATE application SET term_months = :bad WHERE id = :id",
+        {"bad": None, "id": other.id},
+    )
+    # when it is created inside a transaction, which the failure ends
+    with pytest.raises(IntegrityError):
+        async with in_transaction():
+            await byhand.create(_made(owner.id, product.id), broken)
+    # then no application was added
+    assert await Application.all().count() == before

@@ -110,3 +110,26 @@ async def test_the_least_recently_used_shapes_go_first(
     await shapes.models(("a",), Customer, _of(first), [mine[0].id])  # used again
     await shapes.models(("c",), Customer, _of(first), [mine[0].id])
     assert _kept_keys() == [("a",), ("c",)]
+
+
+async def test_exists_answers_within_each_callers_scope_from_a_kept_shape(db: str) -> None:
+    # given two managers' customers
+    first, second, mine, theirs = await _two_managers()
+
+    def one_of(manager: int) -> Callable[[Sequence[int]], QuerySet[Customer]]:
+        return lambda ids: Customer.filter(Q(account_manager_id=manager), id=ids[0])
+
+    # when each manager asks, twice (the second time from the kept shape), about every customer
+    for _ in range(2):
+        for customer in mine + theirs:
+            first_sees = await shapes.exists(("e", first), Customer, one_of(first), [customer.id])
+            second_sees = await shapes.exists(
+                ("e", second), Customer, one_of(second), [customer.id]
+            )
+            # then each finds their own customers only, as the query built anew finds them
+            assert first_sees is (customer in mine)
+            assert second_sees is (customer in theirs)
+            assert first_sees is await one_of(first)([customer.id]).exists()
+    # and a customer that does not exist is found by nobody
+    assert not await shapes.exists(("e", first), Customer, one_of(first), [10**9])
+    assert ("exists", ("e", first)) in _kept_keys()
