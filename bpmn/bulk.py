@@ -32,7 +32,6 @@ from bpmn.operations import CallContext
 from bpmn.views import InstanceView, TaskView
 from domain import faults
 from domain.batching import chunks, gather_in
-from domain.clock import service as clock
 from domain.process import events, rows
 from domain.process.models import (
     InstanceStatus,
@@ -103,8 +102,8 @@ async def start_many(
     rows for a batch's started instances in its transaction. Returns the started instances.
     Raises ProcessNotDeployedError when the process has no version in force.
     """
-    definition = await deployments.require_in_force(process_id)
-    run = _Run(definition, definitions.bundle(definition), await clock.now(), opaque)
+    definition, moment = await deployments.require_in_force_at(process_id)
+    run = _Run(definition, definitions.bundle(definition), moment, opaque)
     started: list[InstanceView] = []
     for batch in chunks(starts, batch_size):
         started += await _start_batch(run, batch, after_batch, fault_point)

@@ -58,8 +58,7 @@ def _by_id_sql(model: type[Model]) -> str:
 async def update(model: type[Model], pk: int, **values: Any) -> int:
     """Set columns of the row with key `pk`, each value checked and converted by its field as
     Tortoise's `filter(id=pk).update(...)` does. Returns the rows changed (0 or 1)."""
-    named = checked(model, **values)
-    changed, _ = await sqltext.execute(_update_sql(model, tuple(named)), {**named, "id": pk})
+    changed, _ = await sqltext.execute(*updating(model, pk, **values))
     return changed
 
 
@@ -67,9 +66,14 @@ async def save(row: Model, *names: str) -> None:
     """Store fields `names` of a saved row as Tortoise's `save(update_fields=…)` does (each
     value converted and checked by its field, an `auto_now` one set to now on the row too),
     with a statement written once per model and fields."""
+    await sqltext.execute(*saving(row, *names))
+
+
+def saving(row: Model, *names: str) -> Statement:
+    """The statement of `save(row, *names)`, to send with another."""
     fields = row._meta.fields_map
     values = {n: fields[n].to_db_value(getattr(row, n), row) for n in names}
-    await sqltext.execute(_update_sql(type(row), names), {**values, "id": row.pk})
+    return _update_sql(type(row), names), {**values, "id": row.pk}
 
 
 def checked(model: type[Model], **values: Any) -> dict[str, Any]:
@@ -98,21 +102,28 @@ async def create(row: M, *also: Statement) -> M:
     name the new row's key as `:lg_new_id`. On PostgreSQL all of them are one statement (the
     others as data-modifying common table expressions): one round trip, all or nothing; they
     run on one snapshot there, so they may name the new row, not change it."""
-    model = type(row)
     if not sqltext.postgres():
         await row.save(force_create=True)
         for sql, given in also:
             await sqltext.execute(sql, {**given, NEW_ID: row.pk})
         return row
-    names = _inserted(model)
-    fields = model._meta.fields_map
-    values: dict[str, Any] = {f"v_{n}": fields[n].to_db_value(getattr(row, n), row) for n in names}
+    insert, own = inserting(row)
+    values = dict(own)
     for i, (_, part) in enumerate(also):
         values.update({f"a{i}_{name}": value for name, value in part.items()})
-    _, found = await sqltext.execute(_create_sql(model, tuple(sql for sql, _ in also)), values)
+    _, found = await sqltext.execute(_create_sql(insert, tuple(sql for sql, _ in also)), values)
     row.pk = found[0]["id"]
     row._saved_in_db = True
     return row
+
+
+def inserting(row: Model) -> Statement:
+    """The INSERT of `row` (a model made, not saved) as Tortoise's `save` of a new row writes
+    it, each value converted and checked by its field, without a RETURNING clause."""
+    names = _inserted(type(row))
+    fields = row._meta.fields_map
+    values = {f"v_{n}": fields[n].to_db_value(getattr(row, n), row) for n in names}
+    return _insert_sql(type(row)), values
 
 
 @cache
@@ -125,16 +136,18 @@ def _inserted(model: type[Model]) -> tuple[str, ...]:
 
 
 @cache
-def _create_sql(model: type[Model], also: tuple[str, ...]) -> str:
+def _insert_sql(model: type[Model]) -> str:
     meta = model._meta
     names = _inserted(model)
     columns = ", ".join(f'"{meta.fields_db_projection[n]}"' for n in names)
     marks = ", ".join(f":v_{n}" for n in names)
+    return f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({marks})'  # noqa: S608
+
+
+@cache
+def _create_sql(insert: str, also: tuple[str, ...]) -> str:
     new_id = ((NEW_ID, '(SELECT "id" FROM lg_new)'),)
     parts = "".join(
         f", lg_{i} AS ({sqltext.prefixed(sql, f'a{i}_', new_id)})" for i, sql in enumerate(also)
     )
-    return (
-        f'WITH lg_new AS (INSERT INTO "{meta.db_table}" ({columns}) VALUES ({marks}) '  # noqa: S608
-        f'RETURNING "id"){parts} SELECT "id" FROM lg_new'
-    )
+    return f'WITH lg_new AS ({insert} RETURNING "id"){parts} SELECT "id" FROM lg_new'  # noqa: S608

@@ -27,7 +27,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from tortoise import connections
 
-from domain import sqltext
+from domain import byhand, sqltext
 from domain.process.models import TaskEvent, TaskEventKind, WorkTask
 from domain.process.rows import insert
 
@@ -105,43 +105,39 @@ async def record(task_id: int, instance_id: int, kind: TaskEventKind) -> None:
 
 
 # a task row's change and its event, then the announcement, in one statement (PostgreSQL):
-# `{change}` is an INSERT or UPDATE of work_task returning the row's id, numbered from $1
+# `{change}` is an INSERT or UPDATE of work_task (`byhand.inserting`, `byhand.saving`)
 _CHANGE_AND_RECORD = (
-    "WITH w AS ({change}), e AS (INSERT INTO task_event (task_id, instance_id, kind, at) "
-    "SELECT w.id, CAST(${n1} AS INTEGER), CAST(${n2} AS TEXT), CAST(${n3} AS TIMESTAMPTZ) "
-    "FROM w RETURNING id) SELECT w.id, pg_notify(${n4}, e.id::text) AS lg_notified FROM w, e"
+    'WITH w AS ({change} RETURNING "id"), e AS (INSERT INTO task_event (task_id, instance_id, '
+    "kind, at) SELECT w.id, CAST(:lg_instance AS INTEGER), CAST(:lg_kind AS TEXT), "
+    "CAST(:lg_at AS TIMESTAMPTZ) FROM w RETURNING id) "
+    "SELECT w.id, pg_notify(:lg_channel, e.id::text) AS lg_notified FROM w, e"
 )
 
 
 @cache
-def _change_and_record(change: str, params: int) -> str:
-    n = params
-    return _CHANGE_AND_RECORD.format(change=change, n1=n + 1, n2=n + 2, n3=n + 3, n4=n + 4)
+def _change_and_record(change: str) -> str:
+    return _CHANGE_AND_RECORD.format(change=change)
 
 
-async def _with_event(change: str, values: list[Any], instance_id: int, kind: TaskEventKind) -> int:
-    """Run `change` (placeholders $1..$len(values)) and record its task's event; the task id."""
-    sql = _change_and_record(change, len(values))
-    at = datetime.now(UTC)
-    _, rows = await connections.get("default").execute_query(
-        sql, [*values, int(instance_id), str(kind), at, CHANNEL]
-    )
+async def _with_event(change: byhand.Statement, instance_id: int, kind: TaskEventKind) -> int:
+    """Run `change` and record its task's event, in one statement; the task's id."""
+    sql, values = change
+    _, rows = await sqltext.execute(_change_and_record(sql), {
+        **values, "lg_instance": int(instance_id), "lg_kind": str(kind),
+        "lg_at": datetime.now(UTC), "lg_channel": CHANNEL,
+    })  # fmt: skip
     return int(rows[0]["id"])
 
 
 async def created(row: WorkTask) -> WorkTask:
     """Insert a new task row (made, not saved) and record its CREATED event: on PostgreSQL in
     one statement, the row's values converted by their fields as Tortoise's insert does."""
+    instance_id = row.instance_id  # type: ignore[attr-defined]
     if not sqltext.postgres():
         await row.save(force_create=True)
-        await record(row.id, row.instance_id, TaskEventKind.CREATED)  # type: ignore[attr-defined]
+        await record(row.id, instance_id, TaskEventKind.CREATED)
         return row
-    db = WorkTask._meta.db
-    executor = db.executor_class(model=WorkTask, db=db)  # its insert, written once per model
-    fields = WorkTask._meta.fields_map
-    values = [fields[n].to_db_value(getattr(row, n), row) for n in executor.regular_columns]
-    instance_id = row.instance_id  # type: ignore[attr-defined]
-    row.pk = await _with_event(executor.insert_query, values, instance_id, TaskEventKind.CREATED)
+    row.pk = await _with_event(byhand.inserting(row), instance_id, TaskEventKind.CREATED)
     row._saved_in_db = True
     return row
 
@@ -154,17 +150,7 @@ async def saved(row: WorkTask, fields: Sequence[str], kind: TaskEventKind) -> No
         await row.save(update_fields=list(fields))
         await record(row.id, instance_id, kind)
         return
-    columns = WorkTask._meta.fields_map
-    values = [columns[name].to_db_value(getattr(row, name), row) for name in fields]
-    await _with_event(_update_sql(tuple(fields)), [*values, row.id], instance_id, kind)
-
-
-@cache
-def _update_sql(names: tuple[str, ...]) -> str:
-    columns = WorkTask._meta.fields_db_projection
-    changes = ", ".join(f'"{columns[n]}" = ${i}' for i, n in enumerate(names, 1))
-    table = WorkTask._meta.db_table
-    return f'UPDATE "{table}" SET {changes} WHERE "id" = ${len(names) + 1} RETURNING "id"'  # noqa: S608
+    await _with_event(byhand.saving(row, *fields), instance_id, kind)
 
 
 async def record_many(rows: list[tuple[int, int, TaskEventKind]]) -> None:
