@@ -97,4 +97,5 @@ class CustomerTag(Model):
 
     class Meta:
         table = "customer_tag"
+        indexes = (("tag_id",),)
         unique_together = (("customer", "tag"),)

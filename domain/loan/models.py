@@ -49,7 +49,7 @@ class Contract(Model):
 
     class Meta:
         table = "contract"
-        indexes = (("customer_id",),)
+        indexes = (("customer_id",), ("application_id",))
 
 
 class Loan(Model):
@@ -91,7 +91,7 @@ class Loan(Model):
 
     class Meta:
         table = "loan"
-        indexes = (("customer_id",), ("collector_id",))
+        indexes = (("customer_id",), ("collector_id",), ("contract_id",))
         unique_together = (("source", "external_id"),)
 
 

@@ -71,6 +71,7 @@ class OutboxMessage(Model):
         table = "outbox_message"
         indexes = (
             ("customer_id",), ("loan_id",), ("status", "scheduled_at"), ("status", "lease_until"),
+            ("installment_id",),
         )  # fmt: skip
 
 

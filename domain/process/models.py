@@ -76,7 +76,7 @@ class ProcessInstance(Model):
 
     class Meta:
         table = "process_instance"
-        indexes = (("definition_id",),)
+        indexes = (("definition_id",), ("customer_id",))
 
 
 class WorkTaskStatus(StrEnum):
@@ -113,7 +113,7 @@ class WorkTask(Model):
 
     class Meta:
         table = "work_task"
-        indexes = (("instance_id",),)
+        indexes = (("instance_id",), ("assignee_id",))
 
 
 class WaitKind(StrEnum):

@@ -80,6 +80,7 @@ class SegmentMember(Model):
 
     class Meta:
         table = "segment_member"
+        indexes = (("customer_id",),)
         unique_together = (("segment_id", "customer_id"),)
 
 
