@@ -8,8 +8,8 @@ unique ones among them, until 0032 restored them).
 Every foreign key a lender's size would scan is the first column of an index.
 
 A foreign key without an index is found out at a million customers: a signature looking up its
-application's contract read every contract, and deleting a parent row (an installment rebuilt by
-an import, a loan) reads the whole child table for each row deleted. The migrated schema itself
+application's contract read every contract, and deleting a parent row (installments, when a
+prepayment shortens a schedule or an import rebuilds it) reads the whole child table for each. The migrated schema itself
 is read (PostgreSQL's catalog, SQLite's pragmas), so a new foreign key has to be indexed or named
 here with the reason it needs none.
 """
@@ -28,15 +28,9 @@ UNINDEXED = {
     ("board", "owner_id"): "dashboards, a few a user",
     ("campaign", "product_id"): "campaigns, hundreds of rows",
     ("campaign", "segment_id"): "campaigns, hundreds of rows",
-    (
-        "campaign_response",
-        "application_id",
-    ): "applications are never deleted; responses are read by customer",
+    ("campaign_response", "application_id"): "applications are never deleted; read by customer",
     ("campaign_response", "message_id"): "outbox messages are kept, never deleted",
-    (
-        "custom_field_value",
-        "field_id",
-    ): "a field's definition is retired, never deleted; values are read by customer",
+    ("custom_field_value", "field_id"): "definitions are never deleted; filters go by value_text",
     ("interaction", "agent_id"): "users are deactivated, never deleted; nothing lists by agent",
     ("loan", "product_id"): "products are retired, never deleted; no page lists by product",
     (
