@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+from pypika_tortoise.context import SqlContext
 from tortoise import connections
+from tortoise.expressions import Subquery
 
 _NAME = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
@@ -20,6 +22,16 @@ _NAME = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 def postgres() -> bool:
     """Whether the default connection is PostgreSQL."""
     return str(connections.get("default").capabilities.dialect) == "postgres"
+
+
+class AnyOf(Subquery):
+    """A filter's value `= ANY(ARRAY(subquery))` (PostgreSQL): the keys a subquery returns, as
+    one array. Beside other conditions under OR, `key IN (subquery)` is a hashed subplan
+    PostgreSQL tests row by row (every row read, in key order, to fill a page); compared with
+    an array, the key is one more index condition the OR can combine (`BitmapOr`)."""
+
+    def get_sql(self, ctx: SqlContext) -> str:
+        return f"ANY(ARRAY({super().get_sql(ctx)}))"
 
 
 def bind(sql: str, values: Mapping[str, Any], *, pg: bool) -> tuple[str, list[Any]]:
