@@ -61,5 +61,5 @@ class Application(Model):
 
     class Meta:
         table = "application"
-        indexes = (("customer_id",),)
+        indexes = (("customer_id",), ("status", "id"))
         unique_together = (("source", "external_id"),)

@@ -17,6 +17,7 @@ here with the reason it needs none.
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.transactions import in_transaction
 
 from domain.db import is_postgres
 
@@ -130,3 +131,23 @@ async def test_every_foreign_key_is_indexed_or_named(orm: str) -> None:
     unindexed = await _unindexed(orm)
     assert sorted(unindexed - UNINDEXED.keys()) == []
     assert sorted(UNINDEXED.keys() - unindexed) == []  # indexed since: take it off the list
+
+
+async def _plan(url: str, sql: str) -> str:
+    if not is_postgres(url):
+        rows = await connections.get("default").execute_query_dict(f"EXPLAIN QUERY PLAN {sql}")
+        return "\n".join(r["detail"] for r in rows)
+    async with in_transaction() as conn:
+        await conn.execute_script("SET LOCAL enable_seqscan = off")  # as when the table is large
+        rows = await conn.execute_query_dict(f"EXPLAIN {sql}")
+    return "\n".join(r["QUERY PLAN"] for r in rows)
+
+
+async def test_a_queue_of_applications_is_read_from_its_own_index(orm: str) -> None:
+    # the undecided ones (a risk officer's queue) and those in one status, a page and a count
+    undecided = "FROM application WHERE decided_at IS NULL"
+    for sql in (f"SELECT id {undecided} ORDER BY id LIMIT 51", f"SELECT COUNT(*) {undecided}"):
+        assert "idx_application_undecided" in await _plan(orm, sql)
+    in_review = "SELECT id FROM application WHERE status = 'IN_REVIEW' ORDER BY id LIMIT 51"
+    plan = await _plan(orm, in_review)
+    assert "status" in plan and "application_pkey" not in plan and "SORT" not in plan.upper(), plan
