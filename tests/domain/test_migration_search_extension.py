@@ -1,0 +1,77 @@
+"""Migration 0033 under a database role that may not create the pg_trgm extension.
+
+The role owns what it migrates but not the database: PostgreSQL refuses it CREATE EXTENSION. The
+migration stops with what to run and where, changes nothing, and goes through once a superuser
+has created the extension (README, Going live, step 3). Run in a child process as that role.
+"""
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+from tortoise import Tortoise
+
+from domain import migrate
+from domain.db import is_postgres, tortoise_config
+from tests.pgdatabase import admin, fresh_database
+
+CONFIGURED = os.environ.get("DATABASE_URL", "")
+
+
+@pytest.mark.skipif(not is_postgres(CONFIGURED or "sqlite://x"), reason="PostgreSQL's extension")
+def test_a_role_that_may_not_create_the_extension_is_told_what_to_run() -> None:
+    role = f"lg_m33_{uuid.uuid4().hex[:8]}"
+    with fresh_database(CONFIGURED, prefix="lendgraph_m33") as url:
+        parts = urlsplit(url)
+        host = f"{parts.hostname}:{parts.port or 5432}"
+        as_role = urlunsplit((parts.scheme, f"{role}@{host}", parts.path, "", ""))
+        asyncio.run(_grant(url, role))
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.domain.test_migration_search_extension", as_role, url],
+            capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2],
+        )  # fmt: skip
+    # the database (and with it all the role held) is gone: the role goes too
+    asyncio.run(admin(f"postgresql://{parts.username}@{host}", f'DROP ROLE "{role}"'))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == "refused, then applied"
+
+
+async def _grant(url: str, role: str) -> None:
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
+    try:
+        await conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        await conn.execute(f'GRANT USAGE, CREATE ON SCHEMA public TO "{role}"')
+    finally:
+        await conn.close()
+
+
+async def _check(url: str, superuser_url: str) -> None:
+    try:
+        await Tortoise.init(config=tortoise_config(url))
+        try:
+            await migrate.apply(url)
+            raise AssertionError("the migration went through without the extension")
+        except RuntimeError as refused:
+            said = str(refused)
+            assert "CREATE EXTENSION pg_trgm;" in said and "nothing was changed" in said, said
+        assert await migrate.pending(url) == ["0033_customer_search", "0034_undecided_applications"]
+        conn = await asyncpg.connect(superuser_url.replace("postgres://", "postgresql://"))
+        try:
+            await conn.execute("CREATE EXTENSION pg_trgm")
+        finally:
+            await conn.close()
+        await migrate.apply(url)
+        assert await migrate.pending(url) == []
+        print("refused, then applied")
+    finally:
+        await Tortoise.close_connections()
+
+
+if __name__ == "__main__":
+    asyncio.run(_check(sys.argv[1], sys.argv[2]))
