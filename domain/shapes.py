@@ -47,7 +47,8 @@ def _checked(numbers: Sequence[int]) -> None:
             raise TypeError(f"a shape's values are whole numbers (row keys), not {n!r}")
 
 
-def _sql(query: AwaitableQuery[Any]) -> tuple[str, list[Any]]:
+def sql_of(query: AwaitableQuery[Any]) -> tuple[str, list[Any]]:
+    """The SQL Tortoise writes for `query`, with its placeholders, and their values."""
     query._choose_db_if_not_chosen()
     query._make_query()
     sql, values = query.query.get_parameterized_sql()
@@ -66,7 +67,7 @@ def _shape(
         return None
     stand_ins = [_STAND_IN - i for i in range(n)]
     try:
-        sql, values = _sql(build(stand_ins))
+        sql, values = sql_of(build(stand_ins))
     except (BaseORMException, ValueError, TypeError):
         return None  # a column that refuses the stand-ins: the query runs as built
     slot: dict[int, int] = {}  # each number's place, in one pass (a batch holds thousands)

@@ -17,9 +17,12 @@ here with the reason it needs none.
 from typing import Any
 
 from tortoise import Tortoise, connections
-from tortoise.transactions import in_transaction
 
 from domain.db import is_postgres
+from tests.plans import plan
+
+# as when the table is large: neither read whole nor a page sorted out of all its rows
+NEITHER_READ_WHOLE_NOR_SORTED = ("seqscan", "sort")
 
 # (table, column): why no index is needed
 UNINDEXED = {
@@ -40,14 +43,12 @@ UNINDEXED = {
     ): "loans are never deleted; positions are read by month, then loan",
 }
 
-_PG_UNINDEXED = """
+_PG_FOREIGN_KEYS = """
 SELECT c.conrelid::regclass::text AS "table", a.attname AS "column"
 FROM pg_constraint c
 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
 WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
-  AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])
 """
-
 
 _PG_INDEXES = """
 SELECT t.relname AS "table", i.indisunique AS "unique",
@@ -110,21 +111,22 @@ async def test_every_declared_index_is_built_by_the_migrations(orm: str) -> None
     assert sorted(missing) == []
 
 
-async def _unindexed(url: str) -> set[tuple[str, str]]:
+async def _foreign_keys(url: str) -> set[tuple[str, str]]:
     conn = connections.get("default")
     if is_postgres(url):
-        return {(r["table"], r["column"]) for r in await conn.execute_query_dict(_PG_UNINDEXED)}
+        return {(r["table"], r["column"]) for r in await conn.execute_query_dict(_PG_FOREIGN_KEYS)}
     tables = await conn.execute_query_dict("SELECT name FROM sqlite_master WHERE type = 'table'")
-    found: set[tuple[str, str]] = set()
-    for table in (t["name"] for t in tables):
-        keys = await conn.execute_query_dict(f'PRAGMA foreign_key_list("{table}")')
-        indexes = await conn.execute_query_dict(f'PRAGMA index_list("{table}")')
-        leading = set()
-        for index in indexes:
-            columns = await conn.execute_query_dict(f'PRAGMA index_info("{index["name"]}")')
-            leading.update(c["name"] for c in columns if c["seqno"] == 0)
-        found.update((table, k["from"]) for k in keys if k["from"] not in leading)
-    return found
+    return {
+        (table, key["from"])
+        for table in (t["name"] for t in tables)
+        for key in await conn.execute_query_dict(f'PRAGMA foreign_key_list("{table}")')
+    }
+
+
+async def _unindexed(url: str) -> set[tuple[str, str]]:
+    """Foreign keys that lead no index (a partial one serves only some lookups)."""
+    leading = {(table, columns[0]) for table, columns, _ in await _built(url)}
+    return await _foreign_keys(url) - leading
 
 
 async def test_every_foreign_key_is_indexed_or_named(orm: str) -> None:
@@ -133,25 +135,14 @@ async def test_every_foreign_key_is_indexed_or_named(orm: str) -> None:
     assert sorted(UNINDEXED.keys() - unindexed) == []  # indexed since: take it off the list
 
 
-async def _plan(url: str, sql: str) -> str:
-    if not is_postgres(url):
-        rows = await connections.get("default").execute_query_dict(f"EXPLAIN QUERY PLAN {sql}")
-        return "\n".join(r["detail"] for r in rows)
-    async with in_transaction() as conn:
-        # as when the table is large: neither read whole nor a page sorted out of all its rows
-        await conn.execute_script("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off")
-        rows = await conn.execute_query_dict(f"EXPLAIN {sql}")
-    return "\n".join(r["QUERY PLAN"] for r in rows)
-
-
 async def test_a_queue_of_applications_is_read_from_its_own_index(orm: str) -> None:
     # the undecided ones (a risk officer's queue) and those in one status, a page and a count
     undecided = "FROM application WHERE decided_at IS NULL"
     for sql in (f"SELECT id {undecided} ORDER BY id LIMIT 51", f"SELECT COUNT(*) {undecided}"):
-        assert "idx_application_undecided" in await _plan(orm, sql)
+        assert "idx_application_undecided" in await plan(sql, off=NEITHER_READ_WHOLE_NOR_SORTED)
     in_review = "SELECT id FROM application WHERE status = 'IN_REVIEW' ORDER BY id LIMIT 51"
-    plan = await _plan(orm, in_review)
+    found = await plan(in_review, off=NEITHER_READ_WHOLE_NOR_SORTED)
     # the page is the first entries of (status, id): not a walk of every application in key
     # order, nor all of that status sorted
-    assert "idx_application_status_109cee" in plan, plan
-    assert "application_pkey" not in plan and "TEMP B-TREE" not in plan.upper(), plan
+    assert "idx_application_status_109cee" in found, found
+    assert "application_pkey" not in found and "TEMP B-TREE" not in found.upper(), found

@@ -8,7 +8,6 @@ nothing. Run in a child process (its own Tortoise, migrated only to 0031 first).
 
 import asyncio
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 
 from domain import migrate
 from domain.db import APP, is_postgres, tortoise_config
+from tests.migration_child import refused_then_applied
 
 BEFORE = MigrationTarget(APP, "0031_scoped_customer_pages")
 RESPONSE = (
@@ -33,13 +33,7 @@ RESPONSE = (
     reason="the indexes were lost on SQLite only",
 )
 def test_lost_indexes_come_back_or_the_rows_that_forbid_them_are_named(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.domain.test_migration_lost_indexes",
-         f"sqlite://{tmp_path / 'old.db'}"],
-        capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2],
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.strip() == "refused, then applied"
+    refused_then_applied(__name__, f"sqlite://{tmp_path / 'old.db'}")
 
 
 async def _index_names(table: str) -> set[str]:

@@ -6,7 +6,6 @@ or, when DATABASE_URL is PostgreSQL, a new PostgreSQL database.
 
 import asyncio
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 
 from domain import migrate
 from domain.db import APP, is_postgres, tortoise_config
+from tests.migration_child import refused_then_applied
 from tests.pgdatabase import fresh_database
 
 BEFORE = MigrationTarget(APP, "0021_outside_calls")
@@ -46,18 +46,9 @@ def test_two_instances_in_progress_of_one_key_stop_the_migration_with_their_ids(
     configured = os.environ.get("DATABASE_URL", "")
     if is_postgres(configured or "sqlite://x"):
         with fresh_database(configured, prefix="lendgraph_m22") as url:
-            _check_in_a_child(url)
+            refused_then_applied(__name__, url)
     else:
-        _check_in_a_child(f"sqlite://{tmp_path / 'old.db'}")
-
-
-def _check_in_a_child(url: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.domain.test_migration_running_key", url],
-        capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2],
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.strip() == "refused, then applied"
+        refused_then_applied(__name__, f"sqlite://{tmp_path / 'old.db'}")
 
 
 async def _check(url: str) -> None:

@@ -7,10 +7,8 @@ has created the extension (README, Going live, step 3). Run in a child process a
 
 import asyncio
 import os
-import subprocess
 import sys
 import uuid
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -19,7 +17,8 @@ from tortoise import Tortoise
 
 from domain import migrate
 from domain.db import is_postgres, tortoise_config
-from tests.pgdatabase import admin, fresh_database
+from tests.migration_child import refused_then_applied
+from tests.pgdatabase import fresh_database
 
 CONFIGURED = os.environ.get("DATABASE_URL", "")
 
@@ -32,14 +31,10 @@ def test_a_role_that_may_not_create_the_extension_is_told_what_to_run() -> None:
         host = f"{parts.hostname}:{parts.port or 5432}"
         as_role = urlunsplit((parts.scheme, f"{role}@{host}", parts.path, "", ""))
         asyncio.run(_grant(url, role))
-        done = subprocess.run(
-            [sys.executable, "-m", "tests.domain.test_migration_search_extension", as_role, url],
-            capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2],
-        )  # fmt: skip
-    # the database (and with it all the role held) is gone: the role goes too
-    asyncio.run(admin(f"postgresql://{parts.username}@{host}", f'DROP ROLE "{role}"'))
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.strip() == "refused, then applied"
+        try:
+            refused_then_applied(__name__, as_role, url)
+        finally:  # the database goes with the block, and all the role held in it: the role too
+            asyncio.run(_drop(url, role))
 
 
 async def _grant(url: str, role: str) -> None:
@@ -47,6 +42,15 @@ async def _grant(url: str, role: str) -> None:
     try:
         await conn.execute(f'CREATE ROLE "{role}" LOGIN')
         await conn.execute(f'GRANT USAGE, CREATE ON SCHEMA public TO "{role}"')
+    finally:
+        await conn.close()
+
+
+async def _drop(url: str, role: str) -> None:
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
+    try:
+        await conn.execute(f'DROP OWNED BY "{role}"')
+        await conn.execute(f'DROP ROLE "{role}"')
     finally:
         await conn.close()
 

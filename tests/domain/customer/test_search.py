@@ -1,11 +1,10 @@
 """A customer search finds by part of a name, digits of a phone and an external reference, and
 on PostgreSQL through indexes rather than by reading every customer (2.7 s at a million)."""
 
-from tortoise.transactions import in_transaction
-
-from domain import sqltext
+from domain import shapes, sqltext
 from domain.customer import service
 from domain.customer.models import Customer, CustomerExternalRef
+from tests.plans import plan
 
 
 async def _people() -> dict[str, int]:
@@ -50,15 +49,7 @@ async def test_a_search_is_answered_by_indexes_on_postgresql(db: str) -> None:
     await _people()
     query = service.filtered(Customer.all(), service.CustomerFilter(search="anna 5678"))
     page = query.order_by("id").limit(21).values_list("id", flat=True)
-    page._choose_db_if_not_chosen()
-    page._make_query()
-    sql, values = page.query.get_parameterized_sql()
-    async with in_transaction() as conn:
-        # as when the table is large: not read whole
-        await conn.execute_script("SET LOCAL enable_seqscan = off")
-        plan = "\n".join(
-            r["QUERY PLAN"] for r in await conn.execute_query_dict(f"EXPLAIN {sql}", values)
-        )
-    assert "idx_customer_name_trgm" in plan and "idx_customer_phone_trgm" in plan, plan
+    text = await plan(*shapes.sql_of(page))  # the table not read whole, as when it is large
+    assert "idx_customer_name_trgm" in text and "idx_customer_phone_trgm" in text, text
     # no customer tested row by row against the text (walking the key order to fill the page)
-    assert not [line for line in plan.splitlines() if "Filter:" in line and "~~" in line], plan
+    assert not [line for line in text.splitlines() if "Filter:" in line and "~~" in line], text
