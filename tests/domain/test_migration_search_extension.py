@@ -64,7 +64,7 @@ async def _check(url: str, superuser_url: str) -> None:
         except RuntimeError as refused:
             said = str(refused)
             assert "CREATE EXTENSION pg_trgm;" in said and "nothing was changed" in said, said
-        assert await migrate.pending(url) == ["0033_customer_search", "0034_undecided_applications"]
+        assert (await migrate.pending(url))[0] == "0033_customer_search"  # and what follows it
         conn = await asyncpg.connect(superuser_url.replace("postgres://", "postgresql://"))
         try:
             await conn.execute("CREATE EXTENSION pg_trgm")
