@@ -18,9 +18,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from bpmn import definitions
 from bpmn.errors import DeployError, ProcessNotDeployedError
 from bpmn.validation import deploy_check
-from domain import byhand, sqltext
+from domain import sqltext
 from domain.clock import service as clock
 from domain.errors import ConflictError, NotFoundError
 from domain.process.models import (
@@ -85,13 +86,13 @@ async def _in_force_at(process_id: str) -> tuple[ProcessDefinition, datetime] | 
     _, found = await sqltext.execute(_in_force_sql(), {"process_id": process_id})
     if not found:
         return None
-    return byhand.hydrate(ProcessDefinition, found[0]), clock.moment_of(found[0])
+    return await definitions.hydrate(found[0]), clock.moment_of(found[0])
 
 
 @cache
 def _in_force_sql() -> str:
     return (
-        f"SELECT {byhand.select_list(ProcessDefinition, 'pd')}, {clock.COLUMNS} FROM "  # noqa: S608
+        f"SELECT {definitions.select_list('pd')}, {clock.COLUMNS} FROM "  # noqa: S608
         f"{ProcessDefinition._meta.db_table} pd WHERE pd.process_id = :process_id "
         "AND pd.retired_at IS NULL ORDER BY pd.version DESC LIMIT 1"
     )
@@ -187,6 +188,7 @@ async def deploy(
     digest = content_hash(bpmn_xml, dmn_xmls)
     found = await ProcessDefinition.get_or_none(content_hash=digest)
     if found is not None:
+        definitions.remember(found)
         return Deployed(found, False, await _bring_into_force(found, by=deployed_by))
     process_id = bundle.process_ids[0]
     for _ in range(5):  # two deployers may pick the same next version: the unique key decides
@@ -205,6 +207,7 @@ async def deploy(
                     deployed_by=deployed_by,
                     origin=origin.value,
                 )
+            definitions.remember(row)
             return Deployed(row, created=True)
         except IntegrityError:
             again = await ProcessDefinition.get_or_none(content_hash=digest)

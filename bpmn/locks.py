@@ -14,6 +14,7 @@ from functools import cache
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
+from bpmn import definitions
 from domain import byhand, shapes, sqltext
 from domain.clock import service as clock
 from domain.errors import NotFoundError
@@ -32,7 +33,7 @@ async def locked_instance_at(instance_id: int) -> tuple[ProcessInstance, datetim
     if not found:
         raise NotFoundError("process instance", instance_id)
     instance = byhand.hydrate(ProcessInstance, found[0])
-    instance.definition = byhand.hydrate(ProcessDefinition, found[0], "lg_d_")
+    instance.definition = await definitions.hydrate(found[0], "lg_d_")
     return instance, clock.moment_of(found[0])
 
 
@@ -41,7 +42,7 @@ def _locked_sql(pg: bool) -> str:
     instances, definitions_ = ProcessInstance._meta.db_table, ProcessDefinition._meta.db_table
     return (
         f"SELECT {byhand.select_list(ProcessInstance, 'pi')}, "  # noqa: S608
-        f"{byhand.select_list(ProcessDefinition, 'pd', 'lg_d_')}, {clock.COLUMNS} "
+        f"{definitions.select_list('pd', 'lg_d_')}, {clock.COLUMNS} "
         f"FROM {instances} pi "
         f"JOIN {definitions_} pd ON pd.id = pi.definition_id WHERE pi.id = :id"
         + (" FOR UPDATE OF pi" if pg else "")  # SQLite: a writer holds the whole database

@@ -31,16 +31,23 @@ def _columns(model: type[Model]) -> tuple[str, ...]:
 
 
 @cache
-def select_list(model: type[Model], alias: str, prefix: str = "") -> str:
-    """The model's columns of the table named `alias`, each named `prefix` + its column."""
+def select_list(
+    model: type[Model], alias: str, prefix: str = "", without: tuple[str, ...] = ()
+) -> str:
+    """The model's columns of the table named `alias`, each named `prefix` + its column; those
+    named in `without` left out (`hydrate` is then given their values)."""
+    columns = [c for c in _columns(model) if c not in without]
     if not prefix:
-        return ", ".join(f'{alias}."{c}"' for c in _columns(model))
-    return ", ".join(f'{alias}."{c}" AS "{prefix}{c}"' for c in _columns(model))
+        return ", ".join(f'{alias}."{c}"' for c in columns)
+    return ", ".join(f'{alias}."{c}" AS "{prefix}{c}"' for c in columns)
 
 
-def hydrate(model: type[M], row: Mapping[str, Any], prefix: str = "") -> M:
-    """The saved model of a row read with `select_list(model, …, prefix)`."""
-    return model._init_from_db(**{c: row[prefix + c] for c in _columns(model)})
+def hydrate(model: type[M], row: Mapping[str, Any], prefix: str = "", **given: Any) -> M:
+    """The saved model of a row read with `select_list(model, …, prefix)`; the columns it left
+    out are `given`, as the database driver would give them."""
+    return model._init_from_db(
+        **{c: given[c] if c in given else row[prefix + c] for c in _columns(model)}
+    )
 
 
 async def by_id(model: type[M], pk: int) -> M | None:
