@@ -1,5 +1,6 @@
 """Deployed definitions as the runner reads them: parsed once per content, with the human
-tasks' candidate roles and forms from the diagram's metadata."""
+tasks' candidate roles and forms from the diagram's metadata; their diagrams and tables read
+from the database once per content too (a step's statement leaves them out: `hydrate`)."""
 
 from __future__ import annotations
 

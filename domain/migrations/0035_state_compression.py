@@ -4,8 +4,8 @@ from tortoise.migrations import operations as ops
 # PostgreSQL compresses a value of more than about 2 KB before storing it, by default with pglz.
 # A process instance's state (9 KB of JSON, 2.7 KB compressed, the same ratio with either) is
 # compressed again at every step of every instance, and a definition's diagram (26 KB) is
-# decompressed by every step that reads it: with lz4 the same writes cost PostgreSQL about a
-# third of the CPU (43 against 113 µs a state, measured on 6,000 of them). New values only:
+# decompressed whenever it is read: with lz4 the same writes cost PostgreSQL about a third of
+# the CPU (43 against 113 µs a state, measured on 6,000 of them). New values only:
 # values stored before stay pglz and are read as ever; a state is rewritten at its next step.
 # Skipped where the server was built without lz4 (`default_toast_compression` does not offer it).
 # SQLite does not compress.
