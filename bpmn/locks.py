@@ -29,23 +29,36 @@ async def locked_instance(instance_id: int) -> ProcessInstance:
 async def locked_instance_at(instance_id: int) -> tuple[ProcessInstance, datetime]:
     """`locked_instance`, and the business moment (`clock.now()`) read by the same statement:
     the moment its step runs at, without a statement of its own."""
-    _, found = await sqltext.execute(_locked_sql(sqltext.postgres()), {"id": instance_id})
-    if not found:
+    found = await claimed_instance_at(instance_id, wait=True)
+    if found is None:
         raise NotFoundError("process instance", instance_id)
+    return found
+
+
+async def claimed_instance_at(
+    instance_id: int, *, wait: bool = False
+) -> tuple[ProcessInstance, datetime] | None:
+    """`locked_instance_at`, or None when there is no such instance or, unless `wait`, another
+    transaction holds its row (PostgreSQL's SKIP LOCKED: workers share due work)."""
+    sql = _locked_sql(sqltext.postgres(), wait)
+    _, found = await sqltext.execute(sql, {"id": instance_id})
+    if not found:
+        return None
     instance = byhand.hydrate(ProcessInstance, found[0])
     instance.definition = await definitions.hydrate(found[0], "lg_d_")
     return instance, clock.moment_of(found[0])
 
 
 @cache
-def _locked_sql(pg: bool) -> str:
+def _locked_sql(pg: bool, wait: bool) -> str:
     instances, definitions_ = ProcessInstance._meta.db_table, ProcessDefinition._meta.db_table
+    lock = " FOR UPDATE OF pi" + ("" if wait else " SKIP LOCKED")
     return (
         f"SELECT {byhand.select_list(ProcessInstance, 'pi')}, "  # noqa: S608
         f"{definitions.select_list('pd', 'lg_d_')}, {clock.COLUMNS} "
         f"FROM {instances} pi "
         f"JOIN {definitions_} pd ON pd.id = pi.definition_id WHERE pi.id = :id"
-        + (" FOR UPDATE OF pi" if pg else "")  # SQLite: a writer holds the whole database
+        + (lock if pg else "")  # SQLite: a writer holds the whole database
     )
 
 

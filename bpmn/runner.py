@@ -29,7 +29,7 @@ from tortoise.transactions import in_transaction
 
 from bpmn import collection_ops, definitions, deployments, engine, stored
 from bpmn.errors import BpmnError
-from bpmn.locks import definition_of, locked_instance_at, locked_task
+from bpmn.locks import claimed_instance_at, definition_of, locked_instance_at, locked_task
 from bpmn.service_calls import ServiceCalls
 from bpmn.views import ACTIVE, task_view
 from bpmn.views import InstanceView as InstanceView
@@ -335,21 +335,21 @@ async def run_due(limit: int = 100) -> int:
 
 async def _handle_wait(wait_id: int, instance_id: int, due: Q) -> bool:
     async with in_transaction():
-        instance = await (
-            ProcessInstance.filter(id=instance_id).select_related("definition")
-            .select_for_update(skip_locked=True, of=("process_instance",)).first()
-        )  # fmt: skip
-        if instance is None:
+        claimed = await claimed_instance_at(instance_id)
+        if claimed is None:
             return False  # another worker holds it
+        instance, moment = claimed
         wait = await ProcessWait.filter(due, id=wait_id).first()
         if wait is None:
             return False  # handled meanwhile
         definition = await definition_of(instance)
         if wait.kind == WaitKind.RETRY and instance.status == InstanceStatus.RETRYING:
-            await _advance(instance, definition, attempt=wait.attempt + 1)
+            await _advance(instance, definition, attempt=wait.attempt + 1, moment=moment)
         elif wait.kind == WaitKind.TIMER and instance.status == InstanceStatus.RUNNING:
             task_ids = {wait.task_id} if wait.task_id else set()
-            await _advance(instance, definition, lambda h: engine.fire_timers(h, task_ids))
+            await _advance(
+                instance, definition, lambda h: engine.fire_timers(h, task_ids), moment=moment
+            )
         else:
             await wait.delete()  # left over from a state the instance is no longer in
         return True

@@ -5,13 +5,18 @@ credit approval) with the instance it locks; definitions are immutable and their
 names them, so a process keeps what it read and the step's statement leaves them out.
 """
 
+from datetime import timedelta
+
 import pytest
 from tortoise.transactions import in_transaction
 
-from bpmn import definitions, deployments
+from bpmn import definitions, deployments, runner
 from bpmn.locks import locked_instance_at
+from domain.clock import service as clock
 from domain.process.models import ProcessDefinition, ProcessInstance
 from domain.statements import count_statements
+from tests.bpmn.test_waits import _review_waiting
+from tests.conftest import TODAY
 
 
 def _same(mine: ProcessDefinition, theirs: ProcessDefinition) -> None:
@@ -59,3 +64,15 @@ async def test_a_new_instance_reads_the_version_in_force_without_its_diagram(
     # then one statement, without the diagram, gives it whole
     assert log.count == 1 and "bpmn_xml" not in log.statements[0], log.statements
     _same(found, await ProcessDefinition.get(id=definition.id))
+
+
+async def test_a_timer_fires_without_reading_the_diagram(db: str) -> None:
+    # given an application waiting for a risk officer, its timer armed by this process
+    view = await _review_waiting()
+    await clock.set_(TODAY + timedelta(days=3))
+    # when a worker fires the due timer
+    with count_statements() as log:
+        assert await runner.run_due() == 1
+    # then no statement of its step carried the diagram or the tables
+    assert not [s for s in log.statements if "bpmn_xml" in s or "dmn_xmls" in s], log.statements
+    assert (await ProcessInstance.get(id=view.id)).revision > 1
