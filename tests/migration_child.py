@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from domain import migrate
+
 
 def refused_then_applied(module: str, *args: str) -> None:
     """Run ``python -m module args…`` from the project's root and check what it printed."""
@@ -15,3 +17,19 @@ def refused_then_applied(module: str, *args: str) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip() == "refused, then applied"
+
+
+async def refusal(url: str, what: str) -> str:
+    """What migrating `url` is refused with; the migration going through fails the test,
+    saying `what` it went through."""
+    try:
+        await migrate.apply(url)
+    except RuntimeError as refused:
+        return str(refused)
+    raise AssertionError(f"the migration went through {what}")
+
+
+async def applied(url: str) -> None:
+    """Migrate `url` to the last migration: none is left pending."""
+    await migrate.apply(url)
+    assert await migrate.pending(url) == []

@@ -17,7 +17,7 @@ from tortoise import Tortoise
 
 from domain import migrate
 from domain.db import is_postgres, tortoise_config
-from tests.migration_child import refused_then_applied
+from tests.migration_child import applied, refusal, refused_then_applied
 from tests.pgdatabase import fresh_database
 
 CONFIGURED = os.environ.get("DATABASE_URL", "")
@@ -37,41 +37,33 @@ def test_a_role_that_may_not_create_the_extension_is_told_what_to_run() -> None:
             asyncio.run(_drop(url, role))
 
 
-async def _grant(url: str, role: str) -> None:
+async def _as_superuser(url: str, *statements: str) -> None:
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
     try:
-        await conn.execute(f'CREATE ROLE "{role}" LOGIN')
-        await conn.execute(f'GRANT USAGE, CREATE ON SCHEMA public TO "{role}"')
+        for statement in statements:
+            await conn.execute(statement)
     finally:
         await conn.close()
+
+
+async def _grant(url: str, role: str) -> None:
+    await _as_superuser(
+        url, f'CREATE ROLE "{role}" LOGIN', f'GRANT USAGE, CREATE ON SCHEMA public TO "{role}"'
+    )
 
 
 async def _drop(url: str, role: str) -> None:
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
-    try:
-        await conn.execute(f'DROP OWNED BY "{role}"')
-        await conn.execute(f'DROP ROLE "{role}"')
-    finally:
-        await conn.close()
+    await _as_superuser(url, f'DROP OWNED BY "{role}"', f'DROP ROLE "{role}"')
 
 
 async def _check(url: str, superuser_url: str) -> None:
     try:
         await Tortoise.init(config=tortoise_config(url))
-        try:
-            await migrate.apply(url)
-            raise AssertionError("the migration went through without the extension")
-        except RuntimeError as refused:
-            said = str(refused)
-            assert "CREATE EXTENSION pg_trgm;" in said and "nothing was changed" in said, said
+        said = await refusal(url, "without the extension")
+        assert "CREATE EXTENSION pg_trgm;" in said and "nothing was changed" in said, said
         assert (await migrate.pending(url))[0] == "0033_customer_search"  # and what follows it
-        conn = await asyncpg.connect(superuser_url.replace("postgres://", "postgresql://"))
-        try:
-            await conn.execute("CREATE EXTENSION pg_trgm")
-        finally:
-            await conn.close()
-        await migrate.apply(url)
-        assert await migrate.pending(url) == []
+        await _as_superuser(superuser_url, "CREATE EXTENSION pg_trgm")
+        await applied(url)
         print("refused, then applied")
     finally:
         await Tortoise.close_connections()
