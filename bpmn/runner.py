@@ -27,7 +27,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from bpmn import collection_ops, definitions, deployments, engine, stored
+from bpmn import collection_ops, definitions, deployments, engine, inline, stored
 from bpmn.errors import BpmnError
 from bpmn.locks import claimed_instance_at, definition_of, locked_instance_at, locked_task
 from bpmn.service_calls import ServiceCalls
@@ -112,7 +112,7 @@ async def _advance(
 
     try:
         async with savepoint():
-            handle = await asyncio.to_thread(prepare_and_run)
+            handle = await inline.run(prepare_and_run)
             return await stored.persist(
                 instance, definition, handle, services.journal, rows=has_rows, waits=has_waits
             )

@@ -1,5 +1,6 @@
 """The engine's service handler: registered async operations, journalled per task, with a
-timeout, called from the engine's worker thread on the event loop."""
+timeout, awaited by the step running the engine (bpmn.inline) or, from a worker thread, run
+on the event loop."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 
-from bpmn import engine, operations, registry
+from bpmn import engine, inline, operations, registry
 from bpmn.errors import ServiceUnavailable, WorkflowRunError
 from domain.errors import UnavailableError
 
@@ -65,11 +66,9 @@ class ServiceCalls:
             coro: Coroutine[Any, Any, Any] = impl(**arguments)
             return await coro
 
-        future = asyncio.run_coroutine_threadsafe(call(), self.loop)
         try:
-            result = future.result(timeout=SERVICE_TIMEOUT_SECONDS)
+            result = self._answer(call())
         except concurrent.futures.TimeoutError:
-            future.cancel()
             raise ServiceUnavailable(
                 f"{name} gave no answer in {SERVICE_TIMEOUT_SECONDS:g} s", element_id
             ) from None
@@ -79,3 +78,13 @@ class ServiceCalls:
             raise WorkflowRunError(f"{name} failed: {exc}", element_id) from exc
         self.journal[key] = result
         return result
+
+    def _answer(self, call: Coroutine[Any, Any, Any]) -> Any:
+        if inline.inside():
+            return inline.wait(call, SERVICE_TIMEOUT_SECONDS)
+        future = asyncio.run_coroutine_threadsafe(call, self.loop)
+        try:
+            return future.result(timeout=SERVICE_TIMEOUT_SECONDS)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise
