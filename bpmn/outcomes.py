@@ -34,56 +34,93 @@ def application_id(business_key: str) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
-async def record(
+def recording(
     process_id: str, business_key: str, data: dict[str, Any], *, completed: bool
-) -> None:
-    """Bring the application in line with its approval instance's decision so far.
+) -> byhand.Statement | None:
+    """The statement that brings the application in line with its approval instance's
+    decision so far (None when there is nothing to write): it changes only what differs, with
+    no read before (an unchanged row is not written, nor locked).
 
     An approval that ends without a contract declined the application, whichever way the
-    diagram got there (a DECLINE lane, a reviewer's decline, a gateway's default flow).
+    diagram got there (a DECLINE lane, a reviewer's decline, a gateway's default flow): the
+    application, still open when it ends, is declined then.
     """
     pk = application_id(business_key)
     if process_id != APPROVAL or pk is None:
-        return
-    if not completed:  # nothing is declined yet: write what differs, without reading first
-        await _note(pk, _text(data, "lane"), _text(data, "reason"))
-        return
-    application = await byhand.by_id(Application, pk)
-    if application is None:
-        return
-    changes: dict[str, Any] = {}
-    lane = _text(data, "lane")
-    if lane is not None and lane != application.risk_lane:
-        changes["risk_lane"] = lane[:32]
-    declined = application.status in OPEN
-    reason = (
-        _text(data, "decline_reason") or _text(data, "comment") or _text(data, "reason")
-        if declined
-        else _text(data, "reason")
-    )
-    if reason is not None and reason != application.decision_reason:
-        changes["decision_reason"] = reason[:_REASON_LENGTH]
-    if declined:
-        changes.update(
-            status=ApplicationStatus.DECLINED, decision="DECLINED", decided_at=datetime.now(UTC)
-        )
-    if changes:
-        await byhand.update(Application, pk, **changes)
+        return None
+    lane, reason = _text(data, "lane"), _text(data, "reason")
+    if not completed:  # nothing is declined yet
+        return _noting(pk, lane, reason)
+    declined = _text(data, "decline_reason") or _text(data, "comment") or reason
+    values = {
+        "lane": _checked(risk_lane=lane and lane[:32]),
+        "reason": _checked(decision_reason=reason and reason[:_REASON_LENGTH]),
+        "declined_reason": _checked(decision_reason=declined and declined[:_REASON_LENGTH]),
+        "declined": _checked(status=ApplicationStatus.DECLINED),
+        "decision": _checked(decision="DECLINED"),
+        "at": _checked(decided_at=datetime.now(UTC)),
+        **{f"open_{i}": _checked(status=s) for i, s in enumerate(OPEN)},
+        "id": pk,
+    }
+    return _closing_sql(sqltext.postgres()), values
 
 
-async def _note(pk: int, lane: str | None, reason: str | None) -> None:
-    """The lane and the reason on the application, in one statement that changes only what
-    differs (an unchanged row is not written, nor locked). Each value is checked by its column
-    as Tortoise would check it; the statement is written once per combination."""
+async def record(
+    process_id: str, business_key: str, data: dict[str, Any], *, completed: bool
+) -> None:
+    """Bring the application in line with its approval instance's decision so far
+    (:func:`recording`'s statement, sent)."""
+    statement = recording(process_id, business_key, data, completed=completed)
+    if statement is not None:
+        await sqltext.execute(*statement)
+
+
+def _checked(**value: Any) -> Any:
+    """A value checked and converted by its column's field (a None left None)."""
+    [(name, given)] = value.items()
+    return None if given is None else byhand.checked(Application, **value)[name]
+
+
+def _noting(pk: int, lane: str | None, reason: str | None) -> byhand.Statement | None:
+    """The lane and the reason on the application, each only where it differs. Each value is
+    checked by its column as Tortoise would check it; the statement is written once per
+    combination."""
     changes: dict[str, Any] = {}
     if lane is not None:
         changes["risk_lane"] = lane[:32]
     if reason is not None:
         changes["decision_reason"] = reason[:_REASON_LENGTH]
-    if changes:
-        values = byhand.checked(Application, **changes)
-        sql = _note_sql(tuple(values), sqltext.postgres())
-        await sqltext.execute(sql, {**values, "id": pk})
+    if not changes:
+        return None
+    values = byhand.checked(Application, **changes)
+    return _note_sql(tuple(values), sqltext.postgres()), {**values, "id": pk}
+
+
+@cache
+def _closing_sql(pg: bool) -> str:
+    """An ended approval's application: its lane and reason where given and different; declined
+    (with the decline's reason) when it is still open. Every SET reads the row as it was."""
+    differs = "IS DISTINCT FROM" if pg else "IS NOT"  # NULL included
+
+    def given(name: str) -> str:
+        return f"CAST(:{name} AS TEXT)" if pg else f":{name}"
+
+    still_open = f"status IN ({', '.join(f':open_{i}' for i in range(len(OPEN)))})"
+    at = "CAST(:at AS TIMESTAMPTZ)" if pg else ":at"
+    lane = f"COALESCE({given('lane')}, risk_lane)"
+    reason = (
+        f"COALESCE(CASE WHEN {still_open} THEN {given('declined_reason')} "
+        f"ELSE {given('reason')} END, decision_reason)"
+    )
+    table = Application._meta.db_table
+    return (
+        f"UPDATE {table} SET risk_lane = {lane}, decision_reason = {reason}, "  # noqa: S608
+        f"status = CASE WHEN {still_open} THEN {given('declined')} ELSE status END, "
+        f"decision = CASE WHEN {still_open} THEN {given('decision')} ELSE decision END, "
+        f"decided_at = CASE WHEN {still_open} THEN {at} ELSE decided_at END "
+        f"WHERE id = :id AND ({still_open} OR risk_lane {differs} {lane} "
+        f"OR decision_reason {differs} {reason})"
+    )
 
 
 @cache

@@ -115,9 +115,7 @@ async def create(row: M, *also: Statement) -> M:
             await sqltext.execute(sql, {**given, NEW_ID: row.pk})
         return row
     insert, own = inserting(row)
-    values = dict(own)
-    for i, (_, part) in enumerate(also):
-        values.update({f"a{i}_{name}": value for name, value in part.items()})
+    values = {**own, **_also_values(also)}
     _, found = await sqltext.execute(_create_sql(insert, tuple(sql for sql, _ in also)), values)
     row.pk = found[0]["id"]
     row._saved_in_db = True
@@ -153,8 +151,47 @@ def _insert_sql(model: type[Model]) -> str:
 
 @cache
 def _create_sql(insert: str, also: tuple[str, ...]) -> str:
-    new_id = ((NEW_ID, '(SELECT "id" FROM lg_new)'),)
-    parts = "".join(
-        f", lg_{i} AS ({sqltext.prefixed(sql, f'a{i}_', new_id)})" for i, sql in enumerate(also)
-    )
+    parts = "".join(f", {p}" for p in _ctes(also, ((NEW_ID, '(SELECT "id" FROM lg_new)'),)))
     return f'WITH lg_new AS ({insert} RETURNING "id"){parts} SELECT "id" FROM lg_new'  # noqa: S608
+
+
+def _ctes(also: tuple[str, ...], given: tuple[tuple[str, str], ...] = ()) -> list[str]:
+    """Statements as data-modifying common table expressions `lg_<i> AS (…)`, each one's
+    parameters renamed `a<i>_<name>` (those in `given` replaced by their text)."""
+    return [f"lg_{i} AS ({sqltext.prefixed(sql, f'a{i}_', given)})" for i, sql in enumerate(also)]
+
+
+def _also_values(also: tuple[Statement, ...]) -> dict[str, Any]:
+    return {f"a{i}_{n}": value for i, (_, part) in enumerate(also) for n, value in part.items()}
+
+
+def preceded(also: tuple[Statement, ...]) -> tuple[str, dict[str, Any]]:
+    """The statements `also` (PostgreSQL) as the first common table expressions of a `WITH`:
+    the text `lg_0 AS (…), lg_1 AS (…), ` to put after `WITH`, and their parameters. Run on the
+    statement's snapshot, they may write what the statement does not read."""
+    return _preceding(tuple(sql for sql, _ in also)), _also_values(also)
+
+
+@cache
+def _preceding(also: tuple[str, ...]) -> str:
+    return "".join(f"{p}, " for p in _ctes(also))
+
+
+async def send(*statements: Statement) -> None:
+    """Send the statements: on PostgreSQL as one (`together`), on SQLite one by one."""
+    if not statements:
+        return
+    if sqltext.postgres():
+        await sqltext.execute(*together(*statements))
+        return
+    for statement in statements:
+        await sqltext.execute(*statement)
+
+
+def together(statement: Statement, *also: Statement) -> Statement:
+    """`statement` with the statements `also` sent in it (PostgreSQL, when there are any): one
+    round trip, all or nothing; `statement` must not begin with WITH."""
+    if not also:
+        return statement
+    ctes, values = preceded(also)
+    return f"WITH {ctes[:-2]} {statement[0]}", {**statement[1], **values}

@@ -32,7 +32,14 @@ async def _say(connection: BaseDBAsyncClient, *statements: str) -> None:
 
 @asynccontextmanager
 async def savepoint() -> AsyncIterator[None]:
-    """Undo everything written inside the block when it raises; the transaction goes on."""
+    """Undo everything written inside the block when it raises; the transaction goes on.
+
+    A block that succeeds leaves its savepoint in place, a round trip fewer for every process
+    step: the transaction's end releases it, or an enclosing savepoint's release or rollback.
+    Kept savepoints nest (each later one inside the earlier); PostgreSQL counts a subtransaction
+    that wrote the same whether it was released or not (its 64 per backend before snapshots
+    look further), and commits 2,000 nested ones faster than 2,000 released in turn.
+    """
     connection = connections.get("default")
     name = f"lg_sp_{next(_names)}"
     await _say(connection, f"SAVEPOINT {name}")
@@ -41,7 +48,6 @@ async def savepoint() -> AsyncIterator[None]:
     except BaseException:
         await _say(connection, f"ROLLBACK TO SAVEPOINT {name}", f"RELEASE SAVEPOINT {name}")
         raise
-    await _say(connection, f"RELEASE SAVEPOINT {name}")
 
 
 def joined() -> AbstractAsyncContextManager[object]:

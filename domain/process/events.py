@@ -105,39 +105,49 @@ async def record(task_id: int, instance_id: int, kind: TaskEventKind) -> None:
 
 
 # a task row's change and its event, then the announcement, in one statement (PostgreSQL):
-# `{change}` is an INSERT or UPDATE of work_task (`byhand.inserting`, `byhand.saving`)
+# `{change}` is an INSERT or UPDATE of work_task (`byhand.inserting`, `byhand.saving`), `{before}`
+# statements sent with it (`byhand.preceded`)
 _CHANGE_AND_RECORD = (
-    'WITH w AS ({change} RETURNING "id"), e AS (INSERT INTO task_event (task_id, instance_id, '
-    "kind, at) SELECT w.id, CAST(:lg_instance AS INTEGER), CAST(:lg_kind AS TEXT), "
+    'WITH {before}w AS ({change} RETURNING "id"), e AS (INSERT INTO task_event (task_id, '
+    "instance_id, kind, at) SELECT w.id, CAST(:lg_instance AS INTEGER), CAST(:lg_kind AS TEXT), "
     "CAST(:lg_at AS TIMESTAMPTZ) FROM w RETURNING id) "
     "SELECT w.id, pg_notify(:lg_channel, e.id::text) AS lg_notified FROM w, e"
 )
 
 
 @cache
-def _change_and_record(change: str) -> str:
-    return _CHANGE_AND_RECORD.format(change=change)
+def _change_and_record(change: str, before: str = "") -> str:
+    return _CHANGE_AND_RECORD.format(change=change, before=before)
 
 
-async def _with_event(change: byhand.Statement, instance_id: int, kind: TaskEventKind) -> int:
-    """Run `change` and record its task's event, in one statement; the task's id."""
+async def _with_event(
+    change: byhand.Statement,
+    instance_id: int,
+    kind: TaskEventKind,
+    also: tuple[byhand.Statement, ...] = (),
+) -> int:
+    """Run `change` and record its task's event, in one statement with the statements `also`
+    (which must not touch the task); the task's id."""
     sql, values = change
-    _, rows = await sqltext.execute(_change_and_record(sql), {
-        **values, "lg_instance": int(instance_id), "lg_kind": str(kind),
+    before, more = byhand.preceded(also)
+    _, rows = await sqltext.execute(_change_and_record(sql, before), {
+        **values, **more, "lg_instance": int(instance_id), "lg_kind": str(kind),
         "lg_at": datetime.now(UTC), "lg_channel": CHANNEL,
     })  # fmt: skip
     return int(rows[0]["id"])
 
 
-async def created(row: WorkTask) -> WorkTask:
-    """Insert a new task row (made, not saved) and record its CREATED event: on PostgreSQL in
-    one statement, the row's values converted by their fields as Tortoise's insert does."""
+async def created(row: WorkTask, *also: byhand.Statement) -> WorkTask:
+    """Insert a new task row (made, not saved) and record its CREATED event, then the
+    statements `also` (a step's state, say): on PostgreSQL in one statement, the row's values
+    converted by their fields as Tortoise's insert does."""
     instance_id = row.instance_id  # type: ignore[attr-defined]
     if not sqltext.postgres():
+        await byhand.send(*also)
         await row.save(force_create=True)
         await record(row.id, instance_id, TaskEventKind.CREATED)
         return row
-    row.pk = await _with_event(byhand.inserting(row), instance_id, TaskEventKind.CREATED)
+    row.pk = await _with_event(byhand.inserting(row), instance_id, TaskEventKind.CREATED, also)
     row._saved_in_db = True
     return row
 
