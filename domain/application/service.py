@@ -17,7 +17,8 @@ from domain.transactions import joined
 def _product_and_customer() -> str:
     return (
         f"SELECT {byhand.select_list(Product, 'p')}, "  # noqa: S608
-        f"(SELECT c.id FROM {Customer._meta.db_table} c WHERE c.id = :customer) AS lg_customer "
+        f"(SELECT c.id FROM {Customer._meta.db_table} c WHERE c.id = :customer) AS lg_customer, "
+        f"{campaigns.invited('p.id')} AS lg_invited "
         f"FROM {Product._meta.db_table} p WHERE p.code = :code AND p.active"
     )
 
@@ -33,11 +34,13 @@ async def submit(
 ) -> Application:
     """Store a new application after checking it fits the product."""
     problems = Problems()
-    # the product, and whether the customer exists, in one statement (two without the product);
-    # the values checked by their columns first, as a filter of Tortoise's would check them
+    # the product, whether the customer exists and whether a campaign invited them to it, in
+    # one statement (two without the product); the values checked by their columns first, as a
+    # filter of Tortoise's would check them
     values = {
         "code": byhand.checked(Product, code=product_code)["code"],
         "customer": byhand.checked(Customer, id=customer_id)["id"],
+        "sent": campaigns.INVITED_SENT,
     }
     _, found = await sqltext.execute(_product_and_customer(), values)
     product = byhand.hydrate(Product, found[0]) if found else None
@@ -74,5 +77,6 @@ async def submit(
                 submitted_at=datetime.now(UTC),
             )
         )
-        await campaigns.record_conversion(customer_id, product.id, application.id)
+        invited = bool(found[0]["lg_invited"])
+        await campaigns.record_conversion(customer_id, product.id, application.id, invited=invited)
     return application

@@ -213,23 +213,41 @@ async def opened(token: str, *, clicked: bool) -> CampaignResponse:
 # the invitations of a customer to a product still open to converting, sent (see `_sent`), with
 # when and for how long: on every application submitted, so one plain statement (Tortoise built
 # this query with its joins in about as much time as the rest of a submit's reads together)
-_ANSWERED = """
-SELECT r.id, r.sent_at, m.sent_at AS message_sent_at, c.conversion_days
+_INVITATIONS = """
 FROM campaign_response r
 JOIN campaign c ON c.id = r.campaign_id
 LEFT JOIN outbox_message m ON m.id = r.message_id
-WHERE r.customer_id = :customer AND c.product_id = :product AND r.converted_at IS NULL
+WHERE r.customer_id = :customer AND c.product_id = {product} AND r.converted_at IS NULL
   AND (r.sent_at IS NOT NULL OR m.status = :sent)
 """
+_ANSWERED = "SELECT r.id, r.sent_at, m.sent_at AS message_sent_at, c.conversion_days" + (
+    _INVITATIONS.format(product=":product")
+)
 
 
-async def record_conversion(customer_id: int, product_id: int, application_id: int) -> int:
+def invited(product: str) -> str:
+    """Whether the customer `:customer` has an invitation for the product whose id is the
+    expression `product` that an application may answer, as an expression (one column more of
+    a statement the submission sends anyway); its parameters: :customer and :sent
+    (`INVITED_SENT`)."""
+    return f"EXISTS (SELECT 1 {_INVITATIONS.format(product=product)})"
+
+
+INVITED_SENT = MessageStatus.SENT.value
+
+
+async def record_conversion(
+    customer_id: int, product_id: int, application_id: int, *, invited: bool = True
+) -> int:
     """Mark the invitations this application answers; returns how many converted.
 
     The business moment is read only when there is an invitation to answer (most
-    applications answer none).
+    applications answer none); `invited` False: the caller knows there is none (`invited`'s
+    expression said so), nothing is read.
     """
-    asked = {"customer": customer_id, "product": product_id, "sent": MessageStatus.SENT.value}
+    if not invited:
+        return 0
+    asked = {"customer": customer_id, "product": product_id, "sent": INVITED_SENT}
     _, rows = await sqltext.execute(_ANSWERED, asked)
     if not rows:
         return 0
