@@ -1,9 +1,9 @@
 """Running deployed processes against the database: start, tasks, timers, messages, retries.
 
-Every step of an instance is one transaction with the instance row locked: the engine run (in
-a worker thread, SpiffWorkflow is synchronous), the rows the service tasks write (their async
-implementations run on the event loop inside the same transaction), the instance state, its
-WorkTask rows and its due times (ProcessWait).
+Every step of an instance is one transaction with the instance row locked: the engine run (on
+the event loop's thread in a greenlet, SpiffWorkflow is synchronous: `bpmn.inline`), the rows
+the service tasks write (their async implementations awaited by the step, inside the same
+transaction), the instance state, its WorkTask rows and its due times (ProcessWait).
 
 A step first applies what happened (a task completed, a timer fired, a message arrived) and
 keeps that as a checkpoint, then runs the engine inside a savepoint. When the run fails, the
