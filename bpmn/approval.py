@@ -56,9 +56,10 @@ async def start_for(application_id: int) -> tuple[runner.InstanceView, Applicati
     found = await facts.of(application_id)
     if found is None:
         raise NotFoundError("application", application_id)
-    view = await runner.start(
-        PROCESS_ID, start_data(found), business_key=f"application:{application_id}"
-    )
+    with facts.kept(found):  # for the run's first service call (scoring, when fresh)
+        view = await runner.start(
+            PROCESS_ID, start_data(found), business_key=f"application:{application_id}"
+        )
     application = await byhand.by_id(Application, application_id)
     if application is None:  # removed while its approval started
         raise NotFoundError("application", application_id)

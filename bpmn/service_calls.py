@@ -14,6 +14,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from bpmn import engine, inline, operations, registry
 from bpmn.errors import ServiceUnavailable, WorkflowRunError
+from domain.credit import facts
 from domain.errors import UnavailableError
 
 SERVICE_TIMEOUT_SECONDS = 30.0
@@ -76,6 +77,8 @@ class ServiceCalls:
             raise ServiceUnavailable(f"{name}: {exc}", element_id) from exc
         except Exception as exc:
             raise WorkflowRunError(f"{name} failed: {exc}", element_id) from exc
+        finally:
+            facts.forget()  # the call may have written what the facts read
         self.journal[key] = result
         return result
 

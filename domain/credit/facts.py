@@ -1,13 +1,21 @@
 """What deciding an application reads about it, in one statement.
 
 The application's terms and product, the applicant's monthly income, the newest credit report,
-the worst days past due of the applicant's active loans and the business date: read together
-(a credit approval reads them at its start, scoring reads them again in its run), each value
-converted by its column's own field so it is what the models would give.
+the worst days past due of the applicant's active loans and the business date: read together,
+each value converted by its column's own field so it is what the models would give.
+
+A credit approval reads them at its start and its scoring task reads them in the run: what the
+start read is kept (`kept`) for the run's first service call, and forgotten as soon as any
+call has answered (`forget`, by the service handler), so a call that may have written what they
+read (a pulled report) is followed by a read anew. The scoring task that comes first, as it
+does when the report is fresh, sends no statement.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -68,8 +76,32 @@ def as_field(model: type[Model], name: str, raw: Any) -> Any:
     return None if raw is None else model._meta.fields_map[name].to_python_value(raw)
 
 
+_kept: ContextVar[ApplicationFacts | None] = ContextVar("application_facts", default=None)
+
+
+@contextmanager
+def kept(found: ApplicationFacts) -> Iterator[None]:
+    """Answer `of` for this application with `found` inside the block (and the contexts it
+    starts) until `forget` is called there."""
+    token = _kept.set(found)
+    try:
+        yield
+    finally:
+        _kept.reset(token)
+
+
+def forget() -> None:
+    """Read the facts anew from here on (something may have written what they read)."""
+    if _kept.get() is not None:
+        _kept.set(None)
+
+
 async def of(application_id: int) -> ApplicationFacts | None:
-    """The facts of an application; None when there is no such application."""
+    """The facts of an application (as `kept` keeps them, else read); None when there is no
+    such application."""
+    known = _kept.get()
+    if known is not None and known.application_id == application_id:
+        return known
     _, rows = await sqltext.execute(
         _FACTS, {"application_id": application_id, "active": LoanStatus.ACTIVE.value}
     )
