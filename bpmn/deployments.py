@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 from bpmn import definitions
 from bpmn.errors import DeployError, ProcessNotDeployedError
 from bpmn.validation import deploy_check
-from domain import sqltext
+from domain import byhand, sqltext
 from domain.clock import service as clock
 from domain.errors import ConflictError, NotFoundError
 from domain.process.models import (
@@ -103,18 +103,55 @@ async def require_in_force(process_id: str) -> ProcessDefinition:
     return (await require_in_force_at(process_id))[0]
 
 
+async def in_force_with(
+    process_id: str, instance: ProcessInstance
+) -> tuple[ProcessDefinition, datetime]:
+    """`require_in_force_at`, and on PostgreSQL `instance` (made, not saved; its definition
+    left out) inserted for that version by the same statement, its key set; on SQLite inserted
+    by a second. Nothing is inserted when no version is in force."""
+    if not sqltext.postgres():
+        definition, moment = await require_in_force_at(process_id)
+        instance.definition_id = definition.id
+        await byhand.create(instance)
+        return definition, moment
+    insert, values = byhand.inserting_from(instance, "d", definition_id="d.id")
+    _, found = await sqltext.execute(
+        _in_force_with_sql(insert), {**values, "process_id": process_id}
+    )
+    if not found:
+        raise await _not_in_force(process_id)
+    row = found[0]
+    instance.definition_id = row["id"]
+    instance.pk = row["lg_instance"]
+    instance._saved_in_db = True
+    return await definitions.hydrate(row), clock.moment_of(row)
+
+
+@cache
+def _in_force_with_sql(insert: str) -> str:
+    return (
+        f'WITH d AS ({_in_force_sql()}), lg_new AS ({insert} RETURNING "id") '  # noqa: S608
+        'SELECT d.*, (SELECT "id" FROM lg_new) AS lg_instance FROM d'
+    )
+
+
 async def require_in_force_at(process_id: str) -> tuple[ProcessDefinition, datetime]:
     """`require_in_force`, and the business moment (`clock.now()`) read by the same statement."""
     found = await _in_force_at(process_id)
     if found is not None:
         return found
+    raise await _not_in_force(process_id)
+
+
+async def _not_in_force(process_id: str) -> ProcessNotDeployedError:
+    """Why no version of the process is in force, and the fix."""
     retired = await retirement(process_id)
     if retired is None:
         migrate = " or run `lendgraph migrate`" if (BUNDLED / f"{process_id}.bpmn").exists() else ""
-        raise ProcessNotDeployedError(
+        return ProcessNotDeployedError(
             process_id, f"process {process_id} is not deployed: deploy it in the designer{migrate}"
         )
-    raise ProcessNotDeployedError(
+    return ProcessNotDeployedError(
         process_id,
         f"process {process_id} was retired on {when(retired.at)} by {retired.by}: "
         "deploy it again in the designer to bring it back (`lendgraph migrate` does not "

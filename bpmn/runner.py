@@ -34,7 +34,7 @@ from bpmn.service_calls import ServiceCalls
 from bpmn.views import ACTIVE, task_view
 from bpmn.views import InstanceView as InstanceView
 from bpmn.views import TaskView as TaskView
-from domain import byhand, faults
+from domain import faults
 from domain.clock import service as clock
 from domain.errors import ConflictError, DomainError, ForbiddenError, NotFoundError, Problems
 from domain.process import claims, events
@@ -126,20 +126,20 @@ async def start(process_id: str, data: dict[str, Any], *, business_key: str) -> 
     """Start the version in force of a process with ``data`` and run it to its first wait.
 
     A run that fails leaves the instance stored FAILED or RETRYING at its start, visibly; a
-    process with no version in force raises ProcessNotDeployedError.
+    process with no version in force raises ProcessNotDeployedError, and one whose definition
+    does not parse raises before its run (the row written for it goes with the transaction
+    the error rolls back).
     """
-    definition, moment = await deployments.require_in_force_at(process_id)
-    definitions.bundle(definition)  # a definition that does not parse fails here, before any row
+    customer = data.get("customer_id")
     async with joined():
-        customer = data.get("customer_id")
-        instance = await byhand.create(
-            ProcessInstance(
-                definition_id=definition.id,
-                business_key=business_key,
-                customer_id=customer if isinstance(customer, int) else None,
-                state=None,
-            )
+        instance = ProcessInstance(
+            business_key=business_key,
+            customer_id=customer if isinstance(customer, int) else None,
+            state=None,
         )
+        # the version in force and the row started for it: one statement on PostgreSQL
+        definition, moment = await deployments.in_force_with(process_id, instance)
+        definitions.bundle(definition)
         return await _advance(instance, definition, start_data=data, moment=moment)
 
 

@@ -131,6 +131,28 @@ def inserting(row: Model) -> Statement:
     return _insert_sql(type(row)), values
 
 
+def inserting_from(row: Model, source: str, **taken: str) -> Statement:
+    """The INSERT of `row` as `inserting` writes it, but one row per row of the relation
+    `source` (none when it has none): the fields named in `taken` take the expressions given
+    (its columns), the others `row`'s values, each converted and checked by its field."""
+    names = _inserted(type(row))
+    fields = row._meta.fields_map
+    values = {
+        f"v_{n}": fields[n].to_db_value(getattr(row, n), row) for n in names if n not in taken
+    }
+    return _insert_from_sql(type(row), source, tuple(sorted(taken.items()))), values
+
+
+@cache
+def _insert_from_sql(model: type[Model], source: str, taken: tuple[tuple[str, str], ...]) -> str:
+    meta = model._meta
+    given = dict(taken)
+    names = _inserted(model)
+    columns = ", ".join(f'"{meta.fields_db_projection[n]}"' for n in names)
+    marks = ", ".join(given.get(n, f":v_{n}") for n in names)
+    return f'INSERT INTO "{meta.db_table}" ({columns}) SELECT {marks} FROM {source}'  # noqa: S608
+
+
 @cache
 def _inserted(model: type[Model]) -> tuple[str, ...]:
     """The fields an insert of `model` writes: all but its generated key, as Tortoise's."""
