@@ -9,7 +9,10 @@ names a model's columns for such a statement (prefixed, when a second model shar
 `update` are the two such statements the step path of a process sends most. `create` inserts
 a new row as Tortoise's `save` does and, on PostgreSQL, the statements that go with it in the
 same statement (a loan with its schedule and its application's new status: one round trip,
-not three). (Rows inserted in bulk: `domain.process.rows`.)
+not three). `together` (sent by `send`) makes any statements one there (a step's state with
+the decision it records); `inserting_from` inserts a row for each row a relation gives (an
+instance for the version in force the same statement finds). (Rows inserted in bulk:
+`domain.process.rows`.)
 """
 
 from collections.abc import Mapping
