@@ -19,7 +19,6 @@ real bureau, payments) must be idempotent on their own.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Collection, Hashable
 from datetime import UTC, datetime
 from typing import Any
@@ -80,11 +79,10 @@ async def _advance(
     the stored state then knows which rows it has); a timer's own step never says so.
     """
     bundle = definitions.bundle(definition)
-    loop = asyncio.get_running_loop()
     before = dict((instance.state or {}).get("services", {}))
     moment = moment or await clock.now()
     today = clock.local_date(moment)  # the business date, as the operations read it
-    services = ServiceCalls(loop, instance.id, dict(before), user_id, today=today)
+    services = ServiceCalls(instance.id, dict(before), user_id, today=today)
     saved = (instance.state or {}).get("engine")
     # what the instance may have stored beside its state: a new one has nothing yet
     known = follows_state and instance.status == InstanceStatus.RUNNING

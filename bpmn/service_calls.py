@@ -1,10 +1,8 @@
 """The engine's service handler: registered async operations, journalled per task, with a
-timeout, awaited by the step running the engine (bpmn.inline) or, from a worker thread, run
-on the event loop."""
+timeout, awaited by the step running the engine (bpmn.inline)."""
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 from collections.abc import Coroutine
 from datetime import date
@@ -21,18 +19,16 @@ SERVICE_TIMEOUT_SECONDS = 30.0
 
 
 class ServiceCalls:
-    """The engine's service handler: runs registered async operations on the event loop."""
+    """The engine's service handler: registered async operations, awaited by the step."""
 
     def __init__(
         self,
-        loop: asyncio.AbstractEventLoop,
         instance_id: int,
         journal: dict[str, Any],
         user_id: int | None = None,
         *,
         today: date | None = None,
     ) -> None:
-        self.loop = loop
         self.today = today
         self.instance_id = instance_id
         self.journal = journal
@@ -68,7 +64,7 @@ class ServiceCalls:
             return await coro
 
         try:
-            result = self._answer(call())
+            result = inline.wait(call(), SERVICE_TIMEOUT_SECONDS)
         except concurrent.futures.TimeoutError:
             raise ServiceUnavailable(
                 f"{name} gave no answer in {SERVICE_TIMEOUT_SECONDS:g} s", element_id
@@ -81,13 +77,3 @@ class ServiceCalls:
             facts.forget()  # the call may have written what the facts read
         self.journal[key] = result
         return result
-
-    def _answer(self, call: Coroutine[Any, Any, Any]) -> Any:
-        if inline.inside():
-            return inline.wait(call, SERVICE_TIMEOUT_SECONDS)
-        future = asyncio.run_coroutine_threadsafe(call, self.loop)
-        try:
-            return future.result(timeout=SERVICE_TIMEOUT_SECONDS)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise

@@ -128,32 +128,21 @@ async def create(row: M, *also: Statement) -> M:
 def inserting(row: Model) -> Statement:
     """The INSERT of `row` (a model made, not saved) as Tortoise's `save` of a new row writes
     it, each value converted and checked by its field, without a RETURNING clause."""
-    names = _inserted(type(row))
-    fields = row._meta.fields_map
-    values = {f"v_{n}": fields[n].to_db_value(getattr(row, n), row) for n in names}
-    return _insert_sql(type(row)), values
+    return inserting_from(row, None)
 
 
-def inserting_from(row: Model, source: str, **taken: str) -> Statement:
-    """The INSERT of `row` as `inserting` writes it, but one row per row of the relation
-    `source` (none when it has none): the fields named in `taken` take the expressions given
-    (its columns), the others `row`'s values, each converted and checked by its field."""
-    names = _inserted(type(row))
+def inserting_from(row: Model, source: str | None, **taken: str) -> Statement:
+    """The INSERT of `row` as `inserting` writes it, but (a `source` given) one row per row of
+    the relation `source`, none when it has none: the fields named in `taken` take the
+    expressions given (its columns), the others `row`'s values, each converted and checked by
+    its field."""
     fields = row._meta.fields_map
     values = {
-        f"v_{n}": fields[n].to_db_value(getattr(row, n), row) for n in names if n not in taken
+        f"v_{n}": fields[n].to_db_value(getattr(row, n), row)
+        for n in _inserted(type(row))
+        if n not in taken
     }
-    return _insert_from_sql(type(row), source, tuple(sorted(taken.items()))), values
-
-
-@cache
-def _insert_from_sql(model: type[Model], source: str, taken: tuple[tuple[str, str], ...]) -> str:
-    meta = model._meta
-    given = dict(taken)
-    names = _inserted(model)
-    columns = ", ".join(f'"{meta.fields_db_projection[n]}"' for n in names)
-    marks = ", ".join(given.get(n, f":v_{n}") for n in names)
-    return f'INSERT INTO "{meta.db_table}" ({columns}) SELECT {marks} FROM {source}'  # noqa: S608
+    return _insert_sql(type(row), source, tuple(sorted(taken.items()))), values
 
 
 @cache
@@ -166,12 +155,16 @@ def _inserted(model: type[Model]) -> tuple[str, ...]:
 
 
 @cache
-def _insert_sql(model: type[Model]) -> str:
+def _insert_sql(
+    model: type[Model], source: str | None = None, taken: tuple[tuple[str, str], ...] = ()
+) -> str:
     meta = model._meta
+    given = dict(taken)
     names = _inserted(model)
     columns = ", ".join(f'"{meta.fields_db_projection[n]}"' for n in names)
-    marks = ", ".join(f":v_{n}" for n in names)
-    return f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({marks})'  # noqa: S608
+    marks = ", ".join(given.get(n, f":v_{n}") for n in names)
+    rows = f"VALUES ({marks})" if source is None else f"SELECT {marks} FROM {source}"  # noqa: S608
+    return f'INSERT INTO "{meta.db_table}" ({columns}) {rows}'
 
 
 @cache
@@ -202,6 +195,11 @@ def _preceding(also: tuple[str, ...]) -> str:
     return "".join(f"{p}, " for p in _ctes(also))
 
 
+@cache
+def _together_sql(statement: str, also: tuple[str, ...]) -> str:
+    return f"WITH {', '.join(_ctes(also))} {statement}"
+
+
 async def send(*statements: Statement) -> None:
     """Send the statements: on PostgreSQL as one (`together`), on SQLite one by one."""
     if not statements:
@@ -218,5 +216,5 @@ def together(statement: Statement, *also: Statement) -> Statement:
     round trip, all or nothing; `statement` must not begin with WITH."""
     if not also:
         return statement
-    ctes, values = preceded(also)
-    return f"WITH {ctes[:-2]} {statement[0]}", {**statement[1], **values}
+    sql = _together_sql(statement[0], tuple(sql for sql, _ in also))
+    return sql, {**statement[1], **_also_values(also)}
